@@ -1,0 +1,88 @@
+/** The Hono app: POST /interactions (verified, routed) and GET /health. */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { type Env, missingSecrets } from "./env";
+import { parseInteraction } from "./http/parse-interaction";
+import { type VerifiedVariables, verifyDiscordRequest } from "./http/verify-discord";
+import { InteractionRouter } from "./interactions/router";
+import { logger, setLogLevel } from "./log";
+import type { Registry } from "./registry";
+import { createServices } from "./services";
+import { VERSION } from "./version";
+
+/** Interactions are small JSON documents; anything larger is not from Discord. */
+export const MAX_INTERACTION_BYTES = 64 * 1024;
+
+type AppEnv = { Bindings: Env; Variables: VerifiedVariables };
+
+export function createApp(registry: Registry) {
+  const router = new InteractionRouter(registry);
+  let catalogChecked = false;
+  const app = new Hono<AppEnv>();
+
+  app.use(async function configureRequest(c, next) {
+    setLogLevel(c.env.LOG_LEVEL);
+    if (!catalogChecked) {
+      // Seed 003's startup validation, run on the first request of each isolate.
+      catalogChecked = true;
+      for (const message of registry.catalogErrors) logger.error("events.catalog_invalid", { message });
+    }
+    await next();
+  });
+
+  app.post(
+    "/interactions",
+    bodyLimit({ maxSize: MAX_INTERACTION_BYTES, onError: (c) => c.json({ error: "payload too large" }, 413) }),
+    verifyDiscordRequest({ publicKey: (env) => (env as Env).DISCORD_PUBLIC_KEY }),
+    async function handleInteraction(c) {
+      const parsed = parseInteraction(c.get("rawBody"));
+      if (!parsed.ok) {
+        logger.warn("interaction.malformed", { reason: parsed.error });
+        return c.json({ error: parsed.error }, 400);
+      }
+      const services = createServices(c.env, (p) => c.executionCtx.waitUntil(p), registry);
+      const response = await router.handle(parsed.interaction, services);
+      return c.json(response);
+    },
+  );
+
+  app.get("/health", async function health(c) {
+    let d1: { ok: boolean; error?: string };
+    try {
+      await c.env.DB.prepare("SELECT 1").first();
+      d1 = { ok: true };
+    } catch (error) {
+      d1 = { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    const crons = await c.env.DB.prepare("SELECT job, last_started_at, last_finished_at, last_status FROM cron_runs ORDER BY job")
+      .all()
+      .then((r) => r.results)
+      .catch(() => []);
+    const secrets = missingSecrets(c.env);
+    const ok = d1.ok && secrets.length === 0 && registry.catalogErrors.length === 0;
+    return c.json(
+      {
+        ok,
+        version: VERSION,
+        d1,
+        missing_secrets: secrets,
+        events: { valid: registry.catalogErrors.length === 0, errors: registry.catalogErrors },
+        crons,
+        relay: { state: "not configured" },
+      },
+      ok ? 200 : 503,
+    );
+  });
+
+  app.notFound((c) => c.json({ error: "not found" }, 404));
+  app.onError(function onError(err, c) {
+    if (err instanceof HTTPException) {
+      if (err.status >= 500) logger.error("http.error", { path: c.req.path, error: err });
+      return c.json({ error: err.message }, err.status);
+    }
+    logger.error("http.unhandled", { path: c.req.path, error: err });
+    return c.json({ error: "internal error" }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,29 @@
+/** Worker bindings and the parsing of string configuration into typed settings. */
+import type { EventTimer } from "./index";
+
+export interface Env {
+  DB: D1Database;
+  EVENT_TIMER: DurableObjectNamespace<EventTimer>;
+  /** Hex Ed25519 key from the Developer Portal; verifies interaction signatures. */
+  DISCORD_PUBLIC_KEY: string;
+  DISCORD_APPLICATION_ID: string;
+  DISCORD_TOKEN: string;
+  /** Host of Discord's API (no `/api` suffix), so tests and `npm start` can use the emulator. */
+  DISCORD_API_BASE?: string;
+  /** Operator override of every guild's event level. Empty = use the guild's. */
+  EVENT_LEVEL?: string;
+  LOG_LEVEL?: string;
+}
+
+export const DEFAULT_API_BASE = "https://discord.com";
+
+export function apiBase(env: Pick<Env, "DISCORD_API_BASE">): string {
+  const base = env.DISCORD_API_BASE?.trim() || DEFAULT_API_BASE;
+  return base.replace(/\/+$/, "");
+}
+
+/** Which required secrets are missing; used by /health and at startup logs, never printing values. */
+export function missingSecrets(env: Partial<Env>): string[] {
+  const required = ["DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID", "DISCORD_TOKEN"] as const;
+  return required.filter((k) => !env[k]);
+}

@@ -1,0 +1,174 @@
+/** `/bot-config`: the guild's core settings (timezone, event level, audit channel) and a permission self-check. */
+import { type APIChannel, ApplicationCommandOptionType, ButtonStyle, ChannelType, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
+import { botChannelPermissions, botStanding, checkRequirements } from "../../discord/bot-permissions";
+import { missingPermissions } from "../../discord/permissions";
+import { effectiveLevel, LEVELS, parseLevel } from "../../events/levels";
+import type { Command, Component } from "../../feature";
+import { normaliseTimezone, readGuildSettings, updateGuildSettings } from "../../guild-settings";
+import type { MessageData } from "../../interactions/reply";
+import { customId, UserError } from "../../interactions/types";
+import type { Services } from "../../services";
+import { timezoneChoices } from "./timezones";
+
+const AUDIT_NEEDS = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks;
+
+async function viewMessage(services: Services, guildId: string): Promise<MessageData> {
+  const s = await readGuildSettings(services.env.DB, guildId);
+  const level = effectiveLevel(services.env.EVENT_LEVEL, s.event_level);
+  const levelText =
+    level.source === "env" ? `${level.level} (set by the operator's EVENT_LEVEL; the guild's choice is ${s.event_level ?? "unset"})` : level.level;
+  return {
+    embeds: [
+      {
+        title: "Bot settings",
+        fields: [
+          { name: "Timezone", value: s.timezone, inline: true },
+          { name: "Event level", value: levelText, inline: true },
+          { name: "Audit channel", value: s.audit_channel_id ? `<#${s.audit_channel_id}>` : "not set", inline: true },
+        ],
+      },
+    ],
+    components: [
+      {
+        type: ComponentType.ActionRow,
+        components: [{ type: ComponentType.Button, style: ButtonStyle.Secondary, custom_id: customId("core:check"), label: "Check my permissions" }],
+      },
+    ],
+  };
+}
+
+/** Reads the bot's role and permissions from Discord and lists, per feature, what is missing. */
+export async function permissionReport(services: Services, guildId: string): Promise<MessageData> {
+  const botId = services.env.DISCORD_APPLICATION_ID;
+  const standing = await botStanding(services.discord, guildId, botId);
+  const lines = checkRequirements(standing.permissions, services.botRequirements).map(({ requirement, missing }) =>
+    missing.length ? `❌ **${requirement.feature}**: missing ${missing.join(", ")} (${requirement.why})` : `✅ **${requirement.feature}**: ${requirement.why}`,
+  );
+  const settings = await readGuildSettings(services.env.DB, guildId);
+  if (settings.audit_channel_id) {
+    try {
+      const channel = await services.discord.get<APIChannel & { permission_overwrites?: [] }>(`/channels/${settings.audit_channel_id}`);
+      const missing = missingPermissions(botChannelPermissions(standing, botId, channel), AUDIT_NEEDS);
+      lines.push(missing.length ? `❌ **audit channel** <#${channel.id}>: missing ${missing.join(", ")}` : `✅ **audit channel** <#${channel.id}>`);
+    } catch {
+      lines.push("❌ **audit channel**: the configured channel no longer exists; set a new one with `/bot-config audit-channel`");
+    }
+  }
+  const ok = lines.every((l) => l.startsWith("✅"));
+  return {
+    embeds: [
+      {
+        title: ok ? "All permissions in place" : "Some permissions are missing",
+        description: lines.join("\n") || "No feature needs extra permissions.",
+        color: ok ? 0x3ba55c : 0xed4245,
+      },
+    ],
+    components: [],
+  };
+}
+
+export const botConfig: Command = {
+  requires: PermissionFlagsBits.ManageGuild,
+  deferred: ["check"],
+  data: {
+    name: "bot-config",
+    description: "Configure the bot for this server",
+    options: [
+      { type: ApplicationCommandOptionType.Subcommand, name: "view", description: "Show the current settings" },
+      {
+        type: ApplicationCommandOptionType.Subcommand,
+        name: "timezone",
+        description: "Set the server's timezone (used for times you type and for names)",
+        options: [
+          {
+            type: ApplicationCommandOptionType.String,
+            name: "zone",
+            description: "IANA zone, e.g. Europe/Berlin",
+            required: true,
+            autocomplete: true,
+            max_length: 64,
+          },
+        ],
+      },
+      {
+        type: ApplicationCommandOptionType.Subcommand,
+        name: "event-level",
+        description: "Which bot events are reported: NONE, CRITICAL, SYSTEM or FULL",
+        options: [
+          {
+            type: ApplicationCommandOptionType.String,
+            name: "level",
+            description: "Levels are cumulative",
+            required: true,
+            choices: LEVELS.map((l) => ({ name: l, value: l })),
+          },
+        ],
+      },
+      {
+        type: ApplicationCommandOptionType.Subcommand,
+        name: "audit-channel",
+        description: "Where bot events are posted (leave empty to turn off)",
+        options: [
+          {
+            type: ApplicationCommandOptionType.Channel,
+            name: "channel",
+            description: "A text channel the bot can post in",
+            channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement],
+          },
+        ],
+      },
+      { type: ApplicationCommandOptionType.Subcommand, name: "check", description: "Check that the bot has the permissions its features need" },
+    ],
+  },
+  async autocomplete(ctx) {
+    return timezoneChoices(ctx.options.focused()?.value ?? "");
+  },
+  async run(ctx) {
+    const guildId = ctx.guildId as string;
+    const { services, options } = ctx;
+    const changed = async (setting: string, value: unknown) => services.bus.emit("bot.config_changed", { setting, value }, { guildId, userId: ctx.user.id });
+    switch (ctx.subcommand) {
+      case "view":
+        return viewMessage(services, guildId);
+      case "check":
+        return permissionReport(services, guildId);
+      case "timezone": {
+        const input = options.required(options.string("zone"), "zone");
+        const zone = normaliseTimezone(input);
+        if (!zone)
+          throw new UserError(`\`${input.slice(0, 64)}\` is not a timezone I know. Pick one from the list, e.g. \`Europe/Berlin\` or \`America/New_York\`.`);
+        await updateGuildSettings(services.env.DB, guildId, { timezone: zone });
+        await changed("timezone", zone);
+        return `Timezone set to **${zone}**.`;
+      }
+      case "event-level": {
+        const level = parseLevel(options.string("level"));
+        if (!level) throw new UserError(`Choose one of ${LEVELS.join(", ")}.`);
+        await updateGuildSettings(services.env.DB, guildId, { event_level: level });
+        await changed("event_level", level);
+        const eff = effectiveLevel(services.env.EVENT_LEVEL, level);
+        return eff.source === "env"
+          ? `Event level saved as **${level}**, but the operator's EVENT_LEVEL=${eff.level} overrides it for now.`
+          : `Event level set to **${level}**.`;
+      }
+      case "audit-channel": {
+        const channelId = options.id("channel");
+        await updateGuildSettings(services.env.DB, guildId, { audit_channel_id: channelId });
+        await changed("audit_channel", channelId);
+        return channelId ? `Bot events will be posted in <#${channelId}>. Run \`/bot-config check\` to confirm I can post there.` : "Audit channel turned off.";
+      }
+      default:
+        throw new UserError(`Unknown subcommand \`${ctx.subcommand}\`.`);
+    }
+  },
+};
+
+export const checkButton: Component = {
+  id: "core:check",
+  requires: PermissionFlagsBits.ManageGuild,
+  deferred: true,
+  async run(ctx) {
+    if (!ctx.guildId) throw new UserError("This can only be used in a server.");
+    return { type: 7, data: await permissionReport(ctx.services, ctx.guildId) } as const;
+  },
+};

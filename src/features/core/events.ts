@@ -1,0 +1,22 @@
+/** Core events: failures every operator must see, and configuration changes. */
+import type { EventDefinitions } from "../../events/catalog";
+import { describeError } from "../../log";
+
+type Obj = Record<string, unknown>;
+
+export const coreEvents: EventDefinitions = {
+  serializers: {
+    "interaction.failed": (o, ctx) => ({ ref: (o as Obj).ref, error: describeError((o as Obj).error), interaction_type: ctx.interactionType }),
+    "timer.failed": (o, ctx) => {
+      const item = o as { key: string; kind: string; attempts: number };
+      return { key: item.key, kind: item.kind, attempts: item.attempts, timer: ctx.timer, error: describeError(ctx.error) };
+    },
+    "bot.config_changed": (o, ctx) => ({ setting: (o as Obj).setting, value: (o as Obj).value, by_user_id: ctx.userId }),
+    "message.scheduled_sent": (o) => ({ channel_id: (o as Obj).channel_id, message_id: (o as Obj).message_id }),
+  },
+  sets: {
+    CRITICAL: ["interaction.failed", "timer.failed"],
+    SYSTEM: ["bot.config_changed"],
+    FULL: ["message.scheduled_sent"],
+  },
+};

@@ -1,0 +1,18 @@
+/** The core feature: bot-wide commands, settings, the generic send-message timer kind and core events. */
+import { PermissionFlagsBits } from "discord-api-types/v10";
+import type { Feature } from "../../feature";
+import { about } from "./about";
+import { botConfig, checkButton } from "./bot-config";
+import { coreEvents } from "./events";
+import { sendMessage } from "./send-message";
+
+export const core: Feature = {
+  name: "core",
+  commands: [about, botConfig],
+  components: [checkButton],
+  timerKinds: [sendMessage],
+  events: coreEvents,
+  botPermissions: [
+    { bits: PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks, why: "post announcements and audit messages" },
+  ],
+};

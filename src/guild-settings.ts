@@ -1,0 +1,42 @@
+/** The `guilds` table: per-guild settings every feature may read (timezone, event level, audit channel). */
+
+export interface GuildSettings {
+  guild_id: string;
+  timezone: string;
+  event_level: string | null;
+  audit_channel_id: string | null;
+}
+
+export const DEFAULT_TIMEZONE = "UTC";
+
+export async function readGuildSettings(db: D1Database, guildId: string): Promise<GuildSettings> {
+  const row = await db.prepare("SELECT guild_id, timezone, event_level, audit_channel_id FROM guilds WHERE guild_id = ?").bind(guildId).first<GuildSettings>();
+  return row ?? { guild_id: guildId, timezone: DEFAULT_TIMEZONE, event_level: null, audit_channel_id: null };
+}
+
+type Patch = Partial<Omit<GuildSettings, "guild_id">>;
+
+/** Upserts only the given columns; other settings keep their stored values. */
+export async function updateGuildSettings(db: D1Database, guildId: string, patch: Patch, now = Date.now()): Promise<GuildSettings> {
+  const cols = Object.keys(patch).filter((k) => ["timezone", "event_level", "audit_channel_id"].includes(k)) as (keyof Patch)[];
+  if (cols.length === 0) return readGuildSettings(db, guildId);
+  const values = cols.map((c) => patch[c] ?? null);
+  const sql = `INSERT INTO guilds (guild_id, ${cols.join(", ")}, created_at, updated_at) VALUES (?, ${cols.map(() => "?").join(", ")}, ?, ?)
+    ON CONFLICT (guild_id) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(", ")}, updated_at = excluded.updated_at`;
+  await db
+    .prepare(sql)
+    .bind(guildId, ...values, now, now)
+    .run();
+  return readGuildSettings(db, guildId);
+}
+
+/** A valid IANA zone name as the runtime's ICU knows it, normalised to its canonical spelling. */
+export function normaliseTimezone(input: string): string | null {
+  const name = input.trim();
+  if (!name || name.length > 64) return null;
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,212 @@
+/** Routes a verified interaction to its command, component, modal or autocomplete handler; the one error exit. */
+import {
+  type APIApplicationCommandInteraction,
+  type APIChatInputApplicationCommandInteraction,
+  type APIInteraction,
+  type APIInteractionResponse,
+  type APIMessageComponentInteraction,
+  type APIModalSubmitInteraction,
+  ApplicationCommandType,
+  InteractionResponseType,
+  InteractionType,
+  Routes,
+} from "discord-api-types/v10";
+import { DiscordApiError, DiscordErrorCode } from "../discord/errors";
+import { missingPermissions } from "../discord/permissions";
+import { logger } from "../log";
+import type { Services } from "../services";
+import { flattenOptions, modalFields, optionReader } from "./options";
+import { editBody, reply } from "./reply";
+import { type BaseContext, type CommandDef, type ComponentDef, type HandlerResult, type ModalDef, UserError, type Visibility } from "./types";
+
+export interface RouterTables {
+  commands: ReadonlyMap<string, CommandDef<Services>>;
+  components: ReadonlyMap<string, ComponentDef<Services>>;
+  modals: ReadonlyMap<string, ModalDef<Services>>;
+}
+
+/** A handler slower than this is answered with a deferral and finished by a followup (Discord allows 3 s). */
+export const AUTO_DEFER_MS = 2000;
+
+function baseContext(interaction: APIInteraction, services: Services): BaseContext<Services> {
+  const user = interaction.member?.user ?? interaction.user;
+  if (!user) throw new UserError("This interaction has no user.");
+  return {
+    services,
+    interaction,
+    guildId: interaction.guild_id ?? null,
+    user,
+    memberPermissions: interaction.member ? BigInt(interaction.member.permissions) : 0n,
+    appPermissions: interaction.app_permissions ? BigInt(interaction.app_permissions) : 0n,
+  };
+}
+
+function normalise(result: HandlerResult, visibility: Visibility): APIInteractionResponse {
+  if (typeof result === "string") return visibility === "ephemeral" ? reply.ephemeral(result) : reply.message(result);
+  // A full response carries `type`; message data (content/embeds/components) never does.
+  if ("type" in result) return result;
+  return visibility === "ephemeral" ? reply.ephemeral(result) : reply.message(result);
+}
+
+function requirePermissions(ctx: BaseContext<Services>, required: bigint | undefined): void {
+  if (!required) return;
+  if (!ctx.guildId) throw new UserError("This can only be used in a server.");
+  const missing = missingPermissions(ctx.memberPermissions, required);
+  if (missing.length) throw new UserError(`You need the **${missing.join(", ")}** permission to do this.`);
+}
+
+export class InteractionRouter {
+  constructor(private readonly tables: RouterTables) {}
+
+  async handle(interaction: APIInteraction, services: Services): Promise<APIInteractionResponse> {
+    switch (interaction.type) {
+      case InteractionType.Ping:
+        return { type: InteractionResponseType.Pong };
+      case InteractionType.ApplicationCommand:
+        return this.command(interaction, services);
+      case InteractionType.ApplicationCommandAutocomplete:
+        return this.autocomplete(interaction as unknown as APIChatInputApplicationCommandInteraction, services);
+      case InteractionType.MessageComponent:
+        return this.component(interaction, services);
+      case InteractionType.ModalSubmit:
+        return this.modal(interaction, services);
+    }
+  }
+
+  private async command(interaction: APIApplicationCommandInteraction, services: Services): Promise<APIInteractionResponse> {
+    const def = interaction.data.type === ApplicationCommandType.ChatInput ? this.tables.commands.get(interaction.data.name) : undefined;
+    if (!def) {
+      logger.warn("interaction.unknown_command", { guild_id: interaction.guild_id ?? null, command: interaction.data.name });
+      return reply.ephemeral(`Unknown command \`/${interaction.data.name}\`. It may have been removed; an admin can re-register commands.`);
+    }
+    const chat = interaction as APIChatInputApplicationCommandInteraction;
+    const visibility = def.visibility ?? "ephemeral";
+    return this.guard(chat, services, visibility, async () => {
+      const base = baseContext(chat, services);
+      requirePermissions(base, def.requires);
+      const { path, leaves } = flattenOptions(chat.data);
+      const ctx = { ...base, interaction: chat, subcommand: path, options: optionReader(leaves) };
+      const run = async () => normalise(await def.run(ctx), visibility);
+      if (def.deferred?.includes(path)) return this.deferThen(chat, services, run, reply.deferred(visibility === "ephemeral"));
+      return this.raceDeadline(chat, services, run, reply.deferred(visibility === "ephemeral"));
+    });
+  }
+
+  private async autocomplete(interaction: APIChatInputApplicationCommandInteraction, services: Services): Promise<APIInteractionResponse> {
+    const def = this.tables.commands.get(interaction.data.name);
+    if (!def?.autocomplete) return reply.choices([]);
+    try {
+      const base = baseContext(interaction, services);
+      const { path, leaves } = flattenOptions(interaction.data);
+      return reply.choices(await def.autocomplete({ ...base, interaction, subcommand: path, options: optionReader(leaves) }));
+    } catch (error) {
+      // Autocomplete cannot show an error; an empty list is the honest answer.
+      logger.warn("interaction.autocomplete_failed", { guild_id: interaction.guild_id ?? null, command: interaction.data.name, error });
+      return reply.choices([]);
+    }
+  }
+
+  private async component(interaction: APIMessageComponentInteraction, services: Services): Promise<APIInteractionResponse> {
+    const [ns = "", action = "", ...args] = interaction.data.custom_id.split(":");
+    const def = this.tables.components.get(`${ns}:${action}`);
+    if (!def) {
+      logger.warn("interaction.unknown_component", { guild_id: interaction.guild_id ?? null, custom_id: `${ns}:${action}` });
+      return reply.ephemeral("This button or menu is no longer supported. Run the command again to get a fresh one.");
+    }
+    return this.guard(interaction, services, "ephemeral", async () => {
+      const base = baseContext(interaction, services);
+      requirePermissions(base, def.requires);
+      const values = "values" in interaction.data ? interaction.data.values : [];
+      const run = async () => normalise(await def.run({ ...base, interaction, args, values }), "ephemeral");
+      if (def.deferred) return this.deferThen(interaction, services, run, reply.deferredUpdate());
+      return run();
+    });
+  }
+
+  private async modal(interaction: APIModalSubmitInteraction, services: Services): Promise<APIInteractionResponse> {
+    const [ns = "", action = "", ...args] = interaction.data.custom_id.split(":");
+    const def = this.tables.modals.get(`${ns}:${action}`);
+    if (!def) return reply.ephemeral("This form is no longer supported. Run the command again.");
+    return this.guard(interaction, services, "ephemeral", async () => {
+      const base = baseContext(interaction, services);
+      requirePermissions(base, def.requires);
+      return normalise(await def.run({ ...base, interaction, args, fields: modalFields(interaction.data) }), "ephemeral");
+    });
+  }
+
+  /** Answers with `ack` at once and edits @original with the handler's result (or its error) afterwards. */
+  private deferThen(
+    interaction: APIInteraction,
+    services: Services,
+    run: () => Promise<APIInteractionResponse>,
+    ack: APIInteractionResponse,
+  ): APIInteractionResponse {
+    services.waitUntil(this.finish(interaction, services, run()));
+    return ack;
+  }
+
+  /** Runs the handler; if it misses the deadline, defers and lets the followup carry the result. */
+  private async raceDeadline(
+    interaction: APIInteraction,
+    services: Services,
+    run: () => Promise<APIInteractionResponse>,
+    ack: APIInteractionResponse,
+  ): Promise<APIInteractionResponse> {
+    const pending = run();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), AUTO_DEFER_MS);
+    });
+    const first = await Promise.race([pending, deadline]);
+    clearTimeout(timer);
+    if (first !== "late") return first;
+    logger.warn("interaction.auto_deferred", { guild_id: interaction.guild_id ?? null, interaction_id: interaction.id });
+    services.waitUntil(this.finish(interaction, services, pending));
+    return ack;
+  }
+
+  private async finish(interaction: APIInteraction, services: Services, pending: Promise<APIInteractionResponse>): Promise<void> {
+    let response: APIInteractionResponse;
+    try {
+      response = await pending;
+    } catch (error) {
+      response = this.errorResponse(error, interaction, services);
+    }
+    const body = editBody(response) ?? { content: "Done." };
+    try {
+      await services.discord.patch(Routes.webhookMessage(interaction.application_id, interaction.token, "@original"), { body, auth: false });
+    } catch (error) {
+      logger.error("interaction.followup_failed", { guild_id: interaction.guild_id ?? null, interaction_id: interaction.id, error });
+    }
+  }
+
+  private async guard(
+    interaction: APIInteraction,
+    services: Services,
+    _visibility: Visibility,
+    fn: () => Promise<APIInteractionResponse>,
+  ): Promise<APIInteractionResponse> {
+    try {
+      return await fn();
+    } catch (error) {
+      return this.errorResponse(error, interaction, services);
+    }
+  }
+
+  /** Every failure becomes one ephemeral reply here; unexpected ones are logged with a reference and raised as CRITICAL. */
+  errorResponse(error: unknown, interaction: APIInteraction, services: Services): APIInteractionResponse {
+    const guildId = interaction.guild_id ?? null;
+    if (error instanceof UserError) {
+      logger.info("interaction.user_error", { guild_id: guildId, interaction_id: interaction.id, message: error.message });
+      return reply.ephemeral(error.message);
+    }
+    if (error instanceof DiscordApiError && (error.is(DiscordErrorCode.MissingPermissions) || error.is(DiscordErrorCode.MissingAccess))) {
+      logger.warn("interaction.bot_missing_permissions", { guild_id: guildId, interaction_id: interaction.id, error });
+      return reply.ephemeral("I don't have the Discord permissions to do that here. An admin can run `/bot-config check` to see what is missing.");
+    }
+    const ref = crypto.randomUUID().slice(0, 8);
+    logger.error("interaction.failed", { guild_id: guildId, interaction_id: interaction.id, ref, error });
+    services.waitUntil(services.bus.emit("interaction.failed", { ref, error }, { guildId, interactionType: interaction.type }).catch(() => undefined));
+    return reply.ephemeral(`Something went wrong on my side (ref \`${ref}\`). Please try again; if it keeps happening, tell an admin.`);
+  }
+}

@@ -1,0 +1,45 @@
+/** Per-invocation services (REST client, event bus, timers) handed to handlers, listeners and timer kinds. */
+import type { BotRequirement } from "./discord/bot-permissions";
+import { createDiscord, type Discord, type DiscordOptions } from "./discord/rest";
+import type { Env } from "./env";
+import { EventBus, type ListenerSpec } from "./events/bus";
+import type { Catalog } from "./events/catalog";
+import { readGuildSettings } from "./guild-settings";
+import { type Timer, timerFor } from "./timers/client";
+
+export interface Services {
+  env: Env;
+  discord: Discord;
+  bus: EventBus<Services>;
+  timer(name: string): Timer;
+  waitUntil(promise: Promise<unknown>): void;
+  now(): number;
+  /** Every feature's declared bot permissions, for `/bot-config check`. */
+  botRequirements: readonly BotRequirement[];
+}
+
+export interface ServiceWiring {
+  catalog: Catalog;
+  listeners: readonly ListenerSpec<Services>[];
+  botRequirements: readonly BotRequirement[];
+  discordOptions?: DiscordOptions;
+}
+
+export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => void, wiring: ServiceWiring): Services {
+  const services: Services = {
+    env,
+    discord: createDiscord(env, wiring.discordOptions),
+    bus: new EventBus<Services>({
+      catalog: wiring.catalog,
+      listeners: wiring.listeners,
+      envLevel: env.EVENT_LEVEL,
+      guildLevel: async (guildId) => (await readGuildSettings(env.DB, guildId)).event_level,
+      services: () => services,
+    }),
+    timer: (name) => timerFor(env.EVENT_TIMER, name),
+    waitUntil,
+    now: () => Date.now(),
+    botRequirements: wiring.botRequirements,
+  };
+  return services;
+}

@@ -1,0 +1,208 @@
+/** EventTimer: a Durable Object whose single alarm runs an agenda of due items, generic over action kinds. */
+import { DurableObject } from "cloudflare:workers";
+import { DiscordApiError } from "../discord/errors";
+import { describeError, logger } from "../log";
+import { type AgendaItem, type AgendaStatus, backoffMs, cancelPattern, DEFAULT_MAX_ATTEMPTS, upsertDecision } from "./agenda";
+import { PermanentError, type TimerKind } from "./kinds";
+
+/** Items run per alarm invocation; the rest run in an immediately re-armed alarm (subrequest budget). */
+const MAX_ITEMS_PER_ALARM = 20;
+const KEEP_FINISHED_MS = 30 * 24 * 60 * 60_000;
+
+type Row = {
+  key: string;
+  due_at: number;
+  kind: string;
+  payload: string;
+  attempts: number;
+  status: AgendaStatus;
+  gen: number;
+  last_error: string | null;
+  updated_at: number;
+};
+
+export interface ScheduleResult {
+  key: string;
+  result: "insert" | "update" | "unchanged";
+  dueAt: number;
+}
+
+export interface TimerHooks<S> {
+  kinds: ReadonlyMap<string, TimerKind<S>>;
+  services(): S;
+  /** Called once when an item is given up (attempts exhausted or a permanent error). */
+  gaveUp(item: AgendaItem, error: unknown, services: S, timerName: string): Promise<void>;
+}
+
+function toItem(r: Row): AgendaItem {
+  return {
+    key: r.key,
+    dueAt: r.due_at,
+    kind: r.kind,
+    payload: JSON.parse(r.payload),
+    attempts: r.attempts,
+    status: r.status,
+    lastError: r.last_error,
+    updatedAt: r.updated_at,
+  };
+}
+
+function isPermanent(err: unknown): boolean {
+  if (err instanceof PermanentError) return true;
+  if (err instanceof DiscordApiError) return !err.transient;
+  return false;
+}
+
+export abstract class TimerObject<E, S> extends DurableObject<E> {
+  /** Replaced in tests to move time without sleeping. */
+  clock: () => number = () => Date.now();
+  private readonly sql: SqlStorage;
+
+  protected abstract hooks(): TimerHooks<S>;
+
+  constructor(ctx: DurableObjectState, env: E) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS agenda (
+      key TEXT PRIMARY KEY, due_at INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL DEFAULT 'pending',
+      gen INTEGER NOT NULL DEFAULT 0, last_error TEXT, updated_at INTEGER NOT NULL)`);
+    this.sql.exec("CREATE INDEX IF NOT EXISTS agenda_pending ON agenda (status, due_at)");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
+  }
+
+  /** Idempotent upsert by key. Re-scheduling a fired item with the same time and payload does nothing. */
+  async schedule(key: string, dueAt: number, kind: string, payload: unknown = {}, timerName?: string): Promise<ScheduleResult> {
+    if (!key || key.length > 200) throw new Error("timer key must be 1-200 characters");
+    if (!Number.isFinite(dueAt)) throw new Error("dueAt must be a finite epoch-ms number");
+    if (timerName) this.sql.exec("INSERT OR IGNORE INTO meta (k, v) VALUES ('name', ?)", timerName);
+    const payloadJson = JSON.stringify(payload ?? {});
+    const existing = this.sql.exec<Row>("SELECT * FROM agenda WHERE key = ?", key).toArray()[0];
+    const decision = upsertDecision(existing ? { dueAt: existing.due_at, kind: existing.kind, status: existing.status, payloadJson: existing.payload } : null, {
+      dueAt,
+      kind,
+      payloadJson,
+    });
+    const now = this.clock();
+    if (decision === "insert") {
+      this.sql.exec("INSERT INTO agenda (key, due_at, kind, payload, updated_at) VALUES (?, ?, ?, ?, ?)", key, dueAt, kind, payloadJson, now);
+    } else if (decision === "update") {
+      this.sql.exec(
+        "UPDATE agenda SET due_at = ?, kind = ?, payload = ?, attempts = 0, status = 'pending', last_error = NULL, gen = gen + 1, updated_at = ? WHERE key = ?",
+        dueAt,
+        kind,
+        payloadJson,
+        now,
+        key,
+      );
+    }
+    await this.rearm();
+    return { key, result: decision, dueAt };
+  }
+
+  /** Removes one key, or every key starting with the prefix when the argument ends in `*`. */
+  async cancel(keyOrPrefix: string): Promise<number> {
+    const p = cancelPattern(keyOrPrefix);
+    const cursor =
+      "exact" in p ? this.sql.exec("DELETE FROM agenda WHERE key = ?", p.exact) : this.sql.exec("DELETE FROM agenda WHERE key LIKE ? ESCAPE '\\'", p.like);
+    const removed = cursor.rowsWritten;
+    await this.rearm();
+    return removed;
+  }
+
+  async list(): Promise<AgendaItem[]> {
+    return this.sql.exec<Row>("SELECT * FROM agenda ORDER BY due_at, key").toArray().map(toItem);
+  }
+
+  /** The epoch ms the alarm is set to, or null; exposed so tests and /health can see it. */
+  async nextAlarm(): Promise<number | null> {
+    return this.ctx.storage.getAlarm();
+  }
+
+  override async alarm(): Promise<void> {
+    const { kinds, services: makeServices, gaveUp } = this.hooks();
+    const now = this.clock();
+    const due = this.sql
+      .exec<Row>("SELECT * FROM agenda WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, key LIMIT ?", now, MAX_ITEMS_PER_ALARM)
+      .toArray();
+    const timerName = this.name();
+    let services: S | undefined;
+    for (const row of due) {
+      services ??= makeServices();
+      const item = toItem(row);
+      const kind = kinds.get(item.kind);
+      const attempts = row.attempts + 1;
+      try {
+        if (!kind) throw new PermanentError(`no handler registered for timer kind "${item.kind}"`);
+        const outcome = await kind.run(item as AgendaItem & { payload: never }, { services, now, timerName });
+        if (outcome && "again" in outcome) {
+          const payload = JSON.stringify(outcome.again.payload ?? item.payload);
+          this.sql.exec(
+            "UPDATE agenda SET due_at = ?, payload = ?, attempts = 0, last_error = NULL, updated_at = ? WHERE key = ? AND gen = ?",
+            outcome.again.dueAt,
+            payload,
+            this.clock(),
+            row.key,
+            row.gen,
+          );
+        } else {
+          this.finish(row, "done", attempts, null);
+        }
+        logger.debug("timer.ran", { timer: timerName, key: row.key, kind: row.kind });
+      } catch (error) {
+        const max = kind?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+        const message = JSON.stringify(describeError(error));
+        if (isPermanent(error) || attempts >= max) {
+          this.finish(row, "failed", attempts, message);
+          logger.error("timer.gave_up", { timer: timerName, key: row.key, kind: row.kind, attempts, error });
+          await gaveUp({ ...item, attempts, status: "failed", lastError: message }, error, services, timerName).catch((e) =>
+            logger.error("timer.gave_up_hook_failed", { timer: timerName, key: row.key, error: e }),
+          );
+        } else {
+          const retryAt = this.clock() + backoffMs(attempts);
+          this.sql.exec(
+            "UPDATE agenda SET attempts = ?, due_at = ?, last_error = ?, updated_at = ? WHERE key = ? AND gen = ?",
+            attempts,
+            retryAt,
+            message,
+            this.clock(),
+            row.key,
+            row.gen,
+          );
+          logger.warn("timer.retry", { timer: timerName, key: row.key, kind: row.kind, attempts, retry_at: retryAt, error });
+        }
+      }
+    }
+    this.sql.exec("DELETE FROM agenda WHERE status != 'pending' AND updated_at < ?", now - KEEP_FINISHED_MS);
+    await this.rearm();
+  }
+
+  /** Marks an item finished unless it was re-scheduled while its handler ran (then the new schedule stands). */
+  private finish(row: Row, status: AgendaStatus, attempts: number, error: string | null): void {
+    this.sql.exec(
+      "UPDATE agenda SET status = ?, attempts = ?, last_error = ?, updated_at = ? WHERE key = ? AND gen = ?",
+      status,
+      attempts,
+      error,
+      this.clock(),
+      row.key,
+      row.gen,
+    );
+  }
+
+  /** Points the single alarm at the earliest pending item, from stored state; clears it when nothing is pending. */
+  private async rearm(): Promise<void> {
+    const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM agenda WHERE status = 'pending'").one().due;
+    if (next === null) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    const current = await this.ctx.storage.getAlarm();
+    if (current !== next) await this.ctx.storage.setAlarm(next);
+  }
+
+  private name(): string {
+    const stored = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'name'").toArray()[0]?.v;
+    return stored ?? this.ctx.id.name ?? this.ctx.id.toString();
+  }
+}

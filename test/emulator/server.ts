@@ -1,0 +1,284 @@
+/** The local Discord: REST under /api/v10, a control API under /_emulator, and (later) the gateway. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApiError, type Ctx, match, type Route, template } from "./http.ts";
+import { buildInteraction, type InteractionRequest, recordResponse } from "./interactions.ts";
+import { DEFAULT_LIMITS, Limiter, rateLimitedBody } from "./limits.ts";
+import { appRoutes } from "./routes-app.ts";
+import { guildRoutes } from "./routes-guild.ts";
+import { messageRoutes } from "./routes-messages.ts";
+import { generateSigningKeys, type SigningKeys, signedHeaders } from "./sign.ts";
+import { World } from "./state.ts";
+import { CALLBACK_SCHEMA, invalidFormBody, schemaFor, validateBody } from "./validate.ts";
+
+export interface EmulatorOptions {
+  port?: number;
+  host?: string;
+  applicationId?: string;
+  botToken?: string;
+  keys?: SigningKeys;
+  /** Where to deliver interactions when acting as a user (`npm start`). */
+  botUrl?: string;
+  quiet?: boolean;
+}
+
+export interface RequestLog {
+  seq: number;
+  at: number;
+  method: string;
+  path: string;
+  route: string | null;
+  status: number;
+  body: unknown;
+  user_agent: string | null;
+  invalid_body?: unknown;
+}
+
+export interface Emulator {
+  url: string;
+  port: number;
+  applicationId: string;
+  botToken: string;
+  keys: SigningKeys;
+  world: World;
+  limiter: Limiter;
+  requests: RequestLog[];
+  close(): Promise<void>;
+}
+
+const MAX_LOG = 20_000;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  res.writeHead(status, { ...(text ? { "content-type": "application/json" } : {}), ...headers });
+  res.end(text);
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const keys = opts.keys ?? (await generateSigningKeys());
+  const applicationId = opts.applicationId ?? "1100000000000000001";
+  const botToken = opts.botToken ?? "emulator-bot-token";
+  const world = new World(applicationId);
+  const limiter = new Limiter(structuredClone(DEFAULT_LIMITS));
+  const requests: RequestLog[] = [];
+  const counters = { requests: 0, invalid: 0, rate_limited: 0, faults: 0, schema_rejections: 0 };
+  let seq = 0;
+  let baseUrl = "";
+  const routes: Route[] = [...guildRoutes, ...messageRoutes, ...appRoutes(() => `${baseUrl.replace(/^http/, "ws")}/gateway`)];
+
+  async function rest(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    const method = req.method ?? "GET";
+    const raw = await readBody(req);
+    const log: RequestLog = {
+      seq: ++seq,
+      at: Date.now(),
+      method,
+      path,
+      route: null,
+      status: 0,
+      body: undefined,
+      user_agent: req.headers["user-agent"] ?? null,
+    };
+    requests.push(log);
+    if (requests.length > MAX_LOG) requests.splice(0, requests.length - MAX_LOG);
+    counters.requests++;
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      log.status = status;
+      if (status === 401 || status === 403 || status === 429) counters.invalid++;
+      send(res, status, body, headers);
+    };
+    let route: Route | undefined;
+    let params: Record<string, string> | null = null;
+    for (const r of routes) {
+      if (r.method !== method) continue;
+      params = match(r.pattern, path);
+      if (params) {
+        route = r;
+        break;
+      }
+    }
+    if (!route || !params) return reply(404, { message: "404: Not Found", code: 0 });
+    const tpl = template(route.pattern);
+    log.route = `${method} ${tpl}`;
+    if (!route.noAuth && req.headers.authorization !== `Bot ${botToken}`) return reply(401, { message: "401: Unauthorized", code: 0 });
+
+    const fault = limiter.takeFault(method, path);
+    if (fault) {
+      counters.faults++;
+      if (fault.hang) return; // never answers: the client's timeout must fire
+      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.status === 429) {
+        counters.rate_limited++;
+        const retryAfter = fault.retryAfter ?? 0.05;
+        return reply(429, rateLimitedBody(retryAfter, !!fault.global), {
+          "retry-after": String(retryAfter),
+          "x-ratelimit-scope": fault.global ? "global" : "user",
+          ...(fault.global
+            ? { "x-ratelimit-global": "true" }
+            : { "x-ratelimit-limit": "1", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(retryAfter) }),
+        });
+      }
+      if (fault.status) return reply(fault.status, fault.body ?? { message: `${fault.status}: injected fault`, code: 0 });
+    }
+
+    const major = params.channel ?? params.guild ?? params.token ?? params.app ?? "";
+    const rl = limiter.take(method, tpl, major);
+    if (rl.limited) {
+      counters.rate_limited++;
+      return reply(429, rateLimitedBody(rl.limited.retryAfter, rl.limited.global), { ...rl.headers, "retry-after": rl.limited.retryAfter.toFixed(3) });
+    }
+
+    let body: unknown;
+    if (raw) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return reply(400, { message: "The request body contains invalid JSON.", code: 50109 }, rl.headers);
+      }
+    }
+    log.body = body;
+    const schema = schemaFor(method, tpl);
+    if (schema && body !== undefined) {
+      const issues = validateBody(schema, body);
+      if (issues.length) {
+        counters.schema_rejections++;
+        log.invalid_body = issues;
+        return reply(400, invalidFormBody(issues), rl.headers);
+      }
+    }
+    const ctx: Ctx = { world, params, query, body, actor: route.noAuth ? null : applicationId };
+    try {
+      const out = await route.handler(ctx);
+      reply(out.status, out.body, { ...rl.headers, ...out.headers });
+    } catch (err) {
+      if (err instanceof ApiError) return reply(err.status, { message: err.message, code: err.code, ...err.extra }, rl.headers);
+      reply(500, { message: "500: Internal Server Error", code: 0 });
+      if (!opts.quiet) console.error("[emulator]", err);
+    }
+  }
+
+  async function deliver(body: Record<string, unknown>, at?: number) {
+    if (!opts.botUrl) throw new ApiError(400, 0, "no bot URL configured; pass botUrl to the emulator");
+    const text = JSON.stringify(body);
+    const res = await fetch(opts.botUrl, { method: "POST", headers: await signedHeaders(keys.privateKeyPkcs8Hex, text, at), body: text });
+    const responseText = await res.text();
+    let response: unknown = responseText;
+    try {
+      response = JSON.parse(responseText);
+    } catch {}
+    return { status: res.status, response };
+  }
+
+  async function control(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    const method = req.method ?? "GET";
+    const raw = await readBody(req);
+    const body = raw ? JSON.parse(raw) : {};
+    const route = `${method} ${path.replace(/\/\d+/g, "/:id")}`;
+    const id = path.split("/")[3] ?? "";
+    switch (route) {
+      case "GET /_emulator/health":
+        return send(res, 200, { ok: true, application_id: applicationId, public_key: keys.publicKeyHex });
+      case "POST /_emulator/reset":
+        world.guilds.clear();
+        requests.length = 0;
+        limiter.faults = [];
+        return send(res, 200, { ok: true });
+      case "POST /_emulator/guilds":
+        return send(
+          res,
+          200,
+          world.createGuild({ name: body.name, botPermissions: body.bot_permissions !== undefined ? BigInt(body.bot_permissions) : undefined }),
+        );
+      case "POST /_emulator/users": {
+        const user = world.addUser(body.username ?? "user", { dms_closed: !!body.dms_closed });
+        if (body.guild_id) world.guilds.get(body.guild_id)?.members.set(user.id, { roles: body.roles ?? [], joined_at: new Date().toISOString(), nick: null });
+        return send(res, 200, user);
+      }
+      case "GET /_emulator/state":
+        return send(res, 200, world.snapshot(query.get("guild") ?? undefined), { "content-type": "application/json" });
+      case "GET /_emulator/requests": {
+        const contains = query.get("path_contains");
+        const since = Number(query.get("since") ?? 0);
+        return send(
+          res,
+          200,
+          requests.filter((r) => r.seq > since && (!contains || r.path.includes(contains))),
+        );
+      }
+      case "GET /_emulator/counters":
+        return send(res, 200, { ...counters, seq });
+      case "POST /_emulator/faults":
+        return send(res, 200, limiter.addFault(body));
+      case "DELETE /_emulator/faults":
+        limiter.faults = query.get("path") ? limiter.faults.filter((f) => !f.path.includes(query.get("path") as string)) : [];
+        return send(res, 200, { ok: true });
+      case "PUT /_emulator/limits":
+        limiter.config = { ...limiter.config, ...body };
+        return send(res, 200, limiter.config);
+      case "POST /_emulator/interactions": {
+        const { send: deliverNow, at, ...request } = body as InteractionRequest & { send?: boolean; at?: number };
+        const { record, body: payload } = buildInteraction(world, request);
+        if (deliverNow) {
+          const out = await deliver(payload, at);
+          if (out.status === 200) recordResponse(world, record, out.response);
+          return send(res, 200, { id: record.id, token: record.token, ...out });
+        }
+        const text = JSON.stringify(payload);
+        return send(res, 200, { id: record.id, token: record.token, body: text, headers: await signedHeaders(keys.privateKeyPkcs8Hex, text, at) });
+      }
+      case "POST /_emulator/interactions/:id/response": {
+        const record = world.interactions.get(id);
+        if (!record) return send(res, 404, { error: "unknown interaction" });
+        const issues = validateBody(CALLBACK_SCHEMA, body);
+        if (!issues.length) recordResponse(world, record, body);
+        return send(res, 200, { valid: issues.length === 0, issues });
+      }
+      case "GET /_emulator/interactions/:id": {
+        const record = world.interactions.get(id);
+        return record ? send(res, 200, record) : send(res, 404, { error: "unknown interaction" });
+      }
+      case "POST /_emulator/sign":
+        return send(res, 200, { headers: await signedHeaders(keys.privateKeyPkcs8Hex, body.body ?? "", body.at) });
+      default:
+        return send(res, 404, { error: `no control route ${route}` });
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    const work = path.startsWith("/api/v10/")
+      ? rest(req, res, path.slice("/api/v10".length), url.searchParams)
+      : path.startsWith("/_emulator/")
+        ? control(req, res, path, url.searchParams)
+        : Promise.resolve(send(res, 404, { message: "404: Not Found", code: 0 }));
+    work.catch((err) => {
+      if (!res.headersSent)
+        send(res, err instanceof ApiError ? err.status : 500, { message: err instanceof Error ? err.message : String(err), code: err?.code ?? 0 });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    url: baseUrl,
+    port,
+    applicationId,
+    botToken,
+    keys,
+    world,
+    limiter,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,93 @@
+/** Test helpers: talk to the emulator, deliver signed interactions to the Worker, and snapshot D1. */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import type { APIInteractionResponse } from "discord-api-types/v10";
+import worker from "../src/index";
+import type { InteractionRequest } from "./emulator/interactions";
+
+export async function emu<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const res = await fetch(`${env.EMULATOR_URL}${path}`, {
+    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+    headers: { "content-type": "application/json" },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  if (!res.ok) throw new Error(`emulator ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export interface Fixture {
+  guild_id: string;
+  owner_id: string;
+  admin_id: string;
+  member_id: string;
+  bot_id: string;
+  roles: { everyone: string; admin: string; bot: string };
+  channels: { category: string; text: string; voice: string };
+}
+
+/** A fresh guild of its own for each test, so tests never share Discord state. */
+export function newGuild(opts: { bot_permissions?: bigint } = {}): Promise<Fixture> {
+  return emu<Fixture>("/_emulator/guilds", { body: { bot_permissions: opts.bot_permissions?.toString() } });
+}
+
+/** Calls the Worker's fetch handler and waits for everything it left in waitUntil (followups). */
+export async function callWorker(request: Request): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export interface InteractionResult {
+  id: string;
+  token: string;
+  status: number;
+  response: APIInteractionResponse;
+  /** Whether Discord would accept the response body (validated by the emulator against the OpenAPI schema). */
+  valid: boolean;
+  issues: unknown[];
+}
+
+/** Sends an interaction as a member would: built and signed by the emulator, delivered to the Worker. */
+export async function interact(req: InteractionRequest, opts: { at?: number } = {}): Promise<InteractionResult> {
+  const prepared = await emu<{ id: string; token: string; body: string; headers: Record<string, string> }>("/_emulator/interactions", {
+    body: { ...req, at: opts.at },
+  });
+  const res = await callWorker(new Request("https://bot.test/interactions", { method: "POST", headers: prepared.headers, body: prepared.body }));
+  const response = (await res.json()) as APIInteractionResponse;
+  let check = { valid: false, issues: [] as unknown[] };
+  if (res.status === 200) check = await emu(`/_emulator/interactions/${prepared.id}/response`, { body: response });
+  return { id: prepared.id, token: prepared.token, status: res.status, response, ...check };
+}
+
+export async function interactionRecord(id: string) {
+  return emu<{ original?: { content: string; embeds: { title?: string; description?: string }[] }; followups: unknown[] }>(`/_emulator/interactions/${id}`);
+}
+
+export type GuildState = {
+  guilds: {
+    id: string;
+    roles: { id: string; name: string }[];
+    channels: { id: string; name: string; type: number }[];
+    members: { user_id: string; roles: string[] }[];
+  }[];
+  messages: Record<string, { id: string; content: string; embeds: unknown[]; author: { id: string } }[]>;
+};
+
+export function guildState(guildId: string): Promise<GuildState> {
+  return emu<GuildState>(`/_emulator/state?guild=${guildId}`);
+}
+
+export function requestsTo(pathContains: string): Promise<{ method: string; path: string; status: number; body: unknown; user_agent: string | null }[]> {
+  return emu(`/_emulator/requests?path_contains=${encodeURIComponent(pathContains)}`);
+}
+
+/** Every row of every app table, to prove a rejected request changed nothing. */
+export async function dbSnapshot(): Promise<Record<string, unknown[]>> {
+  const tables = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name",
+  ).all<{ name: string }>();
+  const out: Record<string, unknown[]> = {};
+  for (const { name } of tables.results) out[name] = (await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results;
+  return out;
+}

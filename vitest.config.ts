@@ -1,0 +1,32 @@
+/** Tests run inside workerd (real D1 and Durable Objects via Miniflare) against the local Discord emulator. */
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("migrations");
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            DISCORD_API_BASE: `http://127.0.0.1:${inject<number>("emulatorPort")}`,
+            EMULATOR_URL: `http://127.0.0.1:${inject<number>("emulatorPort")}`,
+            DISCORD_PUBLIC_KEY: inject<string>("publicKey"),
+            DISCORD_APPLICATION_ID: inject<string>("applicationId"),
+            DISCORD_TOKEN: inject<string>("botToken"),
+            EVENT_LEVEL: "",
+            LOG_LEVEL: "warn",
+          },
+        },
+      })),
+    ],
+    test: {
+      globalSetup: ["./test/global-setup.ts"],
+      setupFiles: ["./test/setup.ts"],
+      include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+      deps: { optimizer: { ssr: { enabled: true, include: ["discord-api-types/v10"] } } },
+    },
+  };
+});
