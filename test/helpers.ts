@@ -26,8 +26,8 @@ export interface Fixture {
 }
 
 /** A fresh guild of its own for each test, so tests never share Discord state. */
-export function newGuild(opts: { bot_permissions?: bigint } = {}): Promise<Fixture> {
-  return emu<Fixture>("/_emulator/guilds", { body: { bot_permissions: opts.bot_permissions?.toString() } });
+export function newGuild(opts: { bot_permissions?: bigint; everyone_permissions?: bigint } = {}): Promise<Fixture> {
+  return emu<Fixture>("/_emulator/guilds", { body: { bot_permissions: opts.bot_permissions?.toString(), everyone_permissions: opts.everyone_permissions?.toString() } });
 }
 
 /** Calls the Worker's fetch handler and waits for everything it left in waitUntil (followups). */
@@ -53,10 +53,13 @@ export async function interact(req: InteractionRequest, opts: { at?: number } = 
   const prepared = await emu<{ id: string; token: string; body: string; headers: Record<string, string> }>("/_emulator/interactions", {
     body: { ...req, at: opts.at },
   });
-  const res = await callWorker(new Request("https://bot.test/interactions", { method: "POST", headers: prepared.headers, body: prepared.body }));
+  // As on Discord, the HTTP answer is recorded before any followup the Worker sends from waitUntil.
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request("https://bot.test/interactions", { method: "POST", headers: prepared.headers, body: prepared.body }), env, ctx);
   const response = (await res.json()) as APIInteractionResponse;
   let check = { valid: false, issues: [] as unknown[] };
   if (res.status === 200) check = await emu(`/_emulator/interactions/${prepared.id}/response`, { body: response });
+  await waitOnExecutionContext(ctx);
   return { id: prepared.id, token: prepared.token, status: res.status, response, ...check };
 }
 

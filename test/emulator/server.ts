@@ -193,7 +193,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         return send(
           res,
           200,
-          world.createGuild({ name: body.name, botPermissions: body.bot_permissions !== undefined ? BigInt(body.bot_permissions) : undefined }),
+          world.createGuild({
+            name: body.name,
+            botPermissions: body.bot_permissions !== undefined ? BigInt(body.bot_permissions) : undefined,
+            everyonePermissions: body.everyone_permissions !== undefined ? BigInt(body.everyone_permissions) : undefined,
+          }),
         );
       case "POST /_emulator/users": {
         const user = world.addUser(body.username ?? "user", { dms_closed: !!body.dms_closed });

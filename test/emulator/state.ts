@@ -122,12 +122,12 @@ export class World {
    * A ready-made guild: owner, an admin, a member, the bot with its own role, a category, a text and a voice
    * channel. `botPermissions` overrides the bot role's permissions (tests of missing permissions).
    */
-  createGuild(opts: { name?: string; botPermissions?: bigint } = {}) {
+  createGuild(opts: { name?: string; botPermissions?: bigint; everyonePermissions?: bigint } = {}) {
     const id = this.ids.next();
     const owner = this.addUser("owner");
     const admin = this.addUser("alice");
     const member = this.addUser("bob");
-    const everyone: Role = this.role(id, "@everyone", P.ViewChannel | P.SendMessages | P.Connect | P.Speak | P.EmbedLinks, 0);
+    const everyone: Role = this.role(id, "@everyone", opts.everyonePermissions ?? P.ViewChannel | P.SendMessages | P.Connect | P.Speak | P.EmbedLinks, 0);
     everyone.id = id;
     const adminRole = this.role(this.ids.next(), "Admin", P.ManageGuild | P.ManageChannels | P.ManageEvents | P.ViewChannel | P.SendMessages, 1);
     const botBits =

@@ -1,5 +1,6 @@
 /** The core feature: bot-wide commands, settings, the generic send-message timer kind and core events. */
 import { PermissionFlagsBits } from "discord-api-types/v10";
+import { eventLogSink, trimEventLog } from "../../events/sinks/event-log";
 import type { Feature } from "../../feature";
 import { about } from "./about";
 import { botConfig, checkButton } from "./bot-config";
@@ -12,6 +13,8 @@ export const core: Feature = {
   components: [checkButton],
   timerKinds: [sendMessage],
   events: coreEvents,
+  listeners: [eventLogSink],
+  crons: [trimEventLog],
   botPermissions: [
     { bits: PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks, why: "post announcements and audit messages" },
   ],
