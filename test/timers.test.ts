@@ -1,0 +1,140 @@
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { EventTimer } from "../src/index";
+import { emu, guildState, newGuild, requestsTo } from "./helpers";
+
+function timer() {
+  return env.EVENT_TIMER.getByName(`test:${crypto.randomUUID()}`);
+}
+
+/** Moves the timer's clock; the alarm then treats items due by that time as due. */
+async function setClock(stub: DurableObjectStub<EventTimer>, at: number) {
+  await runInDurableObject(stub, (instance: EventTimer) => {
+    instance.clock = () => at;
+  });
+}
+
+function message(g: { guild_id: string; channels: { text: string } }, content: string) {
+  return { guild_id: g.guild_id, channel_id: g.channels.text, message: { content } };
+}
+
+async function criticalEvents(guildId: string) {
+  const rows = await env.DB.prepare("SELECT name, level, data FROM event_log WHERE guild_id = ? AND level = 'CRITICAL'").bind(guildId).all<{ name: string; level: string; data: string }>();
+  return rows.results.map((r) => ({ ...r, data: JSON.parse(r.data) }));
+}
+
+describe("EventTimer agenda", () => {
+  it("schedule twice with the same key keeps one item", async () => {
+    const stub = timer();
+    const due = Date.now() + 60_000;
+    expect((await stub.schedule("announce", due, "core.send_message", { a: 1 })).result).toBe("insert");
+    expect((await stub.schedule("announce", due, "core.send_message", { a: 1 })).result).toBe("unchanged");
+    expect(await stub.list()).toHaveLength(1);
+    expect((await stub.schedule("announce", due + 1000, "core.send_message", { a: 1 })).result).toBe("update");
+    const items = await stub.list();
+    expect(items.map((i) => [i.key, i.dueAt, i.status])).toEqual([["announce", due + 1000, "pending"]]);
+  });
+
+  it("cancel removes one key, or every key under a prefix", async () => {
+    const stub = timer();
+    const due = Date.now() + 60_000;
+    for (const key of ["match:1:create", "match:1:remind", "match:10:create", "other"]) await stub.schedule(key, due, "core.send_message", {});
+    expect(await stub.cancel("other")).toBe(1);
+    expect(await stub.cancel("match:1:*")).toBe(2);
+    expect((await stub.list()).map((i) => i.key)).toEqual(["match:10:create"]);
+    expect(await stub.cancel("match_10*")).toBe(0);
+  });
+
+  it("points the single alarm at the earliest pending item, recomputed after every write", async () => {
+    const stub = timer();
+    const t = Date.now() + 3_600_000;
+    await stub.schedule("late", t + 2000, "core.send_message", {});
+    await stub.schedule("early", t + 1000, "core.send_message", {});
+    expect(await stub.nextAlarm()).toBe(t + 1000);
+    await stub.cancel("early");
+    expect(await stub.nextAlarm()).toBe(t + 2000);
+    await stub.cancel("late");
+    expect(await stub.nextAlarm()).toBeNull();
+  });
+
+  it("keeps its agenda and alarm when the object is evicted", async () => {
+    const stub = timer();
+    const t = Date.now() + 3_600_000;
+    await stub.schedule("a", t, "core.send_message", { x: 1 });
+    await evictDurableObject(stub);
+    expect((await stub.list()).map((i) => [i.key, i.dueAt, i.payload])).toEqual([["a", t, { x: 1 }]]);
+    expect(await stub.nextAlarm()).toBe(t);
+  });
+});
+
+describe("EventTimer alarm", () => {
+  it("runs a due item once, marks it done, and re-arms to the next item", async () => {
+    const g = await newGuild();
+    const stub = timer();
+    const now = Date.now();
+    await stub.schedule("first", now - 1000, "core.send_message", message(g, "first!"));
+    await stub.schedule("second", now + 3_600_000, "core.send_message", message(g, "second!"));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const state = await guildState(g.guild_id);
+    expect(state.messages[g.channels.text]?.map((m) => m.content)).toEqual(["first!"]);
+    expect((await stub.list()).map((i) => [i.key, i.status])).toEqual([
+      ["first", "done"],
+      ["second", "pending"],
+    ]);
+    expect(await stub.nextAlarm()).toBe(now + 3_600_000);
+    // Delivered again (e.g. a duplicate gateway event): the fired item is not run twice.
+    expect((await stub.schedule("first", now - 1000, "core.send_message", message(g, "first!"))).result).toBe("unchanged");
+    await stub.cancel("second");
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    expect((await guildState(g.guild_id)).messages[g.channels.text]).toHaveLength(1);
+  });
+
+  it("retries a transient failure with growing backoff, then gives up with a CRITICAL event", async () => {
+    const g = await newGuild();
+    await emu("/_emulator/faults", { body: { method: "POST", path: `/channels/${g.channels.text}/messages`, status: 502 } });
+    const stub = timer();
+    let clock = Date.now();
+    await setClock(stub, clock);
+    await stub.schedule("flaky", clock - 1, "core.send_message", message(g, "never"));
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      const [item] = await stub.list();
+      if (attempt < 5) {
+        expect(item).toMatchObject({ status: "pending", attempts: attempt });
+        delays.push((item?.dueAt ?? 0) - clock);
+        clock = item?.dueAt ?? clock;
+        await setClock(stub, clock);
+      } else {
+        expect(item).toMatchObject({ status: "failed", attempts: 5 });
+      }
+    }
+    expect(delays).toEqual([30_000, 60_000, 120_000, 240_000]);
+    expect(await stub.nextAlarm()).toBeNull();
+    const critical = await criticalEvents(g.guild_id);
+    expect(critical).toHaveLength(1);
+    expect(critical[0]).toMatchObject({ name: "timer.failed", data: { key: "flaky", kind: "core.send_message", attempts: 5, error: { status: 502 } } });
+    await emu(`/_emulator/faults?path=${g.channels.text}`, { method: "DELETE" });
+  });
+
+  it("does not retry a 403: gives up at once and raises a CRITICAL event", async () => {
+    const viewOnly = 1n << 10n;
+    const g = await newGuild({ bot_permissions: viewOnly, everyone_permissions: viewOnly });
+    const stub = timer();
+    await stub.schedule("forbidden", Date.now() - 1, "core.send_message", message(g, "hi"));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await stub.list())[0]).toMatchObject({ status: "failed", attempts: 1 });
+    const sent = await requestsTo(`/channels/${g.channels.text}/messages`);
+    expect(sent.map((r) => r.status)).toEqual([403]);
+    expect((await criticalEvents(g.guild_id))[0]).toMatchObject({ name: "timer.failed", data: { error: { status: 403, code: 50013 } } });
+  });
+
+  it("fails an item whose kind has no handler instead of looping", async () => {
+    const stub = timer();
+    await stub.schedule("mystery", Date.now() - 1, "nobody.handles_this", { guild_id: "1" });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await stub.list())[0]).toMatchObject({ status: "failed", attempts: 1 });
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+  });
+});
