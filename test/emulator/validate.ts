@@ -110,7 +110,21 @@ function unknownKeys(schema: Schema, value: unknown, path: (string | number)[], 
   }
 }
 
-export function validateBody(schema: Schema, body: unknown): Issue[] {
+/**
+ * The OpenAPI document types permission bit sets (allow, deny, permissions, default_member_permissions) as integers, while Discord and
+ * discord-api-types use decimal strings; Discord accepts both, so the emulator reads such strings as numbers.
+ */
+function permissionStringsAsNumbers(value: unknown, key = ""): unknown {
+  if (Array.isArray(value)) return value.map((v) => permissionStringsAsNumbers(v));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, permissionStringsAsNumbers(v, k)]));
+  }
+  if (typeof value === "string" && /^\d{1,16}$/.test(value) && ["allow", "deny", "permissions", "default_member_permissions"].includes(key)) return Number(value);
+  return value;
+}
+
+export function validateBody(schema: Schema, raw: unknown): Issue[] {
+  const body = permissionStringsAsNumbers(raw);
   const result = schema.safeParse(body);
   if (!result.success) {
     return result.error.issues.map((i) => ({ path: i.path as (string | number)[], code: i.code.toUpperCase(), message: i.message }));
