@@ -41,7 +41,8 @@ export function describeError(err: unknown): Record<string, unknown> | string {
 
 export function log(level: LogLevel, event: string, fields: LogFields = {}): void {
   if (ORDER[level] < ORDER[threshold]) return;
-  const line = JSON.stringify({ level, event, ...clean(fields) });
+  // level and event come last so a field can never overwrite them.
+  const line = JSON.stringify({ ...clean(fields), level, event });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);

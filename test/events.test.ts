@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EventBus, type ListenerSpec } from "../src/events/bus";
 import { buildCatalog, validateCatalog } from "../src/events/catalog";
-import { effectiveLevel, type EventSet, isEmitted, type Level } from "../src/events/levels";
+import { type EventSet, effectiveLevel, isEmitted, type Level } from "../src/events/levels";
 import { registry } from "../src/features";
 import { updateGuildSettings } from "../src/guild-settings";
 

@@ -27,7 +27,9 @@ export interface Fixture {
 
 /** A fresh guild of its own for each test, so tests never share Discord state. */
 export function newGuild(opts: { bot_permissions?: bigint; everyone_permissions?: bigint } = {}): Promise<Fixture> {
-  return emu<Fixture>("/_emulator/guilds", { body: { bot_permissions: opts.bot_permissions?.toString(), everyone_permissions: opts.everyone_permissions?.toString() } });
+  return emu<Fixture>("/_emulator/guilds", {
+    body: { bot_permissions: opts.bot_permissions?.toString(), everyone_permissions: opts.everyone_permissions?.toString() },
+  });
 }
 
 /** Calls the Worker's fetch handler and waits for everything it left in waitUntil (followups). */

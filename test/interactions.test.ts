@@ -55,19 +55,36 @@ describe("POST /interactions: the happy paths", () => {
 
   it("answers autocomplete with matching timezones", async () => {
     const g = await newGuild();
-    const r = await interact({ kind: "autocomplete", name: "bot-config", subcommand: "timezone", options: { zone: "berl" }, focused: "zone", guild_id: g.guild_id, user_id: g.admin_id });
+    const r = await interact({
+      kind: "autocomplete",
+      name: "bot-config",
+      subcommand: "timezone",
+      options: { zone: "berl" },
+      focused: "zone",
+      guild_id: g.guild_id,
+      user_id: g.admin_id,
+    });
     expect(r.valid).toBe(true);
     expect(r.response).toEqual({ type: 8, data: { choices: [{ name: "Europe/Berlin", value: "Europe/Berlin" }] } });
   });
 
   it("saves an admin's setting in D1 and emits bot.config_changed", async () => {
     const g = await newGuild();
-    const r = await interact({ kind: "command", name: "bot-config", subcommand: "timezone", options: { zone: "europe/berlin" }, guild_id: g.guild_id, user_id: g.admin_id });
+    const r = await interact({
+      kind: "command",
+      name: "bot-config",
+      subcommand: "timezone",
+      options: { zone: "europe/berlin" },
+      guild_id: g.guild_id,
+      user_id: g.admin_id,
+    });
     expect((r.response as { data: { content: string } }).data.content).toBe("Timezone set to **Europe/Berlin**.");
     const row = await env.DB.prepare("SELECT timezone FROM guilds WHERE guild_id = ?").bind(g.guild_id).first();
     expect(row).toEqual({ timezone: "Europe/Berlin" });
     const events = await env.DB.prepare("SELECT name, level, data FROM event_log WHERE guild_id = ?").bind(g.guild_id).all();
-    expect(events.results).toEqual([{ name: "bot.config_changed", level: "SYSTEM", data: JSON.stringify({ setting: "timezone", value: "Europe/Berlin", by_user_id: g.admin_id }) }]);
+    expect(events.results).toEqual([
+      { name: "bot.config_changed", level: "SYSTEM", data: JSON.stringify({ setting: "timezone", value: "Europe/Berlin", by_user_id: g.admin_id }) },
+    ]);
   });
 });
 
@@ -81,7 +98,14 @@ describe("POST /interactions: refusals change nothing", () => {
   it("re-checks admin permissions server-side: a member gets an ephemeral refusal", async () => {
     const g = await newGuild();
     await expectUnchanged(async () => {
-      const r = await interact({ kind: "command", name: "bot-config", subcommand: "timezone", options: { zone: "Asia/Tokyo" }, guild_id: g.guild_id, user_id: g.member_id });
+      const r = await interact({
+        kind: "command",
+        name: "bot-config",
+        subcommand: "timezone",
+        options: { zone: "Asia/Tokyo" },
+        guild_id: g.guild_id,
+        user_id: g.member_id,
+      });
       expect(r.status).toBe(200);
       expect(r.response).toMatchObject({ type: 4, data: { flags: EPHEMERAL, content: "You need the **Manage Guild** permission to do this." } });
     });
@@ -90,7 +114,14 @@ describe("POST /interactions: refusals change nothing", () => {
   it("refuses a timezone like 'tomorrow-ish' with a clear message", async () => {
     const g = await newGuild();
     await expectUnchanged(async () => {
-      const r = await interact({ kind: "command", name: "bot-config", subcommand: "timezone", options: { zone: "tomorrow-ish" }, guild_id: g.guild_id, user_id: g.admin_id });
+      const r = await interact({
+        kind: "command",
+        name: "bot-config",
+        subcommand: "timezone",
+        options: { zone: "tomorrow-ish" },
+        guild_id: g.guild_id,
+        user_id: g.admin_id,
+      });
       expect(r.response).toMatchObject({ type: 4, data: { flags: EPHEMERAL } });
       expect((r.response as { data: { content: string } }).data.content).toContain("is not a timezone I know");
     });

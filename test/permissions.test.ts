@@ -27,7 +27,9 @@ describe("permissions", () => {
     const deny = (id: string, type: OverwriteType, bits: bigint) => ({ id, type, allow: "0", deny: String(bits) });
     const allow = (id: string, type: OverwriteType, bits: bigint) => ({ id, type, allow: String(bits), deny: "0" });
     expect(channelPermissions(guild, member, [deny("1", OverwriteType.Role, F.ViewChannel)]) & F.ViewChannel).toBe(0n);
-    expect(channelPermissions(guild, member, [deny("1", OverwriteType.Role, F.ViewChannel), allow("10", OverwriteType.Role, F.ViewChannel)]) & F.ViewChannel).toBe(F.ViewChannel);
+    expect(
+      channelPermissions(guild, member, [deny("1", OverwriteType.Role, F.ViewChannel), allow("10", OverwriteType.Role, F.ViewChannel)]) & F.ViewChannel,
+    ).toBe(F.ViewChannel);
     expect(
       channelPermissions(guild, member, [allow("10", OverwriteType.Role, F.SendMessages), deny("5", OverwriteType.Member, F.SendMessages)]) & F.SendMessages,
     ).toBe(0n);

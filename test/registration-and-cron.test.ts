@@ -22,7 +22,14 @@ describe("command registration", () => {
     const g = await newGuild();
     await registerCommands(createDiscord(env), env.DISCORD_APPLICATION_ID, registry.commands.values(), g.guild_id);
     const prepared = await emu<{ body: string }>("/_emulator/interactions", {
-      body: { kind: "command", name: "bot-config", subcommand: "audit-channel", options: { channel: g.channels.text }, guild_id: g.guild_id, user_id: g.admin_id },
+      body: {
+        kind: "command",
+        name: "bot-config",
+        subcommand: "audit-channel",
+        options: { channel: g.channels.text },
+        guild_id: g.guild_id,
+        user_id: g.admin_id,
+      },
     });
     const data = JSON.parse(prepared.body).data;
     expect(data.options[0]).toMatchObject({ name: "audit-channel", type: 1, options: [{ name: "channel", type: 7, value: g.channels.text }] });
@@ -32,11 +39,15 @@ describe("command registration", () => {
 describe("cron", () => {
   it("runs the jobs of the fired trigger and records the run for /health", async () => {
     const old = Date.now() - 40 * 24 * 60 * 60_000;
-    await env.DB.prepare("INSERT INTO event_log (id, guild_id, name, level, data, occurred_at) VALUES (?, NULL, 'timer.failed', 'CRITICAL', '{}', ?)").bind(`old-${crypto.randomUUID()}`, old).run();
+    await env.DB.prepare("INSERT INTO event_log (id, guild_id, name, level, data, occurred_at) VALUES (?, NULL, 'timer.failed', 'CRITICAL', '{}', ?)")
+      .bind(`old-${crypto.randomUUID()}`, old)
+      .run();
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: "30 4 * * *", scheduledTime: Date.now() }), env, ctx);
     await waitOnExecutionContext(ctx);
-    const left = await env.DB.prepare("SELECT COUNT(*) AS n FROM event_log WHERE occurred_at < ?").bind(old + 1).first<{ n: number }>();
+    const left = await env.DB.prepare("SELECT COUNT(*) AS n FROM event_log WHERE occurred_at < ?")
+      .bind(old + 1)
+      .first<{ n: number }>();
     expect(left?.n).toBe(0);
     const run = await env.DB.prepare("SELECT job, last_status FROM cron_runs WHERE job = 'event-log.trim'").first();
     expect(run).toEqual({ job: "event-log.trim", last_status: "ok" });

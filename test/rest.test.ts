@@ -34,7 +34,12 @@ describe("the emulator validates bodies like Discord", () => {
   it("accepts a valid body and creates the channel with its overwrites", async () => {
     const g = await newGuild();
     const created = await createDiscord(env).post<{ id: string; name: string }>(Routes.guildChannels(g.guild_id), {
-      body: { name: "raid-night", type: 0, parent_id: g.channels.category, permission_overwrites: [{ id: g.roles.everyone, type: 0, deny: "1024", allow: "0" }] },
+      body: {
+        name: "raid-night",
+        type: 0,
+        parent_id: g.channels.category,
+        permission_overwrites: [{ id: g.roles.everyone, type: 0, deny: "1024", allow: "0" }],
+      },
     });
     const state = await guildState(g.guild_id);
     expect(state.guilds[0]?.channels.find((c) => c.id === created.id)).toMatchObject({ name: "raid-night", parent_id: g.channels.category });

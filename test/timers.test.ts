@@ -20,7 +20,9 @@ function message(g: { guild_id: string; channels: { text: string } }, content: s
 }
 
 async function criticalEvents(guildId: string) {
-  const rows = await env.DB.prepare("SELECT name, level, data FROM event_log WHERE guild_id = ? AND level = 'CRITICAL'").bind(guildId).all<{ name: string; level: string; data: string }>();
+  const rows = await env.DB.prepare("SELECT name, level, data FROM event_log WHERE guild_id = ? AND level = 'CRITICAL'")
+    .bind(guildId)
+    .all<{ name: string; level: string; data: string }>();
   return rows.results.map((r) => ({ ...r, data: JSON.parse(r.data) }));
 }
 

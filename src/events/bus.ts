@@ -73,7 +73,7 @@ export class EventBus<S> {
     const guildId = ctx.guildId ?? null;
     const level = await this.levelFor(guildId);
     if (set === "DISABLED" || !isEmitted(set, level)) {
-      logger.debug("events.suppressed", { event_name: name, guild_id: guildId, level, reason: "suppressed by event level configuration" });
+      logger.debug("events.suppressed", { event_name: name, guild_id: guildId, configured_level: level, reason: "suppressed by event level configuration" });
       return null;
     }
     const { guildId: _g, ...extra } = ctx;
@@ -92,7 +92,7 @@ export class EventBus<S> {
       occurred_at: new Date(this.opts.now?.() ?? Date.now()).toISOString(),
       data,
     };
-    logger.info("events.emitted", { event_name: name, level: set, guild_id: guildId, event_id: event.id });
+    logger.info("events.emitted", { event_name: name, event_level: set, guild_id: guildId, event_id: event.id });
     const services = this.opts.services();
     const matching = this.opts.listeners.filter((l) => matches(l.on, name));
     await Promise.all(

@@ -119,7 +119,8 @@ function permissionStringsAsNumbers(value: unknown, key = ""): unknown {
   if (typeof value === "object" && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, permissionStringsAsNumbers(v, k)]));
   }
-  if (typeof value === "string" && /^\d{1,16}$/.test(value) && ["allow", "deny", "permissions", "default_member_permissions"].includes(key)) return Number(value);
+  if (typeof value === "string" && /^\d{1,16}$/.test(value) && ["allow", "deny", "permissions", "default_member_permissions"].includes(key))
+    return Number(value);
   return value;
 }
 
