@@ -21,7 +21,8 @@ const SECRET_KEYS = /token|secret|password|authorization/i;
 function clean(fields: LogFields): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
-    if (v === undefined) continue;
+    // level and event are the line's own; a field of that name must not overwrite them.
+    if (v === undefined || k === "level" || k === "event") continue;
     if (k === "error") out.error = describeError(v);
     else if (SECRET_KEYS.test(k)) out[k] = "[redacted]";
     else out[k] = v;
@@ -41,8 +42,7 @@ export function describeError(err: unknown): Record<string, unknown> | string {
 
 export function log(level: LogLevel, event: string, fields: LogFields = {}): void {
   if (ORDER[level] < ORDER[threshold]) return;
-  // level and event come last so a field can never overwrite them.
-  const line = JSON.stringify({ ...clean(fields), level, event });
+  const line = JSON.stringify({ level, event, ...clean(fields) });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);

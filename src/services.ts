@@ -26,9 +26,14 @@ export interface ServiceWiring {
 }
 
 export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => void, wiring: ServiceWiring): Services {
+  let discord: Discord | undefined;
   const services: Services = {
     env,
-    discord: createDiscord(env, wiring.discordOptions),
+    // Built on first use: most interactions answer from D1 or memory and never call Discord.
+    get discord() {
+      discord ??= createDiscord(env, wiring.discordOptions);
+      return discord;
+    },
     bus: new EventBus<Services>({
       catalog: wiring.catalog,
       listeners: wiring.listeners,

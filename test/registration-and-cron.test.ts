@@ -14,7 +14,9 @@ describe("command registration", () => {
     expect(result.map((c) => c.name).sort()).toEqual(["about", "bot-config"]);
     const [put] = await requestsTo(`/guilds/${g.guild_id}/commands`);
     expect(put?.status).toBe(200);
-    const botConfig = (put?.body as { name: string; default_member_permissions: string | null; contexts: number[] }[]).find((c) => c.name === "bot-config");
+    const botConfig = ((put?.body ?? []) as { name: string; default_member_permissions: string | null; contexts: number[] }[]).find(
+      (c) => c.name === "bot-config",
+    );
     expect(botConfig).toMatchObject({ default_member_permissions: "32", contexts: [0] });
   });
 
