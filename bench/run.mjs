@@ -97,7 +97,8 @@ for (const scenario of ["ping", "command"]) {
       // One connection: no queueing, so latency is the server's time plus a loopback round trip.
       const latency = await load(url, bodies[scenario], 1);
       const key = `${scenario}/${name}`;
-      (results[key] ??= []).push({ rps: throughput.rps, p50: latency.p50, p90: latency.p90, p99: latency.p99 });
+      results[key] ??= [];
+      results[key].push({ rps: throughput.rps, p50: latency.p50, p90: latency.p90, p99: latency.p99 });
     }
   }
 }

@@ -61,7 +61,7 @@ describe("the emulator validates bodies like Discord", () => {
 describe("rate limits and faults", () => {
   it("answers 429 with retry_after and rate-limit headers", async () => {
     const g = await newGuild();
-    const path = `/channels/${g.channels.text}/messages`;
+    const path: `/${string}` = `/channels/${g.channels.text}/messages`;
     await emu("/_emulator/faults", { body: { method: "POST", path, status: 429, retryAfter: 0.25, times: 1 } });
     const res = await fetch(`${env.EMULATOR_URL}/api/v10${path}`, {
       method: "POST",
@@ -84,7 +84,7 @@ describe("rate limits and faults", () => {
 
   it("the bot's REST client waits out a 429 and retries, delivering once", async () => {
     const g = await newGuild();
-    const path = `/channels/${g.channels.text}/messages`;
+    const path: `/${string}` = `/channels/${g.channels.text}/messages`;
     await emu("/_emulator/faults", { body: { method: "POST", path, status: 429, retryAfter: 0.2, times: 1 } });
     const started = Date.now();
     await createDiscord(env).post(path, { body: { content: "after the storm" } });
@@ -95,7 +95,7 @@ describe("rate limits and faults", () => {
 
   it("retries 5xx within the call and succeeds when Discord recovers", async () => {
     const g = await newGuild();
-    const path = `/guilds/${g.guild_id}/roles`;
+    const path: `/${string}` = `/guilds/${g.guild_id}/roles`;
     await emu("/_emulator/faults", { body: { method: "GET", path, status: 500, times: 2 } });
     const roles = await createDiscord(env).get<unknown[]>(path);
     expect(roles).toHaveLength(3);
@@ -104,7 +104,7 @@ describe("rate limits and faults", () => {
 
   it("turns a hung request into a transient timeout error", async () => {
     const g = await newGuild();
-    const path = `/guilds/${g.guild_id}/channels`;
+    const path: `/${string}` = `/guilds/${g.guild_id}/channels`;
     await emu("/_emulator/faults", { body: { method: "GET", path, hang: true, times: 1 } });
     const err = await failure(createDiscord(env, { timeout: 200, retries: 0 }).get(path));
     expect(err).toMatchObject({ status: 0, transient: true, message: "request timed out" });

@@ -2,10 +2,12 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { EventTimer } from "../src/index";
+import type { TimerStub } from "../src/timers/client";
 import { emu, guildState, newGuild, requestsTo } from "./helpers";
 
+/** A fresh timer; typed through the structural RPC surface features use (TimerStub). */
 function timer() {
-  return env.EVENT_TIMER.getByName(`test:${crypto.randomUUID()}`);
+  return env.EVENT_TIMER.getByName(`test:${crypto.randomUUID()}`) as unknown as TimerStub & DurableObjectStub<EventTimer>;
 }
 
 /** Moves the timer's clock; the alarm then treats items due by that time as due. */
