@@ -5,6 +5,7 @@ import type { Env } from "./env";
 import { EventBus, type ListenerSpec } from "./events/bus";
 import type { Catalog } from "./events/catalog";
 import { readGuildSettings } from "./guild-settings";
+import { setLogLevel } from "./log";
 import { type Timer, timerFor } from "./timers/client";
 
 export interface Services {
@@ -26,6 +27,8 @@ export interface ServiceWiring {
 }
 
 export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => void, wiring: ServiceWiring): Services {
+  // Every invocation (request, alarm, cron) builds services first, so the configured log level applies to all.
+  setLogLevel(env.LOG_LEVEL);
   let discord: Discord | undefined;
   const services: Services = {
     env,

@@ -15,6 +15,15 @@ async function failure(p: Promise<unknown>): Promise<DiscordApiError> {
   throw new Error("expected the call to fail");
 }
 
+/** A bare request as any Discord client would send it, to look at the raw status, headers and body. */
+function rawPost(path: string, body: unknown) {
+  return fetch(`${env.EMULATOR_URL}/api/v10${path}`, {
+    method: "POST",
+    headers: { authorization: `Bot ${env.DISCORD_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
 describe("the emulator validates bodies like Discord", () => {
   it("rejects an invalid channel body with Discord's 400 shape, surfaced as a typed error", async () => {
     const g = await newGuild();
@@ -63,19 +72,11 @@ describe("rate limits and faults", () => {
     const g = await newGuild();
     const path: `/${string}` = `/channels/${g.channels.text}/messages`;
     await emu("/_emulator/faults", { body: { method: "POST", path, status: 429, retryAfter: 0.25, times: 1 } });
-    const res = await fetch(`${env.EMULATOR_URL}/api/v10${path}`, {
-      method: "POST",
-      headers: { authorization: `Bot ${env.DISCORD_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ content: "x" }),
-    });
+    const res = await rawPost(path, { content: "x" });
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("0.25");
     expect(await res.json()).toEqual({ message: "You are being rate limited.", retry_after: 0.25, global: false });
-    const ok = await fetch(`${env.EMULATOR_URL}/api/v10${path}`, {
-      method: "POST",
-      headers: { authorization: `Bot ${env.DISCORD_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ content: "y" }),
-    });
+    const ok = await rawPost(path, { content: "y" });
     expect(ok.status).toBe(200);
     expect(ok.headers.get("x-ratelimit-limit")).toBe("5");
     expect(ok.headers.get("x-ratelimit-remaining")).toBe("4");

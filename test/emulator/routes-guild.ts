@@ -2,7 +2,22 @@
 import { assertBody, channelOf, guildOf, requireAboveRole, requireGuildPerm } from "./access.ts";
 import { errors, json, noContent, type Route } from "./http.ts";
 import { P, type PermOverwrite } from "./permissions.ts";
-import type { Channel, Role } from "./state.ts";
+import type { Channel, Role, World } from "./state.ts";
+
+/** The guild, once Discord's checks pass: Manage Roles, and the role below the actor's highest. */
+function manageableRole(world: World, params: Record<string, string>, actor: string | null) {
+  const g = guildOf(world, params.guild);
+  requireGuildPerm(g, actor as string, P.ManageRoles);
+  requireAboveRole(g, actor as string, params.role as string);
+  return g;
+}
+
+/** The channel, once the actor may manage it (guild channels need Manage Channels). */
+function manageableChannel(world: World, params: Record<string, string>, actor: string | null): Channel {
+  const c = channelOf(world, params.channel);
+  if (c.guild_id) requireGuildPerm(guildOf(world, c.guild_id), actor as string, P.ManageChannels);
+  return c;
+}
 
 const publicGuild = (g: ReturnType<typeof guildOf>) => ({ id: g.id, name: g.name, owner_id: g.owner_id, roles: g.roles, features: [] });
 
@@ -37,9 +52,7 @@ export const guildRoutes: Route[] = [
     method: "PATCH",
     pattern: "/guilds/:guild/roles/:role",
     handler: ({ world, params, body, actor }) => {
-      const g = guildOf(world, params.guild);
-      requireGuildPerm(g, actor as string, P.ManageRoles);
-      requireAboveRole(g, actor as string, params.role as string);
+      const g = manageableRole(world, params, actor);
       const role = g.roles.find((r) => r.id === params.role) as Role;
       Object.assign(role, assertBody<Partial<Role>>(body));
       return json(role);
@@ -49,9 +62,7 @@ export const guildRoutes: Route[] = [
     method: "DELETE",
     pattern: "/guilds/:guild/roles/:role",
     handler: ({ world, params, actor }) => {
-      const g = guildOf(world, params.guild);
-      requireGuildPerm(g, actor as string, P.ManageRoles);
-      requireAboveRole(g, actor as string, params.role as string);
+      const g = manageableRole(world, params, actor);
       g.roles = g.roles.filter((r) => r.id !== params.role);
       for (const m of g.members.values()) m.roles = m.roles.filter((r) => r !== params.role);
       return noContent();
@@ -72,9 +83,7 @@ export const guildRoutes: Route[] = [
     method: "PUT",
     pattern: "/guilds/:guild/members/:user/roles/:role",
     handler: ({ world, params, actor }) => {
-      const g = guildOf(world, params.guild);
-      requireGuildPerm(g, actor as string, P.ManageRoles);
-      requireAboveRole(g, actor as string, params.role as string);
+      const g = manageableRole(world, params, actor);
       const m = g.members.get(params.user as string);
       if (!m) throw errors.unknown("Member");
       if (!m.roles.includes(params.role as string)) m.roles.push(params.role as string);
@@ -85,9 +94,7 @@ export const guildRoutes: Route[] = [
     method: "DELETE",
     pattern: "/guilds/:guild/members/:user/roles/:role",
     handler: ({ world, params, actor }) => {
-      const g = guildOf(world, params.guild);
-      requireGuildPerm(g, actor as string, P.ManageRoles);
-      requireAboveRole(g, actor as string, params.role as string);
+      const g = manageableRole(world, params, actor);
       const m = g.members.get(params.user as string);
       if (!m) throw errors.unknown("Member");
       m.roles = m.roles.filter((r) => r !== params.role);
@@ -134,8 +141,7 @@ export const guildRoutes: Route[] = [
     method: "PATCH",
     pattern: "/channels/:channel",
     handler: ({ world, params, body, actor }) => {
-      const c = channelOf(world, params.channel);
-      if (c.guild_id) requireGuildPerm(guildOf(world, c.guild_id), actor as string, P.ManageChannels);
+      const c = manageableChannel(world, params, actor);
       Object.assign(c, assertBody<Partial<Channel>>(body));
       return json(c);
     },
@@ -144,8 +150,7 @@ export const guildRoutes: Route[] = [
     method: "DELETE",
     pattern: "/channels/:channel",
     handler: ({ world, params, actor }) => {
-      const c = channelOf(world, params.channel);
-      if (c.guild_id) requireGuildPerm(guildOf(world, c.guild_id), actor as string, P.ManageChannels);
+      const c = manageableChannel(world, params, actor);
       world.channels.delete(c.id);
       return json(c);
     },
