@@ -88,6 +88,12 @@ describe("POST /interactions: the happy paths", () => {
   });
 });
 
+/** The reply a member sees for a refusal: ephemeral, containing `text`. */
+function expectEphemeral(r: { status: number; response: unknown }, text: string) {
+  expect(r.status).toBe(200);
+  expect(r.response).toMatchObject({ type: 4, data: { flags: EPHEMERAL, content: expect.stringContaining(text) } });
+}
+
 describe("POST /interactions: refusals change nothing", () => {
   async function expectUnchanged(action: () => Promise<void>) {
     const before = await dbSnapshot();
@@ -106,8 +112,7 @@ describe("POST /interactions: refusals change nothing", () => {
         guild_id: g.guild_id,
         user_id: g.member_id,
       });
-      expect(r.status).toBe(200);
-      expect(r.response).toMatchObject({ type: 4, data: { flags: EPHEMERAL, content: "You need the **Manage Guild** permission to do this." } });
+      expectEphemeral(r, "You need the **Manage Guild** permission to do this.");
     });
   });
 
@@ -122,8 +127,7 @@ describe("POST /interactions: refusals change nothing", () => {
         guild_id: g.guild_id,
         user_id: g.admin_id,
       });
-      expect(r.response).toMatchObject({ type: 4, data: { flags: EPHEMERAL } });
-      expect((r.response as { data: { content: string } }).data.content).toContain("is not a timezone I know");
+      expectEphemeral(r, "`tomorrow-ish` is not a timezone I know");
     });
   });
 
@@ -131,10 +135,8 @@ describe("POST /interactions: refusals change nothing", () => {
     const g = await newGuild();
     await expectUnchanged(async () => {
       const r = await interact({ kind: "command", name: "no-such-command", guild_id: g.guild_id, user_id: g.member_id });
-      expect(r.status).toBe(200);
       expect(r.valid).toBe(true);
-      expect(r.response).toMatchObject({ type: 4, data: { flags: EPHEMERAL } });
-      expect((r.response as { data: { content: string } }).data.content).toContain("Unknown command `/no-such-command`");
+      expectEphemeral(r, "Unknown command `/no-such-command`");
     });
   });
 
@@ -142,7 +144,7 @@ describe("POST /interactions: refusals change nothing", () => {
     const g = await newGuild();
     await expectUnchanged(async () => {
       const r = await interact({ kind: "component", custom_id: "gone:feature:1", guild_id: g.guild_id, user_id: g.member_id });
-      expect(r.response).toMatchObject({ type: 4, data: { flags: EPHEMERAL, content: expect.stringContaining("no longer supported") } });
+      expectEphemeral(r, "no longer supported");
     });
   });
 

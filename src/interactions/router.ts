@@ -81,7 +81,7 @@ export class InteractionRouter {
     }
     const chat = interaction as APIChatInputApplicationCommandInteraction;
     const visibility = def.visibility ?? "ephemeral";
-    return this.guard(chat, services, visibility, async () => {
+    return this.guard(chat, services, async () => {
       const base = baseContext(chat, services);
       requirePermissions(base, def.requires);
       const { path, leaves } = flattenOptions(chat.data);
@@ -113,7 +113,7 @@ export class InteractionRouter {
       logger.warn("interaction.unknown_component", { guild_id: interaction.guild_id ?? null, custom_id: `${ns}:${action}` });
       return reply.ephemeral("This button or menu is no longer supported. Run the command again to get a fresh one.");
     }
-    return this.guard(interaction, services, "ephemeral", async () => {
+    return this.guard(interaction, services, async () => {
       const base = baseContext(interaction, services);
       requirePermissions(base, def.requires);
       const values = "values" in interaction.data ? interaction.data.values : [];
@@ -127,7 +127,7 @@ export class InteractionRouter {
     const [ns = "", action = "", ...args] = interaction.data.custom_id.split(":");
     const def = this.tables.modals.get(`${ns}:${action}`);
     if (!def) return reply.ephemeral("This form is no longer supported. Run the command again.");
-    return this.guard(interaction, services, "ephemeral", async () => {
+    return this.guard(interaction, services, async () => {
       const base = baseContext(interaction, services);
       requirePermissions(base, def.requires);
       return normalise(await def.run({ ...base, interaction, args, fields: modalFields(interaction.data) }), "ephemeral");
@@ -180,12 +180,7 @@ export class InteractionRouter {
     }
   }
 
-  private async guard(
-    interaction: APIInteraction,
-    services: Services,
-    _visibility: Visibility,
-    fn: () => Promise<APIInteractionResponse>,
-  ): Promise<APIInteractionResponse> {
+  private async guard(interaction: APIInteraction, services: Services, fn: () => Promise<APIInteractionResponse>): Promise<APIInteractionResponse> {
     try {
       return await fn();
     } catch (error) {
