@@ -1,6 +1,10 @@
-// `npm run bench`: requests/s and latency of POST /interactions on local workerd (Miniflare), for this bot and
-// for a minimal sample-app-style handler, in the same run, with real Ed25519-signed requests (autocannon).
+// `npm run bench`: POST /interactions on local workerd (Miniflare) for this bot and for a minimal
+// sample-app-style handler, in the same run, with real Ed25519-signed requests. Two measurements:
+// server time per request inside one isolate (the ratio that decides the target; no load generator
+// competing for the CPU) and HTTP requests/s + latency percentiles under autocannon.
 
+import { execSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import autocannon from "autocannon";
 import { build } from "esbuild";
@@ -10,6 +14,8 @@ import { generateSigningKeys, signedHeaders } from "../test/emulator/sign.ts";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const LOOP_N = Number(process.env.BENCH_LOOP_N ?? 3000);
+const LOOP_ROUNDS = Number(process.env.BENCH_LOOP_ROUNDS ?? 15);
 const OUT = "node_modules/.cache/eventbot/bench";
 
 async function bundle(entry, outfile) {
@@ -60,7 +66,23 @@ const minimal = new Miniflare(
     workers: [{ ...worker, name: "minimal", scriptPath: await bundle("bench/minimal-worker.js", `${OUT}/minimal.mjs`) }],
   }),
 );
+const loop = new Miniflare(
+  convertV4MiniflareOptions({
+    port: 0,
+    host: "127.0.0.1",
+    workers: [
+      {
+        ...worker,
+        name: "loop",
+        scriptPath: await bundle("bench/loop-worker.js", `${OUT}/loop.mjs`),
+        d1Databases: { DB: "bench-loop-db" },
+        durableObjects: { EVENT_TIMER: { className: "EventTimer", useSQLite: true } },
+      },
+    ],
+  }),
+);
 const targets = { ours: await ours.ready, minimal: await minimal.ready };
+const loopUrl = await loop.ready;
 
 const user = { id: "1574305666414280708", username: "bob", global_name: null };
 const base = { application_id: "1100000000000000001", token: "bench-token", version: 1 };
@@ -88,6 +110,90 @@ async function load(url, body, connections) {
   if (result.non2xx || result.errors) throw new Error(`non-2xx=${result.non2xx} errors=${result.errors}`);
   return { rps: result.requests.average, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99 };
 }
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execSync("getconf CLK_TCK", { encoding: "utf8" })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system, in ticks) of every workerd process, or null where /proc is missing. */
+function workerdCpuTicks() {
+  if (!existsSync("/proc/self/stat")) return null;
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!stat.includes("(workerd)")) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return ticks;
+}
+
+/**
+ * Server time per request (µs): one HTTP request runs `n` interactions through the target inside workerd.
+ * Wall time includes whatever else the shared 2-core machine does; workerd's CPU time does not, so the
+ * ratio uses CPU time where /proc provides it.
+ */
+async function serverTime(target, body, n) {
+  // Discord always sends Content-Length; without it the body-size check would have to stream the body.
+  const headers = { ...(await signedHeaders(keys.privateKeyPkcs8Hex, body)), "content-length": String(Buffer.byteLength(body)) };
+  const cpuBefore = workerdCpuTicks();
+  const started = performance.now();
+  const res = await fetch(loopUrl, { method: "POST", body: JSON.stringify({ target, n, headers, body }) });
+  const elapsed = performance.now() - started;
+  const out = await res.json();
+  if (res.status !== 200 || out.failures) throw new Error(`loop ${target}: ${res.status} ${JSON.stringify(out)}`);
+  const cpuAfter = workerdCpuTicks();
+  const wall = (elapsed * 1000) / n;
+  const cpu = cpuBefore === null ? wall : ((cpuAfter - cpuBefore) * 1e6) / CLK_TCK / n;
+  return { wall, cpu };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const loopRows = [];
+for (const scenario of ["ping", "command"]) {
+  const times = { ours: [], minimal: [] };
+  const walls = { ours: [], minimal: [] };
+  // Warm both isolates (JIT, key import) before timing.
+  for (const target of Object.keys(times)) await serverTime(target, bodies[scenario], 500);
+  for (let round = 0; round < LOOP_ROUNDS; round++) {
+    // Alternate the order so neither target always runs on a warmer or cooler machine.
+    const order = round % 2 ? ["minimal", "ours"] : ["ours", "minimal"];
+    for (const target of order) {
+      const { wall, cpu } = await serverTime(target, bodies[scenario], LOOP_N);
+      times[target].push(cpu);
+      walls[target].push(wall);
+    }
+  }
+  const o = median(times.ours);
+  const m = median(times.minimal);
+  // Each round's pair ran back to back, so its ratio cancels the machine's drift between rounds.
+  const ratios = times.ours.map((t, i) => times.minimal[i] / t).sort((a, b) => a - b);
+  const q = (p) => ratios[Math.floor((ratios.length - 1) * p)];
+  loopRows.push({
+    scenario,
+    "ours CPU µs/req": o.toFixed(1),
+    "minimal CPU µs/req": m.toFixed(1),
+    "wall µs/req ours/minimal": `${median(walls.ours).toFixed(1)}/${median(walls.minimal).toFixed(1)}`,
+    "ours req/s/core": Math.round(1e6 / o),
+    "minimal req/s/core": Math.round(1e6 / m),
+    "ratio ours/minimal (median of pairs)": q(0.5).toFixed(2),
+    "ratio IQR": `${q(0.25).toFixed(2)}–${q(0.75).toFixed(2)}`,
+  });
+}
+console.log(
+  `\nServer time inside one workerd isolate: ${LOOP_N} signed interactions per run, ${LOOP_ROUNDS} paired runs, order alternating; ` +
+    `CPU = workerd's user+system time from /proc; ratio > 1 means ours is faster`,
+);
+console.table(loopRows);
 
 const results = {};
 for (const scenario of ["ping", "command"]) {
@@ -123,3 +229,4 @@ console.log(
 console.table(rows);
 await ours.dispose();
 await minimal.dispose();
+await loop.dispose();

@@ -1,12 +1,10 @@
 /** Worker entry: HTTP (Hono), cron triggers, and the Durable Object classes bound in wrangler.toml. */
-import { createApp } from "./app";
+import { createFetchHandler } from "./app";
 import { runCron } from "./cron";
 import type { Env } from "./env";
 import { registry } from "./features";
 import { createServices, type Services } from "./services";
 import { type TimerHooks, TimerObject } from "./timers/event-timer";
-
-const app = createApp(registry);
 
 export class EventTimer extends TimerObject<Env, Services> {
   protected hooks(): TimerHooks<Services> {
@@ -22,7 +20,7 @@ export class EventTimer extends TimerObject<Env, Services> {
 }
 
 export default {
-  fetch: app.fetch,
+  fetch: createFetchHandler(registry),
   async scheduled(controller, env, ctx) {
     const services = createServices(env, (p) => ctx.waitUntil(p), registry);
     await runCron(registry.crons, controller.cron, controller.scheduledTime, services);

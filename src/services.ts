@@ -30,20 +30,24 @@ export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => voi
   // Every invocation (request, alarm, cron) builds services first, so the configured log level applies to all.
   setLogLevel(env.LOG_LEVEL);
   let discord: Discord | undefined;
+  let bus: EventBus<Services> | undefined;
   const services: Services = {
     env,
-    // Built on first use: most interactions answer from D1 or memory and never call Discord.
+    // Built on first use: most interactions answer from D1 or memory and never call Discord or emit.
     get discord() {
       discord ??= createDiscord(env, wiring.discordOptions);
       return discord;
     },
-    bus: new EventBus<Services>({
-      catalog: wiring.catalog,
-      listeners: wiring.listeners,
-      envLevel: env.EVENT_LEVEL,
-      guildLevel: async (guildId) => (await readGuildSettings(env.DB, guildId)).event_level,
-      services: () => services,
-    }),
+    get bus() {
+      bus ??= new EventBus<Services>({
+        catalog: wiring.catalog,
+        listeners: wiring.listeners,
+        envLevel: env.EVENT_LEVEL,
+        guildLevel: async (guildId) => (await readGuildSettings(env.DB, guildId)).event_level,
+        services: () => services,
+      });
+      return bus;
+    },
     timer: (name) => timerFor(env.EVENT_TIMER, name),
     waitUntil,
     now: () => Date.now(),
