@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { type Env, missingSecrets } from "./env";
+import { relayHealth } from "./gateway/client";
 import { parseInteraction } from "./http/parse-interaction";
 import { type VerifiedVariables, verifyDiscordRequest } from "./http/verify-discord";
 import { InteractionRouter } from "./interactions/router";
@@ -68,6 +69,7 @@ export function createApp(registry: Registry) {
       .then((r) => r.results)
       .catch(() => []);
     const secrets = missingSecrets(c.env);
+    const relay = await relayHealth(c.env.GATEWAY_RELAY).catch((error) => ({ error: error instanceof Error ? error.message : String(error) }));
     const ok = d1.ok && secrets.length === 0 && registry.catalogErrors.length === 0;
     return c.json(
       {
@@ -77,7 +79,7 @@ export function createApp(registry: Registry) {
         missing_secrets: secrets,
         events: { valid: registry.catalogErrors.length === 0, errors: registry.catalogErrors },
         crons,
-        relay: { state: "not configured" },
+        relay,
       },
       ok ? 200 : 503,
     );

@@ -1,9 +1,10 @@
 /** Worker bindings and the parsing of string configuration into typed settings. */
-import type { EventTimer } from "./index";
+import type { EventTimer, GatewayRelay } from "./index";
 
 export interface Env {
   DB: D1Database;
   EVENT_TIMER: DurableObjectNamespace<EventTimer>;
+  GATEWAY_RELAY: DurableObjectNamespace<GatewayRelay>;
   /** Hex Ed25519 key from the Developer Portal; verifies interaction signatures. */
   DISCORD_PUBLIC_KEY: string;
   DISCORD_APPLICATION_ID: string;

@@ -2,6 +2,8 @@
 import type { BotRequirement } from "./discord/bot-permissions";
 import type { ListenerSpec } from "./events/bus";
 import type { EventDefinitions } from "./events/catalog";
+import { type DispatchData, type GatewayHandler as GatewayHandlerOf, onGateway } from "./gateway/handlers";
+import type { ForwardedEvent } from "./gateway/protocol";
 import type { CommandDef, ComponentDef, ModalDef } from "./interactions/types";
 import type { Services } from "./services";
 import type { TimerKind } from "./timers/kinds";
@@ -12,6 +14,16 @@ export type Modal = ModalDef<Services>;
 export type Listener = ListenerSpec<Services>;
 // biome-ignore lint/suspicious/noExplicitAny: each kind narrows its own payload type.
 export type TimerAction = TimerKind<Services, any>;
+export type GatewayHandler = GatewayHandlerOf<Services>;
+
+/** A feature's handler for one forwarded dispatch, its payload typed by the dispatch name. */
+export function gatewayHandler<T extends ForwardedEvent>(
+  event: T,
+  name: string,
+  handle: (data: DispatchData<T>, services: Services) => Promise<void>,
+): GatewayHandler {
+  return onGateway<Services, T>(event, name, handle);
+}
 
 export interface CronJob {
   /** Stable name, recorded in `cron_runs` and shown by /health. */
@@ -30,6 +42,8 @@ export interface Feature {
   events?: EventDefinitions;
   listeners?: Listener[];
   crons?: CronJob[];
+  /** Handlers for the gateway dispatches the relay forwards. */
+  gateway?: GatewayHandler[];
   /** Guild permissions the bot needs for this feature, checked before acting and shown by `/bot-config check`. */
   botPermissions?: Omit<BotRequirement, "feature">[];
 }

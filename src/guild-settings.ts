@@ -40,3 +40,25 @@ export function normaliseTimezone(input: string): string | null {
     return null;
   }
 }
+
+/** GUILD_CREATE: the bot is (again) in this guild. Settings, if any, are kept. */
+export async function markGuildPresent(db: D1Database, guildId: string, now = Date.now()): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO guilds (guild_id, joined_at, created_at, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (guild_id) DO UPDATE SET joined_at = COALESCE(guilds.joined_at, excluded.joined_at), left_at = NULL`,
+    )
+    .bind(guildId, now, now, now)
+    .run();
+}
+
+/** GUILD_DELETE without `unavailable`: the bot was removed (an outage sends `unavailable: true` instead). */
+export async function markGuildLeft(db: D1Database, guildId: string, now = Date.now()): Promise<void> {
+  await db.prepare("UPDATE guilds SET left_at = ?, joined_at = NULL WHERE guild_id = ?").bind(now, guildId).run();
+}
+
+/** Guilds the bot is in, as last told by the gateway. */
+export async function presentGuilds(db: D1Database): Promise<string[]> {
+  const rows = await db.prepare("SELECT guild_id FROM guilds WHERE joined_at IS NOT NULL AND left_at IS NULL ORDER BY guild_id").all<{ guild_id: string }>();
+  return rows.results.map((r) => r.guild_id);
+}

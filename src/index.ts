@@ -1,8 +1,11 @@
 /** Worker entry: HTTP (Hono), cron triggers, and the Durable Object classes bound in wrangler.toml. */
+import { type RESTGetAPIGatewayBotResult, Routes } from "discord-api-types/v10";
 import { createFetchHandler } from "./app";
 import { runCron } from "./cron";
 import type { Env } from "./env";
 import { registry } from "./features";
+import { runGatewayHandlers } from "./gateway/handlers";
+import { type RelayHooks, RelayObject } from "./gateway/relay";
 import { createServices, type Services } from "./services";
 import { type TimerHooks, TimerObject } from "./timers/event-timer";
 
@@ -15,6 +18,20 @@ export class EventTimer extends TimerObject<Env, Services> {
         const guildId = (item.payload as { guild_id?: string } | null)?.guild_id ?? null;
         await services.bus.emit("timer.failed", item, { guildId, timer, error });
       },
+    };
+  }
+}
+
+export class GatewayRelay extends RelayObject<Env, Services> {
+  protected hooks(): RelayHooks<Services> {
+    return {
+      services: () => createServices(this.env, (p) => this.ctx.waitUntil(p), registry),
+      forward: (payload, services) => runGatewayHandlers(registry.gateway.get(payload.t), payload, services),
+      lifecycle: async (change, state, services) => {
+        await services.bus.emit(`gateway.${change}`, state, { guildId: null });
+      },
+      gatewayBot: (services) => services.discord.get(Routes.gatewayBot()) as Promise<RESTGetAPIGatewayBotResult>,
+      token: () => this.env.DISCORD_TOKEN,
     };
   }
 }

@@ -2,7 +2,7 @@
 import { ApplicationIntegrationType, InteractionContextType, type RESTPutAPIApplicationCommandsJSONBody } from "discord-api-types/v10";
 import type { BotRequirement } from "./discord/bot-permissions";
 import { buildCatalog, type Catalog, validateCatalog } from "./events/catalog";
-import type { Command, Component, CronJob, Feature, Listener, Modal, TimerAction } from "./feature";
+import type { Command, Component, CronJob, Feature, GatewayHandler, Listener, Modal, TimerAction } from "./feature";
 
 export interface Registry {
   features: readonly Feature[];
@@ -12,6 +12,8 @@ export interface Registry {
   timerKinds: Map<string, TimerAction>;
   listeners: Listener[];
   crons: CronJob[];
+  /** Gateway handlers by dispatch name, in feature order. */
+  gateway: Map<string, GatewayHandler[]>;
   botRequirements: BotRequirement[];
   catalog: Catalog;
   /** Problems found in the event catalog (seed 003's startup validation); empty when valid. */
@@ -32,6 +34,7 @@ export function buildRegistry(features: readonly Feature[]): Registry {
     timerKinds: new Map(),
     listeners: [],
     crons: [],
+    gateway: new Map(),
     botRequirements: [],
     catalog: buildCatalog(features.flatMap((f) => (f.events ? [f.events] : []))),
     catalogErrors: [],
@@ -43,6 +46,7 @@ export function buildRegistry(features: readonly Feature[]): Registry {
     for (const k of f.timerKinds ?? []) addUnique(reg.timerKinds, k.kind, k, "timer kind", f.name);
     reg.listeners.push(...(f.listeners ?? []));
     reg.crons.push(...(f.crons ?? []));
+    for (const h of f.gateway ?? []) reg.gateway.set(h.event, [...(reg.gateway.get(h.event) ?? []), h]);
     reg.botRequirements.push(...(f.botPermissions ?? []).map((p) => ({ ...p, feature: f.name })));
   }
   reg.catalogErrors = validateCatalog(reg.catalog);

@@ -27,12 +27,12 @@ function eventOf(world: World, guildId: string | undefined, eventId: string | un
 const publicEvent = ({ users: _users, ...ev }: ScheduledEvent) => ev;
 const ACTIVE = new Set([1, 2]);
 
-export function appRoutes(gatewayUrl: () => string): Route[] {
+export function appRoutes(gateway: () => { url: string; shards: number }): Route[] {
   return [
     {
       method: "GET",
       pattern: "/gateway/bot",
-      handler: () => json({ url: gatewayUrl(), shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } }),
+      handler: () => json({ ...gateway(), session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } }),
     },
     { method: "GET", pattern: "/users/@me", handler: ({ world }) => json(world.botUser) },
     {
@@ -101,6 +101,7 @@ export function appRoutes(gatewayUrl: () => string): Route[] {
           users: [],
         };
         g.scheduled_events.push(ev);
+        world.dispatch("GUILD_SCHEDULED_EVENT_CREATE", publicEvent(ev), g.id);
         return json(publicEvent(ev));
       },
     },
@@ -119,6 +120,7 @@ export function appRoutes(gatewayUrl: () => string): Route[] {
         const own = ev.creator_id === actor && (perms & P.CreateEvents) !== 0n;
         if (!own && !(perms & P.ManageEvents)) throw errors.missingPermissions();
         Object.assign(ev, assertBody<Partial<ScheduledEvent>>(body));
+        world.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", publicEvent(ev), g.id);
         return json(publicEvent(ev));
       },
     },
@@ -131,6 +133,7 @@ export function appRoutes(gatewayUrl: () => string): Route[] {
         const perms = memberPerms(g, actor as string);
         if (!(ev.creator_id === actor && perms & P.CreateEvents) && !(perms & P.ManageEvents)) throw errors.missingPermissions();
         g.scheduled_events = g.scheduled_events.filter((e) => e.id !== ev.id);
+        world.dispatch("GUILD_SCHEDULED_EVENT_DELETE", publicEvent(ev), g.id);
         return noContent();
       },
     },

@@ -45,6 +45,7 @@ export const guildRoutes: Route[] = [
       // New roles go just above @everyone, pushing the others up, as Discord does.
       for (const r of g.roles) if (r.id !== g.id) r.position++;
       g.roles.push(role);
+      world.dispatch("GUILD_ROLE_CREATE", { guild_id: g.id, role }, g.id);
       return json(role);
     },
   },
@@ -65,6 +66,7 @@ export const guildRoutes: Route[] = [
       const g = manageableRole(world, params, actor);
       g.roles = g.roles.filter((r) => r.id !== params.role);
       for (const m of g.members.values()) m.roles = m.roles.filter((r) => r !== params.role);
+      world.dispatch("GUILD_ROLE_DELETE", { guild_id: g.id, role_id: params.role }, g.id);
       return noContent();
     },
   },
@@ -133,6 +135,7 @@ export const guildRoutes: Route[] = [
           deny: String(o.deny ?? "0"),
         })),
       });
+      world.dispatch("CHANNEL_CREATE", channel, g.id);
       return json(channel, 201);
     },
   },
@@ -152,6 +155,7 @@ export const guildRoutes: Route[] = [
     handler: ({ world, params, actor }) => {
       const c = manageableChannel(world, params, actor);
       world.channels.delete(c.id);
+      world.dispatch("CHANNEL_DELETE", c, c.guild_id ?? null);
       return json(c);
     },
   },

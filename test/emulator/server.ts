@@ -1,6 +1,8 @@
-/** The local Discord: REST under /api/v10, a control API under /_emulator, and (later) the gateway. */
+/** The local Discord: REST under /api/v10, the gateway at /gateway, and a control API under /_emulator. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { act } from "./acting.ts";
+import { Gateway } from "./gateway.ts";
 import { ApiError, type Ctx, match, type Route, template } from "./http.ts";
 import { buildInteraction, type InteractionRequest, recordResponse } from "./interactions.ts";
 import { DEFAULT_LIMITS, Limiter, rateLimitedBody } from "./limits.ts";
@@ -41,6 +43,7 @@ export interface Emulator {
   botToken: string;
   keys: SigningKeys;
   world: World;
+  gateway: Gateway;
   limiter: Limiter;
   requests: RequestLog[];
   close(): Promise<void>;
@@ -70,7 +73,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const counters = { requests: 0, invalid: 0, rate_limited: 0, faults: 0, schema_rejections: 0 };
   let seq = 0;
   let baseUrl = "";
-  const routes: Route[] = [...guildRoutes, ...messageRoutes, ...appRoutes(() => `${baseUrl.replace(/^http/, "ws")}/gateway`)];
+  const gateway = new Gateway(world, botToken, () => baseUrl);
+  const routes: Route[] = [
+    ...guildRoutes,
+    ...messageRoutes,
+    ...appRoutes(() => ({ url: `${baseUrl.replace(/^http/, "ws")}/gateway`, shards: gateway.config.shards })),
+  ];
 
   async function rest(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
     const method = req.method ?? "GET";
@@ -181,6 +189,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const body = raw ? JSON.parse(raw) : {};
     const route = `${method} ${path.replace(/\/\d+/g, "/:id")}`;
     const id = path.split("/")[3] ?? "";
+    if (path.startsWith("/_emulator/gateway")) {
+      const out = gateway.control(route, body);
+      return out === undefined ? send(res, 404, { error: `no control route ${route}` }) : send(res, 200, out);
+    }
+    const acted = act(world, method, path, body);
+    if (acted !== undefined) return send(res, 200, acted);
     switch (route) {
       case "GET /_emulator/health":
         return send(res, 200, { ok: true, application_id: applicationId, public_key: keys.publicKeyHex });
@@ -267,6 +281,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         send(res, err instanceof ApiError ? err.status : 500, { message: err instanceof Error ? err.message : String(err), code: err?.code ?? 0 });
     });
   });
+  server.on("upgrade", (req, socket, head) => {
+    if (!gateway.upgrade(req, socket, head)) socket.destroy();
+  });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   baseUrl = `http://127.0.0.1:${port}`;
@@ -277,10 +294,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     botToken,
     keys,
     world,
+    gateway,
     limiter,
     requests,
     close: () =>
       new Promise<void>((resolve) => {
+        gateway.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -104,12 +104,18 @@ export class World {
   readonly dmChannels = new Map<string, string>();
   globalCommands: unknown[] = [];
   readonly botUser: User;
+  /** Gateway fan-out: every change Discord would announce goes through here (set by the gateway). */
+  onDispatch: (t: string, d: unknown, guildId: string | null) => void = () => {};
 
   readonly applicationId: string;
   constructor(applicationId: string) {
     this.applicationId = applicationId;
     this.botUser = { id: applicationId, username: "Event Bot", global_name: null, bot: true };
     this.users.set(applicationId, this.botUser);
+  }
+
+  dispatch(t: string, d: unknown, guildId: string | null): void {
+    this.onDispatch(t, d, guildId);
   }
 
   addUser(username: string, extra: Partial<User> = {}): User {

@@ -1,8 +1,22 @@
 /** Core events: failures every operator must see, and configuration changes. */
 import type { EventDefinitions } from "../../events/catalog";
+import type { RelayState } from "../../gateway/relay";
 import { describeError } from "../../log";
 
 type Obj = Record<string, unknown>;
+
+/** The relay's state, without the session id (it lets anyone with the token resume our session). */
+function relayState(o: unknown) {
+  const s = o as RelayState;
+  return {
+    shard: s.shard,
+    status: s.status,
+    seq: s.seq,
+    resumes: s.resumes,
+    last_close: s.last_close,
+    fatal: s.fatal ? { code: s.fatal.code, reason: s.fatal.reason } : null,
+  };
+}
 
 export const coreEvents: EventDefinitions = {
   serializers: {
@@ -13,10 +27,13 @@ export const coreEvents: EventDefinitions = {
     },
     "bot.config_changed": (o, ctx) => ({ setting: (o as Obj).setting, value: (o as Obj).value, by_user_id: ctx.userId }),
     "message.scheduled_sent": (o) => ({ channel_id: (o as Obj).channel_id, message_id: (o as Obj).message_id }),
+    "gateway.connected": relayState,
+    "gateway.disconnected": relayState,
+    "gateway.fatal": relayState,
   },
   sets: {
-    CRITICAL: ["interaction.failed", "timer.failed"],
-    SYSTEM: ["bot.config_changed"],
+    CRITICAL: ["interaction.failed", "timer.failed", "gateway.fatal"],
+    SYSTEM: ["bot.config_changed", "gateway.connected", "gateway.disconnected"],
     FULL: ["message.scheduled_sent"],
   },
 };

@@ -5,6 +5,8 @@ import type { Feature } from "../../feature";
 import { about } from "./about";
 import { botConfig, checkButton } from "./bot-config";
 import { coreEvents } from "./events";
+import { gatewayKeepalive } from "./gateway-keepalive";
+import { guildPresence } from "./guild-presence";
 import { sendMessage } from "./send-message";
 
 export const core: Feature = {
@@ -14,7 +16,8 @@ export const core: Feature = {
   timerKinds: [sendMessage],
   events: coreEvents,
   listeners: [eventLogSink],
-  crons: [trimEventLog],
+  crons: [gatewayKeepalive, trimEventLog],
+  gateway: guildPresence,
   botPermissions: [
     { bits: PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks, why: "post announcements and audit messages" },
   ],

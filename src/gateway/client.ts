@@ -1,0 +1,47 @@
+/** How the Worker reaches the relay: one GatewayRelay object per shard, kept alive by the cron. */
+import type { RelayState } from "./relay";
+
+export interface RelayStub {
+  ensure(shard?: [number, number]): Promise<RelayState & { connected: boolean }>;
+  stop(): Promise<RelayState>;
+  status(): Promise<RelayState & { connected: boolean }>;
+  gatewayInfo(force?: boolean): Promise<{ url: string; shards: number; fetched_at: number }>;
+}
+
+export interface RelayNamespace {
+  getByName(name: string): unknown;
+}
+
+export const relayName = (shard: number) => `shard-${shard}`;
+
+export function relayFor(ns: RelayNamespace, shard: number): RelayStub {
+  return ns.getByName(relayName(shard)) as RelayStub;
+}
+
+/** Starts or keeps every shard's relay; shard 0 knows the shard count (GET /gateway/bot, cached for an hour). */
+export async function keepRelaysAlive(ns: RelayNamespace): Promise<{ shards: number; states: string[] }> {
+  const { shards } = await relayFor(ns, 0).gatewayInfo();
+  const states: string[] = [];
+  for (let i = 0; i < shards; i++) states.push((await relayFor(ns, i).ensure([i, shards])).status);
+  return { shards, states };
+}
+
+/** What /health shows: each shard's status without secrets. */
+export async function relayHealth(ns: RelayNamespace): Promise<unknown> {
+  const first = await relayFor(ns, 0).status();
+  const count = first.shard[1];
+  const all = [first];
+  for (let i = 1; i < count; i++) all.push(await relayFor(ns, i).status());
+  return all.map((s) => ({
+    shard: s.shard,
+    state: s.status,
+    connected: s.connected,
+    session: s.session_id !== null,
+    seq: s.seq,
+    last_dispatch_at: s.last_dispatch_at,
+    last_ack_at: s.last_ack_at,
+    resumes: s.resumes,
+    last_close: s.last_close,
+    fatal: s.fatal ? { code: s.fatal.code, reason: s.fatal.reason, at: s.fatal.at } : null,
+  }));
+}

@@ -1,0 +1,163 @@
+/** Control routes where the emulator acts as a guild's members: schedule events, mark interest, post, delete by hand. */
+import { channelOf, guildOf } from "./access.ts";
+import { errors, match } from "./http.ts";
+import type { ScheduledEvent, World } from "./state.ts";
+
+type Body = Record<string, unknown>;
+type Action = (world: World, p: Record<string, string>, body: Body) => unknown;
+
+const publicEvent = ({ users: _users, ...ev }: ScheduledEvent) => ev;
+
+function eventOf(world: World, guildId: string, eventId: string): ScheduledEvent {
+  const ev = guildOf(world, guildId).scheduled_events.find((e) => e.id === eventId);
+  if (!ev) throw errors.unknown("Guild Scheduled Event");
+  return ev;
+}
+
+function addInterested(world: World, ev: ScheduledEvent, userId: string): void {
+  if (ev.users.includes(userId)) return;
+  ev.users.push(userId);
+  ev.user_count = ev.users.length;
+  world.dispatch("GUILD_SCHEDULED_EVENT_USER_ADD", { guild_scheduled_event_id: ev.id, user_id: userId, guild_id: ev.guild_id }, ev.guild_id);
+}
+
+const actions: [string, string, Action][] = [
+  [
+    "POST",
+    "/_emulator/guilds/:guild/scheduled-events",
+    (world, p, b) => {
+      const g = guildOf(world, p.guild);
+      const start = String(b.scheduled_start_time ?? "");
+      if (Number.isNaN(Date.parse(start))) throw errors.badRequest("scheduled_start_time is required");
+      const ev: ScheduledEvent = {
+        id: world.ids.next(),
+        guild_id: g.id,
+        name: String(b.name ?? "Event"),
+        description: (b.description as string | undefined) ?? null,
+        scheduled_start_time: start,
+        scheduled_end_time: (b.scheduled_end_time as string | undefined) ?? null,
+        privacy_level: 2,
+        status: 1,
+        entity_type: Number(b.entity_type ?? 3),
+        entity_id: null,
+        channel_id: (b.channel_id as string | undefined) ?? null,
+        entity_metadata: b.entity_type === 2 ? null : { location: String(b.location ?? "Somewhere") },
+        creator_id: String(b.creator_id ?? g.owner_id),
+        user_count: 0,
+        users: [],
+      };
+      g.scheduled_events.push(ev);
+      world.dispatch("GUILD_SCHEDULED_EVENT_CREATE", publicEvent(ev), g.id);
+      return publicEvent(ev);
+    },
+  ],
+  [
+    "PATCH",
+    "/_emulator/guilds/:guild/scheduled-events/:event",
+    (world, p, b) => {
+      const ev = eventOf(world, p.guild as string, p.event as string);
+      Object.assign(ev, b);
+      world.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", publicEvent(ev), ev.guild_id);
+      return publicEvent(ev);
+    },
+  ],
+  [
+    "DELETE",
+    "/_emulator/guilds/:guild/scheduled-events/:event",
+    (world, p) => {
+      const g = guildOf(world, p.guild);
+      const ev = eventOf(world, g.id, p.event as string);
+      g.scheduled_events = g.scheduled_events.filter((e) => e.id !== ev.id);
+      world.dispatch("GUILD_SCHEDULED_EVENT_DELETE", publicEvent(ev), g.id);
+      return { ok: true };
+    },
+  ],
+  [
+    // Marks members "Interested": existing ones (`user_ids`) or `count` new members who join for it.
+    "POST",
+    "/_emulator/guilds/:guild/scheduled-events/:event/users",
+    (world, p, b) => {
+      const g = guildOf(world, p.guild);
+      const ev = eventOf(world, g.id, p.event as string);
+      const ids = [...((b.user_ids as string[] | undefined) ?? [])];
+      for (let i = 0; i < Number(b.count ?? 0); i++) {
+        const u = world.addUser(`fan${i}`);
+        g.members.set(u.id, { roles: [], joined_at: new Date().toISOString(), nick: null });
+        ids.push(u.id);
+      }
+      // Interest changes are silent unless asked: a test can then stage a "missed while down" state.
+      for (const id of ids) {
+        if (b.silent) {
+          if (!ev.users.includes(id)) ev.users.push(id);
+          ev.user_count = ev.users.length;
+        } else addInterested(world, ev, id);
+      }
+      return { user_ids: ids, user_count: ev.user_count };
+    },
+  ],
+  [
+    "DELETE",
+    "/_emulator/guilds/:guild/scheduled-events/:event/users/:user",
+    (world, p) => {
+      const ev = eventOf(world, p.guild as string, p.event as string);
+      ev.users = ev.users.filter((u) => u !== p.user);
+      ev.user_count = ev.users.length;
+      world.dispatch("GUILD_SCHEDULED_EVENT_USER_REMOVE", { guild_scheduled_event_id: ev.id, user_id: p.user, guild_id: ev.guild_id }, ev.guild_id);
+      return { user_count: ev.user_count };
+    },
+  ],
+  [
+    "DELETE",
+    "/_emulator/channels/:channel",
+    (world, p) => {
+      const c = channelOf(world, p.channel);
+      world.channels.delete(c.id);
+      world.dispatch("CHANNEL_DELETE", c, c.guild_id ?? null);
+      return c;
+    },
+  ],
+  [
+    "DELETE",
+    "/_emulator/guilds/:guild/roles/:role",
+    (world, p) => {
+      const g = guildOf(world, p.guild);
+      if (!g.roles.some((r) => r.id === p.role)) throw errors.unknown("Role");
+      g.roles = g.roles.filter((r) => r.id !== p.role);
+      for (const m of g.members.values()) m.roles = m.roles.filter((r) => r !== p.role);
+      world.dispatch("GUILD_ROLE_DELETE", { guild_id: g.id, role_id: p.role }, g.id);
+      return { ok: true };
+    },
+  ],
+  [
+    "POST",
+    "/_emulator/channels/:channel/messages",
+    (world, p, b) => {
+      const c = channelOf(world, p.channel);
+      const author = world.users.get(String(b.user_id));
+      if (!author) throw errors.unknown("User");
+      const msg = {
+        id: world.ids.next(),
+        channel_id: c.id,
+        author,
+        content: String(b.content ?? "hello"),
+        embeds: [],
+        components: [],
+        flags: 0,
+        timestamp: new Date().toISOString(),
+        edited_timestamp: null,
+      };
+      world.messages.get(c.id)?.push(msg);
+      return msg;
+    },
+  ],
+];
+
+/** Runs the acting route for `method path`, or returns undefined when none matches. */
+export function act(world: World, method: string, path: string, body: Body): unknown {
+  for (const [m, pattern, action] of actions) {
+    if (m !== method) continue;
+    const params = match(pattern, path);
+    if (params) return action(world, params, body);
+  }
+  return undefined;
+}

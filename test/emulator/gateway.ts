@@ -1,0 +1,287 @@
+/** The emulator's gateway: HELLO, IDENTIFY/READY, heartbeats, dispatches, RESUME, RECONNECT, INVALID_SESSION, close codes. */
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { createRequire } from "node:module";
+import type { Duplex } from "node:stream";
+import type { WebSocket, WebSocketServer } from "ws";
+import type { World } from "./state.ts";
+
+// `ws` is CommonJS; createRequire keeps this file loadable by Node's type stripping without a bundler.
+const { WebSocketServer: Server } = createRequire(import.meta.url)("ws") as typeof import("ws");
+
+/** Intents that need approval in the developer portal (GUILD_PRESENCES, GUILD_MEMBERS, MESSAGE_CONTENT). */
+const PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15);
+/** How many dispatches a session keeps for RESUME, and how long a disconnected session stays resumable. */
+const REPLAY_BUFFER = 2000;
+const RESUMABLE_MS = 5 * 60_000;
+
+export interface GatewayConfig {
+  heartbeat_interval: number;
+  shards: number;
+  /** Refuse privileged intents with 4014, as Discord does when they are not enabled for the app. */
+  privileged_allowed: boolean;
+}
+
+interface Session {
+  id: string;
+  shard: [number, number];
+  intents: number;
+  seq: number;
+  /** Sent dispatches, for replay on RESUME. */
+  buffer: { s: number; t: string; d: unknown }[];
+  ws: WebSocket | null;
+  acks: boolean;
+  heartbeats: number;
+  identifies: number;
+  resumes: number;
+  /** Close codes and drops this session's connections saw, oldest first. */
+  closes: (number | "dropped")[];
+  disconnected_at: number | null;
+  invalid: boolean;
+}
+
+export class Gateway {
+  config: GatewayConfig = { heartbeat_interval: 41_250, shards: 1, privileged_allowed: false };
+  readonly sessions = new Map<string, Session>();
+  readonly counters = { connections: 0, identifies: 0, resumes: 0, heartbeats: 0, dispatches: 0, rejected: 0 };
+  private readonly wss: WebSocketServer = new Server({ noServer: true });
+  /** Sockets the emulator cut without a close frame; their close event is recorded as "dropped". */
+  private readonly dropped = new WeakSet<WebSocket>();
+
+  private readonly world: World;
+  private readonly botToken: string;
+  private readonly baseUrl: () => string;
+
+  constructor(world: World, botToken: string, baseUrl: () => string) {
+    this.world = world;
+    this.botToken = botToken;
+    this.baseUrl = baseUrl;
+    world.onDispatch = (t, d, guildId) => this.dispatch(t, d, guildId);
+  }
+
+  /** The server's `upgrade` hook: `/gateway` for new sessions, `/gateway-resume` (the resume URL) for resumes. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path !== "/gateway" && path !== "/gateway-resume") return false;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    return true;
+  }
+
+  private accept(ws: WebSocket): void {
+    this.counters.connections++;
+    let session: Session | null = null;
+    const send = (payload: unknown) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(payload));
+    send({ op: 10, d: { heartbeat_interval: this.config.heartbeat_interval }, s: null, t: null });
+    ws.on("message", (raw) => {
+      let msg: { op?: number; d?: Record<string, unknown> | number | null };
+      try {
+        msg = JSON.parse(String(raw));
+      } catch {
+        return ws.close(4002, "Error while decoding payload.");
+      }
+      const d = (msg.d ?? {}) as Record<string, unknown>;
+      switch (msg.op) {
+        case 1: {
+          this.counters.heartbeats++;
+          if (session) session.heartbeats++;
+          if (!session || session.acks) send({ op: 11, d: null, s: null, t: null });
+          return;
+        }
+        case 2: {
+          if (session) return ws.close(4005, "Already authenticated.");
+          if (d.token !== `Bot ${this.botToken}` && d.token !== this.botToken) return this.reject(ws, 4004, "Authentication failed.");
+          const shard = (d.shard as [number, number] | undefined) ?? [0, 1];
+          if (!Array.isArray(shard) || shard[1] !== this.config.shards || shard[0] < 0 || shard[0] >= shard[1]) {
+            return this.reject(ws, shard?.[1] === this.config.shards ? 4010 : 4011, "Invalid shard.");
+          }
+          const intents = Number(d.intents);
+          if (!Number.isInteger(intents) || intents < 0 || intents >= 1 << 26) return this.reject(ws, 4013, "Invalid intent(s).");
+          if (intents & PRIVILEGED_INTENTS && !this.config.privileged_allowed) return this.reject(ws, 4014, "Disallowed intent(s).");
+          session = this.newSession(shard, intents, ws);
+          session.identifies++;
+          this.counters.identifies++;
+          const guilds = [...this.world.guilds.values()].filter((g) => this.onShard(g.id, session as Session));
+          this.send(session, "READY", {
+            v: 10,
+            user: this.world.botUser,
+            guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
+            session_id: session.id,
+            resume_gateway_url: `${this.baseUrl().replace(/^http/, "ws")}/gateway-resume`,
+            shard,
+            application: { id: this.world.applicationId, flags: 0 },
+          });
+          for (const g of guilds) this.send(session, "GUILD_CREATE", this.guildCreate(g.id));
+          return;
+        }
+        case 6: {
+          const old = this.sessions.get(String(d.session_id));
+          if (d.token !== `Bot ${this.botToken}` && d.token !== this.botToken) return this.reject(ws, 4004, "Authentication failed.");
+          if (!old || old.invalid) {
+            send({ op: 9, d: false, s: null, t: null });
+            return;
+          }
+          const seq = Number(d.seq);
+          if (!Number.isInteger(seq) || seq > old.seq) return ws.close(4007, "Invalid seq.");
+          // A resumed session moves to the new connection; the old one, if any, is closed.
+          if (old.ws && old.ws !== ws) old.ws.terminate();
+          old.ws = ws;
+          old.disconnected_at = null;
+          old.resumes++;
+          this.counters.resumes++;
+          session = old;
+          for (const m of old.buffer) if (m.s > seq) send({ op: 0, ...m });
+          this.send(old, "RESUMED", {});
+          return;
+        }
+        default:
+          return ws.close(4001, "Unknown opcode.");
+      }
+    });
+    ws.on("close", (code) => {
+      if (session && session.ws === ws) {
+        session.ws = null;
+        session.disconnected_at = Date.now();
+        if (!this.dropped.has(ws)) session.closes.push(code);
+        // Codes that end a session on Discord's side: it cannot be resumed.
+        if ([4004, 4007, 4009, 4010, 4011, 4012, 4013, 4014].includes(code)) session.invalid = true;
+      }
+    });
+  }
+
+  private reject(ws: WebSocket, code: number, reason: string): void {
+    this.counters.rejected++;
+    ws.close(code, reason);
+  }
+
+  private newSession(shard: [number, number], intents: number, ws: WebSocket): Session {
+    this.expire();
+    const s: Session = {
+      id: randomBytes(16).toString("hex"),
+      shard,
+      intents,
+      seq: 0,
+      buffer: [],
+      ws,
+      acks: true,
+      heartbeats: 0,
+      identifies: 0,
+      resumes: 0,
+      closes: [],
+      disconnected_at: null,
+      invalid: false,
+    };
+    this.sessions.set(s.id, s);
+    return s;
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    for (const [id, s] of this.sessions) if (s.invalid || (s.disconnected_at !== null && now - s.disconnected_at > RESUMABLE_MS)) this.sessions.delete(id);
+  }
+
+  private onShard(guildId: string, s: Session): boolean {
+    return Number((BigInt(guildId) >> 22n) % BigInt(s.shard[1])) === s.shard[0];
+  }
+
+  private guildCreate(guildId: string) {
+    const g = this.world.guilds.get(guildId);
+    if (!g) return { id: guildId, unavailable: true };
+    return {
+      id: g.id,
+      name: g.name,
+      owner_id: g.owner_id,
+      roles: g.roles,
+      channels: this.world.guildChannels(g.id),
+      guild_scheduled_events: g.scheduled_events.map(({ users: _u, ...e }) => e),
+      voice_states: [],
+      member_count: g.members.size,
+      unavailable: false,
+    };
+  }
+
+  /** Sends one dispatch on a session (buffered for RESUME even while it is disconnected). */
+  private send(s: Session, t: string, d: unknown): void {
+    const m = { s: ++s.seq, t, d };
+    s.buffer.push(m);
+    if (s.buffer.length > REPLAY_BUFFER) s.buffer.splice(0, s.buffer.length - REPLAY_BUFFER);
+    this.counters.dispatches++;
+    if (s.ws?.readyState === s.ws?.OPEN) s.ws?.send(JSON.stringify({ op: 0, ...m }));
+  }
+
+  /** Fans a dispatch out to every live or resumable session whose shard holds the guild. */
+  dispatch(t: string, d: unknown, guildId: string | null, sessionId?: string): number {
+    this.expire();
+    let sent = 0;
+    for (const s of this.sessions.values()) {
+      if (sessionId && s.id !== sessionId) continue;
+      if (guildId && !this.onShard(guildId, s)) continue;
+      this.send(s, t, d);
+      sent++;
+    }
+    return sent;
+  }
+
+  private targets(sessionId: unknown): Session[] {
+    if (typeof sessionId === "string") {
+      const s = this.sessions.get(sessionId);
+      if (!s) throw new Error(`unknown gateway session ${sessionId}`);
+      return [s];
+    }
+    return [...this.sessions.values()];
+  }
+
+  snapshot() {
+    return {
+      config: this.config,
+      counters: this.counters,
+      sessions: [...this.sessions.values()].map(({ ws, buffer, ...s }) => ({ ...s, connected: ws !== null, buffered: buffer.length })),
+    };
+  }
+
+  /** `/_emulator/gateway...` control routes; returns undefined for a route it does not know. */
+  control(route: string, body: Record<string, unknown>): unknown {
+    switch (route) {
+      case "GET /_emulator/gateway":
+        return this.snapshot();
+      case "PUT /_emulator/gateway/config":
+        this.config = { ...this.config, ...(body as Partial<GatewayConfig>) };
+        return this.config;
+      case "POST /_emulator/gateway/dispatch":
+        return { sent: this.dispatch(String(body.t), body.d, (body.guild_id as string | undefined) ?? null, body.session_id as string | undefined) };
+      case "POST /_emulator/gateway/acks":
+        for (const s of this.targets(body.session_id)) s.acks = body.enabled !== false;
+        return { ok: true };
+      case "POST /_emulator/gateway/drop":
+        // No close frame: what a network failure looks like to the client.
+        for (const s of this.targets(body.session_id)) {
+          if (!s.ws) continue;
+          s.closes.push("dropped");
+          this.dropped.add(s.ws);
+          s.ws.terminate();
+        }
+        return { ok: true };
+      case "POST /_emulator/gateway/close":
+        for (const s of this.targets(body.session_id)) s.ws?.close(Number(body.code ?? 4000), String(body.reason ?? "closed by the emulator"));
+        return { ok: true };
+      case "POST /_emulator/gateway/reconnect":
+        for (const s of this.targets(body.session_id)) s.ws?.send(JSON.stringify({ op: 7, d: null, s: null, t: null }));
+        return { ok: true };
+      case "POST /_emulator/gateway/invalidate":
+        for (const s of this.targets(body.session_id)) {
+          if (!body.resumable) s.invalid = true;
+          s.ws?.send(JSON.stringify({ op: 9, d: !!body.resumable, s: null, t: null }));
+        }
+        return { ok: true };
+      case "POST /_emulator/gateway/heartbeat-request":
+        for (const s of this.targets(body.session_id)) s.ws?.send(JSON.stringify({ op: 1, d: null, s: null, t: null }));
+        return { ok: true };
+      default:
+        return undefined;
+    }
+  }
+
+  close(): void {
+    for (const s of this.sessions.values()) s.ws?.terminate();
+    this.wss.close();
+  }
+}
