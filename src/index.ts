@@ -13,7 +13,14 @@ export class EventTimer extends TimerObject<Env, Services> {
   protected hooks(): TimerHooks<Services> {
     return {
       kinds: registry.timerKinds,
-      services: () => createServices(this.env, (p) => this.ctx.waitUntil(p), registry),
+      // Handlers see the timer's clock, so tests that move it move "now" for the whole step.
+      services: () =>
+        createServices(
+          this.env,
+          (p) => this.ctx.waitUntil(p),
+          registry,
+          () => this.clock(),
+        ),
       gaveUp: async (item, error, services, timer) => {
         const guildId = (item.payload as { guild_id?: string } | null)?.guild_id ?? null;
         await services.bus.emit("timer.failed", item, { guildId, timer, error });

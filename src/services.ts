@@ -26,7 +26,7 @@ export interface ServiceWiring {
   discordOptions?: DiscordOptions;
 }
 
-export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => void, wiring: ServiceWiring): Services {
+export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => void, wiring: ServiceWiring, clock: () => number = Date.now): Services {
   // Every invocation (request, alarm, cron) builds services first, so the configured log level applies to all.
   setLogLevel(env.LOG_LEVEL);
   let discord: Discord | undefined;
@@ -50,7 +50,7 @@ export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => voi
     },
     timer: (name) => timerFor(env.EVENT_TIMER, name),
     waitUntil,
-    now: () => Date.now(),
+    now: clock,
     botRequirements: wiring.botRequirements,
   };
   return services;

@@ -2,7 +2,8 @@
 import type { Feature } from "../feature";
 import { buildRegistry } from "../registry";
 import { core } from "./core";
+import { eventChannelsFeature } from "./event-channels";
 
-export const features: Feature[] = [core];
+export const features: Feature[] = [core, eventChannelsFeature];
 
 export const registry = buildRegistry(features);

@@ -1,0 +1,246 @@
+/** `/eventchannels`: every setting of the seed's schema, a view of the effective values, and the Extend button. */
+import { ApplicationCommandOptionType, ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
+import type { Command, Component } from "../../feature";
+import type { MessageData } from "../../interactions/reply";
+import { UserError } from "../../interactions/types";
+import { timezoneChoices } from "../core/timezones";
+import { EXTENSION_MS } from "./plan";
+import { DEFAULT_SETTINGS, mergeSettings, readSettings, type Settings, writeSettings } from "./settings";
+import { getEvent, updateEvent } from "./storage";
+import { extendButton, planLiveSteps } from "./timeline";
+
+/** Settings set by `/eventchannels set`, with how a typed value is read. */
+const SCALAR: Record<string, "int" | "bool" | "text" | "intlist"> = {
+  timezone: "text",
+  creation_minutes: "int",
+  deletion_hours: "int",
+  role_format: "text",
+  channel_format: "text",
+  space_replacer: "text",
+  announcement_message: "text",
+  event_start_message: "text",
+  deletion_warning_message: "text",
+  divider_enabled: "bool",
+  divider_name: "text",
+  channel_name_limit: "int",
+  channel_name_limit_char: "text",
+  minimum_retry_intervals: "intlist",
+};
+
+function parseValue(key: string, raw: string): unknown {
+  const kind = SCALAR[key];
+  const v = raw.trim();
+  if (kind === "int") {
+    if (!/^-?\d{1,6}$/.test(v)) throw new UserError(`\`${key}\` needs a whole number, not \`${v.slice(0, 50)}\`.`);
+    return Number(v);
+  }
+  if (kind === "bool") {
+    if (/^(on|true|yes|1)$/i.test(v)) return true;
+    if (/^(off|false|no|0)$/i.test(v)) return false;
+    throw new UserError(`\`${key}\` is on or off.`);
+  }
+  if (kind === "intlist") {
+    const parts = v.split(/[\s,]+/).filter(Boolean);
+    if (!parts.length || parts.some((p) => !/^\d{1,4}$/.test(p))) throw new UserError(`\`${key}\` is a list of minutes, e.g. \`10, 5, 2\`.`);
+    return parts.map(Number);
+  }
+  // "" clears the limit character; a message can be turned off with "none".
+  return key === "channel_name_limit_char" && v.toLowerCase() === "none" ? "" : raw;
+}
+
+function show(s: Settings): MessageData {
+  const msg = (m: string) => (m ? `\`${m}\`` : "off");
+  const map = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, v]) => `\`${k}\` → ${v}`)
+      .join(", ") || "none";
+  return {
+    embeds: [
+      {
+        title: "Event channels",
+        fields: [
+          { name: "Category", value: s.category_id ? `<#${s.category_id}>` : "not set (run `/eventchannels category`)", inline: true },
+          { name: "Archive category", value: s.archive_category_id ? `<#${s.archive_category_id}>` : "off (channels are deleted)", inline: true },
+          { name: "Timezone", value: s.timezone, inline: true },
+          { name: "Create", value: `${s.creation_minutes} min before start`, inline: true },
+          { name: "Delete", value: `${s.deletion_hours} h after end`, inline: true },
+          { name: "Divider", value: s.divider_enabled ? `\`${s.divider_name}\`` : "off", inline: true },
+          { name: "Role name", value: `\`${s.role_format}\``, inline: true },
+          { name: "Channel name", value: `\`${s.channel_format}\` (spaces → \`${s.space_replacer}\`)`, inline: true },
+          {
+            name: "Name limit",
+            value: s.channel_name_limit_char ? `cut at \`${s.channel_name_limit_char}\`` : `${s.channel_name_limit} characters`,
+            inline: true,
+          },
+          { name: "Announcement", value: msg(s.announcement_message) },
+          { name: "Start message", value: msg(s.event_start_message) },
+          { name: "Deletion warning", value: msg(s.deletion_warning_message) },
+          { name: "Voice multipliers", value: map(s.voice_multipliers), inline: true },
+          { name: "Voice minimums", value: map(s.voice_minimum_roles), inline: true },
+          { name: "Minimum retries", value: `${s.minimum_retry_intervals.join(", ")} min before start`, inline: true },
+          { name: "Whitelisted roles", value: s.whitelisted_roles.map((r) => `<@&${r}>`).join(" ") || "none" },
+        ],
+      },
+    ],
+  };
+}
+
+const sub = (name: string, description: string, options: unknown[] = []) => ({ type: ApplicationCommandOptionType.Subcommand, name, description, options });
+const keyword = {
+  type: ApplicationCommandOptionType.String,
+  name: "keyword",
+  description: "A word in the event name (case-insensitive)",
+  required: true,
+  max_length: 50,
+};
+const categoryOption = (required: boolean) => ({
+  type: ApplicationCommandOptionType.Channel,
+  name: "category",
+  description: "A category channel",
+  required,
+  channel_types: [ChannelType.GuildCategory],
+});
+
+export const eventChannels: Command = {
+  requires: PermissionFlagsBits.ManageGuild,
+  data: {
+    name: "eventchannels",
+    description: "Channels and a role for each scheduled event, made before it starts and removed after",
+    options: [
+      sub("view", "Show the effective settings"),
+      sub("category", "Where event channels are created (turns the feature on)", [categoryOption(true)]),
+      sub("archive-category", "Where channels members wrote in are archived (leave empty to delete them instead)", [categoryOption(false)]),
+      sub("set", "Change a setting", [
+        {
+          type: ApplicationCommandOptionType.String,
+          name: "setting",
+          description: "Which setting",
+          required: true,
+          choices: Object.keys(SCALAR).map((k) => ({ name: k, value: k })),
+        },
+        {
+          type: ApplicationCommandOptionType.String,
+          name: "value",
+          description: 'The new value ("none" turns a message off)',
+          required: true,
+          max_length: 1800,
+          autocomplete: true,
+        },
+      ]),
+      sub("voice-multiplier", "Events whose name has the keyword get one voice channel per N interested", [
+        keyword,
+        {
+          type: ApplicationCommandOptionType.Integer,
+          name: "per_channel",
+          description: "Members per voice channel (0 removes the keyword)",
+          required: true,
+          min_value: 0,
+          max_value: 99,
+        },
+      ]),
+      sub("voice-minimum", "Events whose name has the keyword need this many interested, or no channels are made", [
+        keyword,
+        {
+          type: ApplicationCommandOptionType.Integer,
+          name: "minimum",
+          description: "Interested members needed (0 removes the keyword)",
+          required: true,
+          min_value: 0,
+          max_value: 999,
+        },
+      ]),
+      sub("whitelist", "Roles that always see event channels", [
+        {
+          type: ApplicationCommandOptionType.String,
+          name: "action",
+          description: "Add or remove",
+          required: true,
+          choices: ["add", "remove"].map((v) => ({ name: v, value: v })),
+        },
+        { type: ApplicationCommandOptionType.Role, name: "role", description: "The role", required: true },
+      ]),
+    ],
+  } as Command["data"],
+  async autocomplete(ctx) {
+    const setting = ctx.options.string("setting");
+    const typed = ctx.options.focused()?.value ?? "";
+    return setting === "timezone" ? timezoneChoices(typed) : [];
+  },
+  async run(ctx) {
+    const guildId = ctx.guildId as string;
+    const { services: s, options } = ctx;
+    const current = (await readSettings(s.env.DB, guildId)) ?? DEFAULT_SETTINGS;
+    let patch: Record<string, unknown>;
+    switch (ctx.subcommand) {
+      case "view":
+        return show(current);
+      case "category":
+        patch = { category_id: options.required(options.id("category"), "category") };
+        break;
+      case "archive-category":
+        patch = { archive_category_id: options.id("category") };
+        break;
+      case "set": {
+        const key = options.required(options.string("setting"), "setting");
+        if (!(key in SCALAR)) throw new UserError(`There is no setting \`${key.slice(0, 50)}\`.`);
+        patch = { [key]: parseValue(key, options.required(options.string("value"), "value")) };
+        break;
+      }
+      case "voice-multiplier":
+      case "voice-minimum": {
+        const field = ctx.subcommand === "voice-multiplier" ? "voice_multipliers" : "voice_minimum_roles";
+        const word = options.required(options.string("keyword"), "keyword").trim().toLowerCase();
+        const n = options.required(options.integer(ctx.subcommand === "voice-multiplier" ? "per_channel" : "minimum"), "value");
+        const next = { ...current[field] };
+        if (n === 0) delete next[word];
+        else next[word] = n;
+        patch = { [field]: next };
+        break;
+      }
+      case "whitelist": {
+        const role = options.required(options.id("role"), "role");
+        const add = options.string("action") === "add";
+        patch = { whitelisted_roles: add ? [...new Set([...current.whitelisted_roles, role])] : current.whitelisted_roles.filter((r) => r !== role) };
+        break;
+      }
+      default:
+        throw new UserError("Unknown subcommand.");
+    }
+    const merged = mergeSettings(current, patch);
+    if (!merged.ok) throw new UserError(`That value was not saved:\n${merged.problems.map((p) => `• ${p}`).join("\n")}`);
+    await writeSettings(s.env.DB, guildId, merged.settings, ctx.user.id, s.now());
+    await s.bus.emit(
+      "bot.config_changed",
+      { setting: `eventchannels.${Object.keys(patch)[0]}`, value: Object.values(patch)[0] },
+      { guildId, userId: ctx.user.id },
+    );
+    return { content: "Saved.", ...show(merged.settings) };
+  },
+};
+
+/** The button on the deletion warning: pushes the deletion back and says who did it. */
+export const extend: Component = {
+  id: "ec:extend",
+  async run(ctx) {
+    const s = ctx.services;
+    const guildId = ctx.guildId;
+    const eventId = ctx.args[0];
+    if (!guildId || !eventId) throw new UserError("This button is not from an event channel.");
+    const rec = await getEvent(s.env.DB, guildId, eventId);
+    const settings = await readSettings(s.env.DB, guildId);
+    if (rec?.state !== "live" || !settings || !rec.delete_at) throw new UserError("These channels are already being removed.");
+    const deleteAt = Math.max(rec.delete_at, s.now()) + EXTENSION_MS;
+    await updateEvent(s.env.DB, guildId, eventId, { delete_at: deleteAt }, s.now());
+    await planLiveSteps(s, rec, settings, deleteAt);
+    await s.bus.emit("event_channels.extended", { event_id: eventId, name: rec.name, delete_at: deleteAt }, { guildId, userId: ctx.user.id });
+    const at = Math.floor(deleteAt / 1000);
+    return {
+      type: 7,
+      data: {
+        content: `Extended by <@${ctx.user.id}>: these channels will now be removed <t:${at}:R> (<t:${at}:f>).`,
+        components: [extendButton(eventId)],
+        allowed_mentions: { parse: [] },
+      },
+    };
+  },
+};

@@ -1,0 +1,94 @@
+/** Gateway handlers: they only record what happened and schedule work on the event's timer (REST runs in alarms). */
+import { type APIGuildScheduledEvent, GatewayDispatchEvents, GuildScheduledEventStatus } from "discord-api-types/v10";
+import { type GatewayHandler, gatewayHandler } from "../../feature";
+import type { Services } from "../../services";
+import { deletionTime } from "./plan";
+import { readSettings } from "./settings";
+import { eventByChannel, eventByRole, getDivider, getEvent, setDivider, updateEvent, upsertEvent } from "./storage";
+import { planCreation, planLiveSteps, timerOf } from "./timeline";
+
+const ACTIVE = new Set<number>([GuildScheduledEventStatus.Scheduled, GuildScheduledEventStatus.Active]);
+
+/** One scheduled event as Discord describes it now: follow it, reschedule it, or clean it up. */
+export async function followEvent(s: Services, ev: APIGuildScheduledEvent): Promise<void> {
+  const settings = await readSettings(s.env.DB, ev.guild_id);
+  if (!settings?.category_id) return; // the guild has not set up event channels
+  const before = await getEvent(s.env.DB, ev.guild_id, ev.id);
+  if (!ACTIVE.has(ev.status)) {
+    if (ev.status === GuildScheduledEventStatus.Canceled && before) await dropEvent(s, ev.guild_id, ev.id, "cancelled");
+    return;
+  }
+  const startAt = Date.parse(ev.scheduled_start_time);
+  const endAt = ev.scheduled_end_time ? Date.parse(ev.scheduled_end_time) : null;
+  if (Number.isNaN(startAt)) return;
+  const rec = await upsertEvent(s.env.DB, { guild_id: ev.guild_id, event_id: ev.id, name: ev.name, start_at: startAt, end_at: endAt }, s.now());
+  if (rec.state === "live") {
+    if (before && (before.start_at !== startAt || before.end_at !== endAt)) {
+      const deleteAt = deletionTime(settings, startAt, endAt);
+      await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { delete_at: deleteAt }, s.now());
+      await planLiveSteps(s, rec, settings, deleteAt);
+    }
+    return;
+  }
+  if (before && before.start_at !== startAt && (rec.state === "skipped" || rec.state === "retrying")) {
+    // A new start time gives the minimum-attendance check a fresh chance.
+    await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { state: "scheduled" }, s.now());
+    rec.state = "scheduled";
+  }
+  await planCreation(s, rec, settings);
+}
+
+/** Cancelled or deleted: pending steps go, live channels are cleaned up at once (on the timer, with retries). */
+async function dropEvent(s: Services, guildId: string, eventId: string, reason: string): Promise<void> {
+  const rec = await getEvent(s.env.DB, guildId, eventId);
+  if (!rec) return;
+  const timer = timerOf(s, rec);
+  await timer.cancel("*");
+  if (rec.state === "live") await timer.schedule("cleanup", s.now(), "ec.cleanup", { guild_id: guildId, event_id: eventId, reason });
+  else await updateEvent(s.env.DB, guildId, eventId, { state: "cancelled" }, s.now());
+}
+
+async function interest(s: Services, d: { guild_id: string; guild_scheduled_event_id: string; user_id: string }, add: boolean): Promise<void> {
+  const rec = await getEvent(s.env.DB, d.guild_id, d.guild_scheduled_event_id);
+  if (rec?.state !== "live") return; // before creation, the count is read when the channels are made
+  // One key per member: the latest of add/remove wins if both are pending.
+  await timerOf(s, rec).schedule(`member:${d.user_id}`, s.now(), "ec.member", { guild_id: d.guild_id, event_id: rec.event_id, user_id: d.user_id, add });
+}
+
+export const gatewayHandlers: GatewayHandler[] = [
+  gatewayHandler(GatewayDispatchEvents.GuildScheduledEventCreate, "event_channels.follow", (ev, s) => followEvent(s, ev)),
+  gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUpdate, "event_channels.follow", (ev, s) => followEvent(s, ev)),
+  gatewayHandler(GatewayDispatchEvents.GuildScheduledEventDelete, "event_channels.drop", (ev, s) => dropEvent(s, ev.guild_id, ev.id, "deleted")),
+  gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUserAdd, "event_channels.interest", (d, s) => interest(s, d, true)),
+  gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUserRemove, "event_channels.interest", (d, s) => interest(s, d, false)),
+  gatewayHandler(GatewayDispatchEvents.GuildCreate, "event_channels.reconcile", async (guild, s) => {
+    // After a fresh IDENTIFY Discord sends every guild with its scheduled events: a free reconciliation.
+    for (const ev of guild.guild_scheduled_events ?? []) await followEvent(s, { ...ev, guild_id: guild.id });
+  }),
+  gatewayHandler(GatewayDispatchEvents.ChannelDelete, "event_channels.channel_deleted", async (ch, s) => {
+    const guildId = "guild_id" in ch ? ch.guild_id : undefined;
+    if (!guildId) return;
+    const divider = await getDivider(s.env.DB, guildId);
+    if (divider.channel_id === ch.id) {
+      // Forgotten; the next event that needs it makes a new one.
+      await setDivider(s.env.DB, guildId, { channel_id: null, role_ids: [] });
+      return;
+    }
+    const rec = await eventByChannel(s.env.DB, guildId, ch.id);
+    if (!rec) return;
+    const text_id = rec.text_id === ch.id ? null : rec.text_id;
+    const voice_ids = rec.voice_ids.filter((id) => id !== ch.id);
+    await updateEvent(s.env.DB, guildId, rec.event_id, { text_id, voice_ids }, s.now());
+    if (!text_id && voice_ids.length === 0) {
+      await timerOf(s, rec).cancel("*");
+      await timerOf(s, rec).schedule("cleanup", s.now(), "ec.cleanup", { guild_id: guildId, event_id: rec.event_id, reason: "channels deleted" });
+    }
+  }),
+  gatewayHandler(GatewayDispatchEvents.GuildRoleDelete, "event_channels.role_deleted", async (d, s) => {
+    const rec = await eventByRole(s.env.DB, d.guild_id, d.role_id);
+    if (!rec) return;
+    await updateEvent(s.env.DB, d.guild_id, rec.event_id, { role_id: null, role_created: false }, s.now());
+    if (rec.text_id || rec.voice_ids.length)
+      await timerOf(s, rec).schedule("restore-role", s.now(), "ec.restore_role", { guild_id: d.guild_id, event_id: rec.event_id });
+  }),
+];

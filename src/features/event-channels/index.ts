@@ -1,0 +1,24 @@
+/** Event channels (seed 000): a role, a text channel and voice channels per scheduled event, on the event's timer. */
+import { PermissionFlagsBits } from "discord-api-types/v10";
+import type { Feature } from "../../feature";
+import { eventChannels, extend } from "./commands";
+import { eventChannelEvents } from "./events";
+import { gatewayHandlers } from "./gateway";
+import { reconcileEvents } from "./reconcile";
+import { timerKinds } from "./timeline";
+
+export const eventChannelsFeature: Feature = {
+  name: "event-channels",
+  commands: [eventChannels],
+  components: [extend],
+  timerKinds,
+  events: eventChannelEvents,
+  gateway: gatewayHandlers,
+  crons: [reconcileEvents],
+  botPermissions: [
+    {
+      bits: PermissionFlagsBits.ManageChannels | PermissionFlagsBits.ManageRoles | PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages,
+      why: "create, archive and delete event channels and roles",
+    },
+  ],
+};

@@ -1,0 +1,93 @@
+/** Event-channel settings: the seed's configuration schema with the cog's defaults, validated at the boundary. */
+import { z } from "zod";
+import { normaliseTimezone } from "../../guild-settings";
+
+const snowflake = z.string().regex(/^\d{17,20}$/, "must be a Discord id");
+const ROLE_PLACEHOLDERS = ["name", "day_abbrev", "day", "month_abbrev", "time", "time_12", "time_12_short", "ampm"];
+const MESSAGE_PLACEHOLDERS = ["role", "event", "time"];
+
+/** Every `{placeholder}` in `template` must be one of `allowed`. */
+function placeholders(allowed: string[]) {
+  return (template: string, ctx: z.RefinementCtx) => {
+    for (const m of template.matchAll(/\{([^{}]*)\}/g)) {
+      if (!allowed.includes(m[1] as string))
+        ctx.addIssue({ code: "custom", message: `unknown placeholder {${m[1]}}; use ${allowed.map((p) => `{${p}}`).join(" ")}` });
+    }
+  };
+}
+
+/** "none" (any case) disables a message, as in the cog. */
+const message = z
+  .string()
+  .max(1800)
+  .transform((s) => (s.trim().toLowerCase() === "none" ? "" : s))
+  .superRefine(placeholders(MESSAGE_PLACEHOLDERS));
+
+export const settingsSchema = z.object({
+  category_id: snowflake.nullable().default(null),
+  timezone: z
+    .string()
+    .default("UTC")
+    .transform((tz, ctx) => {
+      const ok = normaliseTimezone(tz);
+      if (!ok) ctx.addIssue({ code: "custom", message: `"${tz}" is not an IANA timezone (e.g. Europe/Berlin)` });
+      return ok ?? "UTC";
+    }),
+  creation_minutes: z.number().int().min(0).max(1440).default(15),
+  deletion_hours: z.number().int().min(0).max(168).default(4),
+  role_format: z.string().min(1).max(100).default("{name} {day_abbrev} {day}. {month_abbrev} {time}").superRefine(placeholders(ROLE_PLACEHOLDERS)),
+  channel_format: z
+    .string()
+    .min(1)
+    .max(100)
+    .default("{name}᲼{type}")
+    .refine((f) => f.includes("{name}") && f.includes("{type}"), "must contain {name} and {type}")
+    .superRefine(placeholders(["name", "type"])),
+  space_replacer: z.string().max(5).default("᲼"),
+  announcement_message: message.default("{role} The event is starting soon!"),
+  event_start_message: message.default("{role} The event is starting now!"),
+  deletion_warning_message: message.default("⚠️ These channels will be deleted in 15 minutes."),
+  divider_enabled: z.boolean().default(true),
+  divider_name: z.string().min(1).max(100).default("━━━━━━ EVENT CHANNELS ━━━━━━"),
+  channel_name_limit: z.number().int().min(1).max(100).default(100),
+  channel_name_limit_char: z.string().max(5).default(""),
+  voice_multipliers: z.record(z.string().min(1).max(50), z.number().int().min(1).max(99)).default({}),
+  voice_minimum_roles: z.record(z.string().min(1).max(50), z.number().int().min(1).max(999)).default({}),
+  minimum_retry_intervals: z.array(z.number().int().min(1).max(1440)).max(10).default([10, 5, 2]),
+  whitelisted_roles: z.array(snowflake).max(25).default([]),
+  archive_category_id: snowflake.nullable().default(null),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+export type SettingsInput = z.input<typeof settingsSchema>;
+export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
+
+/** Validates a full or partial settings object merged over `base`; returns readable problems instead of throwing. */
+export function mergeSettings(base: Settings, patch: Record<string, unknown>): { ok: true; settings: Settings } | { ok: false; problems: string[] } {
+  const result = settingsSchema.safeParse({ ...base, ...patch });
+  if (result.success) return { ok: true, settings: result.data };
+  return { ok: false, problems: result.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`) };
+}
+
+export async function readSettings(db: D1Database, guildId: string): Promise<Settings | null> {
+  const row = await db.prepare("SELECT settings FROM event_channel_settings WHERE guild_id = ?").bind(guildId).first<{ settings: string }>();
+  if (!row) return null;
+  // Stored settings were valid when written; parsing again fills defaults added since.
+  const merged = mergeSettings(DEFAULT_SETTINGS, JSON.parse(row.settings));
+  return merged.ok ? merged.settings : DEFAULT_SETTINGS;
+}
+
+export async function writeSettings(db: D1Database, guildId: string, settings: Settings, userId: string | null, now: number): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO event_channel_settings (guild_id, settings, configured_by, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (guild_id) DO UPDATE SET settings = excluded.settings, configured_by = COALESCE(excluded.configured_by, configured_by), updated_at = excluded.updated_at`,
+    )
+    .bind(guildId, JSON.stringify(settings), userId, now)
+    .run();
+}
+
+export async function configuredBy(db: D1Database, guildId: string): Promise<string | null> {
+  const row = await db.prepare("SELECT configured_by FROM event_channel_settings WHERE guild_id = ?").bind(guildId).first<{ configured_by: string | null }>();
+  return row?.configured_by ?? null;
+}

@@ -1,0 +1,120 @@
+/** D1 storage for event channels: one record per followed scheduled event (the seed's text/voice/role) and the divider. */
+
+export type EventState = "scheduled" | "retrying" | "live" | "ending" | "done" | "skipped" | "cancelled";
+
+export interface EventRecord {
+  guild_id: string;
+  event_id: string;
+  name: string;
+  start_at: number;
+  end_at: number | null;
+  state: EventState;
+  text_id: string | null;
+  voice_ids: string[];
+  role_id: string | null;
+  role_created: boolean;
+  delete_at: number | null;
+  warning_message_id: string | null;
+}
+
+type Row = Omit<EventRecord, "voice_ids" | "role_created"> & { voice_ids: string; role_created: number };
+
+/** The seed's stored shape, including the legacy one where `voice` was a single id. */
+export function normaliseVoice(voice: unknown): string[] {
+  if (voice === null || voice === undefined || voice === "") return [];
+  if (Array.isArray(voice)) return voice.map(String);
+  return [String(voice)];
+}
+
+function fromRow(r: Row): EventRecord {
+  let voice: unknown = [];
+  try {
+    voice = JSON.parse(r.voice_ids);
+  } catch {
+    voice = r.voice_ids;
+  }
+  return { ...r, voice_ids: normaliseVoice(voice), role_created: r.role_created === 1 };
+}
+
+export async function getEvent(db: D1Database, guildId: string, eventId: string): Promise<EventRecord | null> {
+  const r = await db.prepare("SELECT * FROM event_channel_events WHERE guild_id = ? AND event_id = ?").bind(guildId, eventId).first<Row>();
+  return r ? fromRow(r) : null;
+}
+
+/** Records (or refreshes) what the gateway says about an event, keeping the channels already made. */
+export async function upsertEvent(
+  db: D1Database,
+  e: { guild_id: string; event_id: string; name: string; start_at: number; end_at: number | null },
+  now: number,
+): Promise<EventRecord> {
+  await db
+    .prepare(
+      `INSERT INTO event_channel_events (guild_id, event_id, name, start_at, end_at, state, updated_at) VALUES (?, ?, ?, ?, ?, 'scheduled', ?)
+       ON CONFLICT (guild_id, event_id) DO UPDATE SET name = excluded.name, start_at = excluded.start_at, end_at = excluded.end_at, updated_at = excluded.updated_at`,
+    )
+    .bind(e.guild_id, e.event_id, e.name, e.start_at, e.end_at, now)
+    .run();
+  return (await getEvent(db, e.guild_id, e.event_id)) as EventRecord;
+}
+
+type Patch = Partial<Omit<EventRecord, "guild_id" | "event_id">>;
+
+export async function updateEvent(db: D1Database, guildId: string, eventId: string, patch: Patch, now: number): Promise<void> {
+  const cols = Object.keys(patch) as (keyof Patch)[];
+  if (!cols.length) return;
+  const values = cols.map((c) => {
+    const v = patch[c];
+    if (c === "voice_ids") return JSON.stringify(v);
+    if (c === "role_created") return v ? 1 : 0;
+    return v ?? null;
+  });
+  await db
+    .prepare(`UPDATE event_channel_events SET ${cols.map((c) => `${c} = ?`).join(", ")}, updated_at = ? WHERE guild_id = ? AND event_id = ?`)
+    .bind(...values, now, guildId, eventId)
+    .run();
+}
+
+export async function deleteEvent(db: D1Database, guildId: string, eventId: string): Promise<void> {
+  await db.prepare("DELETE FROM event_channel_events WHERE guild_id = ? AND event_id = ?").bind(guildId, eventId).run();
+}
+
+/** The live event that owns a channel (text or one of its voice channels), if any. */
+export async function eventByChannel(db: D1Database, guildId: string, channelId: string): Promise<EventRecord | null> {
+  const rows = await db
+    .prepare("SELECT * FROM event_channel_events WHERE guild_id = ? AND state = 'live' AND (text_id = ? OR voice_ids LIKE ?)")
+    .bind(guildId, channelId, `%"${channelId}"%`)
+    .all<Row>();
+  return rows.results.map(fromRow).find((r) => r.text_id === channelId || r.voice_ids.includes(channelId)) ?? null;
+}
+
+export async function eventByRole(db: D1Database, guildId: string, roleId: string): Promise<EventRecord | null> {
+  const r = await db.prepare("SELECT * FROM event_channel_events WHERE guild_id = ? AND role_id = ? AND state = 'live'").bind(guildId, roleId).first<Row>();
+  return r ? fromRow(r) : null;
+}
+
+export async function liveEvents(db: D1Database, guildId: string): Promise<EventRecord[]> {
+  const rows = await db.prepare("SELECT * FROM event_channel_events WHERE guild_id = ? AND state = 'live' ORDER BY start_at").bind(guildId).all<Row>();
+  return rows.results.map(fromRow);
+}
+
+export interface Divider {
+  channel_id: string | null;
+  role_ids: string[];
+}
+
+export async function getDivider(db: D1Database, guildId: string): Promise<Divider> {
+  const r = await db
+    .prepare("SELECT channel_id, role_ids FROM event_channel_dividers WHERE guild_id = ?")
+    .bind(guildId)
+    .first<{ channel_id: string | null; role_ids: string }>();
+  return r ? { channel_id: r.channel_id, role_ids: JSON.parse(r.role_ids) } : { channel_id: null, role_ids: [] };
+}
+
+export async function setDivider(db: D1Database, guildId: string, d: Divider): Promise<void> {
+  await db
+    .prepare(
+      "INSERT INTO event_channel_dividers (guild_id, channel_id, role_ids) VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, role_ids = excluded.role_ids",
+    )
+    .bind(guildId, d.channel_id, JSON.stringify(d.role_ids))
+    .run();
+}
