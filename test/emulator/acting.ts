@@ -47,7 +47,8 @@ const actions: [string, string, Action][] = [
         users: [],
       };
       g.scheduled_events.push(ev);
-      world.dispatch("GUILD_SCHEDULED_EVENT_CREATE", publicEvent(ev), g.id);
+      // `silent`: made while the bot's gateway connection was down, so no dispatch reaches it.
+      if (!b.silent) world.dispatch("GUILD_SCHEDULED_EVENT_CREATE", publicEvent(ev), g.id);
       return publicEvent(ev);
     },
   ],
@@ -104,6 +105,26 @@ const actions: [string, string, Action][] = [
       ev.user_count = ev.users.length;
       world.dispatch("GUILD_SCHEDULED_EVENT_USER_REMOVE", { guild_scheduled_event_id: ev.id, user_id: p.user, guild_id: ev.guild_id }, ev.guild_id);
       return { user_count: ev.user_count };
+    },
+  ],
+  [
+    // An admin makes channels by hand (`count` of them, e.g. to fill a category).
+    "POST",
+    "/_emulator/guilds/:guild/channels",
+    (world, p, b) => {
+      const g = guildOf(world, p.guild);
+      const made = [];
+      for (let i = 0; i < Number(b.count ?? 1); i++) {
+        const c = world.addChannel({
+          type: Number(b.type ?? 0),
+          guild_id: g.id,
+          name: `${String(b.name ?? "channel")}${b.count ? `-${i}` : ""}`,
+          parent_id: (b.parent_id as string) ?? null,
+        });
+        world.dispatch("CHANNEL_CREATE", c, g.id);
+        made.push(c);
+      }
+      return made;
     },
   ],
   [
