@@ -1,5 +1,20 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { channelsIn, eventLog, HOUR, MIN, record, runAt, scheduleEvent, setUp, timerOf, untilPlanned, useRelay } from "./event-channel-helpers";
+import {
+  channelsIn,
+  eventLog,
+  HOUR,
+  liveEvent,
+  MIN,
+  record,
+  runAt,
+  scheduleEvent,
+  setUp,
+  timerOf,
+  untilPlanned,
+  untilRecord,
+  useRelay,
+} from "./event-channel-helpers";
 import { emu, guildState, interact, newGuild } from "./helpers";
 
 useRelay();
@@ -130,5 +145,75 @@ describe("event channels: voice multipliers and minimum attendance", () => {
     expect((await record(g.guild_id, ev.id))?.state).toBe("skipped");
     expect(channelsIn(await guildState(g.guild_id), g.channels.category)).toEqual([]);
     expect(await eventLog(g.guild_id, "event_channels.skipped")).toEqual([expect.objectContaining({ interested: 0, minimum: 5, keyword: "raid" })]);
+  });
+});
+
+describe("event channels: members who change their mind after creation", () => {
+  it("gives the role to a member who marks Interested later and takes it from one who unmarks", async () => {
+    const g = await newGuild();
+    const { ev, rec, fans } = await liveEvent(g);
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { user_ids: [g.member_id] } });
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users/${fans[0]}`, { method: "DELETE" });
+    const roles = async (userId: string) => (await guildState(g.guild_id)).guilds[0]?.members.find((m) => m.user_id === userId)?.roles ?? [];
+    const deadline = Date.now() + 5000;
+    while (!(await roles(g.member_id)).includes(rec.role_id as string) || (await roles(fans[0] as string)).includes(rec.role_id as string)) {
+      if (Date.now() > deadline) throw new Error("role changes never happened");
+      await untilRecord(g.guild_id, ev.id, () => true);
+      const t = timerOf(g.guild_id, ev.id);
+      if (((await t.nextAlarm()) ?? Number.POSITIVE_INFINITY) <= Date.now()) await runAt(g.guild_id, ev.id, Date.now());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await roles(fans[1] as string)).toContain(rec.role_id);
+  });
+});
+
+describe("/eventchannels settings", () => {
+  it("shows the effective settings with the cog's defaults", async () => {
+    const g = await newGuild();
+    const r = await interact({ kind: "command", name: "eventchannels", subcommand: "view", guild_id: g.guild_id, user_id: g.admin_id });
+    const fields = (r.response as { data: { embeds: { fields: { name: string; value: string }[] }[] } }).data.embeds[0]?.fields ?? [];
+    const field = (name: string) => fields.find((f) => f.name === name)?.value;
+    expect(field("Create")).toBe("15 min before start");
+    expect(field("Delete")).toBe("4 h after end");
+    expect(field("Minimum retries")).toBe("10, 5, 2 min before start");
+    expect(field("Channel name")).toBe("`{name}᲼{type}` (spaces → `᲼`)");
+  });
+
+  it.each([
+    ["timezone", "Mars/Olympus", "not an IANA timezone"],
+    ["channel_format", "{name}", "must contain {name} and {type}"],
+    ["creation_minutes", "5000", "creation_minutes"],
+    ["creation_minutes", "tomorrow-ish", "needs a whole number"],
+    ["role_format", "x".repeat(300), "role_format"],
+    ["minimum_retry_intervals", "ten, five", "list of minutes"],
+  ])("refuses %s = %s with a clear reply and stores nothing", async (setting, value, text) => {
+    const g = await newGuild();
+    const r = await interact({
+      kind: "command",
+      name: "eventchannels",
+      subcommand: "set",
+      options: { setting, value },
+      guild_id: g.guild_id,
+      user_id: g.admin_id,
+    });
+    expect(r.status).toBe(200);
+    const data = (r.response as { data: { content: string; flags: number } }).data;
+    expect(data.flags).toBe(64);
+    expect(data.content).toContain(text);
+    expect(await env.DB.prepare("SELECT * FROM event_channel_settings WHERE guild_id = ?").bind(g.guild_id).first()).toBeNull();
+  });
+
+  it("is refused to members without Manage Server", async () => {
+    const g = await newGuild();
+    const r = await interact({
+      kind: "command",
+      name: "eventchannels",
+      subcommand: "category",
+      options: { category: g.channels.category },
+      guild_id: g.guild_id,
+      user_id: g.member_id,
+    });
+    expect((r.response as { data: { content: string } }).data.content).toContain("Manage Server");
+    expect(await env.DB.prepare("SELECT * FROM event_channel_settings WHERE guild_id = ?").bind(g.guild_id).first()).toBeNull();
   });
 });

@@ -112,7 +112,7 @@ describe("POST /interactions: refusals change nothing", () => {
         guild_id: g.guild_id,
         user_id: g.member_id,
       });
-      expectEphemeral(r, "You need the **Manage Guild** permission to do this.");
+      expectEphemeral(r, "You need the **Manage Server** permission to do this.");
     });
   });
 

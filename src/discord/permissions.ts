@@ -58,12 +58,24 @@ export function missingPermissions(have: bigint, required: bigint): string[] {
   return permissionNames(required & ~have);
 }
 
+/** Where Discord's settings screens use another name than the API flag, admins should read the screen's. */
+const UI_NAMES: Partial<Record<keyof typeof PermissionFlagsBits, string>> = {
+  ManageGuild: "Manage Server",
+  ViewChannel: "View Channels",
+  CreateInstantInvite: "Create Invite",
+  ModerateMembers: "Timeout Members",
+  ManageGuildExpressions: "Manage Expressions",
+  UseVAD: "Use Voice Activity",
+};
+
 export function permissionNames(bits: bigint): string[] {
   const names: string[] = [];
-  for (const [name, bit] of Object.entries(PermissionFlagsBits)) {
-    if ((bits & bit) === bit && bit !== 0n) names.push(name.replace(/([a-z])([A-Z])/g, "$1 $2"));
+  for (const [name, bit] of Object.entries(PermissionFlagsBits) as [keyof typeof PermissionFlagsBits, bigint][]) {
+    if ((bits & bit) === bit && bit !== 0n && !(name === "ManageEmojisAndStickers" && names.includes("Manage Expressions"))) {
+      names.push(UI_NAMES[name] ?? name.replace(/([a-z])([A-Z])/g, "$1 $2"));
+    }
   }
-  return names;
+  return [...new Set(names)];
 }
 
 /** The highest position among a member's roles; a bot can only manage roles strictly below it. */
