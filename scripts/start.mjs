@@ -94,6 +94,8 @@ Type a slash command as alice (admin), e.g.
   /bot-config view
   /bot-config timezone zone:Europe/Berlin
   /bot-config check
+  /eventchannels category category:${guild.channels.category}
+  event "Raid Night" 16          # bob schedules an event starting in 16 minutes and marks Interested
 Prefix with "bob " to act as the plain member. "state" prints the emulated guild. Ctrl+C stops everything.
 Or from another shell:
   curl -s -X POST ${emulator.url}/_emulator/interactions -d '{"send":true,"kind":"command","name":"about","guild_id":"${guild.guild_id}","user_id":"${guild.member_id}"}'
@@ -140,6 +142,22 @@ function parseCommand(line) {
   return { name, subcommand: sub.join(" ") || undefined, options };
 }
 
+/** `event "Name" MINUTES`: a member schedules an event (the gateway tells the bot) and marks Interested. */
+async function scheduleEvent(emulator, guild, args) {
+  const m = args.match(/^"([^"]+)"\s+(\d+)$/) ?? args.match(/^(\S+)\s+(\d+)$/);
+  if (!m) return console.error('usage: event "Name" MINUTES_FROM_NOW');
+  const start = Date.now() + Number(m[2]) * 60_000;
+  const post = (path, body) => fetch(`${emulator.url}${path}`, { method: "POST", body: JSON.stringify(body) }).then((r) => r.json());
+  const ev = await post(`/_emulator/guilds/${guild.guild_id}/scheduled-events`, {
+    name: m[1],
+    scheduled_start_time: new Date(start).toISOString(),
+    scheduled_end_time: new Date(start + 3_600_000).toISOString(),
+    creator_id: guild.member_id,
+  });
+  await post(`/_emulator/guilds/${guild.guild_id}/scheduled-events/${ev.id}/users`, { user_ids: [guild.member_id] });
+  console.log(`Scheduled event ${ev.id} "${ev.name}" at ${ev.scheduled_start_time}; "state" shows the channels once they exist.`);
+}
+
 function prompt(emulator, guild) {
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "> " });
   rl.prompt();
@@ -147,6 +165,7 @@ function prompt(emulator, guild) {
     const text = line.trim();
     try {
       if (text === "state") console.dir(emulator.world.snapshot(guild.guild_id), { depth: 6 });
+      else if (text.startsWith("event ")) await scheduleEvent(emulator, guild, text.slice(6));
       else if (text) {
         const asBob = text.startsWith("bob ");
         const cmd = parseCommand(asBob ? text.slice(4) : text);
