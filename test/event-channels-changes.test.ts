@@ -246,3 +246,35 @@ describe("event channels: what stops creation", () => {
     expect((await eventLog(g.guild_id, "permission.missing"))[0]?.problems[0]).toContain("category is full");
   });
 });
+
+describe("event channels: a failure half-way", () => {
+  it("removes what it made when a channel cannot be created, and makes everything on the retry", async () => {
+    const g = await newGuild();
+    await setUp(g);
+    const start = Date.now() + 2 * HOUR;
+    const ev = await scheduleEvent(g, "Raid", start);
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 1 } });
+    await untilPlanned(g.guild_id, ev.id, "create");
+    // The text channel is made; the voice channel fails three times (the REST client's two retries included).
+    await emu("/_emulator/faults", { body: { path: `/guilds/${g.guild_id}/channels`, method: "POST", status: 500, after: 1, times: 3 } });
+    await runAt(g.guild_id, ev.id, start - 15 * MIN);
+    let state = await guildState(g.guild_id);
+    expect(channelsIn(state, g.channels.category)).toEqual([]);
+    expect(state.guilds[0]?.roles.filter((r) => r.name.startsWith("Raid "))).toEqual([]);
+    const rec = await record(g.guild_id, ev.id);
+    expect([rec?.state, rec?.text_id, rec?.role_id, rec?.voice_ids]).toEqual(["scheduled", null, null, "[]"]);
+    const item = (await timerOf(g.guild_id, ev.id).list()).find((i) => i.key === "create");
+    expect(item?.attempts).toBe(1);
+    // The retry (30 s later) finds nothing half-made and creates the full set once.
+    await runAt(g.guild_id, ev.id, (item?.dueAt ?? 0) + 1);
+    state = await guildState(g.guild_id);
+    expect(
+      channelsIn(state, g.channels.category)
+        .filter((c) => !c.name.startsWith("━"))
+        .map((c) => c.type)
+        .sort(),
+    ).toEqual([0, 2]);
+    expect(state.guilds[0]?.roles.filter((r) => r.name.startsWith("Raid "))).toHaveLength(1);
+    expect((await record(g.guild_id, ev.id))?.state).toBe("live");
+  });
+});

@@ -34,6 +34,10 @@ export interface Fault {
   body?: unknown;
   /** How many matching requests to fail; omitted = every one until cleared. */
   times?: number;
+  /** Let this many matching requests through first (e.g. fail the second channel of a batch). */
+  after?: number;
+  /** Matching requests seen, including the ones let through by `after`. */
+  seen: number;
   hits: number;
 }
 
@@ -53,17 +57,22 @@ export class Limiter {
     this.config = config;
   }
 
-  addFault(f: Omit<Fault, "id" | "hits">): Fault {
-    const fault = { ...f, id: this.nextFaultId++, hits: 0 };
+  addFault(f: Omit<Fault, "id" | "hits" | "seen">): Fault {
+    const fault = { ...f, id: this.nextFaultId++, hits: 0, seen: 0 };
     this.faults.push(fault);
     return fault;
   }
 
   /** The first live fault matching the request, counted as used. */
   takeFault(method: string, path: string): Fault | null {
-    const fault = this.faults.find((f) => (!f.method || f.method === method) && path.includes(f.path) && (f.times === undefined || f.hits < f.times));
-    if (fault) fault.hits++;
-    return fault ?? null;
+    for (const f of this.faults) {
+      if ((f.method && f.method !== method) || !path.includes(f.path) || (f.times !== undefined && f.hits >= f.times)) continue;
+      f.seen++;
+      if (f.seen <= (f.after ?? 0)) continue;
+      f.hits++;
+      return f;
+    }
+    return null;
   }
 
   /** Counts the request; returns headers to send, or a 429 when a bucket or the global limit is spent. */
