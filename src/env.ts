@@ -1,10 +1,14 @@
 /** Worker bindings and the parsing of string configuration into typed settings. */
-import type { EventTimer, GatewayRelay } from "./index";
+import type { EventTimer, GatewayRelay, RateGate } from "./index";
 
 export interface Env {
   DB: D1Database;
   EVENT_TIMER: DurableObjectNamespace<EventTimer>;
   GATEWAY_RELAY: DurableObjectNamespace<GatewayRelay>;
+  /** Paces DM fan-outs across isolates under Discord's global limit. */
+  RATE_GATE: DurableObjectNamespace<RateGate>;
+  /** DMs per second for reminder fan-outs (default 48 of Discord's 50). */
+  DM_RATE_PER_SECOND?: string;
   /** Hex Ed25519 key from the Developer Portal; verifies interaction signatures. */
   DISCORD_PUBLIC_KEY: string;
   DISCORD_APPLICATION_ID: string;

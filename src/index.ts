@@ -2,6 +2,7 @@
 import { type RESTGetAPIGatewayBotResult, Routes } from "discord-api-types/v10";
 import { createFetchHandler } from "./app";
 import { runCron } from "./cron";
+import { RateGateObject } from "./discord/rate-gate";
 import type { Env } from "./env";
 import { registry } from "./features";
 import { runGatewayHandlers } from "./gateway/handlers";
@@ -42,6 +43,8 @@ export class GatewayRelay extends RelayObject<Env, Services> {
     };
   }
 }
+
+export class RateGate extends RateGateObject<Env> {}
 
 export default {
   fetch: createFetchHandler(registry),

@@ -179,6 +179,13 @@ describe("event channels: channels and roles deleted by hand", () => {
     const { ev, rec, fans } = await liveEvent(g);
     await emu(`/_emulator/guilds/${g.guild_id}/roles/${rec.role_id}`, { method: "DELETE" });
     const after = await untilRecord(g.guild_id, ev.id, (x) => !!x?.role_id && x.role_id !== rec.role_id, "a new role");
+    // The record names the new role as soon as it exists; members get it within the same alarm, just after.
+    const deadline = Date.now() + 5000;
+    const hasRole = async () => {
+      const members = (await guildState(g.guild_id)).guilds[0]?.members ?? [];
+      return fans.every((id) => members.find((m) => m.user_id === id)?.roles.includes(after?.role_id as string));
+    };
+    while (!(await hasRole()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const state = await guildState(g.guild_id);
     const text = state.guilds[0]?.channels.find((c) => c.id === rec.text_id) as unknown as { permission_overwrites: { id: string }[] };
     expect(text.permission_overwrites.some((o) => o.id === after?.role_id)).toBe(true);

@@ -3,7 +3,8 @@ import type { Feature } from "../feature";
 import { buildRegistry } from "../registry";
 import { core } from "./core";
 import { eventChannelsFeature } from "./event-channels";
+import { remindersFeature } from "./reminders";
 
-export const features: Feature[] = [core, eventChannelsFeature];
+export const features: Feature[] = [core, eventChannelsFeature, remindersFeature];
 
 export const registry = buildRegistry(features);

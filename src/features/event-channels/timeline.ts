@@ -5,6 +5,7 @@ import { readGuildSettings } from "../../guild-settings";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import type { TimerOutcome } from "../../timers/kinds";
+import { remindMeButton } from "../reminders/subscribe-view";
 import { createChannels, giveRole, interestedUsers, lookBeforeCreating, removeChannels, syncDivider } from "./actions";
 import { channelNames, creationTime, deletionTime, eventOverwrites, fill, nextRetry, roleName, voicePlan, WARNING_BEFORE_DELETE_MS } from "./plan";
 import { configuredBy, readSettings, type Settings } from "./settings";
@@ -97,7 +98,9 @@ const create: TimerAction = {
     await syncDivider(s, rec.guild_id, settings, view);
     if (settings.announcement_message) {
       const content = fill(settings.announcement_message, { role: `<@&${made.roleId}>`, event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` });
-      await s.discord.post(Routes.channelMessages(made.textId), { body: { content, allowed_mentions: { roles: [made.roleId] } } });
+      await s.discord.post(Routes.channelMessages(made.textId), {
+        body: { content, allowed_mentions: { roles: [made.roleId] }, components: [remindMeButton(rec.event_id)] },
+      });
     }
     await planLiveSteps(s, { ...rec, state: "live" }, settings, deleteAt);
     await s.bus.emit(

@@ -1,0 +1,179 @@
+/** Reminder delivery on the event's timer: one item per offset fans out in paced chunks, exactly once per member. */
+import { Routes } from "discord-api-types/v10";
+import { paced, rateGate } from "../../discord/rate-gate";
+import type { TimerAction } from "../../feature";
+import { logger } from "../../log";
+import type { Services } from "../../services";
+import { backoffMs } from "../../timers/agenda";
+import type { TimerOutcome } from "../../timers/kinds";
+import { sendDm } from "./dm";
+import { formatOffset, reminderEmbed } from "./offsets";
+import { listTypes, matchingTypes, readReminderSettings } from "./settings";
+import { claim, type DeliveryKey, getReminderEvent, pendingRetries, recipients, settle } from "./storage";
+
+/** Overdue by more than this, a reminder is skipped: a redeploy must not flood members with stale ones. */
+export const LATE_MS = 60_000;
+/** Members per alarm invocation: one DM each (cached channel) stays inside the subrequest budget. */
+export const CHUNK = 40;
+/** Sends per second for DMs; the rest of Discord's 50/s stays free for everything else. */
+export const DEFAULT_DM_RATE = 48;
+const MAX_DM_ATTEMPTS = 3;
+
+export interface FanoutPayload extends DeliveryKey {
+  cursor?: string;
+  mode?: "send" | "skip";
+  totals?: { sent: number; failed: number; skipped: number; retry: number };
+}
+
+const rate = (s: Services) => Number(s.env.DM_RATE_PER_SECOND) || DEFAULT_DM_RATE;
+
+/** DM channels already known for a chunk, in one query. */
+async function knownChannels(db: D1Database, users: readonly string[]): Promise<Map<string, string>> {
+  if (!users.length) return new Map();
+  const rows = await db
+    .prepare(`SELECT user_id, channel_id FROM dm_channels WHERE user_id IN (${users.map(() => "?").join(", ")})`)
+    .bind(...users)
+    .all<{ user_id: string; channel_id: string }>();
+  return new Map(rows.results.map((r) => [r.user_id, r.channel_id]));
+}
+
+/** Sends to `users` at the shared pace and records each outcome; returns the counts. */
+async function deliver(s: Services, key: DeliveryKey, users: readonly { user_id: string; attempts: number }[], embed: ReturnType<typeof reminderEmbed>) {
+  const counts = { sent: 0, failed: 0, retry: 0 };
+  if (!users.length) return counts;
+  const known = await knownChannels(
+    s.env.DB,
+    users.map((u) => u.user_id),
+  );
+  const calls = users.length + users.filter((u) => !known.has(u.user_id)).length;
+  const slots = await rateGate(s.env.RATE_GATE).reserve(calls, rate(s));
+  const outcomes = await paced(slots, users.length, async (i) => {
+    const u = users[i] as { user_id: string; attempts: number };
+    const nonce = `${key.guild_id}|${key.event_id}|${key.start_at}|${key.offset_s}|${u.user_id}`;
+    return { u, out: await sendDm(s, u.user_id, { embeds: [embed] }, nonce, known.get(u.user_id) ?? null) };
+  });
+  const now = s.now();
+  for (const { u, out } of outcomes) {
+    if (out.ok) {
+      counts.sent++;
+      await settle(s.env.DB, key, u.user_id, "sent", null, now);
+    } else if (out.permanent || u.attempts + 1 >= MAX_DM_ATTEMPTS) {
+      counts.failed++;
+      await settle(s.env.DB, key, u.user_id, "failed", out.reason, now);
+    } else {
+      counts.retry++;
+      await settle(s.env.DB, key, u.user_id, "retry", out.reason, now);
+    }
+  }
+  return counts;
+}
+
+async function finish(s: Services, key: DeliveryKey, totals: NonNullable<FanoutPayload["totals"]>, name: string, timerName: string): Promise<void> {
+  const ctx = { guildId: key.guild_id };
+  await s.bus.emit("reminder.sent", { event_id: key.event_id, name, offset: formatOffset(key.offset_s), ...totals }, ctx);
+  const attempted = totals.sent + totals.failed + totals.retry;
+  if (attempted >= 4 && totals.retry + totals.failed > attempted / 2) {
+    // Most sends failing is not about members' DM settings: Discord or the bot is in trouble.
+    await s.bus.emit("reminder.failed", { event_id: key.event_id, name, offset: formatOffset(key.offset_s), ...totals }, ctx);
+  }
+  if (totals.retry > 0) {
+    await s.timer(timerName).schedule(`dm:${key.offset_s}:retry`, s.now() + backoffMs(1), "reminders.retry", { ...key, round: 1 });
+  }
+}
+
+const fanout: TimerAction = {
+  kind: "reminders.dm",
+  async run(item, { services: s, timerName }): Promise<TimerOutcome> {
+    const p = item.payload as FanoutPayload;
+    const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
+    // Rescheduled or cancelled since: the new plan has its own items.
+    if (!ev?.active || ev.start_at !== p.start_at) return;
+    const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
+    const due = p.start_at - p.offset_s * 1000;
+    const mode = p.mode ?? (s.now() - due > LATE_MS ? "skip" : "send");
+    const [settings, types] = await Promise.all([readReminderSettings(s.env.DB, p.guild_id), listTypes(s.env.DB, p.guild_id)]);
+    const users = await recipients(s.env.DB, {
+      guildId: p.guild_id,
+      eventId: p.event_id,
+      types: matchingTypes(types, ev.name),
+      offset: p.offset_s,
+      defaultsInclude: settings.default_offsets.includes(p.offset_s),
+      interested: settings.interested_enabled,
+      cursor: p.cursor ?? "",
+      limit: CHUNK,
+    });
+    const totals = { sent: 0, failed: 0, skipped: 0, retry: 0, ...p.totals };
+    const mine = await claim(s.env.DB, { ...key, event_name: ev.name }, users, s.now());
+    if (mode === "skip") {
+      for (const u of mine) await settle(s.env.DB, key, u, "skipped", `late by ${Math.round((s.now() - due) / 1000)} s`, s.now());
+      totals.skipped += mine.length;
+    } else {
+      const c = await deliver(
+        s,
+        key,
+        mine.map((user_id) => ({ user_id, attempts: 0 })),
+        reminderEmbed(ev, p.offset_s),
+      );
+      totals.sent += c.sent;
+      totals.failed += c.failed;
+      totals.retry += c.retry;
+    }
+    if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: { ...key, cursor: users.at(-1), mode, totals } } };
+    if (totals.sent + totals.failed + totals.skipped + totals.retry > 0) await finish(s, key, totals, ev.name, timerName);
+    if (mode === "skip" && totals.skipped)
+      logger.warn("reminders.skipped_late", { guild_id: p.guild_id, event_id: p.event_id, offset: p.offset_s, skipped: totals.skipped });
+  },
+};
+
+/** Members whose DM hit a 429/5xx/timeout get it again with backoff, up to three attempts in all. */
+const retry: TimerAction = {
+  kind: "reminders.retry",
+  async run(item, { services: s, timerName }): Promise<TimerOutcome> {
+    const p = item.payload as DeliveryKey & { round: number };
+    const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
+    if (!ev?.active || ev.start_at !== p.start_at) return;
+    const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
+    const users = await pendingRetries(s.env.DB, key, CHUNK);
+    const c = await deliver(s, key, users, reminderEmbed(ev, p.offset_s));
+    if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: p } };
+    if (c.retry > 0)
+      await s.timer(timerName).schedule(`dm:${p.offset_s}:retry`, s.now() + backoffMs(p.round + 1), "reminders.retry", { ...key, round: p.round + 1 });
+  },
+};
+
+/** The optional channel post at T−1h and T−0, replacing the previous one for the event. */
+const channelPost: TimerAction = {
+  kind: "reminders.channel",
+  async run(item, { services: s }) {
+    const p = item.payload as DeliveryKey;
+    const [ev, settings] = await Promise.all([getReminderEvent(s.env.DB, p.guild_id, p.event_id), readReminderSettings(s.env.DB, p.guild_id)]);
+    if (!ev?.active || ev.start_at !== p.start_at || !settings.channel_id) return;
+    if (s.now() - (p.start_at - p.offset_s * 1000) > LATE_MS) return;
+    // The event role, when the event-channels feature made one for this event.
+    const role = await s.env.DB.prepare("SELECT role_id FROM event_channel_events WHERE guild_id = ? AND event_id = ? AND state = 'live'")
+      .bind(p.guild_id, p.event_id)
+      .first<{ role_id: string | null }>()
+      .catch(() => null);
+    const mention = role?.role_id ? `<@&${role.role_id}> ` : settings.channel_everyone ? "@everyone " : "";
+    const t = Math.floor(ev.start_at / 1000);
+    const content = p.offset_s === 0 ? `${mention}**${ev.name}** is starting now!` : `${mention}**${ev.name}** starts <t:${t}:R> (<t:${t}:t>).`;
+    const previous = await s.env.DB.prepare("SELECT channel_id, message_id FROM reminder_channel_posts WHERE guild_id = ? AND event_id = ?")
+      .bind(p.guild_id, p.event_id)
+      .first<{ channel_id: string; message_id: string }>();
+    const msg = await s.discord.post<{ id: string }>(Routes.channelMessages(settings.channel_id), {
+      body: {
+        content,
+        embeds: [reminderEmbed(ev, p.offset_s)],
+        allowed_mentions: role?.role_id ? { roles: [role.role_id] } : settings.channel_everyone ? { parse: ["everyone"] } : { parse: [] },
+      },
+    });
+    await s.env.DB.prepare(
+      "INSERT INTO reminder_channel_posts (guild_id, event_id, channel_id, message_id) VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, event_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id",
+    )
+      .bind(p.guild_id, p.event_id, settings.channel_id, msg.id)
+      .run();
+    if (previous) await s.discord.delete(Routes.channelMessage(previous.channel_id, previous.message_id)).catch(() => undefined);
+  },
+};
+
+export const timerKinds: TimerAction[] = [fanout, retry, channelPost];

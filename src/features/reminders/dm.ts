@@ -1,0 +1,51 @@
+/** Sending one DM: the cached DM channel (one call), a nonce so a retry is never a second message, errors sorted. */
+import { type RESTPostAPIChannelMessageJSONBody, Routes } from "discord-api-types/v10";
+import { DiscordApiError, DiscordErrorCode } from "../../discord/errors";
+import type { Services } from "../../services";
+import { stableId } from "../../util/hash";
+import { cacheDmChannel, cachedDmChannel } from "./storage";
+
+export type DmOutcome = { ok: true } | { ok: false; permanent: boolean; reason: string };
+
+/** 50007 (DMs closed), 403 and 404 will not change on retry; 429, 5xx and timeouts may. */
+function classify(err: unknown): DmOutcome {
+  if (err instanceof DiscordApiError) {
+    if (err.code === DiscordErrorCode.CannotDmUser) return { ok: false, permanent: true, reason: "DMs closed (50007)" };
+    if (err.forbidden || err.notFound) return { ok: false, permanent: true, reason: `${err.status} ${err.message}`.slice(0, 200) };
+    return { ok: false, permanent: false, reason: `${err.status} ${err.message}`.slice(0, 200) };
+  }
+  return { ok: false, permanent: false, reason: (err instanceof Error ? err.message : String(err)).slice(0, 200) };
+}
+
+export async function openDm(s: Services, userId: string, known?: string | null): Promise<string> {
+  const cached = known === undefined ? await cachedDmChannel(s.env.DB, userId) : known;
+  if (cached) return cached;
+  const ch = await s.discord.post<{ id: string }>(Routes.userChannels(), { body: { recipient_id: userId } });
+  await cacheDmChannel(s.env.DB, userId, ch.id, s.now());
+  return ch.id;
+}
+
+/** `nonceKey` names this exact reminder; Discord drops a second message with the same nonce (enforce_nonce). */
+export async function sendDm(
+  s: Services,
+  userId: string,
+  body: RESTPostAPIChannelMessageJSONBody,
+  nonceKey: string,
+  known?: string | null,
+): Promise<DmOutcome> {
+  const message = { allowed_mentions: { parse: [] }, ...body, nonce: stableId(nonceKey), enforce_nonce: true };
+  try {
+    const channel = await openDm(s, userId, known);
+    try {
+      await s.discord.post(Routes.channelMessages(channel), { body: message });
+    } catch (err) {
+      // A cached channel Discord no longer knows: forget it and open a fresh one once.
+      if (!(err instanceof DiscordApiError && err.code === DiscordErrorCode.UnknownChannel)) throw err;
+      await cacheDmChannel(s.env.DB, userId, null, s.now());
+      await s.discord.post(Routes.channelMessages(await openDm(s, userId, null)), { body: message });
+    }
+    return { ok: true };
+  } catch (err) {
+    return classify(err);
+  }
+}

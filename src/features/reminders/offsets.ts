@@ -1,0 +1,54 @@
+/** Reminder offsets: "24h", "15m", "now" ⇄ seconds before the start, and the DM a member receives. */
+import type { APIEmbed } from "discord-api-types/v10";
+
+const UNITS: Record<string, number> = { d: 86_400, h: 3_600, m: 60 };
+
+/** "24h", "1h30m", "15m", "2d", "now" or "0m" → seconds; null for anything else ("tomorrow-ish"). */
+export function parseOffset(text: string): number | null {
+  const t = text.trim().toLowerCase();
+  if (t === "now" || t === "0" || t === "0m") return 0;
+  const parts = [...t.matchAll(/(\d{1,4})\s*([dhm])/g)];
+  if (!parts.length || parts.map((p) => p[0]).join("") !== t.replace(/\s+/g, "")) return null;
+  const seconds = parts.reduce((sum, p) => sum + Number(p[1]) * (UNITS[p[2] as string] as number), 0);
+  return seconds <= 30 * 86_400 ? seconds : null;
+}
+
+export function parseOffsetList(text: string): { ok: true; offsets: number[] } | { ok: false; bad: string } {
+  const out: number[] = [];
+  for (const part of text.split(/[,\s]+/).filter(Boolean)) {
+    const s = parseOffset(part);
+    if (s === null) return { ok: false, bad: part };
+    out.push(s);
+  }
+  return { ok: true, offsets: [...new Set(out)].sort((a, b) => b - a) };
+}
+
+export function formatOffset(seconds: number): string {
+  if (seconds === 0) return "now";
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3_600);
+  const m = Math.floor((seconds % 3_600) / 60);
+  return [d && `${d}d`, h && `${h}h`, m && `${m}m`].filter(Boolean).join("");
+}
+
+export interface EventInfo {
+  guild_id: string;
+  event_id: string;
+  name: string;
+  start_at: number;
+  location: string | null;
+  channel_id: string | null;
+}
+
+/** The reminder DM: name, start (absolute and relative), where, the event link, how to change it. */
+export function reminderEmbed(ev: EventInfo, offset: number): APIEmbed {
+  const t = Math.floor(ev.start_at / 1000);
+  const where = ev.channel_id ? `<#${ev.channel_id}>` : ev.location ? ev.location.slice(0, 200) : null;
+  return {
+    title: offset === 0 ? `Starting now: ${ev.name}` : `Reminder: ${ev.name}`,
+    url: `https://discord.com/events/${ev.guild_id}/${ev.event_id}`,
+    description: offset === 0 ? `**${ev.name}** is starting now.` : `**${ev.name}** starts <t:${t}:R>.`,
+    fields: [{ name: "Starts", value: `<t:${t}:F> (<t:${t}:R>)`, inline: true }, ...(where ? [{ name: "Where", value: where, inline: true }] : [])],
+    footer: { text: "Change or stop these reminders with /subscribe or /unsubscribe in the server." },
+  };
+}

@@ -1,0 +1,76 @@
+/** Plans an event's reminder items (one per offset in use) on its timer, and drops them when it goes away. */
+import type { APIGuildScheduledEvent } from "discord-api-types/v10";
+import { GuildScheduledEventStatus } from "discord-api-types/v10";
+import type { Services } from "../../services";
+import { LATE_MS } from "./delivery";
+import type { EventInfo } from "./offsets";
+import { readReminderSettings } from "./settings";
+import { upsertReminderEvent } from "./storage";
+
+export const timerName = (guildId: string, eventId: string) => `rm:${guildId}:${eventId}`;
+/** Channel reminders go out at these offsets. */
+const CHANNEL_OFFSETS = [3_600, 0];
+
+export function eventInfo(ev: APIGuildScheduledEvent): EventInfo {
+  return {
+    guild_id: ev.guild_id,
+    event_id: ev.id,
+    name: ev.name,
+    start_at: Date.parse(ev.scheduled_start_time),
+    location: ev.entity_metadata?.location ?? null,
+    channel_id: ev.channel_id ?? null,
+  };
+}
+
+/** Follows an event as Discord describes it now; a new start time replaces the whole plan. */
+export async function followForReminders(s: Services, ev: APIGuildScheduledEvent): Promise<void> {
+  const info = eventInfo(ev);
+  if (Number.isNaN(info.start_at)) return;
+  const active = ev.status === GuildScheduledEventStatus.Scheduled || ev.status === GuildScheduledEventStatus.Active;
+  const before = await upsertReminderEvent(s.env.DB, { ...info, active }, s.now());
+  const timer = s.timer(timerName(info.guild_id, info.event_id));
+  if (!active) {
+    if (before?.active) await timer.cancel("*");
+    return;
+  }
+  if (before && before.start_at !== info.start_at) await timer.cancel("*");
+  await planReminders(s, info);
+}
+
+export async function planReminders(s: Services, ev: EventInfo): Promise<number> {
+  const settings = await readReminderSettings(s.env.DB, ev.guild_id);
+  const timer = s.timer(timerName(ev.guild_id, ev.event_id));
+  const offsets = [...new Set([...settings.allowed_offsets, ...settings.default_offsets])];
+  let planned = 0;
+  for (const offset of offsets) {
+    const due = ev.start_at - offset * 1000;
+    if (due < s.now() - LATE_MS) continue; // already past: nothing to send
+    const r = await timer.schedule(`dm:${offset}`, due, "reminders.dm", {
+      guild_id: ev.guild_id,
+      event_id: ev.event_id,
+      start_at: ev.start_at,
+      offset_s: offset,
+    });
+    if (r.result !== "unchanged") planned++;
+  }
+  if (settings.channel_id) {
+    for (const offset of CHANNEL_OFFSETS) {
+      const due = ev.start_at - offset * 1000;
+      if (due >= s.now() - LATE_MS)
+        await timer.schedule(`ch:${offset}`, due, "reminders.channel", {
+          guild_id: ev.guild_id,
+          event_id: ev.event_id,
+          start_at: ev.start_at,
+          offset_s: offset,
+        });
+    }
+  }
+  if (planned)
+    await s.bus.emit("reminder.scheduled", { event_id: ev.event_id, name: ev.name, start_at: ev.start_at, offsets: planned }, { guildId: ev.guild_id });
+  return planned;
+}
+
+export async function dropReminders(s: Services, guildId: string, eventId: string): Promise<void> {
+  await s.env.DB.prepare("UPDATE reminder_events SET active = 0, updated_at = ? WHERE guild_id = ? AND event_id = ?").bind(s.now(), guildId, eventId).run();
+  await s.timer(timerName(guildId, eventId)).cancel("*");
+}

@@ -1,0 +1,186 @@
+/** D1 storage for reminders: subscriptions, followed events, per-event members, deliveries, DM channel cache. */
+import type { EventInfo } from "./offsets";
+
+export interface Subscription {
+  types: string[];
+  offsets: number[];
+  interested_opt_out: boolean;
+}
+
+export async function getSubscription(db: D1Database, guildId: string, userId: string): Promise<Subscription | null> {
+  const r = await db
+    .prepare("SELECT types, offsets, interested_opt_out FROM reminder_subscriptions WHERE guild_id = ? AND user_id = ?")
+    .bind(guildId, userId)
+    .first<{ types: string; offsets: string; interested_opt_out: number }>();
+  return r ? { types: JSON.parse(r.types), offsets: JSON.parse(r.offsets), interested_opt_out: r.interested_opt_out === 1 } : null;
+}
+
+export async function putSubscription(db: D1Database, guildId: string, userId: string, s: Subscription, now: number): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO reminder_subscriptions (guild_id, user_id, types, offsets, interested_opt_out, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (guild_id, user_id) DO UPDATE SET types = excluded.types, offsets = excluded.offsets, interested_opt_out = excluded.interested_opt_out, updated_at = excluded.updated_at`,
+    )
+    .bind(guildId, userId, JSON.stringify(s.types), JSON.stringify(s.offsets), s.interested_opt_out ? 1 : 0, now, now)
+    .run();
+}
+
+export async function deleteSubscription(db: D1Database, guildId: string, userId: string): Promise<boolean> {
+  const a = await db.prepare("DELETE FROM reminder_subscriptions WHERE guild_id = ? AND user_id = ?").bind(guildId, userId).run();
+  const b = await db.prepare("DELETE FROM reminder_event_members WHERE guild_id = ? AND user_id = ? AND source = 'remind'").bind(guildId, userId).run();
+  return a.meta.changes + b.meta.changes > 0;
+}
+
+export async function upsertReminderEvent(db: D1Database, ev: EventInfo & { active: boolean }, now: number): Promise<(EventInfo & { active: boolean }) | null> {
+  const before = await getReminderEvent(db, ev.guild_id, ev.event_id);
+  await db
+    .prepare(
+      `INSERT INTO reminder_events (guild_id, event_id, name, start_at, location, channel_id, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (guild_id, event_id) DO UPDATE SET name = excluded.name, start_at = excluded.start_at, location = excluded.location,
+       channel_id = excluded.channel_id, active = excluded.active, updated_at = excluded.updated_at`,
+    )
+    .bind(ev.guild_id, ev.event_id, ev.name, ev.start_at, ev.location, ev.channel_id, ev.active ? 1 : 0, now)
+    .run();
+  return before;
+}
+
+export async function getReminderEvent(db: D1Database, guildId: string, eventId: string): Promise<(EventInfo & { active: boolean }) | null> {
+  const r = await db
+    .prepare("SELECT guild_id, event_id, name, start_at, location, channel_id, active FROM reminder_events WHERE guild_id = ? AND event_id = ?")
+    .bind(guildId, eventId)
+    .first<EventInfo & { active: number }>();
+  return r ? { ...r, active: r.active === 1 } : null;
+}
+
+export async function upcomingEvents(db: D1Database, guildId: string, now: number, limit = 25): Promise<EventInfo[]> {
+  const rows = await db
+    .prepare(
+      "SELECT guild_id, event_id, name, start_at, location, channel_id FROM reminder_events WHERE guild_id = ? AND active = 1 AND start_at > ? ORDER BY start_at LIMIT ?",
+    )
+    .bind(guildId, now, limit)
+    .all<EventInfo>();
+  return rows.results;
+}
+
+export async function addEventMember(
+  db: D1Database,
+  guildId: string,
+  eventId: string,
+  userId: string,
+  source: "remind" | "interested",
+  now: number,
+): Promise<void> {
+  await db
+    .prepare("INSERT OR IGNORE INTO reminder_event_members (guild_id, event_id, user_id, source, created_at) VALUES (?, ?, ?, ?, ?)")
+    .bind(guildId, eventId, userId, source, now)
+    .run();
+}
+
+export async function removeEventMember(db: D1Database, guildId: string, eventId: string, userId: string, source: "remind" | "interested"): Promise<void> {
+  await db
+    .prepare("DELETE FROM reminder_event_members WHERE guild_id = ? AND event_id = ? AND user_id = ? AND source = ?")
+    .bind(guildId, eventId, userId, source)
+    .run();
+}
+
+/**
+ * Who gets the reminder at `offset` for this event, in user-id order after `cursor`: subscribers whose types
+ * match and whose offsets (or the guild's defaults) include it, members who asked for this one event, and
+ * members who clicked Interested (unless the guild turned that off or they opted out).
+ */
+export async function recipients(
+  db: D1Database,
+  q: { guildId: string; eventId: string; types: string[]; offset: number; defaultsInclude: boolean; interested: boolean; cursor: string; limit: number },
+): Promise<string[]> {
+  const typeList = q.types.map(() => "?").join(", ");
+  const offsetMatch = (alias: string) =>
+    `(CASE WHEN ${alias}.user_id IS NULL OR json_array_length(${alias}.offsets) = 0 THEN ? ELSE EXISTS (SELECT 1 FROM json_each(${alias}.offsets) WHERE value = ?) END)`;
+  const sql = `SELECT user_id FROM (
+      SELECT s.user_id FROM reminder_subscriptions s
+        WHERE s.guild_id = ? AND EXISTS (SELECT 1 FROM json_each(s.types) WHERE value IN (${typeList})) AND ${offsetMatch("s")}
+      UNION
+      SELECT m.user_id FROM reminder_event_members m
+        LEFT JOIN reminder_subscriptions s ON s.guild_id = m.guild_id AND s.user_id = m.user_id
+        WHERE m.guild_id = ? AND m.event_id = ? AND m.source = 'remind' AND ${offsetMatch("s")}
+      UNION
+      SELECT m.user_id FROM reminder_event_members m
+        LEFT JOIN reminder_subscriptions s ON s.guild_id = m.guild_id AND s.user_id = m.user_id
+        WHERE m.guild_id = ? AND m.event_id = ? AND m.source = 'interested' AND ? AND ? AND COALESCE(s.interested_opt_out, 0) = 0
+    ) WHERE user_id > ? ORDER BY user_id LIMIT ?`;
+  const d = q.defaultsInclude ? 1 : 0;
+  const rows = await db
+    .prepare(sql)
+    .bind(q.guildId, ...q.types, d, q.offset, q.guildId, q.eventId, d, q.offset, q.guildId, q.eventId, q.interested ? 1 : 0, d, q.cursor, q.limit)
+    .all<{ user_id: string }>();
+  return rows.results.map((r) => r.user_id);
+}
+
+export interface DeliveryKey {
+  guild_id: string;
+  event_id: string;
+  start_at: number;
+  offset_s: number;
+}
+
+/** Claims (user, offset) for this start time; returns the users this attempt should send to (claimed or left to retry). */
+export async function claim(db: D1Database, k: DeliveryKey & { event_name: string }, users: readonly string[], now: number): Promise<string[]> {
+  if (!users.length) return [];
+  await db.batch(
+    users.map((u) =>
+      db
+        .prepare(
+          "INSERT OR IGNORE INTO reminder_deliveries (guild_id, event_id, start_at, user_id, offset_s, status, event_name, updated_at) VALUES (?, ?, ?, ?, ?, 'claimed', ?, ?)",
+        )
+        .bind(k.guild_id, k.event_id, k.start_at, u, k.offset_s, k.event_name, now),
+    ),
+  );
+  const rows = await db
+    .prepare(
+      `SELECT user_id FROM reminder_deliveries WHERE guild_id = ? AND event_id = ? AND start_at = ? AND offset_s = ? AND status IN ('claimed', 'retry')
+       AND user_id IN (${users.map(() => "?").join(", ")})`,
+    )
+    .bind(k.guild_id, k.event_id, k.start_at, k.offset_s, ...users)
+    .all<{ user_id: string }>();
+  return rows.results.map((r) => r.user_id);
+}
+
+export async function settle(
+  db: D1Database,
+  k: DeliveryKey,
+  userId: string,
+  status: "sent" | "failed" | "retry" | "skipped",
+  reason: string | null,
+  now: number,
+): Promise<void> {
+  await db
+    .prepare(
+      "UPDATE reminder_deliveries SET status = ?, reason = ?, attempts = attempts + 1, updated_at = ? WHERE guild_id = ? AND event_id = ? AND start_at = ? AND offset_s = ? AND user_id = ?",
+    )
+    .bind(status, reason, now, k.guild_id, k.event_id, k.start_at, k.offset_s, userId)
+    .run();
+}
+
+export async function pendingRetries(db: D1Database, k: DeliveryKey, limit: number): Promise<{ user_id: string; attempts: number }[]> {
+  const rows = await db
+    .prepare(
+      "SELECT user_id, attempts FROM reminder_deliveries WHERE guild_id = ? AND event_id = ? AND start_at = ? AND offset_s = ? AND status = 'retry' ORDER BY user_id LIMIT ?",
+    )
+    .bind(k.guild_id, k.event_id, k.start_at, k.offset_s, limit)
+    .all<{ user_id: string; attempts: number }>();
+  return rows.results;
+}
+
+export async function cachedDmChannel(db: D1Database, userId: string): Promise<string | null> {
+  return (await db.prepare("SELECT channel_id FROM dm_channels WHERE user_id = ?").bind(userId).first<{ channel_id: string }>())?.channel_id ?? null;
+}
+
+export async function cacheDmChannel(db: D1Database, userId: string, channelId: string | null, now: number): Promise<void> {
+  if (channelId === null) await db.prepare("DELETE FROM dm_channels WHERE user_id = ?").bind(userId).run();
+  else
+    await db
+      .prepare(
+        "INSERT INTO dm_channels (user_id, channel_id, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id, updated_at = excluded.updated_at",
+      )
+      .bind(userId, channelId, now)
+      .run();
+}
