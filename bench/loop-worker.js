@@ -4,7 +4,7 @@
 import bot from "../src/index.ts";
 import minimal from "./minimal-worker.js";
 
-export { EventTimer } from "../src/index.ts";
+export { EventTimer, GatewayRelay, RateGate } from "../src/index.ts";
 
 const handlers = { ours: bot, minimal };
 

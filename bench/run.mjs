@@ -5,33 +5,16 @@
 
 import { execSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import autocannon from "autocannon";
-import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { generateSigningKeys, signedHeaders } from "../test/emulator/sign.ts";
+import { botStorage, bundle, workerBase } from "./lib.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const LOOP_N = Number(process.env.BENCH_LOOP_N ?? 3000);
 const LOOP_ROUNDS = Number(process.env.BENCH_LOOP_ROUNDS ?? 15);
-const OUT = "node_modules/.cache/eventbot/bench";
-
-async function bundle(entry, outfile) {
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser", "import"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    outfile,
-    logLevel: "error",
-  });
-  return outfile;
-}
 
 const keys = await generateSigningKeys();
 const bindings = {
@@ -42,8 +25,7 @@ const bindings = {
   LOG_LEVEL: "error",
   EVENT_LEVEL: "",
 };
-await mkdir(OUT, { recursive: true });
-const worker = { modules: true, compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"], bindings };
+const worker = { ...workerBase, bindings };
 const ours = new Miniflare(
   convertV4MiniflareOptions({
     port: 0,
@@ -52,9 +34,8 @@ const ours = new Miniflare(
       {
         ...worker,
         name: "bot",
-        scriptPath: await bundle("src/index.ts", `${OUT}/bot.mjs`),
-        d1Databases: { DB: "bench-db" },
-        durableObjects: { EVENT_TIMER: { className: "EventTimer", useSQLite: true } },
+        scriptPath: await bundle("src/index.ts", "bot"),
+        ...botStorage("bench-db"),
       },
     ],
   }),
@@ -63,7 +44,7 @@ const minimal = new Miniflare(
   convertV4MiniflareOptions({
     port: 0,
     host: "127.0.0.1",
-    workers: [{ ...worker, name: "minimal", scriptPath: await bundle("bench/minimal-worker.js", `${OUT}/minimal.mjs`) }],
+    workers: [{ ...worker, name: "minimal", scriptPath: await bundle("bench/minimal-worker.js", "minimal") }],
   }),
 );
 const loop = new Miniflare(
@@ -74,9 +55,8 @@ const loop = new Miniflare(
       {
         ...worker,
         name: "loop",
-        scriptPath: await bundle("bench/loop-worker.js", `${OUT}/loop.mjs`),
-        d1Databases: { DB: "bench-loop-db" },
-        durableObjects: { EVENT_TIMER: { className: "EventTimer", useSQLite: true } },
+        scriptPath: await bundle("bench/loop-worker.js", "loop"),
+        ...botStorage("bench-loop-db"),
       },
     ],
   }),

@@ -9,7 +9,7 @@ import type { TimerOutcome } from "../../timers/kinds";
 import { sendDm } from "./dm";
 import { formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, readReminderSettings } from "./settings";
-import { claim, type DeliveryKey, getReminderEvent, pendingRetries, recipients, settle } from "./storage";
+import { claim, type DeliveryKey, getReminderEvent, pendingRetries, recipients, type Settled, settle } from "./storage";
 
 /** Overdue by more than this, a reminder is skipped: a redeploy must not flood members with stale ones. */
 export const LATE_MS = 60_000;
@@ -52,19 +52,13 @@ async function deliver(s: Services, key: DeliveryKey, users: readonly { user_id:
     const nonce = `${key.guild_id}|${key.event_id}|${key.start_at}|${key.offset_s}|${u.user_id}`;
     return { u, out: await sendDm(s, u.user_id, { embeds: [embed] }, nonce, known.get(u.user_id) ?? null) };
   });
-  const now = s.now();
-  for (const { u, out } of outcomes) {
-    if (out.ok) {
-      counts.sent++;
-      await settle(s.env.DB, key, u.user_id, "sent", null, now);
-    } else if (out.permanent || u.attempts + 1 >= MAX_DM_ATTEMPTS) {
-      counts.failed++;
-      await settle(s.env.DB, key, u.user_id, "failed", out.reason, now);
-    } else {
-      counts.retry++;
-      await settle(s.env.DB, key, u.user_id, "retry", out.reason, now);
-    }
-  }
+  const settled: Settled[] = outcomes.map(({ u, out }) => {
+    if (out.ok) return { user_id: u.user_id, status: "sent", reason: null };
+    if (out.permanent || u.attempts + 1 >= MAX_DM_ATTEMPTS) return { user_id: u.user_id, status: "failed", reason: out.reason };
+    return { user_id: u.user_id, status: "retry", reason: out.reason };
+  });
+  for (const x of settled) counts[x.status as "sent" | "failed" | "retry"]++;
+  await settle(s.env.DB, key, settled, s.now());
   return counts;
 }
 
@@ -105,7 +99,13 @@ const fanout: TimerAction = {
     const totals = { sent: 0, failed: 0, skipped: 0, retry: 0, ...p.totals };
     const mine = await claim(s.env.DB, { ...key, event_name: ev.name }, users, s.now());
     if (mode === "skip") {
-      for (const u of mine) await settle(s.env.DB, key, u, "skipped", `late by ${Math.round((s.now() - due) / 1000)} s`, s.now());
+      const reason = `late by ${Math.round((s.now() - due) / 1000)} s`;
+      await settle(
+        s.env.DB,
+        key,
+        mine.map((user_id) => ({ user_id, status: "skipped", reason })),
+        s.now(),
+      );
       totals.skipped += mine.length;
     } else {
       const c = await deliver(

@@ -144,20 +144,20 @@ export async function claim(db: D1Database, k: DeliveryKey & { event_name: strin
   return rows.results.map((r) => r.user_id);
 }
 
-export async function settle(
-  db: D1Database,
-  k: DeliveryKey,
-  userId: string,
-  status: "sent" | "failed" | "retry" | "skipped",
-  reason: string | null,
-  now: number,
-): Promise<void> {
-  await db
-    .prepare(
-      "UPDATE reminder_deliveries SET status = ?, reason = ?, attempts = attempts + 1, updated_at = ? WHERE guild_id = ? AND event_id = ? AND start_at = ? AND offset_s = ? AND user_id = ?",
-    )
-    .bind(status, reason, now, k.guild_id, k.event_id, k.start_at, k.offset_s, userId)
-    .run();
+export type Settled = { user_id: string; status: "sent" | "failed" | "retry" | "skipped"; reason: string | null };
+
+/** Records how each send ended, in one round trip. */
+export async function settle(db: D1Database, k: DeliveryKey, outcomes: readonly Settled[], now: number): Promise<void> {
+  if (!outcomes.length) return;
+  await db.batch(
+    outcomes.map((o) =>
+      db
+        .prepare(
+          "UPDATE reminder_deliveries SET status = ?, reason = ?, attempts = attempts + 1, updated_at = ? WHERE guild_id = ? AND event_id = ? AND start_at = ? AND offset_s = ? AND user_id = ?",
+        )
+        .bind(o.status, o.reason, now, k.guild_id, k.event_id, k.start_at, k.offset_s, o.user_id),
+    ),
+  );
 }
 
 export async function pendingRetries(db: D1Database, k: DeliveryKey, limit: number): Promise<{ user_id: string; attempts: number }[]> {
