@@ -353,3 +353,60 @@ describe("reminder delivery", () => {
     expect(await dms(g, g.member_id)).toHaveLength(1);
   });
 });
+
+describe("member views", () => {
+  it("/reminders mine lists what is coming, and the opt-out in /subscribe stops Interested reminders", async () => {
+    const g = await newGuild();
+    await interact({
+      kind: "command",
+      name: "reminders",
+      subcommand: "types",
+      options: { action: "add", name: "raids", keywords: "raid" },
+      guild_id: g.guild_id,
+      user_id: g.admin_id,
+    });
+    const start = Date.now() + 3 * HOUR;
+    const ev = await scheduleEvent(g, "Boss fight", start);
+    await untilItem(g.guild_id, ev.id, "dm:3600");
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { user_ids: [g.member_id] } });
+    const deadline = Date.now() + 5000;
+    let mine = "";
+    while (!mine.includes("Boss fight") && Date.now() < deadline) {
+      const r = await interact({ kind: "command", name: "reminders", subcommand: "mine", guild_id: g.guild_id, user_id: g.member_id });
+      mine = (r.response as { data: { content: string } }).data.content;
+    }
+    expect(mine).toContain(`**Boss fight** <t:${Math.floor(start / 1000)}:f> — 1h before, at the start`);
+    // Opt out of Interested reminders from the view.
+    const view = await interact({ kind: "command", name: "subscribe", guild_id: g.guild_id, user_id: g.member_id });
+    const original = (await interactionRecord(view.id)).original as unknown as { id: string };
+    await interact({
+      kind: "component",
+      custom_id: "rm:types",
+      component_type: 3,
+      values: ["raids"],
+      message_id: original.id,
+      guild_id: g.guild_id,
+      user_id: g.member_id,
+    });
+    const toggled = await interact({ kind: "component", custom_id: "rm:optout:off", message_id: original.id, guild_id: g.guild_id, user_id: g.member_id });
+    expect(JSON.stringify(toggled.response)).toContain("Interested reminders: off");
+    await interact({ kind: "component", custom_id: "rm:save", message_id: original.id, guild_id: g.guild_id, user_id: g.member_id });
+    // Subscribed to raids only, and out of Interested reminders: nothing for this event.
+    await runAt(g.guild_id, ev.id, start - HOUR);
+    expect((await dms(g, g.member_id)).filter((m) => m.embeds[0]?.title === "Reminder: Boss fight")).toHaveLength(0);
+  });
+
+  it("the Remind me button on an event announcement subscribes to that event", async () => {
+    const g = await newGuild();
+    const start = Date.now() + 3 * HOUR;
+    const ev = await scheduleEvent(g, "Boss fight", start);
+    await untilItem(g.guild_id, ev.id, "dm:3600");
+    const r = await interact({ kind: "component", custom_id: `rm:remind:${ev.id}`, guild_id: g.guild_id, user_id: g.member_id });
+    expect((r.response as { data: { content: string; flags: number } }).data).toMatchObject({
+      flags: 64,
+      content: expect.stringContaining("I'll DM you about **Boss fight**"),
+    });
+    await runAt(g.guild_id, ev.id, start - HOUR);
+    expect(await dms(g, g.member_id)).toHaveLength(1);
+  });
+});
