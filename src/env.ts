@@ -7,7 +7,7 @@ export interface Env {
   GATEWAY_RELAY: DurableObjectNamespace<GatewayRelay>;
   /** Paces DM fan-outs across isolates under Discord's global limit. */
   RATE_GATE: DurableObjectNamespace<RateGate>;
-  /** DMs per second for reminder fan-outs (default 48 of Discord's 50). */
+  /** DMs per second for reminder fan-outs (default 49.5; never more than Discord's 50 in any second). */
   DM_RATE_PER_SECOND?: string;
   /** Hex Ed25519 key from the Developer Portal; verifies interaction signatures. */
   DISCORD_PUBLIC_KEY: string;

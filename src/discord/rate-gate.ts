@@ -32,13 +32,29 @@ export function rateGate(ns: { getByName(name: string): unknown }, name = "disco
   return ns.getByName(name) as RateGate;
 }
 
-/** Runs `task(i)` for each slot of a reservation, each no earlier than its slot, all in flight together. */
-export async function paced<T>(r: Reservation, count: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const wait = r.start + i * r.interval - Date.now();
-      if (wait > 0) await new Promise((res) => setTimeout(res, wait));
-      return task(i);
-    }),
-  );
+/** Discord's global limit: no more than this many requests in any one second. */
+export const GLOBAL_LIMIT_PER_SECOND = 50;
+/**
+ * Calls start in groups of 5, groups at least 100 ms apart: any one-second window then holds at most 10 groups,
+ * 50 calls, however late the timers fire (they fire late, never early). One timer per group, not per call,
+ * keeps timer lateness from eating into the rate.
+ */
+const GROUP = 5;
+const MIN_GROUP_GAP_MS = (GROUP * 1000) / GLOBAL_LIMIT_PER_SECOND;
+
+/**
+ * Runs `task(i)` for each slot of a reservation, all in flight together, and says when the last group started
+ * (the caller's next batch passes it as `notBefore`, so the bound holds across batches too).
+ */
+export async function paced<T>(r: Reservation, count: number, task: (i: number) => Promise<T>, notBefore = 0): Promise<{ results: T[]; lastGroupAt: number }> {
+  const running: Promise<T>[] = [];
+  let last = notBefore ? notBefore : Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < count; i += GROUP) {
+    const at = Math.max(r.start + i * r.interval, last + MIN_GROUP_GAP_MS);
+    const wait = at - Date.now();
+    if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+    last = Date.now();
+    for (let j = i; j < Math.min(count, i + GROUP); j++) running.push(task(j));
+  }
+  return { results: await Promise.all(running), lastGroupAt: last === Number.NEGATIVE_INFINITY ? 0 : last };
 }

@@ -15,12 +15,14 @@ import { claim, type DeliveryKey, getReminderEvent, pendingRetries, recipients, 
 export const LATE_MS = 60_000;
 /** Members per alarm invocation: one DM each (cached channel) stays inside the subrequest budget. */
 export const CHUNK = 40;
-/** Sends per second for DMs; the rest of Discord's 50/s stays free for everything else. */
-export const DEFAULT_DM_RATE = 48;
+/** Planned sends per second for DMs; `paced` keeps the hard bound of 50 in any one second. */
+export const DEFAULT_DM_RATE = 49.5;
 const MAX_DM_ATTEMPTS = 3;
 
 export interface FanoutPayload extends DeliveryKey {
   cursor?: string;
+  /** When the previous chunk's last group of sends started (the pacing bound carries across chunks). */
+  last_group_at?: number;
   mode?: "send" | "skip";
   totals?: { sent: number; failed: number; skipped: number; retry: number };
 }
@@ -38,8 +40,14 @@ async function knownChannels(db: D1Database, users: readonly string[]): Promise<
 }
 
 /** Sends to `users` at the shared pace and records each outcome; returns the counts. */
-async function deliver(s: Services, key: DeliveryKey, users: readonly { user_id: string; attempts: number }[], embed: ReturnType<typeof reminderEmbed>) {
-  const counts = { sent: 0, failed: 0, retry: 0 };
+async function deliver(
+  s: Services,
+  key: DeliveryKey,
+  users: readonly { user_id: string; attempts: number }[],
+  embed: ReturnType<typeof reminderEmbed>,
+  notBefore = 0,
+) {
+  const counts = { sent: 0, failed: 0, retry: 0, lastGroupAt: notBefore };
   if (!users.length) return counts;
   const known = await knownChannels(
     s.env.DB,
@@ -47,11 +55,17 @@ async function deliver(s: Services, key: DeliveryKey, users: readonly { user_id:
   );
   const calls = users.length + users.filter((u) => !known.has(u.user_id)).length;
   const slots = await rateGate(s.env.RATE_GATE).reserve(calls, rate(s));
-  const outcomes = await paced(slots, users.length, async (i) => {
-    const u = users[i] as { user_id: string; attempts: number };
-    const nonce = `${key.guild_id}|${key.event_id}|${key.start_at}|${key.offset_s}|${u.user_id}`;
-    return { u, out: await sendDm(s, u.user_id, { embeds: [embed] }, nonce, known.get(u.user_id) ?? null) };
-  });
+  const { results: outcomes, lastGroupAt } = await paced(
+    slots,
+    users.length,
+    async (i) => {
+      const u = users[i] as { user_id: string; attempts: number };
+      const nonce = `${key.guild_id}|${key.event_id}|${key.start_at}|${key.offset_s}|${u.user_id}`;
+      return { u, out: await sendDm(s, u.user_id, { embeds: [embed] }, nonce, known.get(u.user_id) ?? null) };
+    },
+    notBefore,
+  );
+  counts.lastGroupAt = lastGroupAt;
   const settled: Settled[] = outcomes.map(({ u, out }) => {
     if (out.ok) return { user_id: u.user_id, status: "sent", reason: null };
     if (out.permanent || u.attempts + 1 >= MAX_DM_ATTEMPTS) return { user_id: u.user_id, status: "failed", reason: out.reason };
@@ -113,12 +127,14 @@ const fanout: TimerAction = {
         key,
         mine.map((user_id) => ({ user_id, attempts: 0 })),
         reminderEmbed(ev, p.offset_s),
+        p.last_group_at,
       );
       totals.sent += c.sent;
       totals.failed += c.failed;
       totals.retry += c.retry;
+      p.last_group_at = c.lastGroupAt;
     }
-    if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: { ...key, cursor: users.at(-1), mode, totals } } };
+    if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: { ...key, cursor: users.at(-1), mode, totals, last_group_at: p.last_group_at } } };
     if (totals.sent + totals.failed + totals.skipped + totals.retry > 0) await finish(s, key, totals, ev.name, timerName);
     if (mode === "skip" && totals.skipped)
       logger.warn("reminders.skipped_late", { guild_id: p.guild_id, event_id: p.event_id, offset: p.offset_s, skipped: totals.skipped });
