@@ -13,7 +13,7 @@ class JsonResponse extends Response {
 
 const router = AutoRouter();
 
-router.get("/", (request, env) => new Response(`👋 ${env.DISCORD_APPLICATION_ID}`));
+router.get("/", (_request, env) => new Response(`👋 ${env.DISCORD_APPLICATION_ID}`));
 
 router.post("/interactions", async (request, env) => {
   const { isValid, interaction } = await server.verifyDiscordRequest(request, env);
