@@ -71,6 +71,14 @@ export async function untilRecord(guildId: string, eventId: string, ok: (r: Awai
   }
 }
 
+/** A set-up guild with one scheduled event whose creation step is planned (channels not made yet). */
+export async function plannedEvent(g: Fixture, name: string, start = Date.now() + 2 * HOUR) {
+  await setUp(g);
+  const ev = await scheduleEvent(g, name, start);
+  await untilPlanned(g.guild_id, ev.id, "create");
+  return { ev, start };
+}
+
 /** A set-up guild with one event whose channels exist: what the change tests start from. */
 export async function liveEvent(g: Fixture, name = "Raid Night", interested = 2, settings: Record<string, string | number> = {}) {
   await setUp(g, settings);

@@ -9,6 +9,7 @@ import {
   HOUR,
   liveEvent,
   MIN,
+  plannedEvent,
   record,
   runAt,
   scheduleEvent,
@@ -28,10 +29,7 @@ const roleOf = async (guildId: string, roleId: string | null) => (await guildSta
 describe("event channels: changes to the event", () => {
   it("moves the creation when the start time changes before it", async () => {
     const g = await newGuild();
-    await setUp(g);
-    const start = Date.now() + 2 * HOUR;
-    const ev = await scheduleEvent(g, "Raid", start);
-    await untilPlanned(g.guild_id, ev.id, "create");
+    const { ev, start } = await plannedEvent(g, "Raid");
     const later = start + 3 * HOUR;
     await editEvent(g, ev.id, { scheduled_start_time: new Date(later).toISOString(), scheduled_end_time: new Date(later + HOUR).toISOString() });
     await untilRecord(g.guild_id, ev.id, (r) => r?.start_at === later, "the new start");
@@ -51,10 +49,7 @@ describe("event channels: changes to the event", () => {
 
   it("drops the pending creation when the event is cancelled before it", async () => {
     const g = await newGuild();
-    await setUp(g);
-    const start = Date.now() + 2 * HOUR;
-    const ev = await scheduleEvent(g, "Raid", start);
-    await untilPlanned(g.guild_id, ev.id, "create");
+    const { ev } = await plannedEvent(g, "Raid");
     await editEvent(g, ev.id, { status: 4 });
     await untilRecord(g.guild_id, ev.id, (r) => r?.state === "cancelled", "cancelled");
     expect((await timerOf(g.guild_id, ev.id).list()).filter((i) => i.status === "pending")).toEqual([]);
@@ -76,10 +71,7 @@ describe("event channels: changes to the event", () => {
 
   it("handles the same dispatch twice and a retried creation alarm with exactly one set of channels", async () => {
     const g = await newGuild();
-    await setUp(g);
-    const start = Date.now() + 2 * HOUR;
-    const ev = await scheduleEvent(g, "Raid", start);
-    await untilPlanned(g.guild_id, ev.id, "create");
+    const { ev, start } = await plannedEvent(g, "Raid");
     // The same CREATE again, as a RESUME replay would deliver it, before and after the channels exist.
     const again = () => gatewayControl("dispatch", { t: "GUILD_SCHEDULED_EVENT_CREATE", d: ev, guild_id: g.guild_id });
     await again();
@@ -227,10 +219,7 @@ describe("event channels: what stops creation", () => {
       guild_id: g.guild_id,
       user_id: g.admin_id,
     });
-    await setUp(g);
-    const start = Date.now() + 2 * HOUR;
-    const ev = await scheduleEvent(g, "Raid", start);
-    await untilPlanned(g.guild_id, ev.id, "create");
+    const { ev, start } = await plannedEvent(g, "Raid");
     await runAt(g.guild_id, ev.id, start - 15 * MIN);
     expect((await record(g.guild_id, ev.id))?.state).toBe("skipped");
     const audit = (await guildState(g.guild_id)).messages[g.channels.text] ?? [];
@@ -243,10 +232,7 @@ describe("event channels: what stops creation", () => {
   it("does not start creating into a full category", async () => {
     const g = await newGuild();
     await emu(`/_emulator/guilds/${g.guild_id}/channels`, { body: { name: "filler", parent_id: g.channels.category, count: 49 } });
-    await setUp(g);
-    const start = Date.now() + 2 * HOUR;
-    const ev = await scheduleEvent(g, "Raid", start);
-    await untilPlanned(g.guild_id, ev.id, "create");
+    const { ev, start } = await plannedEvent(g, "Raid");
     await runAt(g.guild_id, ev.id, start - 15 * MIN);
     expect((await record(g.guild_id, ev.id))?.state).toBe("skipped");
     expect(channelsIn(await guildState(g.guild_id), g.channels.category)).toHaveLength(49);

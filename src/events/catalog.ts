@@ -49,3 +49,8 @@ export function setOf(catalog: Catalog, name: string): EventSet | null {
   for (const s of EVENT_SETS) if (catalog.sets[s].has(name)) return s;
   return null;
 }
+
+/** A serializer that keeps only the named fields (ids and names, never whole objects). */
+export function pickFields(...keys: string[]): (o: unknown) => Record<string, unknown> {
+  return (o) => Object.fromEntries(keys.filter((k) => (o as Record<string, unknown>)[k] !== undefined).map((k) => [k, (o as Record<string, unknown>)[k]]));
+}

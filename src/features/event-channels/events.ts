@@ -1,11 +1,7 @@
 /** Event-channel events on the bus: what was made, retried, skipped, extended, archived or deleted. */
-import type { EventDefinitions } from "../../events/catalog";
+import { type EventDefinitions, pickFields } from "../../events/catalog";
 
-type Obj = Record<string, unknown>;
-const pick =
-  (...keys: string[]) =>
-  (o: unknown) =>
-    Object.fromEntries(keys.filter((k) => (o as Obj)[k] !== undefined).map((k) => [k, (o as Obj)[k]]));
+const pick = pickFields;
 
 export const eventChannelEvents: EventDefinitions = {
   serializers: {

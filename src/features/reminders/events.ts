@@ -1,11 +1,7 @@
 /** Reminder events on the bus. */
-import type { EventDefinitions } from "../../events/catalog";
+import { type EventDefinitions, pickFields } from "../../events/catalog";
 
-type Obj = Record<string, unknown>;
-const pick =
-  (...keys: string[]) =>
-  (o: unknown) =>
-    Object.fromEntries(keys.filter((k) => (o as Obj)[k] !== undefined).map((k) => [k, (o as Obj)[k]]));
+const pick = pickFields;
 
 export const reminderEvents: EventDefinitions = {
   serializers: {
