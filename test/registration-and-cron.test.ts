@@ -11,7 +11,17 @@ describe("command registration", () => {
   it("bulk-overwrites a guild's commands with a payload Discord's schema accepts", async () => {
     const g = await newGuild();
     const result = await registerCommands(createDiscord(env), env.DISCORD_APPLICATION_ID, registry.commands.values(), g.guild_id);
-    expect(result.map((c) => c.name).sort()).toEqual(["about", "bot-config", "eventchannels", "remind", "reminders", "subscribe", "unsubscribe"]);
+    expect(result.map((c) => c.name).sort()).toEqual([
+      "about",
+      "bot-config",
+      "eventchannels",
+      "remind",
+      "reminders",
+      "subscribe",
+      "unsubscribe",
+      "voice-channel",
+      "voice-config",
+    ]);
     const [put] = await requestsTo(`/guilds/${g.guild_id}/commands`);
     expect(put?.status).toBe(200);
     const botConfig = ((put?.body ?? []) as { name: string; default_member_permissions: string | null; contexts: number[] }[]).find(

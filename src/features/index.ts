@@ -4,7 +4,8 @@ import { buildRegistry } from "../registry";
 import { core } from "./core";
 import { eventChannelsFeature } from "./event-channels";
 import { remindersFeature } from "./reminders";
+import { voiceFeature } from "./voice";
 
-export const features: Feature[] = [core, eventChannelsFeature, remindersFeature];
+export const features: Feature[] = [core, eventChannelsFeature, remindersFeature, voiceFeature];
 
 export const registry = buildRegistry(features);

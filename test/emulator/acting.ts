@@ -132,9 +132,26 @@ const actions: [string, string, Action][] = [
     "/_emulator/channels/:channel",
     (world, p) => {
       const c = channelOf(world, p.channel);
-      world.channels.delete(c.id);
-      world.dispatch("CHANNEL_DELETE", c, c.guild_id ?? null);
+      world.removeChannel(c.id);
       return c;
+    },
+  ],
+  [
+    // A member joins (channel_id), moves, or leaves (channel_id null) voice.
+    "POST",
+    "/_emulator/guilds/:guild/voice",
+    (world, p, b) => {
+      const g = guildOf(world, p.guild);
+      const user = String(b.user_id);
+      if (!g.members.has(user)) throw errors.unknown("Member");
+      const channel = (b.channel_id as string | null) ?? null;
+      if (channel && channelOf(world, channel).type !== 2) throw errors.badRequest("not a voice channel");
+      // `silent`: the join happened while the bot's gateway connection was down.
+      if (b.silent) {
+        if (channel) g.voice.set(user, channel);
+        else g.voice.delete(user);
+      } else world.setVoice(g.id, user, channel);
+      return { ok: true };
     },
   ],
   [

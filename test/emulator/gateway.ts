@@ -193,7 +193,7 @@ export class Gateway {
       roles: g.roles,
       channels: this.world.guildChannels(g.id),
       guild_scheduled_events: g.scheduled_events.map(({ users: _u, ...e }) => e),
-      voice_states: [],
+      voice_states: [...g.voice].map(([user, channel]) => this.world.voiceState(g.id, user, channel)),
       member_count: g.members.size,
       unavailable: false,
     };

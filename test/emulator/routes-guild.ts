@@ -154,8 +154,7 @@ export const guildRoutes: Route[] = [
     pattern: "/channels/:channel",
     handler: ({ world, params, actor }) => {
       const c = manageableChannel(world, params, actor);
-      world.channels.delete(c.id);
-      world.dispatch("CHANNEL_DELETE", c, c.guild_id ?? null);
+      world.removeChannel(c.id);
       return json(c);
     },
   },

@@ -70,6 +70,8 @@ export interface Guild {
   members: Map<string, { roles: string[]; joined_at: string; nick: string | null }>;
   scheduled_events: ScheduledEvent[];
   commands: unknown[];
+  /** Who is in which voice channel (user id → channel id). */
+  voice: Map<string, string>;
 }
 export interface InteractionRecord {
   id: string;
@@ -118,6 +120,42 @@ export class World {
     this.onDispatch(t, d, guildId);
   }
 
+  /** A member joins, moves to, or (null) leaves a voice channel, as the gateway reports it. */
+  setVoice(guildId: string, userId: string, channelId: string | null): void {
+    const g = this.guilds.get(guildId);
+    if (!g) return;
+    if (channelId) g.voice.set(userId, channelId);
+    else g.voice.delete(userId);
+    this.dispatch("VOICE_STATE_UPDATE", this.voiceState(guildId, userId, channelId), guildId);
+  }
+
+  voiceState(guildId: string, userId: string, channelId: string | null) {
+    return {
+      guild_id: guildId,
+      channel_id: channelId,
+      user_id: userId,
+      session_id: `voice-${userId}`,
+      deaf: false,
+      mute: false,
+      self_deaf: false,
+      self_mute: false,
+      self_video: false,
+      suppress: false,
+      request_to_speak_timestamp: null,
+    };
+  }
+
+  /** A deleted voice channel disconnects whoever was in it. */
+  removeChannel(channelId: string): Channel | undefined {
+    const c = this.channels.get(channelId);
+    if (!c) return undefined;
+    this.channels.delete(channelId);
+    const g = c.guild_id ? this.guilds.get(c.guild_id) : undefined;
+    if (g) for (const [user, ch] of [...g.voice]) if (ch === channelId) this.setVoice(g.id, user, null);
+    this.dispatch("CHANNEL_DELETE", c, c.guild_id ?? null);
+    return c;
+  }
+
   addUser(username: string, extra: Partial<User> = {}): User {
     const user: User = { id: this.ids.next(), username, global_name: null, ...extra };
     this.users.set(user.id, user);
@@ -164,6 +202,7 @@ export class World {
       ]),
       scheduled_events: [],
       commands: [],
+      voice: new Map(),
     };
     this.guilds.set(id, guild);
     const category = this.addChannel({ type: 4, guild_id: id, name: "Events", parent_id: null });
@@ -202,6 +241,7 @@ export class World {
       guilds: guilds.map((g) => ({
         ...g,
         members: [...g.members.entries()].map(([user_id, m]) => ({ user_id, ...m })),
+        voice: Object.fromEntries(g.voice),
         channels: this.guildChannels(g.id),
       })),
       messages: Object.fromEntries(

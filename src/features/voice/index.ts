@@ -1,0 +1,16 @@
+/** Temporary voice channels (seed 004): made on request, removed on their own timer once empty. */
+import { PermissionFlagsBits } from "discord-api-types/v10";
+import type { Feature } from "../../feature";
+import { voiceChannel, voiceConfig } from "./commands";
+import { voiceEvents } from "./events";
+import { gatewayHandlers } from "./gateway";
+import { timerKinds } from "./lifecycle";
+
+export const voiceFeature: Feature = {
+  name: "voice",
+  commands: [voiceChannel, voiceConfig],
+  timerKinds,
+  events: voiceEvents,
+  gateway: gatewayHandlers,
+  botPermissions: [{ bits: PermissionFlagsBits.ManageChannels | PermissionFlagsBits.Connect, why: "create and remove temporary voice channels" }],
+};

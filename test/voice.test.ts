@@ -1,0 +1,191 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { EventTimer } from "../src/index";
+import type { TimerStub } from "../src/timers/client";
+import { useRelay } from "./event-channel-helpers";
+import { emu, type Fixture, guildState, interact, newGuild, requestsTo } from "./helpers";
+import { privateRelay, ready } from "./relay-helpers";
+
+useRelay();
+
+const MIN = 60_000;
+
+function timerOf(guildId: string, channelId: string) {
+  return env.EVENT_TIMER.getByName(`vc:${guildId}:${channelId}`) as unknown as TimerStub & DurableObjectStub<EventTimer>;
+}
+
+async function configured(): Promise<Fixture> {
+  const g = await newGuild();
+  const r = await interact({
+    kind: "command",
+    name: "voice-config",
+    subcommand: "set",
+    options: { category: g.channels.category },
+    guild_id: g.guild_id,
+    user_id: g.admin_id,
+  });
+  expect((r.response as { data: { content: string } }).data.content).toContain("Saved.");
+  return g;
+}
+
+async function create(g: Fixture, userId: string, name?: string) {
+  const r = await interact({
+    kind: "command",
+    name: "voice-channel",
+    subcommand: "public",
+    options: name ? { name } : {},
+    guild_id: g.guild_id,
+    user_id: userId,
+  });
+  const content = (r.response as { data: { content: string } }).data.content;
+  return { content, id: content.match(/<#(\d+)>/)?.[1] ?? null };
+}
+
+async function member(g: Fixture, name: string) {
+  return (await emu<{ id: string }>("/_emulator/users", { body: { username: name, guild_id: g.guild_id } })).id;
+}
+
+const voice = (g: Fixture, userId: string, channelId: string | null, silent = false) =>
+  emu(`/_emulator/guilds/${g.guild_id}/voice`, { body: { user_id: userId, channel_id: channelId, silent } });
+
+/** The pending deletion of a temporary channel (null when none), once the relay has handed the change over. */
+async function untilDeletion(g: Fixture, channelId: string, ok: (due: number | null) => boolean) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const due = (await timerOf(g.guild_id, channelId).list()).find((i) => i.key === "delete" && i.status === "pending")?.dueAt ?? null;
+    if (ok(due)) return due;
+    if (Date.now() > deadline) throw new Error(`deletion of ${channelId} never matched; now ${due}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function runAt(g: Fixture, channelId: string, at: number) {
+  const t = timerOf(g.guild_id, channelId);
+  await runInDurableObject(t, (instance: EventTimer) => {
+    instance.clock = () => at;
+  });
+  return runDurableObjectAlarm(t);
+}
+
+const exists = async (g: Fixture, channelId: string) => (await guildState(g.guild_id)).guilds[0]?.channels.some((c) => c.id === channelId) ?? false;
+
+describe("/voice-channel public", () => {
+  it("creates a channel with a codename in the category, unique among live ones, and answers with a link", async () => {
+    const g = await configured();
+    const a = await create(g, g.member_id);
+    const b = await create(g, g.admin_id);
+    expect(a.content).toContain(`https://discord.com/channels/${g.guild_id}/${a.id}`);
+    const channels = (await guildState(g.guild_id)).guilds[0]?.channels.filter((c) => c.parent_id === g.channels.category && c.type === 2) ?? [];
+    const names = channels.map((c) => c.name);
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
+    for (const n of names) expect(n).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
+    expect(b.id).not.toBe(a.id);
+  });
+
+  it("takes a given name, and refuses a bad one", async () => {
+    const g = await configured();
+    expect((await create(g, g.member_id, "Movie Night")).id).not.toBeNull();
+    expect((await create(g, g.admin_id, "x".repeat(101))).content).toBe("Channel names can be at most 100 characters.");
+  });
+
+  it("holds the limits: one per member, and the guild's maximum", async () => {
+    const g = await configured();
+    const first = await create(g, g.member_id);
+    expect((await create(g, g.member_id)).content).toContain(`You already have <#${first.id}>`);
+    await interact({ kind: "command", name: "voice-config", subcommand: "set", options: { max_live: 1 }, guild_id: g.guild_id, user_id: g.admin_id });
+    expect((await create(g, g.admin_id)).content).toContain("limit is 1");
+  });
+
+  it("asks an admin for a category when none is set", async () => {
+    const g = await newGuild();
+    expect((await create(g, g.member_id)).content).toContain("`/voice-config set category:`");
+  });
+});
+
+describe("/voice-channel private", () => {
+  it("says that no league is configured (private channels are built on tournaments)", async () => {
+    const g = await configured();
+    const r = await interact({ kind: "command", name: "voice-channel", subcommand: "private", guild_id: g.guild_id, user_id: g.member_id });
+    expect((r.response as { data: { content: string } }).data.content).toContain("no league is configured");
+  });
+});
+
+describe("temporary channel cleanup", () => {
+  it("deletes a channel 5 minutes after the last member leaves, with only create and delete calls", async () => {
+    const g = await configured();
+    const { id } = await create(g, g.member_id);
+    const ch = id as string;
+    await voice(g, g.member_id, ch);
+    await untilDeletion(g, ch, (due) => due === null);
+    await voice(g, g.member_id, null);
+    const due = (await untilDeletion(g, ch, (d) => d !== null)) as number;
+    expect(due - Date.now()).toBeGreaterThan(4 * MIN);
+    expect(await runAt(g, ch, due)).toBe(true);
+    expect(await exists(g, ch)).toBe(false);
+    expect(await env.DB.prepare("SELECT 1 FROM voice_channels WHERE channel_id = ?").bind(ch).first()).toBeNull();
+    const calls = [...(await requestsTo(`/guilds/${g.guild_id}/channels`)), ...(await requestsTo(`/channels/${ch}`))].filter((r) => r.method !== "GET");
+    expect(calls.map((c) => c.method).sort()).toEqual(["DELETE", "POST"]);
+  });
+
+  it("keeps a channel someone joins again before the time is up", async () => {
+    const g = await configured();
+    const ch = (await create(g, g.member_id)).id as string;
+    await voice(g, g.member_id, ch);
+    await untilDeletion(g, ch, (d) => d === null);
+    await voice(g, g.member_id, null);
+    const due = (await untilDeletion(g, ch, (d) => d !== null)) as number;
+    await voice(g, g.admin_id, ch);
+    await untilDeletion(g, ch, (d) => d === null);
+    await runAt(g, ch, due);
+    expect(await exists(g, ch)).toBe(true);
+  });
+
+  it("deletes a channel nobody ever joined", async () => {
+    const g = await configured();
+    const ch = (await create(g, g.member_id)).id as string;
+    const due = (await untilDeletion(g, ch, (d) => d !== null)) as number;
+    await runAt(g, ch, due);
+    expect(await exists(g, ch)).toBe(false);
+  });
+
+  it("follows a member who moves from one temporary channel to another", async () => {
+    const g = await configured();
+    const other = await member(g, "carol");
+    const a = (await create(g, g.member_id)).id as string;
+    const b = (await create(g, other)).id as string;
+    await voice(g, g.member_id, a);
+    await untilDeletion(g, a, (d) => d === null);
+    await voice(g, g.member_id, b);
+    await untilDeletion(g, b, (d) => d === null);
+    const dueA = (await untilDeletion(g, a, (d) => d !== null)) as number;
+    await runAt(g, a, dueA);
+    expect(await exists(g, a)).toBe(false);
+    expect(await exists(g, b)).toBe(true);
+  });
+
+  it("rebuilds occupancy when the relay connects afresh, so a channel with people in it is kept", async () => {
+    const g = await configured();
+    const ch = (await create(g, g.member_id)).id as string;
+    const due = (await untilDeletion(g, ch, (d) => d !== null)) as number;
+    // The join happens while the bot hears nothing; a fresh connection then lists the voice states.
+    await voice(g, g.member_id, ch, true);
+    const fresh = await privateRelay();
+    await fresh.ensure([0, 1]);
+    await ready(fresh);
+    await untilDeletion(g, ch, (d) => d === null);
+    await fresh.stop();
+    await runAt(g, ch, due);
+    expect(await exists(g, ch)).toBe(true);
+  });
+
+  it("forgets a channel deleted by hand", async () => {
+    const g = await configured();
+    const ch = (await create(g, g.member_id)).id as string;
+    await untilDeletion(g, ch, (d) => d !== null);
+    await emu(`/_emulator/channels/${ch}`, { method: "DELETE" });
+    await untilDeletion(g, ch, (d) => d === null);
+    expect(await env.DB.prepare("SELECT 1 FROM voice_channels WHERE channel_id = ?").bind(ch).first()).toBeNull();
+  });
+});
