@@ -76,7 +76,8 @@ describe("/voice-channel public", () => {
     const a = await create(g, g.member_id);
     const b = await create(g, g.admin_id);
     expect(a.content).toContain(`https://discord.com/channels/${g.guild_id}/${a.id}`);
-    const channels = (await guildState(g.guild_id)).guilds[0]?.channels.filter((c) => c.parent_id === g.channels.category && c.type === 2) ?? [];
+    const all = ((await guildState(g.guild_id)).guilds[0]?.channels ?? []) as { name: string; type: number; parent_id?: string }[];
+    const channels = all.filter((c) => c.parent_id === g.channels.category && c.type === 2);
     const names = channels.map((c) => c.name);
     expect(names).toHaveLength(2);
     expect(new Set(names).size).toBe(2);
