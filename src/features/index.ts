@@ -2,10 +2,11 @@
 import type { Feature } from "../feature";
 import { buildRegistry } from "../registry";
 import { core } from "./core";
+import { customCommandsFeature } from "./custom-commands";
 import { eventChannelsFeature } from "./event-channels";
 import { remindersFeature } from "./reminders";
 import { voiceFeature } from "./voice";
 
-export const features: Feature[] = [core, eventChannelsFeature, remindersFeature, voiceFeature];
+export const features: Feature[] = [core, eventChannelsFeature, remindersFeature, voiceFeature, customCommandsFeature];
 
 export const registry = buildRegistry(features);

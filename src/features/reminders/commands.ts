@@ -1,10 +1,10 @@
 /** Member commands (/subscribe, /unsubscribe, /remind) and the components of the subscribe view. */
 import { ApplicationCommandOptionType, InteractionResponseType } from "discord-api-types/v10";
+import { sendDm } from "../../discord/dm";
 import type { Command, Component } from "../../feature";
 import type { MessageData } from "../../interactions/reply";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
-import { sendDm } from "./dm";
 import { formatOffset } from "./offsets";
 import { listTypes, readReminderSettings } from "./settings";
 import { addEventMember, deleteSubscription, getReminderEvent, getSubscription, putSubscription, upcomingEvents } from "./storage";

@@ -1,12 +1,12 @@
 /** Reminder delivery on the event's timer: one item per offset fans out in paced chunks, exactly once per member. */
 import { Routes } from "discord-api-types/v10";
+import { sendDm } from "../../discord/dm";
 import { paced, rateGate } from "../../discord/rate-gate";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { backoffMs } from "../../timers/agenda";
 import type { TimerOutcome } from "../../timers/kinds";
-import { sendDm } from "./dm";
 import { formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, readReminderSettings } from "./settings";
 import { claim, type DeliveryKey, getReminderEvent, pendingRetries, recipients, type Settled, settle } from "./storage";

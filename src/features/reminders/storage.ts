@@ -169,18 +169,3 @@ export async function pendingRetries(db: D1Database, k: DeliveryKey, limit: numb
     .all<{ user_id: string; attempts: number }>();
   return rows.results;
 }
-
-export async function cachedDmChannel(db: D1Database, userId: string): Promise<string | null> {
-  return (await db.prepare("SELECT channel_id FROM dm_channels WHERE user_id = ?").bind(userId).first<{ channel_id: string }>())?.channel_id ?? null;
-}
-
-export async function cacheDmChannel(db: D1Database, userId: string, channelId: string | null, now: number): Promise<void> {
-  if (channelId === null) await db.prepare("DELETE FROM dm_channels WHERE user_id = ?").bind(userId).run();
-  else
-    await db
-      .prepare(
-        "INSERT INTO dm_channels (user_id, channel_id, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id, updated_at = excluded.updated_at",
-      )
-      .bind(userId, channelId, now)
-      .run();
-}

@@ -1,9 +1,24 @@
 /** Sending one DM: the cached DM channel (one call), a nonce so a retry is never a second message, errors sorted. */
 import { type RESTPostAPIChannelMessageJSONBody, Routes } from "discord-api-types/v10";
-import { DiscordApiError, DiscordErrorCode } from "../../discord/errors";
-import type { Services } from "../../services";
-import { stableId } from "../../util/hash";
-import { cacheDmChannel, cachedDmChannel } from "./storage";
+import type { Services } from "../services";
+import { stableId } from "../util/hash";
+import { DiscordApiError, DiscordErrorCode } from "./errors";
+
+/** The `dm_channels` table: a user's DM channel id, so a DM after the first is one call. */
+export async function cachedDmChannel(db: D1Database, userId: string): Promise<string | null> {
+  return (await db.prepare("SELECT channel_id FROM dm_channels WHERE user_id = ?").bind(userId).first<{ channel_id: string }>())?.channel_id ?? null;
+}
+
+export async function cacheDmChannel(db: D1Database, userId: string, channelId: string | null, now: number): Promise<void> {
+  if (channelId === null) await db.prepare("DELETE FROM dm_channels WHERE user_id = ?").bind(userId).run();
+  else
+    await db
+      .prepare(
+        "INSERT INTO dm_channels (user_id, channel_id, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id, updated_at = excluded.updated_at",
+      )
+      .bind(userId, channelId, now)
+      .run();
+}
 
 export type DmOutcome = { ok: true } | { ok: false; permanent: boolean; reason: string };
 

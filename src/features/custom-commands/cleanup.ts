@@ -1,0 +1,106 @@
+/** The daily cleanup: warn creators of commands idle 60+ days (once per idle period), delete those idle 90+ days, report. */
+import { Routes } from "discord-api-types/v10";
+import { sendDm } from "../../discord/dm";
+import type { CronJob } from "../../feature";
+import { readGuildSettings } from "../../guild-settings";
+import { logger } from "../../log";
+import type { Services } from "../../services";
+import { type CustomCommand, listCommands } from "./storage";
+
+const DAY = 86_400_000;
+export const WARN_AFTER_DAYS = 60;
+export const DELETE_AFTER_DAYS = 90;
+export const CLEANUP_CRON = "30 4 * * *";
+
+const idleDays = (c: CustomCommand, now: number) => Math.floor((now - (c.last_used_at ?? c.created_at)) / DAY);
+
+/** The next 04:30 UTC after `now` (the cron's schedule), for the summary. */
+function nextRun(now: number): number {
+  const d = new Date(now);
+  const next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 4, 30);
+  return next > now ? next : next + DAY;
+}
+
+function byCreator(list: CustomCommand[]): Map<string, CustomCommand[]> {
+  const m = new Map<string, CustomCommand[]>();
+  for (const c of list) m.set(c.creator_id, [...(m.get(c.creator_id) ?? []), c]);
+  return m;
+}
+
+export interface CleanupReport {
+  warned: number;
+  deleted: number;
+  dm_failed: number;
+  remaining: number;
+}
+
+export async function cleanGuild(s: Services, guildId: string, now: number): Promise<CleanupReport> {
+  const db = s.env.DB;
+  const all = await listCommands(db, guildId);
+  const doomed = all.filter((c) => idleDays(c, now) >= DELETE_AFTER_DAYS);
+  const warn = all.filter((c) => !c.warned_at && idleDays(c, now) >= WARN_AFTER_DAYS && idleDays(c, now) < DELETE_AFTER_DAYS);
+  const report: CleanupReport = { warned: 0, deleted: 0, dm_failed: 0, remaining: all.length - doomed.length };
+  const day = new Date(now).toISOString().slice(0, 10);
+
+  for (const [creator, list] of byCreator(warn)) {
+    const lines = list.map((c) => `• \`${c.name}\` — unused for ${idleDays(c, now)} days; deleted in ${DELETE_AFTER_DAYS - idleDays(c, now)} days`);
+    const dm = await sendDm(
+      s,
+      creator,
+      { content: `Your custom commands in this server have not been used for a while:\n${lines.join("\n")}\nUse one once (\`/cc run\`) to keep it.` },
+      `cc-warn|${guildId}|${creator}|${day}`,
+    );
+    if (!dm.ok) report.dm_failed++;
+    // Warned once per idle period even when the DM bounced: the deletion stays on schedule either way.
+    await db.batch(list.map((c) => db.prepare("UPDATE custom_commands SET warned_at = ? WHERE guild_id = ? AND name = ?").bind(now, guildId, c.name)));
+    for (const c of list) await s.bus.emit("custom_command.warned", { name: c.name, idle_days: idleDays(c, now), dm: dm.ok }, { guildId, userId: creator });
+    report.warned += list.length;
+  }
+
+  for (const [creator, list] of byCreator(doomed)) {
+    await db.batch(list.map((c) => db.prepare("DELETE FROM custom_commands WHERE guild_id = ? AND name = ?").bind(guildId, c.name)));
+    const lines = list.map(
+      (c) => `• \`${c.name}\` — used ${c.uses} times, last ${c.last_used_at ? new Date(c.last_used_at).toISOString().slice(0, 10) : "never"}`,
+    );
+    const dm = await sendDm(
+      s,
+      creator,
+      {
+        content: `These custom commands were deleted after ${DELETE_AFTER_DAYS} days unused:\n${lines.join("\n")}\nYou can make them again with \`/cc create\`.`,
+      },
+      `cc-delete|${guildId}|${creator}|${day}`,
+    );
+    if (!dm.ok) report.dm_failed++;
+    for (const c of list) await s.bus.emit("custom_command.deleted", { name: c.name, reason: "unused", uses: c.uses }, { guildId, userId: creator });
+    report.deleted += list.length;
+  }
+
+  if (report.warned || report.deleted) {
+    const audit = (await readGuildSettings(db, guildId)).audit_channel_id;
+    if (audit) {
+      const content =
+        `🧹 Custom command cleanup: ${report.warned} warned, ${report.deleted} deleted` +
+        `${report.dm_failed ? ` (${report.dm_failed} DMs could not be delivered)` : ""}; ${report.remaining} commands remain. Next run <t:${Math.floor(nextRun(now) / 1000)}:R>.`;
+      await s.discord.post(Routes.channelMessages(audit), { body: { content, allowed_mentions: { parse: [] } } }).catch((error) => {
+        logger.warn("custom_commands.summary_failed", { guild_id: guildId, error });
+      });
+    }
+  }
+  await s.bus.emit("cleanup.completed", { ...report, job: "custom_commands" }, { guildId });
+  return report;
+}
+
+export const customCommandCleanup: CronJob = {
+  name: "custom_commands.cleanup",
+  cron: CLEANUP_CRON,
+  async run(s, scheduledTime) {
+    const guilds = await s.env.DB.prepare("SELECT DISTINCT guild_id FROM custom_commands ORDER BY guild_id").all<{ guild_id: string }>();
+    for (const { guild_id } of guilds.results) {
+      try {
+        await cleanGuild(s, guild_id, scheduledTime);
+      } catch (error) {
+        logger.error("custom_commands.cleanup_failed", { guild_id, error });
+      }
+    }
+  },
+};

@@ -1,0 +1,146 @@
+/** `/cc`: create and edit (a modal for the text), delete, list, info, and run a guild's custom commands. */
+import { ApplicationCommandOptionType, ComponentType, PermissionFlagsBits, TextInputStyle } from "discord-api-types/v10";
+import { missingPermissions } from "../../discord/permissions";
+import type { Command, Modal } from "../../feature";
+import { reply } from "../../interactions/reply";
+import { customId, UserError } from "../../interactions/types";
+import { createCommand, deleteCommand, getCommand, listCommands, NAME_RULE, recordUse, updateResponse } from "./storage";
+
+const nameOption = (autocomplete: boolean) => ({
+  type: ApplicationCommandOptionType.String,
+  name: "name",
+  description: "The command's name",
+  required: true,
+  max_length: 32,
+  autocomplete,
+});
+const sub = (name: string, description: string, options: unknown[] = []) => ({ type: ApplicationCommandOptionType.Subcommand, name, description, options });
+
+function checkName(raw: string): string {
+  const name = raw.trim().toLowerCase();
+  if (!NAME_RULE.test(name)) throw new UserError("Names are 1–32 lowercase letters, digits, `-` or `_`, with no spaces (Discord's command-name rules).");
+  return name;
+}
+
+function responseModal(id: string, name: string, title: string, value?: string) {
+  return reply.modal({
+    custom_id: customId(id, name),
+    title,
+    components: [
+      {
+        type: ComponentType.ActionRow,
+        components: [
+          {
+            type: ComponentType.TextInput,
+            custom_id: "response",
+            label: "What the command answers",
+            style: TextInputStyle.Paragraph,
+            min_length: 1,
+            max_length: 2000,
+            required: true,
+            ...(value ? { value } : {}),
+          },
+        ],
+      },
+    ],
+  });
+}
+
+/** Creators and Manage Server members may change a command. */
+function mayChange(creatorId: string, userId: string, perms: bigint): boolean {
+  return creatorId === userId || missingPermissions(perms, PermissionFlagsBits.ManageGuild).length === 0;
+}
+
+const ago = (t: number | null) => (t ? `<t:${Math.floor(t / 1000)}:R>` : "never");
+
+export const cc: Command = {
+  data: {
+    name: "cc",
+    description: "This server's custom commands",
+    options: [
+      sub("run", "Use a custom command", [nameOption(true)]),
+      sub("create", "Make a custom command (you type its answer next)", [nameOption(false)]),
+      sub("edit", "Change a custom command's answer", [nameOption(true)]),
+      sub("delete", "Delete a custom command", [nameOption(true)]),
+      sub("list", "All custom commands here"),
+      sub("info", "Who made a command and how much it is used", [nameOption(true)]),
+    ],
+  } as Command["data"],
+  async autocomplete(ctx) {
+    if (!ctx.guildId) return [];
+    const typed = (ctx.options.focused()?.value ?? "").toLowerCase();
+    return (await listCommands(ctx.services.env.DB, ctx.guildId))
+      .filter((c) => c.name.includes(typed))
+      .slice(0, 25)
+      .map((c) => ({ name: c.name, value: c.name }));
+  },
+  async run(ctx) {
+    const guildId = ctx.guildId;
+    if (!guildId) throw new UserError("Custom commands live in servers.");
+    const db = ctx.services.env.DB;
+    if (ctx.subcommand === "list") {
+      const all = await listCommands(db, guildId);
+      return all.length
+        ? `Custom commands (${all.length}): ${all.map((c) => `\`${c.name}\` (${c.uses})`).join(", ")}`
+        : "No custom commands yet. Make one with `/cc create`.";
+    }
+    const name = checkName(ctx.options.required(ctx.options.string("name"), "name"));
+    if (ctx.subcommand === "create") {
+      if (await getCommand(db, guildId, name)) throw new UserError(`\`${name}\` already exists here; use \`/cc edit\`.`);
+      return responseModal("cc:create", name, `New command: ${name}`);
+    }
+    const existing = await getCommand(db, guildId, name);
+    if (!existing) throw new UserError(`There is no custom command \`${name}\` here.`);
+    switch (ctx.subcommand) {
+      case "run":
+        await recordUse(db, guildId, name, ctx.services.now());
+        return { type: 4, data: { content: existing.response, allowed_mentions: { parse: [] } } };
+      case "info":
+        return `\`${existing.name}\` by <@${existing.creator_id}>: used ${existing.uses} times, last ${ago(existing.last_used_at)}, made <t:${Math.floor(existing.created_at / 1000)}:D>.`;
+      case "edit":
+        if (!mayChange(existing.creator_id, ctx.user.id, ctx.memberPermissions))
+          throw new UserError("Only its creator or someone with Manage Server can change it.");
+        return responseModal("cc:edit", name, `Edit: ${name}`, existing.response);
+      case "delete":
+        if (!mayChange(existing.creator_id, ctx.user.id, ctx.memberPermissions))
+          throw new UserError("Only its creator or someone with Manage Server can delete it.");
+        await deleteCommand(db, guildId, name);
+        await ctx.services.bus.emit("custom_command.deleted", { name, reason: "deleted by a member", uses: existing.uses }, { guildId, userId: ctx.user.id });
+        return `Deleted \`${name}\`.`;
+      default:
+        throw new UserError("Unknown subcommand.");
+    }
+  },
+};
+
+export const createModal: Modal = {
+  id: "cc:create",
+  async run(ctx) {
+    const guildId = ctx.guildId as string;
+    const name = checkName(ctx.args[0] ?? "");
+    const response = (ctx.fields.get("response") ?? "").trim();
+    if (!response) throw new UserError("The answer is empty.");
+    if (
+      !(await createCommand(ctx.services.env.DB, { guild_id: guildId, name, response: response.slice(0, 2000), creator_id: ctx.user.id }, ctx.services.now()))
+    ) {
+      throw new UserError(`\`${name}\` already exists here; use \`/cc edit\`.`);
+    }
+    return `Created \`${name}\`. Anyone can use it with \`/cc run name:${name}\`.`;
+  },
+};
+
+export const editModal: Modal = {
+  id: "cc:edit",
+  async run(ctx) {
+    const guildId = ctx.guildId as string;
+    const name = checkName(ctx.args[0] ?? "");
+    const existing = await getCommand(ctx.services.env.DB, guildId, name);
+    if (!existing) throw new UserError(`There is no custom command \`${name}\` here.`);
+    if (!mayChange(existing.creator_id, ctx.user.id, ctx.memberPermissions))
+      throw new UserError("Only its creator or someone with Manage Server can change it.");
+    const response = (ctx.fields.get("response") ?? "").trim();
+    if (!response) throw new UserError("The answer is empty.");
+    await updateResponse(ctx.services.env.DB, guildId, name, response.slice(0, 2000), ctx.services.now());
+    return `Updated \`${name}\`.`;
+  },
+};

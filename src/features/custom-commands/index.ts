@@ -1,0 +1,13 @@
+/** Custom commands (seed 004): guild text commands with usage tracking and a daily usage-based cleanup. */
+import type { Feature } from "../../feature";
+import { customCommandCleanup } from "./cleanup";
+import { cc, createModal, editModal } from "./commands";
+import { customCommandEvents } from "./events";
+
+export const customCommandsFeature: Feature = {
+  name: "custom-commands",
+  commands: [cc],
+  modals: [createModal, editModal],
+  events: customCommandEvents,
+  crons: [customCommandCleanup],
+};
