@@ -14,6 +14,7 @@ describe("command registration", () => {
     expect(result.map((c) => c.name).sort()).toEqual([
       "about",
       "bot-config",
+      "cc",
       "eventchannels",
       "remind",
       "reminders",
