@@ -126,7 +126,7 @@ describe("daily custom command cleanup", () => {
     expect(mine[0]).toContain("`sixty` — unused for 60 days; deleted in 30 days");
     expect(mine[0]).toContain("`eightynine` — unused for 89 days; deleted in 1 days");
     expect(mine[1]).toContain("`ninety` — used 3 times");
-    const audit = (await guildState(g.guild_id)).messages[g.channels.text]?.map((m) => m.content) ?? [];
+    const audit = (await guildState(g.guild_id)).messages[g.channels.text]?.map((m) => m.content).filter(Boolean) ?? [];
     expect(audit.at(-1)).toContain("2 warned, 2 deleted (1 DMs could not be delivered); 3 commands remain");
     // The next day: "fresh" reaches 60 (its first warning), "eightynine" reaches 90 (deleted); "sixty" is not warned again.
     await cron(now + DAY);

@@ -1,5 +1,6 @@
 /** The core feature: bot-wide commands, settings, the generic send-message timer kind and core events. */
 import { PermissionFlagsBits } from "discord-api-types/v10";
+import { auditSink, auditTimerKinds } from "../../events/sinks/audit-channel";
 import { eventLogSink, trimEventLog } from "../../events/sinks/event-log";
 import type { Feature } from "../../feature";
 import { about } from "./about";
@@ -13,9 +14,10 @@ export const core: Feature = {
   name: "core",
   commands: [about, botConfig],
   components: [checkButton],
-  timerKinds: [sendMessage],
+  timerKinds: [sendMessage, ...auditTimerKinds],
   events: coreEvents,
-  listeners: [eventLogSink],
+  // The event log first: the audit sink posts from it.
+  listeners: [eventLogSink, auditSink],
   crons: [gatewayKeepalive, trimEventLog],
   gateway: guildPresence,
   botPermissions: [
