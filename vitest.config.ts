@@ -18,6 +18,7 @@ export default defineConfig(async () => {
             DISCORD_TOKEN: inject<string>("botToken"),
             EVENT_LEVEL: "",
             LOG_LEVEL: "warn",
+            WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
           },
         },
       })),

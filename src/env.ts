@@ -18,6 +18,8 @@ export interface Env {
   /** Operator override of every guild's event level. Empty = use the guild's. */
   EVENT_LEVEL?: string;
   LOG_LEVEL?: string;
+  /** Hosts webhooks may use although they look private (comma-separated); tests and private deployments. */
+  WEBHOOK_ALLOW_HOSTS?: string;
 }
 
 export const DEFAULT_API_BASE = "https://discord.com";

@@ -12,6 +12,7 @@ import { messageRoutes } from "./routes-messages.ts";
 import { generateSigningKeys, type SigningKeys, signedHeaders } from "./sign.ts";
 import { World } from "./state.ts";
 import { CALLBACK_SCHEMA, invalidFormBody, schemaFor, validateBody } from "./validate.ts";
+import { WebhookSinks } from "./webhook-sink.ts";
 
 export interface EmulatorOptions {
   port?: number;
@@ -74,6 +75,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   let seq = 0;
   let baseUrl = "";
   const gateway = new Gateway(world, botToken, () => baseUrl);
+  const sinks = new WebhookSinks();
   const routes: Route[] = [
     ...guildRoutes,
     ...messageRoutes,
@@ -186,6 +188,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   async function control(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
     const method = req.method ?? "GET";
     const raw = await readBody(req);
+    const sunk = sinks.handle(method, path, raw, req.headers);
+    if (sunk) return send(res, sunk.status, sunk.body);
     const body = raw ? JSON.parse(raw) : {};
     const route = `${method} ${path.replace(/\/\d+/g, "/:id")}`;
     const id = path.split("/")[3] ?? "";

@@ -9,6 +9,7 @@ import type { MessageData } from "../../interactions/reply";
 import { customId, UserError } from "../../interactions/types";
 import type { Services } from "../../services";
 import { timezoneChoices } from "./timezones";
+import { webhookCommand } from "./webhook-command";
 
 const AUDIT_NEEDS = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks;
 
@@ -118,6 +119,40 @@ export const botConfig: Command = {
         ],
       },
       { type: ApplicationCommandOptionType.Subcommand, name: "check", description: "Check that the bot has the permissions its features need" },
+      {
+        type: ApplicationCommandOptionType.SubcommandGroup,
+        name: "webhook",
+        description: "Send bot events to another system",
+        options: [
+          {
+            type: ApplicationCommandOptionType.Subcommand,
+            name: "add",
+            description: "Deliver events to an https URL (the signing secret is shown once)",
+            options: [
+              { type: ApplicationCommandOptionType.String, name: "url", description: "https://…", required: true, max_length: 500 },
+              {
+                type: ApplicationCommandOptionType.String,
+                name: "events",
+                description: "Names or namespaces, e.g. match.*, reminder.sent (empty = all)",
+                max_length: 500,
+              },
+            ],
+          },
+          { type: ApplicationCommandOptionType.Subcommand, name: "list", description: "The webhooks and their state" },
+          {
+            type: ApplicationCommandOptionType.Subcommand,
+            name: "remove",
+            description: "Stop delivering to a webhook",
+            options: [{ type: ApplicationCommandOptionType.String, name: "id", description: "From /bot-config webhook list", required: true, max_length: 20 }],
+          },
+          {
+            type: ApplicationCommandOptionType.Subcommand,
+            name: "test",
+            description: "Send a test delivery now",
+            options: [{ type: ApplicationCommandOptionType.String, name: "id", description: "From /bot-config webhook list", required: true, max_length: 20 }],
+          },
+        ],
+      },
     ],
   },
   async autocomplete(ctx) {
@@ -157,6 +192,11 @@ export const botConfig: Command = {
         await changed("audit_channel", channelId);
         return channelId ? `Bot events will be posted in <#${channelId}>. Run \`/bot-config check\` to confirm I can post there.` : "Audit channel turned off.";
       }
+      case "webhook add":
+      case "webhook list":
+      case "webhook remove":
+      case "webhook test":
+        return webhookCommand(ctx.subcommand.slice("webhook ".length), services, guildId, options);
       default:
         throw new UserError(`Unknown subcommand \`${ctx.subcommand}\`.`);
     }

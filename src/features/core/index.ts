@@ -2,6 +2,7 @@
 import { PermissionFlagsBits } from "discord-api-types/v10";
 import { auditSink, auditTimerKinds } from "../../events/sinks/audit-channel";
 import { eventLogSink, trimEventLog } from "../../events/sinks/event-log";
+import { webhookSink, webhookTimerKinds } from "../../events/sinks/webhooks";
 import type { Feature } from "../../feature";
 import { about } from "./about";
 import { botConfig, checkButton } from "./bot-config";
@@ -14,10 +15,10 @@ export const core: Feature = {
   name: "core",
   commands: [about, botConfig],
   components: [checkButton],
-  timerKinds: [sendMessage, ...auditTimerKinds],
+  timerKinds: [sendMessage, ...auditTimerKinds, ...webhookTimerKinds],
   events: coreEvents,
   // The event log first: the audit sink posts from it.
-  listeners: [eventLogSink, auditSink],
+  listeners: [eventLogSink, auditSink, webhookSink],
   crons: [gatewayKeepalive, trimEventLog],
   gateway: guildPresence,
   botPermissions: [
