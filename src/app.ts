@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { calendarFeed } from "./calendar/feed";
 import { type Env, missingSecrets } from "./env";
 import { relayHealth } from "./gateway/client";
 import { parseInteraction } from "./http/parse-interaction";
@@ -55,6 +56,17 @@ export function createApp(registry: Registry) {
       return Response.json(response);
     },
   );
+
+  app.get("/calendar/:guild/:file", async function calendarRoute(c) {
+    const guild = c.req.param("guild");
+    const file = c.req.param("file");
+    const token = file.endsWith(".ics") ? file.slice(0, -4) : "";
+    // Wrong guild, wrong token, no feed: all the same 404, so the URL reveals nothing.
+    if (!/^\d{17,20}$/.test(guild) || !/^[0-9a-f]{48}$/.test(token)) return c.json({ error: "not found" }, 404);
+    const body = await calendarFeed(c.env.DB, guild, token, Date.now());
+    if (!body) return c.json({ error: "not found" }, 404);
+    return c.body(body, 200, { "content-type": "text/calendar; charset=utf-8", "cache-control": "private, max-age=300" });
+  });
 
   app.get("/health", async function health(c) {
     let d1: { ok: boolean; error?: string };

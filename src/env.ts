@@ -18,6 +18,8 @@ export interface Env {
   /** Operator override of every guild's event level. Empty = use the guild's. */
   EVENT_LEVEL?: string;
   LOG_LEVEL?: string;
+  /** The Worker's public address, for links it hands out (the calendar feed). */
+  PUBLIC_URL?: string;
   /** Hosts webhooks may use although they look private (comma-separated); tests and private deployments. */
   WEBHOOK_ALLOW_HOSTS?: string;
 }

@@ -1,5 +1,6 @@
 /** `/bot-config`: the guild's core settings (timezone, event level, audit channel) and a permission self-check. */
 import { type APIChannel, ApplicationCommandOptionType, ButtonStyle, ChannelType, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
+import { rotateCalendarToken } from "../../calendar/feed";
 import { botChannelPermissions, botStanding, checkRequirements } from "../../discord/bot-permissions";
 import { missingPermissions } from "../../discord/permissions";
 import { effectiveLevel, LEVELS, parseLevel } from "../../events/levels";
@@ -120,6 +121,11 @@ export const botConfig: Command = {
       },
       { type: ApplicationCommandOptionType.Subcommand, name: "check", description: "Check that the bot has the permissions its features need" },
       {
+        type: ApplicationCommandOptionType.Subcommand,
+        name: "calendar",
+        description: "A private iCal feed of this server's events (a new link each time; the old one stops working)",
+      },
+      {
         type: ApplicationCommandOptionType.SubcommandGroup,
         name: "webhook",
         description: "Send bot events to another system",
@@ -191,6 +197,13 @@ export const botConfig: Command = {
         await updateGuildSettings(services.env.DB, guildId, { audit_channel_id: channelId });
         await changed("audit_channel", channelId);
         return channelId ? `Bot events will be posted in <#${channelId}>. Run \`/bot-config check\` to confirm I can post there.` : "Audit channel turned off.";
+      }
+      case "calendar": {
+        const token = await rotateCalendarToken(services.env.DB, guildId, services.now());
+        const path = `/calendar/${guildId}/${token}.ics`;
+        const base = services.env.PUBLIC_URL?.replace(/\/+$/, "");
+        await changed("calendar", "rotated");
+        return `Subscribe to ${base ? `<${base}${path}>` : `\`${path}\` on this bot's address`} in your calendar app. Anyone with the link sees the events; run this again for a new link (the old one stops working).`;
       }
       case "webhook add":
       case "webhook list":

@@ -36,6 +36,8 @@ export interface EventInfo {
   event_id: string;
   name: string;
   start_at: number;
+  /** Only the calendar uses it; reminders count from the start. */
+  end_at?: number | null;
   location: string | null;
   channel_id: string | null;
 }

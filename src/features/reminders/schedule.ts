@@ -17,6 +17,7 @@ export function eventInfo(ev: APIGuildScheduledEvent): EventInfo {
     event_id: ev.id,
     name: ev.name,
     start_at: Date.parse(ev.scheduled_start_time),
+    end_at: ev.scheduled_end_time ? Date.parse(ev.scheduled_end_time) : null,
     location: ev.entity_metadata?.location ?? null,
     channel_id: ev.channel_id ?? null,
   };

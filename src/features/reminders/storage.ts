@@ -35,11 +35,11 @@ export async function upsertReminderEvent(db: D1Database, ev: EventInfo & { acti
   const before = await getReminderEvent(db, ev.guild_id, ev.event_id);
   await db
     .prepare(
-      `INSERT INTO reminder_events (guild_id, event_id, name, start_at, location, channel_id, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (guild_id, event_id) DO UPDATE SET name = excluded.name, start_at = excluded.start_at, location = excluded.location,
-       channel_id = excluded.channel_id, active = excluded.active, updated_at = excluded.updated_at`,
+      `INSERT INTO reminder_events (guild_id, event_id, name, start_at, end_at, location, channel_id, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (guild_id, event_id) DO UPDATE SET name = excluded.name, start_at = excluded.start_at, end_at = excluded.end_at, location = excluded.location,
+       channel_id = excluded.channel_id, active = excluded.active, updated_at = excluded.updated_at, revision = reminder_events.revision + 1`,
     )
-    .bind(ev.guild_id, ev.event_id, ev.name, ev.start_at, ev.location, ev.channel_id, ev.active ? 1 : 0, now)
+    .bind(ev.guild_id, ev.event_id, ev.name, ev.start_at, ev.end_at ?? null, ev.location, ev.channel_id, ev.active ? 1 : 0, now)
     .run();
   return before;
 }
