@@ -80,6 +80,12 @@ export function createApp(registry: Registry) {
       .all()
       .then((r) => r.results)
       .catch(() => []);
+    const timers = await c.env.DB.prepare(
+      "SELECT COUNT(*) AS timers, COALESCE(SUM(pending), 0) AS pending, MIN(next_due) AS next_due, SUM(CASE WHEN next_due < ? THEN 1 ELSE 0 END) AS overdue FROM timers WHERE pending > 0",
+    )
+      .bind(Date.now() - 60_000)
+      .first()
+      .catch(() => null);
     const secrets = missingSecrets(c.env);
     const relay = await relayHealth(c.env.GATEWAY_RELAY).catch((error) => ({ error: error instanceof Error ? error.message : String(error) }));
     const ok = d1.ok && secrets.length === 0 && registry.catalogErrors.length === 0;
@@ -92,6 +98,8 @@ export function createApp(registry: Registry) {
         events: { valid: registry.catalogErrors.length === 0, errors: registry.catalogErrors },
         crons,
         relay,
+        // Timers with pending items; "overdue" ones are a minute past due (stuck alarms would show here).
+        timers,
       },
       ok ? 200 : 503,
     );

@@ -26,6 +26,13 @@ export class EventTimer extends TimerObject<Env, Services> {
         const guildId = (item.payload as { guild_id?: string } | null)?.guild_id ?? null;
         await services.bus.emit("timer.failed", item, { guildId, timer, error });
       },
+      report: async (name, pending, nextDue) => {
+        await this.env.DB.prepare(
+          "INSERT INTO timers (name, pending, next_due, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET pending = excluded.pending, next_due = excluded.next_due, updated_at = excluded.updated_at",
+        )
+          .bind(name, pending, nextDue, Date.now())
+          .run();
+      },
     };
   }
 }

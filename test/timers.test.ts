@@ -142,3 +142,25 @@ describe("EventTimer alarm", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(false);
   });
 });
+
+describe("/health and timers", () => {
+  it("reports each timer's pending items as they change, and counts overdue ones", async () => {
+    const stub = timer();
+    const due = Date.now() + 10 * 60_000;
+    await stub.schedule("later", due, "core.send_message", { guild_id: "1", channel_id: "1", message: { content: "x" } });
+    const name = (await runInDurableObject(stub, (_i, state) => state.id.name)) as string;
+    const row = () => env.DB.prepare("SELECT pending, next_due FROM timers WHERE name = ?").bind(name).first();
+    expect(await row()).toEqual({ pending: 1, next_due: due });
+    // A timer stuck a minute past due (as a broken alarm would leave it) shows as overdue.
+    await env.DB.prepare("INSERT OR REPLACE INTO timers (name, pending, next_due, updated_at) VALUES ('stuck-test', 1, ?, 0)")
+      .bind(Date.now() - 5 * 60_000)
+      .run();
+    const { callWorker } = await import("./helpers");
+    const health = (await (await callWorker(new Request("https://bot.test/health"))).json()) as { timers: { pending: number; overdue: number } };
+    expect(health.timers.pending).toBeGreaterThanOrEqual(2);
+    expect(health.timers.overdue).toBeGreaterThanOrEqual(1);
+    await env.DB.prepare("DELETE FROM timers WHERE name = 'stuck-test'").run();
+    await stub.cancel("later");
+    expect(await row()).toEqual({ pending: 0, next_due: null });
+  });
+});

@@ -32,6 +32,8 @@ export interface TimerHooks<S> {
   services(): S;
   /** Called once when an item is given up (attempts exhausted or a permanent error). */
   gaveUp(item: AgendaItem, error: unknown, services: S, timerName: string): Promise<void>;
+  /** Told the timer's pending count and next due time whenever they change (for /health). */
+  report?(timerName: string, pending: number, nextDue: number | null): Promise<void>;
 }
 
 function toItem(r: Row): AgendaItem {
@@ -192,13 +194,31 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
 
   /** Points the single alarm at the earliest pending item, from stored state; clears it when nothing is pending. */
   private async rearm(): Promise<void> {
-    const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM agenda WHERE status = 'pending'").one().due;
+    const { due: next, n } = this.sql
+      .exec<{ due: number | null; n: number }>("SELECT MIN(due_at) AS due, COUNT(*) AS n FROM agenda WHERE status = 'pending'")
+      .one();
+    await this.reportState(n, next);
     if (next === null) {
       await this.ctx.storage.deleteAlarm();
       return;
     }
     const current = await this.ctx.storage.getAlarm();
     if (current !== next) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Last state reported, so an unchanged agenda costs no write. */
+  private reported: string | null = null;
+
+  private async reportState(pending: number, next: number | null): Promise<void> {
+    const report = this.hooks().report;
+    const key = `${pending}|${next}`;
+    if (!report || key === this.reported) return;
+    try {
+      await report(this.name(), pending, next);
+      this.reported = key;
+    } catch (error) {
+      logger.warn("timer.report_failed", { timer: this.name(), error });
+    }
   }
 
   private name(): string {
