@@ -21,3 +21,17 @@ describe("RateGate and paced", () => {
     for (let i = 50; i < starts.length; i++) expect((starts[i] as number) - (starts[i - 50] as number)).toBeGreaterThanOrEqual(1000);
   });
 });
+
+describe("the per-isolate request limit", () => {
+  it("lets no more than 49 REST calls start in any one second", async () => {
+    const { takeSlot, ISOLATE_REQUESTS_PER_SECOND } = await import("./rest");
+    const starts: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      await takeSlot();
+      starts.push(Date.now());
+    }
+    for (let i = ISOLATE_REQUESTS_PER_SECOND; i < starts.length; i++) {
+      expect((starts[i] as number) - (starts[i - ISOLATE_REQUESTS_PER_SECOND] as number)).toBeGreaterThanOrEqual(1000);
+    }
+  });
+});

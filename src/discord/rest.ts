@@ -5,6 +5,25 @@ import { toDiscordApiError } from "./errors";
 
 export const USER_AGENT_APPENDIX = "eventbot (+https://github.com/eventbot/eventbot)";
 
+/**
+ * Requests one isolate may start in any one second: under Discord's global 50, so that arrival jitter never
+ * tips a second over. Kept per isolate (module state), so it spans every client and alarm the isolate runs;
+ * the RateGate Durable Object spreads fan-outs across isolates.
+ */
+export const ISOLATE_REQUESTS_PER_SECOND = 49;
+const starts: number[] = [];
+
+/** Waits until starting one more request keeps the last second under the limit, then records the start. */
+export async function takeSlot(now: () => number = Date.now): Promise<void> {
+  for (;;) {
+    const t = now();
+    while (starts.length && t - (starts[0] as number) >= 1000) starts.shift();
+    if (starts.length < ISOLATE_REQUESTS_PER_SECOND) break;
+    await new Promise((r) => setTimeout(r, 1000 - (t - (starts[0] as number)) + 1));
+  }
+  starts.push(now());
+}
+
 export interface DiscordOptions {
   /** Injected transport; defaults to the global fetch (wrapped, since passing fetch itself is an illegal invocation). */
   makeRequest?: (url: string, init: RequestInit) => Promise<Response>;
@@ -26,7 +45,11 @@ export interface Discord {
  * shared by everything one invocation does, and sweepers are off because Workers forbid global timers.
  */
 export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN">, options: DiscordOptions = {}): Discord {
-  const makeRequest = options.makeRequest ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const send = options.makeRequest ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const makeRequest = async (url: string, init: RequestInit) => {
+    await takeSlot();
+    return send(url, init);
+  };
   const rest = new REST({
     version: "10",
     api: `${apiBase(env)}/api`,
