@@ -5,18 +5,11 @@ import { registry } from "../src/features";
 import type { EventTimer } from "../src/index";
 import { createServices } from "../src/services";
 import type { TimerStub } from "../src/timers/client";
-import { type Fixture, guildState, interact, newGuild } from "./helpers";
+import { asAdmin, type Fixture, guildState, interact, newGuild } from "./helpers";
 
 async function withAudit(level?: string): Promise<Fixture> {
   const g = await newGuild();
-  await interact({
-    kind: "command",
-    name: "bot-config",
-    subcommand: "audit-channel",
-    options: { channel: g.channels.text },
-    guild_id: g.guild_id,
-    user_id: g.admin_id,
-  });
+  await asAdmin(g, "bot-config", "audit-channel", { channel: g.channels.text });
   if (level) await interact({ kind: "command", name: "bot-config", subcommand: "event-level", options: { level }, guild_id: g.guild_id, user_id: g.admin_id });
   return g;
 }

@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { emu, type Fixture, guildState, interact, newGuild } from "./helpers";
+import { asAdmin, emu, type Fixture, guildState, interact, newGuild } from "./helpers";
 
 const DAY = 86_400_000;
 type Data = { content?: string; custom_id?: string; components?: { components: { value?: string }[] }[] };
@@ -96,14 +96,7 @@ describe("daily custom command cleanup", () => {
 
   it("warns at 60 and 89 days (once), deletes at 90, leaves 59, and reports to the audit channel", async () => {
     const g = await newGuild();
-    await interact({
-      kind: "command",
-      name: "bot-config",
-      subcommand: "audit-channel",
-      options: { channel: g.channels.text },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    await asAdmin(g, "bot-config", "audit-channel", { channel: g.channels.text });
     const closed = (await emu<{ id: string }>("/_emulator/users", { body: { username: "closed", guild_id: g.guild_id, dms_closed: true } })).id;
     const now = Date.now();
     for (const [name, days] of [

@@ -19,7 +19,7 @@ import {
   untilRecord,
   useRelay,
 } from "./event-channel-helpers";
-import { emu, guildState, interact, interactionRecord, newGuild } from "./helpers";
+import { asAdmin, emu, guildState, interact, interactionRecord, newGuild } from "./helpers";
 import { gatewayControl } from "./relay-helpers";
 
 useRelay();
@@ -211,14 +211,7 @@ describe("event channels: what stops creation", () => {
   it("reports a missing permission once, to the audit channel, without retrying", async () => {
     const noRoles = (1n << 4n) | (1n << 10n) | (1n << 11n) | (1n << 14n); // Manage Channels, View, Send, Embed — no Manage Roles
     const g = await newGuild({ bot_permissions: noRoles });
-    await interact({
-      kind: "command",
-      name: "bot-config",
-      subcommand: "audit-channel",
-      options: { channel: g.channels.text },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    await asAdmin(g, "bot-config", "audit-channel", { channel: g.channels.text });
     const { ev, start } = await plannedEvent(g, "Raid");
     await runAt(g.guild_id, ev.id, start - 15 * MIN);
     expect((await record(g.guild_id, ev.id))?.state).toBe("skipped");

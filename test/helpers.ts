@@ -96,3 +96,8 @@ export async function dbSnapshot(): Promise<Record<string, unknown[]>> {
   for (const { name } of tables.results) out[name] = (await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results;
   return out;
 }
+
+/** A guild admin runs a slash command (the common set-up step of feature tests). */
+export function asAdmin(g: Fixture, name: string, subcommand: string, options: Record<string, string | number | boolean> = {}): Promise<InteractionResult> {
+  return interact({ kind: "command", name, subcommand, options, guild_id: g.guild_id, user_id: g.admin_id });
+}
