@@ -45,14 +45,7 @@ describe("/cc", () => {
     expect(await create(g, carol, "rules", "Mine now")).toContain("already exists");
     const edit = await interact({ kind: "command", name: "cc", subcommand: "edit", options: { name: "rules" }, guild_id: g.guild_id, user_id: carol });
     expect(data(edit).content).toContain("Only its creator");
-    const adminDelete = await interact({
-      kind: "command",
-      name: "cc",
-      subcommand: "delete",
-      options: { name: "rules" },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    const adminDelete = await asAdmin(g, "cc", "delete", { name: "rules" });
     expect(data(adminDelete).content).toBe("Deleted `rules`.");
   });
 

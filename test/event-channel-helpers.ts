@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import type { EventRecord } from "../src/features/event-channels/storage";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
-import { emu, type Fixture, type guildState, interact } from "./helpers";
+import { asAdmin, emu, type Fixture, type guildState } from "./helpers";
 import { privateRelay, type Relay, ready } from "./relay-helpers";
 
 /** One relay for the file, so scheduled-event changes made in the emulator reach this file's Worker. */
@@ -25,24 +25,10 @@ export const HOUR = 3_600_000;
 export const MIN = 60_000;
 
 export async function setUp(g: Fixture, extra: Record<string, string | number> = {}) {
-  const r = await interact({
-    kind: "command",
-    name: "eventchannels",
-    subcommand: "category",
-    options: { category: g.channels.category },
-    guild_id: g.guild_id,
-    user_id: g.admin_id,
-  });
+  const r = await asAdmin(g, "eventchannels", "category", { category: g.channels.category });
   expect(r.valid).toBe(true);
   for (const [setting, value] of Object.entries(extra)) {
-    await interact({
-      kind: "command",
-      name: "eventchannels",
-      subcommand: "set",
-      options: { setting, value: String(value) },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    await asAdmin(g, "eventchannels", "set", { setting, value: String(value) });
   }
 }
 

@@ -123,14 +123,7 @@ describe("event channels: the deletion warning and the end", () => {
       const g = await newGuild();
       const archive = (await emu<{ id: string }[]>(`/_emulator/guilds/${g.guild_id}/channels`, { body: { name: "Archive", type: 4 } }))[0] as { id: string };
       await setUp(g);
-      await interact({
-        kind: "command",
-        name: "eventchannels",
-        subcommand: "archive-category",
-        options: { category: archive.id },
-        guild_id: g.guild_id,
-        user_id: g.admin_id,
-      });
+      await asAdmin(g, "eventchannels", "archive-category", { category: archive.id });
       const { ev, start, rec } = await liveEvent(g);
       if (used) await emu(`/_emulator/channels/${rec.text_id}/messages`, { body: { user_id: g.member_id, content: "see you there" } });
       await runAt(g.guild_id, ev.id, start + 5 * HOUR);

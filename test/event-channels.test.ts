@@ -15,7 +15,7 @@ import {
   untilRecord,
   useRelay,
 } from "./event-channel-helpers";
-import { emu, guildState, interact, newGuild } from "./helpers";
+import { asAdmin, emu, guildState, interact, newGuild } from "./helpers";
 
 useRelay();
 
@@ -83,14 +83,7 @@ describe("event channels: voice multipliers and minimum attendance", () => {
   it("makes 4 voice channels of 6 for 23 interested with multiplier 5", async () => {
     const g = await newGuild();
     await setUp(g);
-    await interact({
-      kind: "command",
-      name: "eventchannels",
-      subcommand: "voice-multiplier",
-      options: { keyword: "raid", per_channel: 5 },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    await asAdmin(g, "eventchannels", "voice-multiplier", { keyword: "raid", per_channel: 5 });
     const start = Date.now() + 2 * HOUR;
     const ev = await scheduleEvent(g, "Big Raid", start);
     await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 23 } });
@@ -103,14 +96,7 @@ describe("event channels: voice multipliers and minimum attendance", () => {
   it("retries at T−10/T−5 when the minimum is not met, and creates once it is", async () => {
     const g = await newGuild();
     await setUp(g);
-    await interact({
-      kind: "command",
-      name: "eventchannels",
-      subcommand: "voice-minimum",
-      options: { keyword: "raid", minimum: 5 },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    await asAdmin(g, "eventchannels", "voice-minimum", { keyword: "raid", minimum: 5 });
     const start = Date.now() + 2 * HOUR;
     const ev = await scheduleEvent(g, "Raid", start);
     await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 2 } });
@@ -130,14 +116,7 @@ describe("event channels: voice multipliers and minimum attendance", () => {
   it("skips the event with an event carrying the counts when the minimum is never met", async () => {
     const g = await newGuild();
     await setUp(g);
-    await interact({
-      kind: "command",
-      name: "eventchannels",
-      subcommand: "voice-minimum",
-      options: { keyword: "raid", minimum: 5 },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    await asAdmin(g, "eventchannels", "voice-minimum", { keyword: "raid", minimum: 5 });
     const start = Date.now() + 2 * HOUR;
     const ev = await scheduleEvent(g, "Raid", start);
     await untilPlanned(g.guild_id, ev.id, "create");
@@ -188,14 +167,7 @@ describe("/eventchannels settings", () => {
     ["minimum_retry_intervals", "ten, five", "list of minutes"],
   ])("refuses %s = %s with a clear reply and stores nothing", async (setting, value, text) => {
     const g = await newGuild();
-    const r = await interact({
-      kind: "command",
-      name: "eventchannels",
-      subcommand: "set",
-      options: { setting, value },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    const r = await asAdmin(g, "eventchannels", "set", { setting, value });
     expect(r.status).toBe(200);
     const data = (r.response as { data: { content: string; flags: number } }).data;
     expect(data.flags).toBe(64);

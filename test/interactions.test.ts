@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { callWorker, dbSnapshot, emu, interact, interactionRecord, newGuild, requestsTo } from "./helpers";
+import { asAdmin, callWorker, dbSnapshot, emu, interact, interactionRecord, newGuild, requestsTo } from "./helpers";
 
 const EPHEMERAL = 64;
 
@@ -70,14 +70,7 @@ describe("POST /interactions: the happy paths", () => {
 
   it("saves an admin's setting in D1 and emits bot.config_changed", async () => {
     const g = await newGuild();
-    const r = await interact({
-      kind: "command",
-      name: "bot-config",
-      subcommand: "timezone",
-      options: { zone: "europe/berlin" },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    const r = await asAdmin(g, "bot-config", "timezone", { zone: "europe/berlin" });
     expect((r.response as { data: { content: string } }).data.content).toBe("Timezone set to **Europe/Berlin**.");
     const row = await env.DB.prepare("SELECT timezone FROM guilds WHERE guild_id = ?").bind(g.guild_id).first();
     expect(row).toEqual({ timezone: "Europe/Berlin" });
@@ -119,14 +112,7 @@ describe("POST /interactions: refusals change nothing", () => {
   it("refuses a timezone like 'tomorrow-ish' with a clear message", async () => {
     const g = await newGuild();
     await expectUnchanged(async () => {
-      const r = await interact({
-        kind: "command",
-        name: "bot-config",
-        subcommand: "timezone",
-        options: { zone: "tomorrow-ish" },
-        guild_id: g.guild_id,
-        user_id: g.admin_id,
-      });
+      const r = await asAdmin(g, "bot-config", "timezone", { zone: "tomorrow-ish" });
       expectEphemeral(r, "`tomorrow-ish` is not a timezone I know");
     });
   });

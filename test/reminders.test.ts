@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
 import { editEvent, HOUR, MIN, scheduleEvent, useRelay } from "./event-channel-helpers";
-import { emu, type Fixture, guildState, interact, interactionRecord, newGuild, requestsTo } from "./helpers";
+import { asAdmin, emu, type Fixture, guildState, interact, interactionRecord, newGuild, requestsTo } from "./helpers";
 
 useRelay();
 
@@ -186,14 +186,7 @@ describe("reminder delivery", () => {
   it("matches subscription types by keyword", async () => {
     const g = await newGuild();
     const raider = await newMember(g, "raider");
-    await interact({
-      kind: "command",
-      name: "reminders",
-      subcommand: "types",
-      options: { action: "add", name: "raids", keywords: "raid, dungeon" },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    await asAdmin(g, "reminders", "types", { action: "add", name: "raids", keywords: "raid, dungeon" });
     await subscribeDirect(g, raider.id, ["raids"]);
     const start = Date.now() + 3 * HOUR;
     const raid = await scheduleEvent(g, "Heroic RAID", start);
@@ -311,14 +304,7 @@ describe("reminder delivery", () => {
 
   it("posts channel reminders at 1h and at the start, deleting the previous post", async () => {
     const g = await newGuild();
-    await interact({
-      kind: "command",
-      name: "reminders",
-      subcommand: "channel",
-      options: { channel: g.channels.text },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    await asAdmin(g, "reminders", "channel", { channel: g.channels.text });
     const start = Date.now() + 3 * HOUR;
     const ev = await scheduleEvent(g, "Raid", start);
     await untilItem(g.guild_id, ev.id, "ch:3600");
@@ -357,14 +343,7 @@ describe("reminder delivery", () => {
 describe("member views", () => {
   it("/reminders mine lists what is coming, and the opt-out in /subscribe stops Interested reminders", async () => {
     const g = await newGuild();
-    await interact({
-      kind: "command",
-      name: "reminders",
-      subcommand: "types",
-      options: { action: "add", name: "raids", keywords: "raid" },
-      guild_id: g.guild_id,
-      user_id: g.admin_id,
-    });
+    await asAdmin(g, "reminders", "types", { action: "add", name: "raids", keywords: "raid" });
     const start = Date.now() + 3 * HOUR;
     const ev = await scheduleEvent(g, "Boss fight", start);
     await untilItem(g.guild_id, ev.id, "dm:3600");

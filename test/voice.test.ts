@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
 import { useRelay } from "./event-channel-helpers";
-import { emu, type Fixture, guildState, interact, newGuild, requestsTo } from "./helpers";
+import { asAdmin, emu, type Fixture, guildState, interact, newGuild, requestsTo } from "./helpers";
 import { privateRelay, ready } from "./relay-helpers";
 
 useRelay();
@@ -17,14 +17,7 @@ function timerOf(guildId: string, channelId: string) {
 
 async function configured(): Promise<Fixture> {
   const g = await newGuild();
-  const r = await interact({
-    kind: "command",
-    name: "voice-config",
-    subcommand: "set",
-    options: { category: g.channels.category },
-    guild_id: g.guild_id,
-    user_id: g.admin_id,
-  });
+  const r = await asAdmin(g, "voice-config", "set", { category: g.channels.category });
   expect((r.response as { data: { content: string } }).data.content).toContain("Saved.");
   return g;
 }

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
-import { emu, type Fixture, interact, newGuild } from "./helpers";
+import { asAdmin, emu, type Fixture, interact, newGuild } from "./helpers";
 
 // The verification snippet from the README, as a receiver would paste it.
 async function verifyEventbot(secret: string, timestamp: string, body: string, signature: string) {
@@ -18,14 +18,7 @@ const content = (r: { response: unknown }) => (r.response as { data: { content: 
 
 async function addHook(g: Fixture, sink: string, events = "bot.*") {
   const url = `${env.EMULATOR_URL}/_emulator/webhook-sink/${sink}`;
-  const r = await interact({
-    kind: "command",
-    name: "bot-config",
-    subcommand: "webhook add",
-    options: { url, events },
-    guild_id: g.guild_id,
-    user_id: g.admin_id,
-  });
+  const r = await asAdmin(g, "bot-config", "webhook add", { url, events });
   const text = content(r);
   return { id: text.match(/Webhook `([0-9a-f]+)`/)?.[1] as string, secret: text.match(/store it\): `([0-9a-f]{64})`/)?.[1] as string, text };
 }
