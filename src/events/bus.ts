@@ -20,6 +20,11 @@ export interface ListenerSpec<S> {
   on: string;
   name: string;
   handle: Listener<S>;
+  /**
+   * Part of a feature rather than an observer (e.g. `match.scheduled` → create the Discord event): runs
+   * even when the level suppresses the event, because levels decide what is recorded, not what works.
+   */
+  always?: boolean;
 }
 
 export interface EmitContext {
@@ -72,9 +77,11 @@ export class EventBus<S> {
     }
     const guildId = ctx.guildId ?? null;
     const level = await this.levelFor(guildId);
-    if (set === "DISABLED" || !isEmitted(set, level)) {
+    const emitted = set !== "DISABLED" && isEmitted(set, level);
+    const matching = this.opts.listeners.filter((l) => (emitted || l.always) && matches(l.on, name));
+    if (!emitted) {
       logger.debug("events.suppressed", { event_name: name, guild_id: guildId, configured_level: level, reason: "suppressed by event level configuration" });
-      return null;
+      if (matching.length === 0) return null;
     }
     const { guildId: _g, ...extra } = ctx;
     let data: Record<string, unknown>;
@@ -87,14 +94,13 @@ export class EventBus<S> {
     const event: EmittedEvent = {
       id: crypto.randomUUID(),
       name,
-      level: set,
+      level: set === "DISABLED" ? "FULL" : set,
       guild_id: guildId,
       occurred_at: new Date(this.opts.now?.() ?? Date.now()).toISOString(),
       data,
     };
-    logger.info("events.emitted", { event_name: name, event_level: set, guild_id: guildId, event_id: event.id });
+    if (emitted) logger.info("events.emitted", { event_name: name, event_level: set, guild_id: guildId, event_id: event.id });
     const services = this.opts.services();
-    const matching = this.opts.listeners.filter((l) => matches(l.on, name));
     await Promise.all(
       matching.map(async (l) => {
         try {
@@ -104,7 +110,7 @@ export class EventBus<S> {
         }
       }),
     );
-    return event;
+    return emitted ? event : null;
   }
 }
 

@@ -5,8 +5,9 @@ import { core } from "./core";
 import { customCommandsFeature } from "./custom-commands";
 import { eventChannelsFeature } from "./event-channels";
 import { remindersFeature } from "./reminders";
+import { tournamentsFeature } from "./tournaments";
 import { voiceFeature } from "./voice";
 
-export const features: Feature[] = [core, eventChannelsFeature, remindersFeature, voiceFeature, customCommandsFeature];
+export const features: Feature[] = [core, eventChannelsFeature, remindersFeature, tournamentsFeature, voiceFeature, customCommandsFeature];
 
 export const registry = buildRegistry(features);

@@ -99,6 +99,7 @@ export class InteractionRouter {
       const base = baseContext(chat, services);
       requirePermissions(base, def.requires);
       const { path, leaves } = flattenOptions(chat.data);
+      requirePermissions(base, def.requiresFor?.[path]);
       const ctx = { ...base, interaction: chat, subcommand: path, options: optionReader(leaves) };
       const run = async () => normalise(await def.run(ctx), visibility);
       if (def.deferred?.includes(path)) return this.deferThen(chat, services, run, reply.deferred(visibility === "ephemeral"));

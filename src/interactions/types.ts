@@ -58,6 +58,8 @@ export interface CommandDef<S> {
   data: RESTPostAPIChatInputApplicationCommandsJSONBody;
   /** Permissions a member needs: set as default_member_permissions and re-checked on every use. */
   requires?: bigint;
+  /** Extra permissions per subcommand path, for commands whose reading subcommands are open to everyone. */
+  requiresFor?: Readonly<Record<string, bigint>>;
   /** Visibility of plain-message results (default ephemeral). */
   visibility?: Visibility;
   /** Subcommands known to be slow: answered with a deferred response and finished by a followup. */

@@ -155,6 +155,29 @@ const actions: [string, string, Action][] = [
     },
   ],
   [
+    // An admin makes a role by hand (e.g. a team's) and hands it to members.
+    "POST",
+    "/_emulator/guilds/:guild/roles",
+    (world, p, b) => {
+      const g = guildOf(world, p.guild);
+      const role = {
+        id: world.ids.next(),
+        name: String(b.name ?? "role"),
+        permissions: "0",
+        position: 1,
+        color: 0,
+        hoist: false,
+        mentionable: false,
+        managed: false,
+      };
+      for (const r of g.roles) if (r.id !== g.id) r.position++;
+      g.roles.push(role);
+      for (const id of (b.user_ids as string[] | undefined) ?? []) g.members.get(id)?.roles.push(role.id);
+      world.dispatch("GUILD_ROLE_CREATE", { guild_id: g.id, role }, g.id);
+      return role;
+    },
+  ],
+  [
     "DELETE",
     "/_emulator/guilds/:guild/roles/:role",
     (world, p) => {

@@ -52,7 +52,36 @@ function commandData(world: World, req: InteractionRequest) {
   }));
   let options: unknown[] = leaves;
   for (let i = path.length - 1; i >= 0; i--) options = [{ name: path[i], type: i === path.length - 1 ? 1 : 2, options }];
-  return { id: world.ids.next(), name, type: 1, options, ...(req.guild_id ? { guild_id: req.guild_id } : {}) };
+  const resolved = resolve(world, req.guild_id, leaves);
+  return { id: world.ids.next(), name, type: 1, options, ...(resolved ? { resolved } : {}), ...(req.guild_id ? { guild_id: req.guild_id } : {}) };
+}
+
+/** Discord sends the users, members, roles and channels that options point at in `data.resolved`. */
+function resolve(world: World, guildId: string | undefined, leaves: { type: number; value: unknown }[]) {
+  const out: Record<string, Record<string, unknown>> = {};
+  const put = (kind: string, id: string, value: unknown) => {
+    out[kind] ??= {};
+    (out[kind] as Record<string, unknown>)[id] = value;
+  };
+  const guild = guildId ? world.guilds.get(guildId) : undefined;
+  for (const leaf of leaves) {
+    const id = String(leaf.value);
+    if (leaf.type === 6 || leaf.type === 9) {
+      const user = world.users.get(id);
+      if (user) put("users", id, user);
+      const member = guild?.members.get(id);
+      if (member) put("members", id, { roles: member.roles, nick: member.nick, joined_at: member.joined_at, permissions: "0", flags: 0 });
+    }
+    if (leaf.type === 8 || leaf.type === 9) {
+      const role = guild?.roles.find((r) => r.id === id);
+      if (role) put("roles", id, role);
+    }
+    if (leaf.type === 7) {
+      const channel = world.channels.get(id);
+      if (channel) put("channels", id, { id: channel.id, name: channel.name, type: channel.type, permissions: "0" });
+    }
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 function findMessage(world: World, id: string | undefined): Message | undefined {

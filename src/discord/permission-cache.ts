@@ -1,0 +1,38 @@
+/** The bot's guild-level permissions cached in D1, so timers and crons check before calling without reading Discord each time. */
+import { botStanding } from "./bot-permissions";
+import type { Discord } from "./rest";
+
+/** Older than this, the cache is refreshed from Discord (2 reads) before it is trusted. */
+export const PERMISSION_TTL_MS = 10 * 60_000;
+
+/** Every interaction carries the bot's permissions (`app_permissions`); storing them costs no REST call. */
+export async function rememberBotPermissions(db: D1Database, guildId: string, permissions: bigint, now: number): Promise<void> {
+  await db
+    .prepare(
+      "INSERT INTO bot_guild_permissions (guild_id, permissions, checked_at) VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET permissions = excluded.permissions, checked_at = excluded.checked_at",
+    )
+    .bind(guildId, permissions.toString(), now)
+    .run();
+}
+
+export async function forgetBotPermissions(db: D1Database, guildId: string): Promise<void> {
+  await db.prepare("DELETE FROM bot_guild_permissions WHERE guild_id = ?").bind(guildId).run();
+}
+
+/** The bot's permissions in the guild: cached when fresh, otherwise read from Discord and cached. */
+export async function botGuildPermissions(
+  s: { env: { DB: D1Database; DISCORD_APPLICATION_ID: string }; discord: Discord; now(): number },
+  guildId: string,
+  opts: { fresh?: boolean } = {},
+): Promise<bigint> {
+  const now = s.now();
+  if (!opts.fresh) {
+    const row = await s.env.DB.prepare("SELECT permissions, checked_at FROM bot_guild_permissions WHERE guild_id = ?")
+      .bind(guildId)
+      .first<{ permissions: string; checked_at: number }>();
+    if (row && now - row.checked_at < PERMISSION_TTL_MS) return BigInt(row.permissions);
+  }
+  const standing = await botStanding(s.discord, guildId, s.env.DISCORD_APPLICATION_ID);
+  await rememberBotPermissions(s.env.DB, guildId, standing.permissions, now);
+  return standing.permissions;
+}

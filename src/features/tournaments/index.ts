@@ -1,0 +1,21 @@
+/** Tournaments (seed 001): teams, matches, and each match mirrored as a Discord scheduled event with an hourly sync. */
+import { PermissionFlagsBits } from "discord-api-types/v10";
+import type { Feature } from "../../feature";
+import { mirrorListener, tournamentEvents } from "./events";
+import { gatewayHandlers } from "./gateway";
+import { matchCommand } from "./match-command";
+import { profileCommand } from "./profile-command";
+import { matchEventSync } from "./sync";
+import { teamCommand } from "./team-command";
+import { syncButton, tournamentCommand } from "./tournament-command";
+
+export const tournamentsFeature: Feature = {
+  name: "tournaments",
+  commands: [tournamentCommand, teamCommand, matchCommand, profileCommand],
+  components: [syncButton],
+  events: tournamentEvents,
+  listeners: [mirrorListener],
+  crons: [matchEventSync],
+  gateway: gatewayHandlers,
+  botPermissions: [{ bits: PermissionFlagsBits.CreateEvents, why: "put tournament matches in the Events tab" }],
+};

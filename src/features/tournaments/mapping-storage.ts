@@ -1,0 +1,142 @@
+/** The match → Discord scheduled event mapping (seed's DiscordScheduledEvent), with a lease per match. */
+import type { EventFields } from "./event-format";
+
+export interface Mapping {
+  match_id: number;
+  guild_id: string;
+  scheduled_event_id: string | null;
+  event_slug: string | null;
+  name: string | null;
+  description: string | null;
+  location: string | null;
+  start_at: number | null;
+  end_at: number | null;
+  event_status: number | null;
+  synced_revision: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  /** When the stored copy of the event last changed (0: never sent). */
+  updated_at: number;
+}
+
+/** Long enough for a few REST calls with retries; a crashed holder blocks the match no longer than this. */
+export const LEASE_MS = 30_000;
+
+export function storedFields(m: Mapping): EventFields | null {
+  if (m.name === null || m.start_at === null || m.end_at === null) return null;
+  return { name: m.name, description: m.description ?? "", location: m.location ?? "", start_at: m.start_at, end_at: m.end_at };
+}
+
+/** Takes the match's lease (creating its row); null when another invocation holds it. */
+export async function acquireLease(db: D1Database, guildId: string, matchId: number, owner: string, now: number): Promise<Mapping | null> {
+  return db
+    .prepare(
+      `INSERT INTO match_events (match_id, guild_id, lease_owner, lease_until, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 0)
+       ON CONFLICT (match_id) DO UPDATE SET lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
+       WHERE match_events.guild_id = excluded.guild_id AND (match_events.lease_until IS NULL OR match_events.lease_until < ?5)
+       RETURNING *`,
+    )
+    .bind(matchId, guildId, owner, now + LEASE_MS, now)
+    .first<Mapping>();
+}
+
+export async function readMapping(db: D1Database, guildId: string, matchId: number): Promise<Mapping | null> {
+  return db.prepare("SELECT * FROM match_events WHERE guild_id = ? AND match_id = ?").bind(guildId, matchId).first<Mapping>();
+}
+
+export async function mappingsOf(db: D1Database, guildId: string): Promise<Mapping[]> {
+  return (await db.prepare("SELECT * FROM match_events WHERE guild_id = ?").bind(guildId).all<Mapping>()).results;
+}
+
+export async function mappingByEvent(db: D1Database, guildId: string, eventId: string): Promise<Mapping | null> {
+  return db.prepare("SELECT * FROM match_events WHERE guild_id = ? AND scheduled_event_id = ?").bind(guildId, eventId).first<Mapping>();
+}
+
+/** Stores what Discord now has for the match (or that it has nothing), under the lease. */
+export async function recordOutcome(
+  db: D1Database,
+  owner: string,
+  matchId: number,
+  o: { eventId: string | null; fields: EventFields | null; slug: string | null; revision: number; error: string | null; status?: number | null },
+  now: number,
+): Promise<void> {
+  const f = o.fields;
+  await db
+    .prepare(
+      `UPDATE match_events SET scheduled_event_id = ?1, event_slug = ?2, name = ?3, description = ?4, location = ?5, start_at = ?6, end_at = ?7,
+       event_status = CASE WHEN ?1 IS NULL THEN NULL WHEN ?8 IS NOT NULL THEN ?8 ELSE event_status END, synced_revision = ?9, last_error = ?10,
+       updated_at = ?11, lease_until = ?12 WHERE match_id = ?13 AND lease_owner = ?14`,
+    )
+    .bind(
+      o.eventId,
+      o.slug,
+      f?.name ?? null,
+      f?.description ?? null,
+      f?.location ?? null,
+      f?.start_at ?? null,
+      f?.end_at ?? null,
+      o.status ?? null,
+      o.revision,
+      o.error,
+      now,
+      now + LEASE_MS,
+      matchId,
+      owner,
+    )
+    .run();
+}
+
+/** Marks the revision handled without touching the stored copy (nothing needed sending). */
+export async function recordRevision(db: D1Database, owner: string, matchId: number, revision: number, error: string | null): Promise<void> {
+  await db
+    .prepare("UPDATE match_events SET synced_revision = ?, last_error = ? WHERE match_id = ? AND lease_owner = ?")
+    .bind(revision, error, matchId, owner)
+    .run();
+}
+
+/**
+ * Gives the lease back only if no change arrived meanwhile (the match's revision is the one handled);
+ * a row with neither an event nor an error goes away. False: the caller must run again.
+ */
+export async function releaseLease(db: D1Database, owner: string, matchId: number): Promise<boolean> {
+  const current = "synced_revision >= COALESCE((SELECT revision FROM matches WHERE id = ?1), 0)";
+  const [removed, released] = await db.batch([
+    db
+      .prepare(`DELETE FROM match_events WHERE match_id = ?1 AND lease_owner = ?2 AND scheduled_event_id IS NULL AND last_error IS NULL AND ${current}`)
+      .bind(matchId, owner),
+    db.prepare(`UPDATE match_events SET lease_owner = NULL, lease_until = NULL WHERE match_id = ?1 AND lease_owner = ?2 AND ${current}`).bind(matchId, owner),
+  ]);
+  return (removed?.meta.changes ?? 0) + (released?.meta.changes ?? 0) > 0;
+}
+
+/** Lets go regardless (after an error or too many rounds); the hourly sync picks up whatever is left. */
+export async function abandonLease(db: D1Database, owner: string, matchId: number, error?: string): Promise<void> {
+  await db
+    .prepare("UPDATE match_events SET lease_owner = NULL, lease_until = NULL, last_error = COALESCE(?, last_error) WHERE match_id = ? AND lease_owner = ?")
+    .bind(error ?? null, matchId, owner)
+    .run();
+}
+
+/** The gateway saw the event change status or vanish; ignored while a mirror holds the lease (it knows better). */
+export async function noteEventState(db: D1Database, guildId: string, eventId: string, status: number | null, now: number): Promise<Mapping | null> {
+  const gone = status === null || status > 2;
+  return db
+    .prepare(
+      `UPDATE match_events SET event_status = ?1, scheduled_event_id = CASE WHEN ?2 THEN NULL ELSE scheduled_event_id END,
+       name = CASE WHEN ?2 THEN NULL ELSE name END, start_at = CASE WHEN ?2 THEN NULL ELSE start_at END,
+       updated_at = CASE WHEN ?2 THEN ?3 ELSE updated_at END
+       WHERE guild_id = ?4 AND scheduled_event_id = ?5 AND (lease_until IS NULL OR lease_until < ?3) RETURNING *`,
+    )
+    .bind(status, gone ? 1 : 0, now, guildId, eventId)
+    .first<Mapping>();
+}
+
+/** Drops a mapping whose event is gone and that needs none (sync), unless a mirror holds it. */
+export async function forgetMapping(db: D1Database, guildId: string, matchId: number, now: number): Promise<void> {
+  await db
+    .prepare("DELETE FROM match_events WHERE guild_id = ? AND match_id = ? AND (lease_until IS NULL OR lease_until < ?)")
+    .bind(guildId, matchId, now)
+    .run();
+}

@@ -1,0 +1,124 @@
+/** The match → event sync: one list call per guild, compared with every match in the next 168 h, writing only differences. */
+import { type APIGuildScheduledEvent, GuildScheduledEventStatus, Routes } from "discord-api-types/v10";
+import type { CronJob } from "../../feature";
+import { logger } from "../../log";
+import type { Services } from "../../services";
+import { observedFields } from "./event-format";
+import { forgetMapping, type Mapping, mappingsOf } from "./mapping-storage";
+import { type MatchView, matchesBetween, matchViews, purgeDeletedMatches } from "./match-storage";
+import { type MirrorState, mirrorMatch } from "./mirror";
+import { planGuildSync, SYNC_HORIZON_MS, type SyncEntry } from "./mirror-plan";
+import { listTournaments } from "./storage";
+import { recordSync, type SyncResult } from "./sync-status";
+
+const WRITES: readonly MirrorState[] = ["created", "updated", "deleted", "completed"];
+
+export async function syncGuild(s: Services, guildId: string): Promise<SyncResult> {
+  const db = s.env.DB;
+  const now = s.now();
+  const result: SyncResult = { created: 0, updated: 0, deleted: 0, unchanged: 0, over_limit: 0, failed: 0, calls: 0 };
+  const [tournaments, mappings, upcoming] = await Promise.all([
+    listTournaments(db, guildId),
+    mappingsOf(db, guildId),
+    matchesBetween(db, guildId, now, now + SYNC_HORIZON_MS),
+  ]);
+  const byTournament = new Map(tournaments.map((t) => [t.id, t]));
+  const enabled = (m: MatchView) => {
+    const t = byTournament.get(m.tournament_id);
+    return t !== undefined && t.create_scheduled_events === 1 && t.scheduled_events_enabled === 1;
+  };
+  const inWindow = upcoming.filter(enabled);
+  if (inWindow.length === 0 && mappings.length === 0) {
+    await recordSync(db, guildId, result, now);
+    return result;
+  }
+  const listedAt = s.now();
+  let events: APIGuildScheduledEvent[];
+  try {
+    events = await s.discord.get<APIGuildScheduledEvent[]>(Routes.guildScheduledEvents(guildId));
+    result.calls++;
+  } catch (error) {
+    logger.error("tournaments.sync_list_failed", { guild_id: guildId, error });
+    const failed = { ...result, calls: 1, error: error instanceof Error ? error.message : String(error) };
+    await recordSync(db, guildId, failed, now);
+    return failed;
+  }
+  const listed = new Map(events.map((e) => [e.id, e]));
+  const mappingOf = new Map<number, Mapping>(mappings.map((m) => [m.match_id, m]));
+  const seen = new Set(inWindow.map((m) => m.id));
+  const outside = await matchViews(
+    db,
+    guildId,
+    mappings.filter((m) => !seen.has(m.match_id)).map((m) => m.match_id),
+  );
+  const matches = new Map<number, MatchView>([...inWindow, ...outside].map((m) => [m.id, m]));
+  const entries: SyncEntry[] = [...new Set([...seen, ...mappings.map((m) => m.match_id)])].map((id) => {
+    const match = matches.get(id) ?? null;
+    const mapping = mappingOf.get(id);
+    const ev = mapping?.scheduled_event_id ? listed.get(mapping.scheduled_event_id) : undefined;
+    return {
+      matchId: id,
+      match,
+      tournament: match ? (byTournament.get(match.tournament_id) ?? null) : null,
+      mappedEventId: mapping?.scheduled_event_id ?? null,
+      eventStatus: mapping?.event_status ?? null,
+      observed: ev ? observedFields(ev) : null,
+      observedStatus: ev?.status ?? null,
+    };
+  });
+  const ours = new Set(mappings.map((m) => m.scheduled_event_id));
+  const othersActive = events.filter((e) => !ours.has(e.id) && e.status <= GuildScheduledEventStatus.Active).length;
+  const plan = planGuildSync(entries, othersActive, now);
+  result.unchanged = plan.unchanged;
+  result.over_limit = plan.overLimit.length;
+  for (const id of plan.forget) {
+    if ((mappingOf.get(id)?.updated_at ?? 0) <= listedAt) await forgetMapping(db, guildId, id, s.now());
+  }
+  for (const { matchId, action } of plan.work) {
+    const mapped = mappingOf.get(matchId)?.scheduled_event_id;
+    const state = await mirrorMatch(s, guildId, matchId, {
+      observed: { at: listedAt, event: (mapped && listed.get(mapped)) || null },
+      evict: action === "evict",
+    });
+    if (WRITES.includes(state)) result.calls++;
+    if (state === "created") result.created++;
+    else if (state === "updated") result.updated++;
+    else if (state === "deleted" || state === "completed") result.deleted++;
+    else if (state === "failed") result.failed++;
+    else if (state === "unchanged" || state === "busy") result.unchanged++;
+  }
+  await recordSync(db, guildId, result, s.now());
+  logger.info("tournaments.synced", { guild_id: guildId, ...result });
+  await s.bus.emit("tournament.synced", result, { guildId });
+  return result;
+}
+
+/** Guilds with something to sync: a tournament that mirrors matches, or events still mapped. */
+async function guildsToSync(db: D1Database): Promise<string[]> {
+  const rows = await db
+    .prepare("SELECT guild_id FROM tournaments WHERE create_scheduled_events = 1 UNION SELECT guild_id FROM match_events ORDER BY guild_id")
+    .all<{ guild_id: string }>();
+  return rows.results.map((r) => r.guild_id);
+}
+
+export async function syncAllGuilds(s: Services): Promise<Record<string, SyncResult>> {
+  const out: Record<string, SyncResult> = {};
+  // One guild at a time: each is a handful of calls, and a sequential sweep stays far under the global rate limit.
+  for (const guildId of await guildsToSync(s.env.DB)) {
+    try {
+      out[guildId] = await syncGuild(s, guildId);
+    } catch (error) {
+      logger.error("tournaments.sync_failed", { guild_id: guildId, error });
+    }
+  }
+  return out;
+}
+
+export const matchEventSync: CronJob = {
+  name: "tournaments.match-event-sync",
+  cron: "0 * * * *",
+  async run(s) {
+    await syncAllGuilds(s);
+    await purgeDeletedMatches(s.env.DB, s.now() - 7 * 86_400_000);
+  },
+};
