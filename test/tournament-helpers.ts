@@ -43,7 +43,9 @@ export async function guildWithCommands(opts: Parameters<typeof newGuild>[0] = {
   return g;
 }
 
-export async function league(opts: { events?: boolean; format?: "solo" | "teams"; bot_permissions?: bigint; extra?: Record<string, string | number | boolean> } = {}) {
+export async function league(
+  opts: { events?: boolean; format?: "solo" | "teams"; bot_permissions?: bigint; extra?: Record<string, string | number | boolean> } = {},
+) {
   const g = await guildWithCommands({ bot_permissions: opts.bot_permissions });
   const slug = `l${crypto.randomUUID().slice(0, 8)}`;
   const r = await asAdmin(g, "tournament", "create", {

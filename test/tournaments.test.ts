@@ -115,7 +115,9 @@ describe("matches mirrored as Discord scheduled events", () => {
     expect(text(await asAdmin(l.g, "bot-config", "event-level", { level: "NONE" }))).toContain("NONE");
     await schedule(l, ahead(24));
     expect(await events(l.g.guild_id)).toHaveLength(1);
-    const logged = await env.DB.prepare("SELECT COUNT(*) AS n FROM event_log WHERE guild_id = ? AND name LIKE 'match.%'").bind(l.g.guild_id).first<{ n: number }>();
+    const logged = await env.DB.prepare("SELECT COUNT(*) AS n FROM event_log WHERE guild_id = ? AND name LIKE 'match.%'")
+      .bind(l.g.guild_id)
+      .first<{ n: number }>();
     expect(logged?.n).toBe(0);
   });
 
@@ -195,7 +197,9 @@ describe("match commands: input and isolation", () => {
     const rel = await schedule(l, "in 2h");
     const stamp = Math.floor((t0 + 5 * H) / 1000);
     const pasted = await schedule(l, `<t:${stamp}:F>`);
-    const rows = await env.DB.prepare("SELECT id, scheduled_at FROM matches WHERE id IN (?, ?) ORDER BY id").bind(rel.id, pasted.id).all<{ scheduled_at: number }>();
+    const rows = await env.DB.prepare("SELECT id, scheduled_at FROM matches WHERE id IN (?, ?) ORDER BY id")
+      .bind(rel.id, pasted.id)
+      .all<{ scheduled_at: number }>();
     expect(Math.abs((rows.results[0]?.scheduled_at ?? 0) - (t0 + 2 * H))).toBeLessThan(10_000);
     expect(rows.results[1]?.scheduled_at).toBe(stamp * 1000);
     const list = await interact({ kind: "command", name: "match", subcommand: "list", guild_id: l.g.guild_id, user_id: l.alice });

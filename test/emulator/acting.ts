@@ -178,6 +178,20 @@ const actions: [string, string, Action][] = [
     },
   ],
   [
+    // An admin edits a role by hand (e.g. grants the bot's role a permission).
+    "PATCH",
+    "/_emulator/guilds/:guild/roles/:role",
+    (world, p, b) => {
+      const g = guildOf(world, p.guild);
+      const role = g.roles.find((r) => r.id === p.role);
+      if (!role) throw errors.unknown("Role");
+      if (b.permissions !== undefined) role.permissions = String(b.permissions);
+      if (b.name !== undefined) role.name = String(b.name);
+      world.dispatch("GUILD_ROLE_UPDATE", { guild_id: g.id, role }, g.id);
+      return role;
+    },
+  ],
+  [
     "DELETE",
     "/_emulator/guilds/:guild/roles/:role",
     (world, p) => {

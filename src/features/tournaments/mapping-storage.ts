@@ -1,5 +1,5 @@
 /** The match → Discord scheduled event mapping (seed's DiscordScheduledEvent), with a lease per match. */
-import type { EventFields } from "./event-format";
+import { type EventFields, FIELD_NAMES } from "./event-format";
 
 export interface Mapping {
   match_id: number;
@@ -86,6 +86,41 @@ export async function recordOutcome(
       owner,
     )
     .run();
+}
+
+/** After a PATCH: stores the fields sent (and only those) and the revision handled. */
+export async function recordPatch(
+  db: D1Database,
+  owner: string,
+  matchId: number,
+  changed: readonly (keyof EventFields)[],
+  fields: EventFields,
+  revision: number,
+  status: number | null,
+  now: number,
+): Promise<void> {
+  const cols = changed.filter((k) => FIELD_NAMES.includes(k));
+  await db
+    .prepare(
+      `UPDATE match_events SET ${cols.map((c) => `${c} = ?, `).join("")}event_status = COALESCE(?, event_status), synced_revision = ?, last_error = NULL,
+       updated_at = ?, lease_until = ? WHERE match_id = ? AND lease_owner = ?`,
+    )
+    .bind(...cols.map((c) => fields[c]), status, revision, now, now + LEASE_MS, matchId, owner)
+    .run();
+}
+
+/**
+ * The sync saw Discord differ from the stored copy while a live change held the match: the drifted
+ * fields are marked unknown and the revision bumped, so the holder's next round sends them too.
+ */
+export async function markDrift(db: D1Database, guildId: string, matchId: number, fields: readonly (keyof EventFields)[]): Promise<void> {
+  const cols = fields.filter((k) => FIELD_NAMES.includes(k));
+  if (cols.length === 0) return;
+  const unknown = (c: keyof EventFields) => (c === "start_at" || c === "end_at" ? `${c} = -1` : `${c} = char(0)`);
+  await db.batch([
+    db.prepare(`UPDATE match_events SET ${cols.map(unknown).join(", ")} WHERE guild_id = ? AND match_id = ?`).bind(guildId, matchId),
+    db.prepare("UPDATE matches SET revision = revision + 1 WHERE guild_id = ? AND id = ?").bind(guildId, matchId),
+  ]);
 }
 
 /** Marks the revision handled without touching the stored copy (nothing needed sending). */

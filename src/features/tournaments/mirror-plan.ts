@@ -102,15 +102,18 @@ export function planGuildSync(entries: readonly SyncEntry[], othersActive: numbe
   // Everything that should hold an event competes for the free slots, soonest first.
   wanted.sort((x, y) => (x.e.match?.scheduled_at ?? 0) - (y.e.match?.scheduled_at ?? 0) || x.e.matchId - y.e.matchId);
   const slots = Math.max(0, GUILD_EVENT_LIMIT - othersActive);
+  const evictions: GuildSyncPlan["work"] = [];
+  const writes: GuildSyncPlan["work"] = [];
   wanted.forEach(({ e, action }, index) => {
-    const fits = index < slots;
-    if (fits && action.do === "none") plan.unchanged++;
-    else if (fits) plan.work.push({ matchId: e.matchId, action: action.do });
-    else if (action.do === "create") plan.overLimit.push(e.matchId);
-    else {
-      plan.overLimit.push(e.matchId);
-      plan.work.push({ matchId: e.matchId, action: "evict" });
+    if (index < slots) {
+      if (action.do === "none") plan.unchanged++;
+      else writes.push({ matchId: e.matchId, action: action.do });
+      return;
     }
+    plan.overLimit.push(e.matchId);
+    if (action.do !== "create") evictions.push({ matchId: e.matchId, action: "evict" });
   });
+  // Removals first, so the slots they free are there when the creates run.
+  plan.work.push(...evictions, ...writes);
   return plan;
 }

@@ -11,7 +11,17 @@ import { botGuildPermissions, forgetBotPermissions } from "../../discord/permiss
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { createBody, type EventFields, observedFields } from "./event-format";
-import { abandonLease, acquireLease, type Mapping, readMapping, recordOutcome, recordRevision, releaseLease, storedFields } from "./mapping-storage";
+import {
+  abandonLease,
+  acquireLease,
+  type Mapping,
+  readMapping,
+  recordOutcome,
+  recordPatch,
+  recordRevision,
+  releaseLease,
+  storedFields,
+} from "./mapping-storage";
 import { matchView } from "./match-storage";
 import { type MirrorAction, planMirror } from "./mirror-plan";
 import { tournamentById } from "./storage";
@@ -41,6 +51,8 @@ interface Step {
   error: string | null;
   /** Whether the stored copy changed (a REST write happened or Discord's copy was adopted). */
   store: boolean;
+  /** For a PATCH: the fields sent. */
+  changed?: (keyof EventFields)[];
 }
 
 export async function mirrorMatch(s: Services, guildId: string, matchId: number, opts: MirrorOptions = {}): Promise<MirrorState> {
@@ -92,7 +104,10 @@ async function run(s: Services, guildId: string, matchId: number, m: Mapping, o:
     await setPermissionWarning(s, guildId, "Discord refused to change the event: I need the **Create Events** permission (or **Manage Events**).");
     return { state: "skipped", eventId, fields: current, error: MIRROR_ERRORS.permission, store: false };
   });
-  if (step.store || adoptObserved) {
+  if (step.changed && !adoptObserved) {
+    // Only what was sent is known to be on Discord; a drift the sync marked on another field must survive.
+    await recordPatch(db, owner, matchId, step.changed, step.fields as EventFields, revision, step.status ?? null, s.now());
+  } else if (step.store || adoptObserved) {
     await recordOutcome(
       db,
       owner,
@@ -133,7 +148,7 @@ async function execute(s: Services, guildId: string, action: MirrorAction, event
       if (!(await permitted(s, guildId))) return { ...keep, state: "skipped", error: MIRROR_ERRORS.permission };
       try {
         const ev = await s.discord.patch<APIGuildScheduledEvent>(Routes.guildScheduledEvent(guildId, eventId as string), { body: action.body });
-        return { state: "updated", eventId: ev.id, fields: action.fields, status: ev.status, error: null, store: true };
+        return { state: "updated", eventId: ev.id, fields: action.fields, changed: action.changed, status: ev.status, error: null, store: true };
       } catch (error) {
         // Deleted behind our back: make a new one and re-map (seed: NotFound → clean up the record).
         if (isGone(error)) return create(s, guildId, action.fields);

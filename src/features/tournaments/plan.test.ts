@@ -177,9 +177,9 @@ describe("guild sync plan", () => {
     const others = GUILD_EVENT_LIMIT - 2;
     const plan = planGuildSync([synced(1, 50), entry(2, 3), entry(3, 4)], others, NOW);
     expect(plan.work).toEqual([
+      { matchId: 1, action: "evict" },
       { matchId: 2, action: "create" },
       { matchId: 3, action: "create" },
-      { matchId: 1, action: "evict" },
     ]);
     expect(plan.overLimit).toEqual([1]);
   });

@@ -3,8 +3,8 @@ import { type APIGuildScheduledEvent, GuildScheduledEventStatus, Routes } from "
 import type { CronJob } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
-import { observedFields } from "./event-format";
-import { forgetMapping, type Mapping, mappingsOf } from "./mapping-storage";
+import { FIELD_NAMES, observedFields } from "./event-format";
+import { forgetMapping, type Mapping, mappingsOf, markDrift, storedFields } from "./mapping-storage";
 import { type MatchView, matchesBetween, matchViews, purgeDeletedMatches } from "./match-storage";
 import { type MirrorState, mirrorMatch } from "./mirror";
 import { planGuildSync, SYNC_HORIZON_MS, type SyncEntry } from "./mirror-plan";
@@ -75,11 +75,16 @@ export async function syncGuild(s: Services, guildId: string): Promise<SyncResul
     if ((mappingOf.get(id)?.updated_at ?? 0) <= listedAt) await forgetMapping(db, guildId, id, s.now());
   }
   for (const { matchId, action } of plan.work) {
-    const mapped = mappingOf.get(matchId)?.scheduled_event_id;
-    const state = await mirrorMatch(s, guildId, matchId, {
-      observed: { at: listedAt, event: (mapped && listed.get(mapped)) || null },
-      evict: action === "evict",
-    });
+    const row = mappingOf.get(matchId);
+    const ev = (row?.scheduled_event_id && listed.get(row.scheduled_event_id)) || null;
+    let state = await mirrorMatch(s, guildId, matchId, { observed: { at: listedAt, event: ev }, evict: action === "evict" });
+    if (state === "busy" && action === "patch" && row && ev) {
+      // A live change holds the match and knows nothing of the drift: hand the drift over, then try once more.
+      const stored = storedFields(row);
+      const seen = observedFields(ev);
+      await markDrift(db, guildId, matchId, stored ? FIELD_NAMES.filter((k) => stored[k] !== seen[k]) : FIELD_NAMES);
+      state = await mirrorMatch(s, guildId, matchId);
+    }
     if (WRITES.includes(state)) result.calls++;
     if (state === "created") result.created++;
     else if (state === "updated") result.updated++;
