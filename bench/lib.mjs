@@ -1,4 +1,6 @@
 // Shared bench plumbing: bundling the Worker for Miniflare and the bot's bindings and Durable Objects.
+import { execSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { build } from "esbuild";
 
@@ -32,3 +34,39 @@ export const botStorage = (db) => ({
     RATE_GATE: { className: "RateGate", useSQLite: true },
   },
 });
+
+export const CLK_TCK = (() => {
+  try {
+    return Number(execSync("getconf CLK_TCK", { encoding: "utf8" })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system, in ticks) of every workerd process, or null where /proc is missing. */
+export function workerdCpuTicks() {
+  if (!existsSync("/proc/self/stat")) return null;
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!stat.includes("(workerd)")) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return ticks;
+}
+
+/** Applies every migration in order to a D1 database (the bench's equivalent of `wrangler d1 migrations apply`). */
+export async function applyMigrations(db) {
+  for (const file of readdirSync("migrations").sort()) {
+    for (const stmt of readFileSync(`migrations/${file}`, "utf8").split(/;\s*$/m)) {
+      const sql = stmt.replace(/^\s*--.*$/gm, "").trim();
+      if (sql) await db.prepare(sql).run();
+    }
+  }
+}

@@ -3,10 +3,9 @@
 // as a fraction of the 50/s bound. The bot runs on local workerd (Miniflare) against the in-process emulator;
 // the event reaches it through the gateway relay, and the T−0 reminder fans out on the event's timer.
 
-import { readdirSync, readFileSync } from "node:fs";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { startEmulator } from "../test/emulator/server.ts";
-import { botStorage, bundle, workerBase } from "./lib.mjs";
+import { applyMigrations, botStorage, bundle, workerBase } from "./lib.mjs";
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 const LEAD_MS = 8_000;
@@ -36,12 +35,7 @@ const mf = new Miniflare(
 );
 await mf.ready;
 const db = await mf.getD1Database("DB");
-for (const file of readdirSync("migrations").sort()) {
-  for (const stmt of readFileSync(`migrations/${file}`, "utf8").split(/;\s*$/m)) {
-    const sql = stmt.replace(/^\s*--.*$/gm, "").trim();
-    if (sql) await db.prepare(sql).run();
-  }
-}
+await applyMigrations(db);
 
 // A guild with 10,000 members subscribed to "all" at T−0, each with a DM channel opened earlier (their
 // welcome DM), as after /subscribe.

@@ -3,12 +3,10 @@
 // server time per request inside one isolate (the ratio that decides the target; no load generator
 // competing for the CPU) and HTTP requests/s + latency percentiles under autocannon.
 
-import { execSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { generateSigningKeys, signedHeaders } from "../test/emulator/sign.ts";
-import { botStorage, bundle, workerBase } from "./lib.mjs";
+import { botStorage, bundle, CLK_TCK, workerBase, workerdCpuTicks } from "./lib.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -89,32 +87,6 @@ async function load(url, body, connections) {
   const result = await autocannon({ url: new URL("/interactions", url).href, method: "POST", headers, body, connections, duration: SECONDS });
   if (result.non2xx || result.errors) throw new Error(`non-2xx=${result.non2xx} errors=${result.errors}`);
   return { rps: result.requests.average, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99 };
-}
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execSync("getconf CLK_TCK", { encoding: "utf8" })) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time (user + system, in ticks) of every workerd process, or null where /proc is missing. */
-function workerdCpuTicks() {
-  if (!existsSync("/proc/self/stat")) return null;
-  let ticks = 0;
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!stat.includes("(workerd)")) continue;
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The process ended between listing and reading.
-    }
-  }
-  return ticks;
 }
 
 /**

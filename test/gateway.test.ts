@@ -24,7 +24,9 @@ async function guildRow(guildId: string) {
 }
 
 async function untilGuildRow(guildId: string, ok: (r: Awaited<ReturnType<typeof guildRow>>) => boolean) {
-  const deadline = Date.now() + 5000;
+  // READY is followed by GUILD_CREATE for every guild in the shared emulator (hundreds, one with 100 events,
+  // by the time this runs beside the other files): the guild under test may come late in that stream.
+  const deadline = Date.now() + 20_000;
   for (;;) {
     const row = await guildRow(guildId);
     if (ok(row)) return row;
@@ -84,7 +86,7 @@ describe("the gateway relay", () => {
     // A removal (not an outage) marks the guild as left.
     await gatewayControl("dispatch", { t: "GUILD_DELETE", d: { id: g.guild_id }, guild_id: g.guild_id, session_id: s.session_id });
     await untilGuildRow(g.guild_id, (r) => r?.left_at != null);
-  });
+  }, 30_000);
 
   it("heartbeats on its alarm and, when an ACK never comes, drops the zombie connection and RESUMEs", async () => {
     const stub = await startRelay();

@@ -63,6 +63,7 @@ export const gatewayHandlers: GatewayHandler[] = [
   gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUserRemove, "event_channels.interest", (d, s) => interest(s, d, false)),
   gatewayHandler(GatewayDispatchEvents.GuildCreate, "event_channels.reconcile", async (guild, s) => {
     // After a fresh IDENTIFY Discord sends every guild with its scheduled events: a free reconciliation.
+    if (!(await readSettings(s.env.DB, guild.id))?.category_id) return;
     for (const ev of guild.guild_scheduled_events ?? []) await followEvent(s, { ...ev, guild_id: guild.id });
   }),
   gatewayHandler(GatewayDispatchEvents.ChannelDelete, "event_channels.channel_deleted", async (ch, s) => {

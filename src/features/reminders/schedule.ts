@@ -29,6 +29,8 @@ export async function followForReminders(s: Services, ev: APIGuildScheduledEvent
   if (Number.isNaN(info.start_at)) return;
   const active = ev.status === GuildScheduledEventStatus.Scheduled || ev.status === GuildScheduledEventStatus.Active;
   const before = await upsertReminderEvent(s.env.DB, { ...info, active }, s.now());
+  // Unchanged (e.g. replayed by GUILD_CREATE after a reconnect): its reminders are already on its timer.
+  if (before && before.active === active && before.start_at === info.start_at && before.name === info.name) return;
   const timer = s.timer(timerName(info.guild_id, info.event_id));
   if (!active) {
     if (before?.active) await timer.cancel("*");

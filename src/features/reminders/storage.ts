@@ -37,7 +37,9 @@ export async function upsertReminderEvent(db: D1Database, ev: EventInfo & { acti
     .prepare(
       `INSERT INTO reminder_events (guild_id, event_id, name, start_at, end_at, location, channel_id, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (guild_id, event_id) DO UPDATE SET name = excluded.name, start_at = excluded.start_at, end_at = excluded.end_at, location = excluded.location,
-       channel_id = excluded.channel_id, active = excluded.active, updated_at = excluded.updated_at, revision = reminder_events.revision + 1`,
+       channel_id = excluded.channel_id, active = excluded.active, updated_at = excluded.updated_at, revision = reminder_events.revision + 1
+       WHERE reminder_events.name IS NOT excluded.name OR reminder_events.start_at IS NOT excluded.start_at OR reminder_events.end_at IS NOT excluded.end_at
+         OR reminder_events.location IS NOT excluded.location OR reminder_events.channel_id IS NOT excluded.channel_id OR reminder_events.active IS NOT excluded.active`,
     )
     .bind(ev.guild_id, ev.event_id, ev.name, ev.start_at, ev.end_at ?? null, ev.location, ev.channel_id, ev.active ? 1 : 0, now)
     .run();
