@@ -1,6 +1,6 @@
 // `npm run bench:sync`: the hourly match → event sync for 1,000 upcoming matches across 10 guilds, on local
 // workerd (Miniflare) against the in-process emulator (Discord's 50 requests/s global limit enforced).
-// Reports REST calls by kind and the sync's time (wall and workerd CPU) for: the first sync (every event
+// Reports REST calls by kind and the sync's time (wall and workerd CPU, cron → every guild's timer done) for: the first sync (every event
 // missing), a sync with nothing changed (target: one list per guild, zero writes), and a sync with 10 %
 // changed (half edited in D1 behind the bot's back, half edited on Discord by hand; target: writes = changes).
 
@@ -68,12 +68,24 @@ for (let gi = 0; gi < GUILDS; gi++) {
 const bot = await mf.getWorker();
 const botCalls = (since) => emulator.requests.filter((r) => r.seq > since && r.user_agent?.includes("DiscordBot"));
 
-/** One hourly cron run; REST calls it made by kind, its wall time and workerd's CPU time. */
+/** Resolves once every guild has recorded a sync that started at or after `since` (ms). */
+async function allSynced(since) {
+  for (;;) {
+    const r = await db.prepare("SELECT COUNT(*) AS n, MAX(last_sync_at) AS last FROM tournament_sync WHERE last_sync_at >= ?").bind(since).first();
+    const pending = await db.prepare("SELECT COUNT(*) AS n FROM timers WHERE name LIKE 'tsync:%' AND pending > 0").first();
+    if (r.n === GUILDS && pending.n === 0) return;
+    await new Promise((res) => setTimeout(res, 5));
+  }
+}
+
+/** One hourly cron run, which queues each guild's sync on its own timer; measured until every guild is done. */
 async function hourly(label) {
   const since = emulator.requests.at(-1)?.seq ?? 0;
   const cpu0 = workerdCpuTicks();
   const t0 = performance.now();
+  const startedAt = Date.now();
   await bot.scheduled({ cron: "0 * * * *", scheduledTime: new Date() });
+  await allSynced(startedAt);
   const wall = performance.now() - t0;
   const cpu1 = workerdCpuTicks();
   const calls = botCalls(since);

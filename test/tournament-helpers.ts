@@ -91,8 +91,17 @@ export async function mapping(matchId: number) {
   }>();
 }
 
-export async function hourlyCron(): Promise<void> {
+/** The hourly cron, then the guild's sync, which the cron queues on the guild's own timer. */
+export async function hourlyCron(guildId: string): Promise<void> {
+  const since = Date.now();
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
+  await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: since }), env, ctx);
   await waitOnExecutionContext(ctx);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const row = await env.DB.prepare("SELECT last_sync_at FROM tournament_sync WHERE guild_id = ?").bind(guildId).first<{ last_sync_at: number | null }>();
+    if ((row?.last_sync_at ?? 0) >= since) return;
+    if (Date.now() > deadline) throw new Error(`guild ${guildId} was not synced after the cron`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

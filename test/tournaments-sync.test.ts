@@ -1,6 +1,10 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { PermissionFlagsBits as P } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
+import { registry } from "../src/features";
+import { queueGuildSync, syncGuild, syncTimerName } from "../src/features/tournaments/sync";
+import { createServices } from "../src/services";
 import { asAdmin, emu, interact, requestsTo } from "./helpers";
 import { ahead, events, H, hourlyCron, iso, type League, league, mapping, schedule, text } from "./tournament-helpers";
 
@@ -60,7 +64,7 @@ describe("hourly match → event sync", () => {
     const l = await league();
     await silentMatch(l, ahead(10));
     await silentMatch(l, ahead(200)); // beyond 168 h: not the sync's business yet
-    await hourlyCron();
+    await hourlyCron(l.g.guild_id);
     expect(await events(l.g.guild_id)).toHaveLength(1);
     const status = await asAdmin(l.g, "tournament", "status");
     expect(text(status)).toMatch(/last sync: <t:\d+:R> · result: 1 created, 0 updated, 0 removed, 0 unchanged/);
@@ -110,7 +114,7 @@ describe("limits and permissions", () => {
     expect(first.content).toContain("I need the **Create Events** permission");
     expect(second.content).toContain("I need the **Create Events** permission");
     expect(await calls(l.g.guild_id)).toEqual([]);
-    await hourlyCron();
+    await hourlyCron(l.g.guild_id);
     expect((await calls(l.g.guild_id)).map((c) => c.method)).toEqual(["GET"]);
     const warned = await env.DB.prepare("SELECT COUNT(*) AS n FROM event_log WHERE guild_id = ? AND name = 'tournament.permission_missing'")
       .bind(l.g.guild_id)
@@ -149,6 +153,24 @@ describe("limits and permissions", () => {
     await sync(l);
     expect((await mapping(later.id))?.scheduled_event_id).toBeTruthy();
     expect(await events(l.g.guild_id)).toHaveLength(100);
+  });
+
+  it("a run stops at its write budget and the guild's timer carries on with the rest", async () => {
+    const l = await league();
+    for (let i = 0; i < 5; i++) await silentMatch(l, ahead(3 + i));
+    const s = createServices(env, () => {}, registry);
+    const first = await syncGuild(s, l.g.guild_id, 2);
+    expect(first).toMatchObject({ created: 2, remaining: 3 });
+    expect(await events(l.g.guild_id)).toHaveLength(2);
+    // The timer kind continues until nothing is left, one run per alarm.
+    await queueGuildSync(s, l.g.guild_id);
+    const timer = env.EVENT_TIMER.getByName(syncTimerName(l.g.guild_id));
+    for (let i = 0; i < 20 && (await events(l.g.guild_id)).length < 5; i++) {
+      await runDurableObjectAlarm(timer);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await events(l.g.guild_id)).toHaveLength(5);
+    expect((await calls(l.g.guild_id)).filter((c) => c.method === "POST")).toHaveLength(5);
   });
 
   it("past matches stay out of the sync; a 5xx from Discord is reported and retried by the next sync", async () => {

@@ -58,3 +58,9 @@ export async function paced<T>(r: Reservation, count: number, task: (i: number) 
   }
   return { results: await Promise.all(running), lastGroupAt: last === Number.NEGATIVE_INFINITY ? 0 : last };
 }
+
+/** Waits for the i-th slot of a reservation, for callers that make their calls one after another. */
+export async function untilSlot(r: Reservation, i: number): Promise<void> {
+  const wait = r.start + i * r.interval - Date.now();
+  if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+}

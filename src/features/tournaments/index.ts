@@ -5,7 +5,7 @@ import { mirrorListener, tournamentEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
 import { matchCommand } from "./match-command";
 import { profileCommand } from "./profile-command";
-import { matchEventSync } from "./sync";
+import { matchEventSync, syncKind } from "./sync";
 import { teamCommand } from "./team-command";
 import { syncButton, tournamentCommand } from "./tournament-command";
 
@@ -16,6 +16,7 @@ export const tournamentsFeature: Feature = {
   events: tournamentEvents,
   listeners: [mirrorListener],
   crons: [matchEventSync],
+  timerKinds: [syncKind],
   gateway: gatewayHandlers,
   botPermissions: [{ bits: PermissionFlagsBits.CreateEvents, why: "put tournament matches in the Events tab" }],
 };

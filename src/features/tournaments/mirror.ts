@@ -101,6 +101,7 @@ async function run(s: Services, guildId: string, matchId: number, m: Mapping, o:
     // The cache said yes but Discord said no: believe Discord, tell the admin once, retry nothing.
     if (!(error instanceof DiscordApiError && error.is(DiscordErrorCode.MissingPermissions))) throw error;
     await forgetBotPermissions(db, guildId);
+    checked.get(s)?.set(guildId, false);
     await setPermissionWarning(s, guildId, "Discord refused to change the event: I need the **Create Events** permission (or **Manage Events**).");
     return { state: "skipped", eventId, fields: current, error: MIRROR_ERRORS.permission, store: false };
   });
@@ -124,14 +125,18 @@ async function run(s: Services, guildId: string, matchId: number, m: Mapping, o:
   return step;
 }
 
+/** One check per guild per invocation: a sync's hundred writes need not re-read the cache a hundred times. */
+const checked = new WeakMap<Services, Map<string, boolean>>();
+
 async function permitted(s: Services, guildId: string): Promise<boolean> {
-  const perms = await botGuildPermissions(s, guildId);
-  if ((perms & EVENT_PERMISSIONS) !== 0n) {
-    await setPermissionWarning(s, guildId, null);
-    return true;
-  }
-  await setPermissionWarning(s, guildId, "I need the **Create Events** permission (or **Manage Events**) to put matches in the Events tab.");
-  return false;
+  const memo = checked.get(s) ?? new Map<string, boolean>();
+  checked.set(s, memo);
+  const known = memo.get(guildId);
+  if (known !== undefined) return known;
+  const ok = ((await botGuildPermissions(s, guildId)) & EVENT_PERMISSIONS) !== 0n;
+  memo.set(guildId, ok);
+  await setPermissionWarning(s, guildId, ok ? null : "I need the **Create Events** permission (or **Manage Events**) to put matches in the Events tab.");
+  return ok;
 }
 
 async function execute(s: Services, guildId: string, action: MirrorAction, eventId: string | null, current: EventFields | null, evict: boolean): Promise<Step> {

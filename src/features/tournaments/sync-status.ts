@@ -11,6 +11,8 @@ export interface SyncResult {
   failed: number;
   /** REST calls the sync made (list included). */
   calls: number;
+  /** Writes left for the next run (a run's write budget was spent). */
+  remaining?: number;
   error?: string;
 }
 

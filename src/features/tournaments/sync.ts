@@ -1,6 +1,7 @@
 /** The match → event sync: one list call per guild, compared with every match in the next 168 h, writing only differences. */
 import { type APIGuildScheduledEvent, GuildScheduledEventStatus, Routes } from "discord-api-types/v10";
-import type { CronJob } from "../../feature";
+import { rateGate, untilSlot } from "../../discord/rate-gate";
+import type { CronJob, TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { FIELD_NAMES, observedFields } from "./event-format";
@@ -13,7 +14,16 @@ import { recordSync, type SyncResult } from "./sync-status";
 
 const WRITES: readonly MirrorState[] = ["created", "updated", "deleted", "completed"];
 
-export async function syncGuild(s: Services, guildId: string): Promise<SyncResult> {
+/**
+ * Writes one run may make; the rest continue in the guild's next timer run, so a first sync of a big
+ * league stays inside one invocation's subrequest and CPU budget.
+ */
+export const SYNC_WRITES_PER_RUN = 200;
+/** Syncs with more writes than this are paced; the rate leaves room for interactions and other timers. */
+const PACE_ABOVE = 10;
+const SYNC_WRITES_PER_SECOND = 40;
+
+export async function syncGuild(s: Services, guildId: string, maxWrites = SYNC_WRITES_PER_RUN): Promise<SyncResult> {
   const db = s.env.DB;
   const now = s.now();
   const result: SyncResult = { created: 0, updated: 0, deleted: 0, unchanged: 0, over_limit: 0, failed: 0, calls: 0 };
@@ -74,7 +84,17 @@ export async function syncGuild(s: Services, guildId: string): Promise<SyncResul
   for (const id of plan.forget) {
     if ((mappingOf.get(id)?.updated_at ?? 0) <= listedAt) await forgetMapping(db, guildId, id, s.now());
   }
-  for (const { matchId, action } of plan.work) {
+  let writes = 0;
+  // A big repair (a new league's first sync) shares Discord's global limit with every other guild's
+  // timer: its writes take evenly spaced slots from the rate gate. The usual handful needs no gate.
+  const budget = Math.min(plan.work.length, maxWrites);
+  const slots = budget > PACE_ABOVE ? await rateGate(s.env.RATE_GATE).reserve(budget, SYNC_WRITES_PER_SECOND) : null;
+  for (const [index, { matchId, action }] of plan.work.entries()) {
+    if (writes >= maxWrites) {
+      result.remaining = plan.work.length - index;
+      break;
+    }
+    if (slots) await untilSlot(slots, writes);
     const row = mappingOf.get(matchId);
     const ev = (row?.scheduled_event_id && listed.get(row.scheduled_event_id)) || null;
     let state = await mirrorMatch(s, guildId, matchId, { observed: { at: listedAt, event: ev }, evict: action === "evict" });
@@ -85,7 +105,10 @@ export async function syncGuild(s: Services, guildId: string): Promise<SyncResul
       await markDrift(db, guildId, matchId, stored ? FIELD_NAMES.filter((k) => stored[k] !== seen[k]) : FIELD_NAMES);
       state = await mirrorMatch(s, guildId, matchId);
     }
-    if (WRITES.includes(state)) result.calls++;
+    if (WRITES.includes(state)) {
+      result.calls++;
+      writes++;
+    }
     if (state === "created") result.created++;
     else if (state === "updated") result.updated++;
     else if (state === "deleted" || state === "completed") result.deleted++;
@@ -94,7 +117,8 @@ export async function syncGuild(s: Services, guildId: string): Promise<SyncResul
   }
   await recordSync(db, guildId, result, s.now());
   logger.info("tournaments.synced", { guild_id: guildId, ...result });
-  await s.bus.emit("tournament.synced", result, { guildId });
+  // A sync that changed nothing is not news; one that wrote or failed is.
+  if (result.created + result.updated + result.deleted + result.failed > 0 || result.over_limit > 0) await s.bus.emit("tournament.synced", result, { guildId });
   return result;
 }
 
@@ -106,24 +130,28 @@ async function guildsToSync(db: D1Database): Promise<string[]> {
   return rows.results.map((r) => r.guild_id);
 }
 
-export async function syncAllGuilds(s: Services): Promise<Record<string, SyncResult>> {
-  const out: Record<string, SyncResult> = {};
-  // One guild at a time: each is a handful of calls, and a sequential sweep stays far under the global rate limit.
-  for (const guildId of await guildsToSync(s.env.DB)) {
-    try {
-      out[guildId] = await syncGuild(s, guildId);
-    } catch (error) {
-      logger.error("tournaments.sync_failed", { guild_id: guildId, error });
-    }
-  }
-  return out;
+export const syncTimerName = (guildId: string) => `tsync:${guildId}`;
+
+/** Runs the guild's sync on its own timer (now), so each guild gets its own invocation and retries. */
+export async function queueGuildSync(s: Services, guildId: string): Promise<void> {
+  await s.timer(syncTimerName(guildId)).schedule("sync", s.now(), "tournaments.sync", { guild_id: guildId });
 }
+
+export const syncKind: TimerAction = {
+  kind: "tournaments.sync",
+  async run(item, { services: s, now }) {
+    const { guild_id } = item.payload as { guild_id: string };
+    const r = await syncGuild(s, guild_id);
+    if (r.remaining) return { again: { dueAt: now } };
+    return undefined;
+  },
+};
 
 export const matchEventSync: CronJob = {
   name: "tournaments.match-event-sync",
   cron: "0 * * * *",
   async run(s) {
-    await syncAllGuilds(s);
+    for (const guildId of await guildsToSync(s.env.DB)) await queueGuildSync(s, guildId);
     await purgeDeletedMatches(s.env.DB, s.now() - 7 * 86_400_000);
   },
 };

@@ -10,7 +10,7 @@ import { autocomplete, requireTournament } from "./choices";
 import { DESCRIPTION_MAX, TEMPLATE_PLACEHOLDERS } from "./event-format";
 import { mappingsOf } from "./mapping-storage";
 import { insertTournament, listTournaments, type Tournament, type TournamentInput, updateTournament } from "./storage";
-import { syncGuild } from "./sync";
+import { queueGuildSync, syncGuild } from "./sync";
 import { readSyncStatus, type SyncResult } from "./sync-status";
 
 const S = ApplicationCommandOptionType.String;
@@ -107,7 +107,9 @@ export async function statusMessage(s: Services, guildId: string): Promise<Messa
 
 async function syncNow(s: Services, guildId: string): Promise<string> {
   const r = await syncGuild(s, guildId);
-  return `Synced: ${syncSummary(r)} (${r.calls} Discord call${r.calls === 1 ? "" : "s"}).`;
+  if (r.remaining) await queueGuildSync(s, guildId);
+  const more = r.remaining ? ` ${r.remaining} more changes continue in the background.` : "";
+  return `Synced: ${syncSummary(r)} (${r.calls} Discord call${r.calls === 1 ? "" : "s"}).${more}`;
 }
 
 export const tournamentCommand: Command = {
