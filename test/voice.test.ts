@@ -98,14 +98,6 @@ describe("/voice-channel public", () => {
   });
 });
 
-describe("/voice-channel private", () => {
-  it("says that no league is configured (private channels are built on tournaments)", async () => {
-    const g = await configured();
-    const r = await interact({ kind: "command", name: "voice-channel", subcommand: "private", guild_id: g.guild_id, user_id: g.member_id });
-    expect((r.response as { data: { content: string } }).data.content).toContain("no league is configured");
-  });
-});
-
 describe("temporary channel cleanup", () => {
   it("deletes a channel 5 minutes after the last member leaves, with only create and delete calls", async () => {
     const g = await configured();

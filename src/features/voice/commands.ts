@@ -1,23 +1,28 @@
 /** `/voice-channel public|private` for members and `/voice-config` for admins. */
-import { type APIChannel, ApplicationCommandOptionType, ChannelType, PermissionFlagsBits, Routes } from "discord-api-types/v10";
+import {
+  type APIChannel,
+  ApplicationCommandOptionType,
+  ChannelType,
+  OverwriteType,
+  PermissionFlagsBits,
+  type RESTPostAPIGuildChannelJSONBody,
+  Routes,
+} from "discord-api-types/v10";
 import type { Command } from "../../feature";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
+import { teamMatchThisWeek } from "../tournaments/league-query";
 import { scheduleDeletion } from "./lifecycle";
 import { codename, validName } from "./names";
-import { addChannel, DEFAULT_VOICE_SETTINGS, liveChannels, readVoiceSettings, writeVoiceSettings } from "./storage";
+import { addChannel, channelForMatch, DEFAULT_VOICE_SETTINGS, liveChannels, readVoiceSettings, writeVoiceSettings } from "./storage";
 
 const link = (guildId: string, channelId: string) => `<#${channelId}> (https://discord.com/channels/${guildId}/${channelId})`;
 
-/** Private match channels are built on the tournaments feature's teams and matches; no league exists yet. */
-const NO_LEAGUE = "Private match channels need a league with teams and a schedule, and no league is configured in this server yet.";
+const NO_LEAGUE =
+  "Private match channels need a league with teams and a schedule, and no league is configured in this server yet (an admin sets one up with `/tournament create format:Teams` and `/team create`).";
 
 async function createPublic(s: Services, guildId: string, userId: string, requested: string | null): Promise<string> {
-  const settings = await readVoiceSettings(s.env.DB, guildId);
-  if (!settings.category_id) throw new UserError("An admin needs to pick a category for temporary voice channels first: `/voice-config set category:`.");
-  const live = await liveChannels(s.env.DB, guildId);
-  if (live.length >= settings.max_live)
-    throw new UserError(`This server already has ${live.length} temporary voice channels (the limit is ${settings.max_live}).`);
+  const { settings, live, category } = await checkLimits(s, guildId);
   const mine = live.filter((c) => c.owner_id === userId);
   if (mine.length >= settings.max_per_member) {
     throw new UserError(`You already have ${mine.map((c) => link(guildId, c.channel_id)).join(", ")}; the limit is ${settings.max_per_member} per member.`);
@@ -34,7 +39,7 @@ async function createPublic(s: Services, guildId: string, userId: string, reques
     name = picked;
   }
   const ch = await s.discord.post<APIChannel>(Routes.guildChannels(guildId), {
-    body: { name, type: ChannelType.GuildVoice, parent_id: settings.category_id },
+    body: { name, type: ChannelType.GuildVoice, parent_id: category },
     reason: "Temporary voice channel",
   });
   await addChannel(s.env.DB, { guild_id: guildId, channel_id: ch.id, kind: "public", name, owner_id: userId, match_key: null, created_at: s.now() });
@@ -42,6 +47,66 @@ async function createPublic(s: Services, guildId: string, userId: string, reques
   await scheduleDeletion(s, guildId, ch.id);
   await s.bus.emit("voice.channel_created", { channel_id: ch.id, name, kind: "public" }, { guildId, userId });
   return `Created ${link(guildId, ch.id)}. It is removed ${settings.empty_minutes} minutes after it empties.`;
+}
+
+async function checkLimits(s: Services, guildId: string) {
+  const settings = await readVoiceSettings(s.env.DB, guildId);
+  if (!settings.category_id) throw new UserError("An admin needs to pick a category for temporary voice channels first: `/voice-config set category:`.");
+  const live = await liveChannels(s.env.DB, guildId);
+  if (live.length >= settings.max_live)
+    throw new UserError(`This server already has ${live.length} temporary voice channels (the limit is ${settings.max_live}).`);
+  return { settings, live, category: settings.category_id };
+}
+
+/**
+ * `{Away} vs {Home}` for the member's team and its match this week: everyone may see it, only the two
+ * teams' roles may connect and speak. One per match; asking again returns it.
+ */
+async function createPrivate(s: Services, guildId: string, userId: string, memberRoles: readonly string[]): Promise<string> {
+  const found = await teamMatchThisWeek(s.env.DB, guildId, memberRoles, s.now());
+  if (found.state === "no_league") throw new UserError(NO_LEAGUE);
+  if (found.state === "no_team") throw new UserError("Private match channels are for team members, and you have no team role in this server's league.");
+  if (found.state === "no_match") {
+    const names = found.teams.map((t) => `**${t.name}**`).join(", ");
+    throw new UserError(`${names} ${found.teams.length === 1 ? "has" : "have"} no match this week (until <t:${Math.floor(found.until / 1000)}:f>).`);
+  }
+  const { match, roles } = found;
+  const key = `match:${match.id}`;
+  const existing = await channelForMatch(s.env.DB, guildId, key);
+  if (existing) return `Your match channel is ${link(guildId, existing.channel_id)}.`;
+  const { settings, category } = await checkLimits(s, guildId);
+  const name = `${match.a.name} vs ${match.b.name}`.slice(0, 100);
+  const team = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.Connect | PermissionFlagsBits.Speak;
+  const ch = await s.discord.post<APIChannel>(Routes.guildChannels(guildId), {
+    body: {
+      name,
+      type: ChannelType.GuildVoice,
+      parent_id: category,
+      permission_overwrites: [
+        { id: guildId, type: OverwriteType.Role, allow: String(PermissionFlagsBits.ViewChannel), deny: String(PermissionFlagsBits.Connect) },
+        ...roles.filter(Boolean).map((id) => ({ id, type: OverwriteType.Role, allow: String(team), deny: "0" })),
+      ],
+    } satisfies RESTPostAPIGuildChannelJSONBody,
+    reason: `Private channel for match #${match.id}`,
+  });
+  const added = await addChannel(s.env.DB, {
+    guild_id: guildId,
+    channel_id: ch.id,
+    kind: "private",
+    name,
+    owner_id: userId,
+    match_key: key,
+    created_at: s.now(),
+  });
+  if (!added) {
+    // A teammate asked at the same moment and won: theirs stays, this one goes.
+    await s.discord.delete(Routes.channel(ch.id), { reason: "Duplicate private match channel" }).catch(() => undefined);
+    const winner = await channelForMatch(s.env.DB, guildId, key);
+    return winner ? `Your match channel is ${link(guildId, winner.channel_id)}.` : "Your match channel is being set up; try again in a moment.";
+  }
+  await scheduleDeletion(s, guildId, ch.id);
+  await s.bus.emit("voice.channel_created", { channel_id: ch.id, name, kind: "private" }, { guildId, userId });
+  return `Created ${link(guildId, ch.id)} for **${name}**: both teams can join and talk, everyone else can see it. It is removed ${settings.empty_minutes} minutes after it empties.`;
 }
 
 export const voiceChannel: Command = {
@@ -61,7 +126,7 @@ export const voiceChannel: Command = {
   async run(ctx) {
     const guildId = ctx.guildId;
     if (!guildId) throw new UserError("Use this in a server.");
-    if (ctx.subcommand === "private") throw new UserError(NO_LEAGUE);
+    if (ctx.subcommand === "private") return createPrivate(ctx.services, guildId, ctx.user.id, ctx.interaction.member?.roles ?? []);
     return createPublic(ctx.services, guildId, ctx.user.id, ctx.options.string("name"));
   },
 };

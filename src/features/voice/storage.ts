@@ -46,11 +46,20 @@ export async function getChannel(db: D1Database, guildId: string, channelId: str
   return db.prepare("SELECT * FROM voice_channels WHERE guild_id = ? AND channel_id = ?").bind(guildId, channelId).first<TempChannel>();
 }
 
-export async function addChannel(db: D1Database, c: TempChannel): Promise<void> {
-  await db
-    .prepare("INSERT INTO voice_channels (guild_id, channel_id, kind, name, owner_id, match_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+/** Records a new temporary channel; false when the match already has one (a concurrent request won). */
+export async function addChannel(db: D1Database, c: TempChannel): Promise<boolean> {
+  const r = await db
+    .prepare(
+      "INSERT INTO voice_channels (guild_id, channel_id, kind, name, owner_id, match_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    )
     .bind(c.guild_id, c.channel_id, c.kind, c.name, c.owner_id, c.match_key, c.created_at)
     .run();
+  return (r.meta.changes ?? 0) > 0;
+}
+
+/** The live private channel of a match, if any (one per match, by the unique match_key). */
+export async function channelForMatch(db: D1Database, guildId: string, matchKey: string): Promise<TempChannel | null> {
+  return db.prepare("SELECT * FROM voice_channels WHERE guild_id = ? AND match_key = ?").bind(guildId, matchKey).first<TempChannel>();
 }
 
 export async function forgetChannel(db: D1Database, guildId: string, channelId: string): Promise<boolean> {
