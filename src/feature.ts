@@ -4,13 +4,14 @@ import type { ListenerSpec } from "./events/bus";
 import type { EventDefinitions } from "./events/catalog";
 import { type DispatchData, type GatewayHandler as GatewayHandlerOf, onGateway } from "./gateway/handlers";
 import type { ForwardedEvent } from "./gateway/protocol";
-import type { CommandDef, ComponentDef, ModalDef } from "./interactions/types";
+import type { CommandDef, CommandFallback, ComponentDef, ModalDef } from "./interactions/types";
 import type { Services } from "./services";
 import type { TimerKind } from "./timers/kinds";
 
 export type Command = CommandDef<Services>;
 export type Component = ComponentDef<Services>;
 export type Modal = ModalDef<Services>;
+export type Fallback = CommandFallback<Services>;
 export type Listener = ListenerSpec<Services>;
 // biome-ignore lint/suspicious/noExplicitAny: each kind narrows its own payload type.
 export type TimerAction = TimerKind<Services, any>;
@@ -36,6 +37,8 @@ export interface CronJob {
 export interface Feature {
   name: string;
   commands?: Command[];
+  /** Handles command names registered at runtime (not in `commands`), e.g. per-guild slash commands. */
+  commandFallback?: Fallback;
   components?: Component[];
   modals?: Modal[];
   timerKinds?: TimerAction[];

@@ -2,11 +2,12 @@
 import { ApplicationIntegrationType, InteractionContextType, type RESTPutAPIApplicationCommandsJSONBody } from "discord-api-types/v10";
 import type { BotRequirement } from "./discord/bot-permissions";
 import { buildCatalog, type Catalog, validateCatalog } from "./events/catalog";
-import type { Command, Component, CronJob, Feature, GatewayHandler, Listener, Modal, TimerAction } from "./feature";
+import type { Command, Component, CronJob, Fallback, Feature, GatewayHandler, Listener, Modal, TimerAction } from "./feature";
 
 export interface Registry {
   features: readonly Feature[];
   commands: Map<string, Command>;
+  fallbacks: Fallback[];
   components: Map<string, Component>;
   modals: Map<string, Modal>;
   timerKinds: Map<string, TimerAction>;
@@ -29,6 +30,7 @@ export function buildRegistry(features: readonly Feature[]): Registry {
   const reg: Registry = {
     features,
     commands: new Map(),
+    fallbacks: [],
     components: new Map(),
     modals: new Map(),
     timerKinds: new Map(),
@@ -41,6 +43,7 @@ export function buildRegistry(features: readonly Feature[]): Registry {
   };
   for (const f of features) {
     for (const c of f.commands ?? []) addUnique(reg.commands, c.data.name, c, "command", f.name);
+    if (f.commandFallback) reg.fallbacks.push(f.commandFallback);
     for (const c of f.components ?? []) addUnique(reg.components, c.id, c, "component", f.name);
     for (const m of f.modals ?? []) addUnique(reg.modals, m.id, m, "modal", f.name);
     for (const k of f.timerKinds ?? []) addUnique(reg.timerKinds, k.kind, k, "timer kind", f.name);

@@ -17,13 +17,27 @@ export interface Services {
   now(): number;
   /** Every feature's declared bot permissions, for `/bot-config check`. */
   botRequirements: readonly BotRequirement[];
+  /** The names of the bot's own slash commands (runtime-registered names must not shadow them). */
+  botCommandNames: ReadonlySet<string>;
 }
 
 export interface ServiceWiring {
   catalog: Catalog;
   listeners: readonly ListenerSpec<Services>[];
   botRequirements: readonly BotRequirement[];
+  commands?: ReadonlyMap<string, unknown>;
   discordOptions?: DiscordOptions;
+}
+
+const namesByWiring = new WeakMap<ServiceWiring, ReadonlySet<string>>();
+/** Built once per wiring, not per request: most requests never ask. */
+function commandNamesOf(wiring: ServiceWiring): ReadonlySet<string> {
+  let names = namesByWiring.get(wiring);
+  if (!names) {
+    names = new Set(wiring.commands?.keys() ?? []);
+    namesByWiring.set(wiring, names);
+  }
+  return names;
 }
 
 export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => void, wiring: ServiceWiring, clock: () => number = Date.now): Services {
@@ -52,6 +66,9 @@ export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => voi
     waitUntil,
     now: clock,
     botRequirements: wiring.botRequirements,
+    get botCommandNames() {
+      return commandNamesOf(wiring);
+    },
   };
   return services;
 }

@@ -2,22 +2,10 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
+import { create, data, run } from "./custom-command-helpers";
 import { asAdmin, emu, type Fixture, guildState, interact, newGuild } from "./helpers";
 
 const DAY = 86_400_000;
-type Data = { content?: string; custom_id?: string; components?: { components: { value?: string }[] }[] };
-const data = (r: { response: unknown }) => (r.response as { data: Data }).data;
-
-async function create(g: Fixture, userId: string, name: string, text: string) {
-  const open = await interact({ kind: "command", name: "cc", subcommand: "create", options: { name }, guild_id: g.guild_id, user_id: userId });
-  if (open.response.type !== 9) return data(open).content ?? "";
-  expect(open.valid).toBe(true);
-  const submitted = await interact({ kind: "modal", custom_id: data(open).custom_id, fields: { response: text }, guild_id: g.guild_id, user_id: userId });
-  return data(submitted).content ?? "";
-}
-
-const run = async (g: Fixture, userId: string, name: string) =>
-  interact({ kind: "command", name: "cc", subcommand: "run", options: { name }, guild_id: g.guild_id, user_id: userId });
 
 describe("/cc", () => {
   it("creates with a modal, runs (public, counted), edits with the text pre-filled, and deletes", async () => {

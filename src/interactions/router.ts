@@ -17,12 +17,23 @@ import { logger } from "../log";
 import type { Services } from "../services";
 import { flattenOptions, modalFields, optionReader } from "./options";
 import { editBody, reply } from "./reply";
-import { type BaseContext, type CommandDef, type ComponentDef, type HandlerResult, type ModalDef, UserError, type Visibility } from "./types";
+import {
+  type BaseContext,
+  type CommandDef,
+  type CommandFallback,
+  type ComponentDef,
+  type HandlerResult,
+  type ModalDef,
+  UserError,
+  type Visibility,
+} from "./types";
 
 export interface RouterTables {
   commands: ReadonlyMap<string, CommandDef<Services>>;
   components: ReadonlyMap<string, ComponentDef<Services>>;
   modals: ReadonlyMap<string, ModalDef<Services>>;
+  /** Tried in order for names the command table does not know. */
+  fallbacks?: readonly CommandFallback<Services>[];
 }
 
 /** A handler slower than this is answered with a deferral and finished by a followup (Discord allows 3 s). */
@@ -89,11 +100,8 @@ export class InteractionRouter {
 
   private async command(interaction: APIApplicationCommandInteraction, services: Services): Promise<APIInteractionResponse> {
     const def = interaction.data.type === ApplicationCommandType.ChatInput ? this.tables.commands.get(interaction.data.name) : undefined;
-    if (!def) {
-      logger.warn("interaction.unknown_command", { guild_id: interaction.guild_id ?? null, command: interaction.data.name });
-      return reply.ephemeral(`Unknown command \`/${interaction.data.name}\`. It may have been removed; an admin can re-register commands.`);
-    }
     const chat = interaction as APIChatInputApplicationCommandInteraction;
+    if (!def) return this.fallback(chat, services);
     const visibility = def.visibility ?? "ephemeral";
     return this.guard(chat, services, async () => {
       const base = baseContext(chat, services);
@@ -104,6 +112,24 @@ export class InteractionRouter {
       const run = async () => normalise(await def.run(ctx), visibility);
       if (def.deferred?.includes(path)) return this.deferThen(chat, services, run, reply.deferred(visibility === "ephemeral"));
       return this.raceDeadline(chat, services, run, reply.deferred(visibility === "ephemeral"));
+    });
+  }
+
+  private async fallback(chat: APIChatInputApplicationCommandInteraction, services: Services): Promise<APIInteractionResponse> {
+    const unknown = () => {
+      logger.warn("interaction.unknown_command", { guild_id: chat.guild_id ?? null, command: chat.data.name });
+      return reply.ephemeral(`Unknown command \`/${chat.data.name}\`. It may have been removed; an admin can re-register commands.`);
+    };
+    const fallbacks = chat.data.type === ApplicationCommandType.ChatInput ? (this.tables.fallbacks ?? []) : [];
+    if (fallbacks.length === 0) return unknown();
+    return this.guard(chat, services, async () => {
+      const { path, leaves } = flattenOptions(chat.data);
+      const ctx = { ...baseContext(chat, services), interaction: chat, subcommand: path, options: optionReader(leaves) };
+      for (const fallback of fallbacks) {
+        const result = await fallback(ctx, chat.data.name);
+        if (result !== null) return normalise(result, "ephemeral");
+      }
+      return unknown();
     });
   }
 

@@ -68,6 +68,12 @@ export interface CommandDef<S> {
   autocomplete?(ctx: CommandContext<S>): Promise<APIApplicationCommandOptionChoice[]>;
 }
 
+/**
+ * Answers a command the static table does not know (e.g. a guild's custom command registered as `/name`);
+ * null means "not mine".
+ */
+export type CommandFallback<S> = (ctx: CommandContext<S>, name: string) => Promise<HandlerResult | null>;
+
 export interface ComponentDef<S> {
   /** `namespace:action`; the namespace is the feature's, so ids never collide across features. */
   id: string;

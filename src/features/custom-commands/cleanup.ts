@@ -5,6 +5,7 @@ import type { CronJob } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
 import { logger } from "../../log";
 import type { Services } from "../../services";
+import { afterChange } from "./slash";
 import { type CustomCommand, listCommands } from "./storage";
 
 const DAY = 86_400_000;
@@ -75,6 +76,7 @@ export async function cleanGuild(s: Services, guildId: string, now: number): Pro
     report.deleted += list.length;
   }
 
+  if (report.deleted) await afterChange(s, guildId);
   if (report.warned || report.deleted) {
     const audit = (await readGuildSettings(db, guildId)).audit_channel_id;
     if (audit) {

@@ -4,6 +4,8 @@ import { missingPermissions } from "../../discord/permissions";
 import type { Command, Modal } from "../../feature";
 import { reply } from "../../interactions/reply";
 import { customId, UserError } from "../../interactions/types";
+import type { Services } from "../../services";
+import { afterChange, readSlashSettings, setSlash, syncSlashCommands } from "./slash";
 import { createCommand, deleteCommand, getCommand, listCommands, NAME_RULE, recordUse, updateResponse } from "./storage";
 
 const nameOption = (autocomplete: boolean) => ({
@@ -64,8 +66,12 @@ export const cc: Command = {
       sub("delete", "Delete a custom command", [nameOption(true)]),
       sub("list", "All custom commands here"),
       sub("info", "Who made a command and how much it is used", [nameOption(true)]),
+      sub("slash", "Also register each custom command as /name in this server (Manage Server)", [
+        { type: ApplicationCommandOptionType.Boolean, name: "enabled", description: "On or off (leave out to see the state)" },
+      ]),
     ],
   } as Command["data"],
+  requiresFor: { slash: PermissionFlagsBits.ManageGuild },
   async autocomplete(ctx) {
     if (!ctx.guildId) return [];
     const typed = (ctx.options.focused()?.value ?? "").toLowerCase();
@@ -78,6 +84,7 @@ export const cc: Command = {
     const guildId = ctx.guildId;
     if (!guildId) throw new UserError("Custom commands live in servers.");
     const db = ctx.services.env.DB;
+    if (ctx.subcommand === "slash") return slashCommand(ctx.services, guildId, ctx.options.boolean("enabled"));
     if (ctx.subcommand === "list") {
       const all = await listCommands(db, guildId);
       return all.length
@@ -106,12 +113,29 @@ export const cc: Command = {
           throw new UserError("Only its creator or someone with Manage Server can delete it.");
         await deleteCommand(db, guildId, name);
         await ctx.services.bus.emit("custom_command.deleted", { name, reason: "deleted by a member", uses: existing.uses }, { guildId, userId: ctx.user.id });
-        return `Deleted \`${name}\`.`;
+        return `Deleted \`${name}\`.${await afterChange(ctx.services, guildId)}`;
       default:
         throw new UserError("Unknown subcommand.");
     }
   },
 };
+
+async function slashCommand(s: Services, guildId: string, enabled: boolean | null): Promise<string> {
+  const db = s.env.DB;
+  if (enabled !== null) {
+    await setSlash(db, guildId, enabled, s.now());
+    const r = await syncSlashCommands(s, guildId);
+    if (!r.ok) throw new UserError("Discord did not accept the server's commands just now; try `/cc slash` again in a minute.");
+    await s.bus.emit("bot.config_changed", { setting: "custom_commands.slash", value: enabled }, { guildId });
+    if (!enabled) return "Custom commands are no longer registered as slash commands here; `/cc run` still works.";
+    const left = r.left.length ? ` Not registered: ${r.left.map((n) => `\`${n}\``).join(", ")} (the bot's own names, or over Discord's 100 per server).` : "";
+    return `Registered ${r.registered} custom command${r.registered === 1 ? "" : "s"} as slash commands (\`/name\`).${left}`;
+  }
+  const st = await readSlashSettings(db, guildId);
+  if (!st.register_slash) return "Custom commands are used with `/cc run` only. `/cc slash enabled:True` also registers each as `/name`.";
+  const when = st.registered_at ? ` <t:${Math.floor(st.registered_at / 1000)}:R>` : "";
+  return `Slash registration is on: ${st.registered_count ?? 0} registered${when}.${st.last_error ? ` ⚠️ Last attempt failed: ${st.last_error}` : ""}`;
+}
 
 export const createModal: Modal = {
   id: "cc:create",
@@ -125,7 +149,11 @@ export const createModal: Modal = {
     ) {
       throw new UserError(`\`${name}\` already exists here; use \`/cc edit\`.`);
     }
-    return `Created \`${name}\`. Anyone can use it with \`/cc run name:${name}\`.`;
+    const s = ctx.services;
+    const slash = (await readSlashSettings(s.env.DB, guildId)).register_slash === 1;
+    const how = slash && !s.botCommandNames.has(name) ? `\`/${name}\` or \`/cc run name:${name}\`` : `\`/cc run name:${name}\``;
+    const shadow = slash && s.botCommandNames.has(name) ? ` (\`/${name}\` is one of my own commands, so it stays under /cc run.)` : "";
+    return `Created \`${name}\`. Anyone can use it with ${how}.${shadow}${await afterChange(s, guildId)}`;
   },
 };
 

@@ -3,10 +3,12 @@ import type { Feature } from "../../feature";
 import { customCommandCleanup } from "./cleanup";
 import { cc, createModal, editModal } from "./commands";
 import { customCommandEvents } from "./events";
+import { runAsSlash } from "./slash";
 
 export const customCommandsFeature: Feature = {
   name: "custom-commands",
   commands: [cc],
+  commandFallback: runAsSlash,
   modals: [createModal, editModal],
   events: customCommandEvents,
   crons: [customCommandCleanup],

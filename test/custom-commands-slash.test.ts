@@ -1,0 +1,62 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import worker from "../src/index";
+import { create, data } from "./custom-command-helpers";
+import { asAdmin, type Fixture, interact, newGuild, requestsTo } from "./helpers";
+
+const slashNames = async (g: Fixture) => {
+  const puts = (await requestsTo(`/guilds/${g.guild_id}/commands`)).filter((r) => r.method === "PUT" && r.status === 200);
+  return ((puts.at(-1)?.body ?? []) as { name: string }[]).map((c) => c.name);
+};
+const asSlash = (g: Fixture, userId: string, name: string) => interact({ kind: "command", name, guild_id: g.guild_id, user_id: userId });
+
+describe("custom commands as guild slash commands (optional)", () => {
+  it("off by default; on → one bulk overwrite with every custom command, `/name` answers and counts", async () => {
+    const g = await newGuild();
+    await create(g, g.member_id, "rules", "Be nice.");
+    await create(g, g.member_id, "about", "Shadowed name");
+    expect(await slashNames(g)).toEqual([]);
+    expect(data(await asSlash(g, g.member_id, "rules")).content).toContain("Unknown command");
+    const on = await asAdmin(g, "cc", "slash", { enabled: true });
+    expect(data(on).content).toContain("Registered 1 custom command");
+    expect(data(on).content).toContain("`about`"); // the bot's own /about keeps its name
+    expect(await slashNames(g)).toEqual(["rules"]);
+    const used = await asSlash(g, g.member_id, "rules");
+    expect(used.response).toEqual({ type: 4, data: { content: "Be nice.", allowed_mentions: { parse: [] } } });
+    const row = await env.DB.prepare("SELECT uses FROM custom_commands WHERE guild_id = ? AND name = 'rules'").bind(g.guild_id).first();
+    expect(row).toEqual({ uses: 1 });
+    // Create and delete re-register; the bot's own commands still win their names.
+    expect(await create(g, g.member_id, "faq", "Read the pins.")).toContain("`/faq` or `/cc run name:faq`");
+    expect(await slashNames(g)).toEqual(["faq", "rules"]);
+    await asAdmin(g, "cc", "delete", { name: "rules" });
+    expect(await slashNames(g)).toEqual(["faq"]);
+    expect(data(await asSlash(g, g.member_id, "rules")).content).toContain("Unknown command");
+    const off = await asAdmin(g, "cc", "slash", { enabled: false });
+    expect(data(off).content).toContain("no longer registered");
+    expect(await slashNames(g)).toEqual([]);
+  });
+
+  it("the daily cleanup's deletions leave the server's slash commands too", async () => {
+    const g = await newGuild();
+    await create(g, g.member_id, "old", "Unused for months");
+    await create(g, g.member_id, "fresh", "Used");
+    await asAdmin(g, "cc", "slash", { enabled: true });
+    const long = Date.now() - 91 * 86_400_000;
+    await env.DB.prepare("UPDATE custom_commands SET created_at = ?, last_used_at = ? WHERE guild_id = ? AND name = 'old'").bind(long, long, g.guild_id).run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "30 4 * * *", scheduledTime: Date.now() }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await slashNames(g)).toEqual(["fresh"]);
+  });
+
+  it("only Manage Server turns it on; guild B cannot run guild A's `/name`", async () => {
+    const a = await newGuild();
+    const b = await newGuild();
+    const member = await interact({ kind: "command", name: "cc", subcommand: "slash", options: { enabled: true }, guild_id: a.guild_id, user_id: a.member_id });
+    expect(data(member).content).toContain("Manage Server");
+    await create(a, a.member_id, "secret", "A's answer");
+    await asAdmin(a, "cc", "slash", { enabled: true });
+    expect(data(await asSlash(b, b.member_id, "secret")).content).toContain("Unknown command");
+  });
+});
