@@ -5,56 +5,9 @@ import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
 import { editEvent, HOUR, MIN, scheduleEvent, useRelay } from "./event-channel-helpers";
 import { asAdmin, emu, type Fixture, guildState, interact, interactionRecord, newGuild, requestsTo } from "./helpers";
+import { dms, type Msg, runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
 
 useRelay();
-
-type Msg = { id: string; content: string; embeds: { title?: string; description?: string; url?: string; fields?: { name: string; value: string }[] }[] };
-
-function timerOf(guildId: string, eventId: string) {
-  return env.EVENT_TIMER.getByName(`rm:${guildId}:${eventId}`) as unknown as TimerStub & DurableObjectStub<EventTimer>;
-}
-
-/** Waits until the relay has handed the event over and its reminder items are planned. */
-async function untilItem(guildId: string, eventId: string, key: string) {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const item = (await timerOf(guildId, eventId).list()).find((i) => i.key === key && i.status === "pending");
-    if (item) return item;
-    if (Date.now() > deadline) throw new Error(`no pending ${key}: ${JSON.stringify(await timerOf(guildId, eventId).list())}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Runs the event's reminder alarm as if the clock read `at`, until nothing more is due then (fan-outs continue in chunks). */
-async function runAt(guildId: string, eventId: string, at: number) {
-  const t = timerOf(guildId, eventId);
-  await runInDurableObject(t, (instance: EventTimer) => {
-    instance.clock = () => at;
-  });
-  let runs = 0;
-  while (runs < 50) {
-    const next = await t.nextAlarm();
-    if (next === null || next > at) break;
-    await runDurableObjectAlarm(t);
-    runs++;
-  }
-  return runs;
-}
-
-async function subscribeDirect(g: Fixture, userId: string, types: string[], offsets: number[] = [], optOut = false) {
-  await env.DB.prepare(
-    "INSERT OR REPLACE INTO reminder_subscriptions (guild_id, user_id, types, offsets, interested_opt_out, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0)",
-  )
-    .bind(g.guild_id, userId, JSON.stringify(types), JSON.stringify(offsets), optOut ? 1 : 0)
-    .run();
-}
-
-/** The DMs a user received (messages in their DM channel). */
-async function dms(g: Fixture, userId: string): Promise<Msg[]> {
-  const state = (await guildState(g.guild_id)) as unknown as { dm_channels: Record<string, string>; messages: Record<string, Msg[]> };
-  const channel = state.dm_channels[userId];
-  return channel ? (state.messages[channel] ?? []) : [];
-}
 
 async function deliveries(g: Fixture, eventId: string) {
   const rows = await env.DB.prepare(

@@ -4,6 +4,7 @@ import { missingPermissions } from "../../discord/permissions";
 import type { Command } from "../../feature";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
+import { matchEventIds } from "../tournaments/league-query";
 import { formatOffset, parseOffsetList } from "./offsets";
 import { planReminders } from "./schedule";
 import { deleteType, listTypes, matchingTypes, putType, readReminderSettings, STARTER_TYPES, writeReminderSettings } from "./settings";
@@ -24,10 +25,11 @@ async function mine(s: Services, guildId: string, userId: string): Promise<strin
   const members = await s.env.DB.prepare("SELECT event_id, source FROM reminder_event_members WHERE guild_id = ? AND user_id = ?")
     .bind(guildId, userId)
     .all<{ event_id: string; source: string }>();
+  const matchIds = await matchEventIds(s.env.DB, guildId);
   const own = (eventId: string, source: string) => members.results.some((m) => m.event_id === eventId && m.source === source);
   const lines: string[] = [];
   for (const ev of events) {
-    const byType = sub && matchingTypes(types, ev.name).some((t) => sub.types.includes(t));
+    const byType = sub && matchingTypes(types, ev.name, matchIds.has(ev.event_id)).some((t) => sub.types.includes(t));
     const offsets = byType || own(ev.event_id, "remind") ? (sub?.offsets.length ? sub.offsets : settings.default_offsets) : [];
     const interested = own(ev.event_id, "interested") && settings.interested_enabled && !sub?.interested_opt_out ? settings.default_offsets : [];
     const all = [...new Set([...offsets, ...interested])].filter((o) => ev.start_at - o * 1000 > s.now()).sort((a, b) => b - a);

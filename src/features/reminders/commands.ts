@@ -6,7 +6,7 @@ import type { MessageData } from "../../interactions/reply";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
 import { formatOffset } from "./offsets";
-import { listTypes, readReminderSettings } from "./settings";
+import { memberTypes, readReminderSettings } from "./settings";
 import { addEventMember, deleteSubscription, getReminderEvent, getSubscription, putSubscription, upcomingEvents } from "./storage";
 import { stateFrom, subscribeView, type ViewState } from "./subscribe-view";
 
@@ -14,7 +14,7 @@ const DM_CLOSED = "I couldn't DM you — open your DMs from this server (Server 
 
 async function currentView(s: Services, guildId: string, userId: string, state?: ViewState, note = ""): Promise<MessageData> {
   const [types, settings, sub] = await Promise.all([
-    listTypes(s.env.DB, guildId),
+    memberTypes(s.env.DB, guildId),
     readReminderSettings(s.env.DB, guildId),
     getSubscription(s.env.DB, guildId, userId),
   ]);
@@ -125,7 +125,7 @@ export const saveButton: Component = {
     const guildId = ctx.guildId;
     if (!guildId) throw new UserError("Use this in a server.");
     const state = stateFrom(ctx.interaction.message);
-    const [types, settings] = await Promise.all([listTypes(s.env.DB, guildId), readReminderSettings(s.env.DB, guildId)]);
+    const [types, settings] = await Promise.all([memberTypes(s.env.DB, guildId), readReminderSettings(s.env.DB, guildId)]);
     const known = new Set(["all", ...types.map((t) => t.name)]);
     const picked = state.types.filter((t) => known.has(t));
     if (!picked.length) return update(await currentView(s, guildId, ctx.user.id, state, "Pick at least one kind of event first."));

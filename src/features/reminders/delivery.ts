@@ -7,6 +7,7 @@ import { logger } from "../../log";
 import type { Services } from "../../services";
 import { backoffMs } from "../../timers/agenda";
 import type { TimerOutcome } from "../../timers/kinds";
+import { isMatchEvent } from "../tournaments/league-query";
 import { formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, readReminderSettings } from "./settings";
 import { claim, type DeliveryKey, getReminderEvent, pendingRetries, recipients, type Settled, settle } from "./storage";
@@ -99,11 +100,15 @@ const fanout: TimerAction = {
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
     const due = p.start_at - p.offset_s * 1000;
     const mode = p.mode ?? (s.now() - due > LATE_MS ? "skip" : "send");
-    const [settings, types] = await Promise.all([readReminderSettings(s.env.DB, p.guild_id), listTypes(s.env.DB, p.guild_id)]);
+    const [settings, types, isMatch] = await Promise.all([
+      readReminderSettings(s.env.DB, p.guild_id),
+      listTypes(s.env.DB, p.guild_id),
+      isMatchEvent(s.env.DB, p.guild_id, p.event_id),
+    ]);
     const users = await recipients(s.env.DB, {
       guildId: p.guild_id,
       eventId: p.event_id,
-      types: matchingTypes(types, ev.name),
+      types: matchingTypes(types, ev.name, isMatch),
       offset: p.offset_s,
       defaultsInclude: settings.default_offsets.includes(p.offset_s),
       interested: settings.interested_enabled,

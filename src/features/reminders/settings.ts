@@ -1,4 +1,5 @@
 /** Per-guild reminder settings and reminder types (name + keywords matched against event names). */
+import { hasLeague } from "../tournaments/league-query";
 
 export interface ReminderSettings {
   allowed_offsets: number[];
@@ -81,8 +82,21 @@ export async function deleteType(db: D1Database, guildId: string, name: string):
   return (await db.prepare("DELETE FROM reminder_types WHERE guild_id = ? AND name = ?").bind(guildId, name).run()).meta.changes > 0;
 }
 
-/** The type names an event belongs to: `all`, plus every type with a keyword in the lowercased name. */
-export function matchingTypes(types: readonly ReminderType[], eventName: string): string[] {
+/** Built in once the guild runs a tournament: the events that mirror its matches. */
+export const MATCHES_TYPE = "matches";
+
+/** The type names an event belongs to: `all`, `matches` for a match's event, and every type with a keyword in the lowercased name. */
+export function matchingTypes(types: readonly ReminderType[], eventName: string, isMatch = false): string[] {
   const lower = eventName.toLowerCase();
-  return ["all", ...types.filter((t) => t.keywords.some((k) => lower.includes(k.toLowerCase()))).map((t) => t.name)];
+  return [
+    "all",
+    ...(isMatch ? [MATCHES_TYPE] : []),
+    ...types.filter((t) => t.name !== MATCHES_TYPE && t.keywords.some((k) => lower.includes(k.toLowerCase()))).map((t) => t.name),
+  ];
+}
+
+/** The types members choose from: the guild's own, plus `matches` when it runs a tournament. */
+export async function memberTypes(db: D1Database, guildId: string): Promise<ReminderType[]> {
+  const [own, league] = await Promise.all([listTypes(db, guildId), hasLeague(db, guildId)]);
+  return league ? [{ name: MATCHES_TYPE, keywords: [] }, ...own] : own;
 }

@@ -3,6 +3,7 @@ import { type APIActionRowComponent, type APIComponentInMessageActionRow, type A
 import type { MessageData } from "../../interactions/reply";
 import { formatOffset } from "./offsets";
 import type { ReminderSettings, ReminderType } from "./settings";
+import { MATCHES_TYPE } from "./settings";
 
 export interface ViewState {
   types: string[];
@@ -27,7 +28,8 @@ export function subscribeView(state: ViewState, types: readonly ReminderType[], 
           options: typeOptions.map((t) => ({
             label: t.name,
             value: t.name,
-            description: t.name === "all" ? "Every scheduled event" : `Names with ${t.keywords.join(", ")}`.slice(0, 100),
+            description:
+              t.name === "all" ? "Every scheduled event" : t.name === MATCHES_TYPE ? "Tournament matches" : `Names with ${t.keywords.join(", ")}`.slice(0, 100),
             default: state.types.includes(t.name),
           })),
         },

@@ -28,3 +28,21 @@ export async function teamMatchThisWeek(db: D1Database, guildId: string, memberR
   const roleOf = (id: string) => roles.results.find((r) => String(r.id) === id)?.role_id ?? "";
   return { state: "match", match, roles: [roleOf(match.a.id), roleOf(match.b.id)] };
 }
+
+/** Whether the guild runs any tournament (the reminders' built-in `matches` type is offered then). */
+export async function hasLeague(db: D1Database, guildId: string): Promise<boolean> {
+  return (await db.prepare("SELECT 1 AS x FROM tournaments WHERE guild_id = ? LIMIT 1").bind(guildId).first()) !== null;
+}
+
+/** The guild's scheduled events that mirror a match. */
+export async function matchEventIds(db: D1Database, guildId: string): Promise<Set<string>> {
+  const rows = await db
+    .prepare("SELECT scheduled_event_id AS id FROM match_events WHERE guild_id = ? AND scheduled_event_id IS NOT NULL")
+    .bind(guildId)
+    .all<{ id: string }>();
+  return new Set(rows.results.map((r) => r.id));
+}
+
+export async function isMatchEvent(db: D1Database, guildId: string, eventId: string): Promise<boolean> {
+  return (await db.prepare("SELECT 1 AS x FROM match_events WHERE guild_id = ? AND scheduled_event_id = ?").bind(guildId, eventId).first()) !== null;
+}
