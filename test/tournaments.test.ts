@@ -1,5 +1,8 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { EventTimer } from "../src/index";
+import type { TimerStub } from "../src/timers/client";
 import { asAdmin, dbSnapshot, emu, interact, requestsTo } from "./helpers";
 import { ahead, events, H, iso, league, mapping, schedule, text } from "./tournament-helpers";
 
@@ -244,5 +247,26 @@ describe("match commands: input and isolation", () => {
     expect(text(await asAdmin(b.g, "match", "delete", { match: String(id) }))).toContain("can't find that match");
     expect(text(await asAdmin(b.g, "tournament", "edit", { tournament: a.slug, name: "Hijacked" }))).toContain("no tournament");
     expect(Date.parse((await events(a.g.guild_id))[0]?.scheduled_start_time ?? "")).toBe(at);
+  });
+});
+
+describe("when Discord fails", () => {
+  it("a 5xx on a live change never fails the command; the match's timer retries and creates the event", async () => {
+    const l = await league();
+    await emu("/_emulator/faults", { body: { path: `/guilds/${l.g.guild_id}/scheduled-events`, method: "POST", status: 502, times: 3 } });
+    const { content, id } = await schedule(l, ahead(24));
+    expect(content).toContain("Scheduled");
+    expect(content).toContain("I will retry in a moment");
+    expect(await events(l.g.guild_id)).toHaveLength(0);
+    const timer = env.EVENT_TIMER.getByName(`tm:${l.g.guild_id}:${id}`);
+    const pending = await (timer as unknown as TimerStub).list();
+    expect(pending.map((i) => [i.key, i.status])).toEqual([["mirror", "pending"]]);
+    await runInDurableObject(timer, (t: EventTimer) => {
+      t.clock = () => Date.now() + 60_000;
+    });
+    expect(await runDurableObjectAlarm(timer)).toBe(true);
+    const [ev] = await events(l.g.guild_id);
+    expect(ev?.name).toBe(`${l.slug.toUpperCase()} - alice vs bob`);
+    expect(await mapping(id)).toMatchObject({ scheduled_event_id: ev?.id, last_error: null });
   });
 });

@@ -4,6 +4,7 @@ import type { Feature } from "../../feature";
 import { mirrorListener, tournamentEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
 import { matchCommand } from "./match-command";
+import { mirrorKind } from "./mirror";
 import { profileCommand } from "./profile-command";
 import { matchEventSync, syncKind } from "./sync";
 import { teamCommand } from "./team-command";
@@ -16,7 +17,7 @@ export const tournamentsFeature: Feature = {
   events: tournamentEvents,
   listeners: [mirrorListener],
   crons: [matchEventSync],
-  timerKinds: [syncKind],
+  timerKinds: [syncKind, mirrorKind],
   gateway: gatewayHandlers,
   botPermissions: [{ bits: PermissionFlagsBits.CreateEvents, why: "put tournament matches in the Events tab" }],
 };

@@ -8,12 +8,14 @@ import {
 } from "discord-api-types/v10";
 import { DiscordApiError, DiscordErrorCode } from "../../discord/errors";
 import { botGuildPermissions, forgetBotPermissions } from "../../discord/permission-cache";
+import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { createBody, type EventFields, observedFields } from "./event-format";
 import {
   abandonLease,
   acquireLease,
+  LEASE_MS,
   type Mapping,
   readMapping,
   recordOutcome,
@@ -54,6 +56,31 @@ interface Step {
   /** For a PATCH: the fields sent. */
   changed?: (keyof EventFields)[];
 }
+
+export const mirrorTimerName = (guildId: string, matchId: number) => `tm:${guildId}:${matchId}`;
+const RETRY_AFTER_FAILURE_MS = 30_000;
+
+/**
+ * A live change Discord did not take (5xx, timeout) or that found the match held: the match's own timer
+ * tries again (with backoff), so nothing waits for the hourly sync, and a holder that died is covered.
+ */
+export async function retryMirror(s: Services, guildId: string, matchId: number, why: "failed" | "busy"): Promise<void> {
+  const due = s.now() + (why === "busy" ? LEASE_MS + 1000 : RETRY_AFTER_FAILURE_MS);
+  await s.timer(mirrorTimerName(guildId, matchId)).schedule("mirror", due, "tournaments.mirror", { guild_id: guildId, match_id: matchId });
+}
+
+export const mirrorKind: TimerAction = {
+  kind: "tournaments.mirror",
+  maxAttempts: 5,
+  async run(item, { services: s, now }) {
+    const { guild_id, match_id } = item.payload as { guild_id: string; match_id: number };
+    const state = await mirrorMatch(s, guild_id, match_id);
+    if (state === "busy") return { again: { dueAt: now + LEASE_MS + 1000 } };
+    // Thrown so the agenda backs off and retries; after the last attempt the hourly sync still repairs it.
+    if (state === "failed") throw new Error(`mirroring match ${match_id} failed`);
+    return undefined;
+  },
+};
 
 export async function mirrorMatch(s: Services, guildId: string, matchId: number, opts: MirrorOptions = {}): Promise<MirrorState> {
   const db = s.env.DB;

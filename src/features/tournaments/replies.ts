@@ -19,13 +19,10 @@ export function mirrorNote(guildId: string, t: TournamentForEvent, m: MatchView,
     return "⚠️ No Discord event: I need the **Create Events** permission. Fix my role, then run `/tournament sync`.";
   if (mapping?.last_error === MIRROR_ERRORS.limit)
     return "⚠️ No Discord event: this server has Discord's maximum of 100 upcoming events. The hourly sync adds it when there is room, soonest matches first.";
-  if (mapping?.last_error) return "⚠️ Discord did not take the event change just now; the hourly sync will retry.";
+  if (mapping?.last_error) return "⚠️ Discord did not take the event change just now; I will retry in a moment.";
   if (m.status !== "scheduled") return t.create_scheduled_events ? "Its Discord event is removed." : "";
   if (!t.create_scheduled_events) return "Discord events are off for this tournament (`/tournament edit discord_events:True` turns them on).";
   if (!t.scheduled_events_enabled) return "Discord events are paused for this tournament (`/tournament edit events_enabled:True`).";
   if (m.scheduled_at <= now + MIN_LEAD_MS) return "No Discord event: the match starts within a minute or is in the past.";
   return "Its Discord event is being updated.";
 }
-
-const FIELD_LABELS: Record<keyof EventFields, string> = { name: "name", description: "description", location: "location", start_at: "start", end_at: "end" };
-export const fieldList = (keys: readonly (keyof EventFields)[]) => keys.map((k) => FIELD_LABELS[k]).join(", ");
