@@ -3,6 +3,7 @@ import { execSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { build } from "esbuild";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 
 export const OUT = "node_modules/.cache/eventbot/bench";
 
@@ -69,4 +70,34 @@ export async function applyMigrations(db) {
       if (sql) await db.prepare(sql).run();
     }
   }
+}
+
+/** The bot on local workerd (Miniflare) pointed at an in-process emulator, with every migration applied. */
+export async function botOnEmulator(emulator, storage) {
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      port: 0,
+      host: "127.0.0.1",
+      workers: [
+        {
+          ...workerBase,
+          name: "bot",
+          scriptPath: await bundle("src/index.ts", "bot"),
+          ...botStorage(storage),
+          bindings: {
+            DISCORD_PUBLIC_KEY: emulator.keys.publicKeyHex,
+            DISCORD_APPLICATION_ID: emulator.applicationId,
+            DISCORD_TOKEN: emulator.botToken,
+            DISCORD_API_BASE: emulator.url,
+            LOG_LEVEL: "error",
+            EVENT_LEVEL: "",
+          },
+        },
+      ],
+    }),
+  );
+  await mf.ready;
+  const db = await mf.getD1Database("DB");
+  await applyMigrations(db);
+  return { mf, db };
 }

@@ -4,9 +4,8 @@
 // missing), a sync with nothing changed (target: one list per guild, zero writes), and a sync with 10 %
 // changed (half edited in D1 behind the bot's back, half edited on Discord by hand; target: writes = changes).
 
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { startEmulator } from "../test/emulator/server.ts";
-import { applyMigrations, botStorage, bundle, CLK_TCK, workerBase, workerdCpuTicks } from "./lib.mjs";
+import { botOnEmulator, CLK_TCK, workerdCpuTicks } from "./lib.mjs";
 
 const GUILDS = Number(process.env.BENCH_GUILDS ?? 10);
 const PER_GUILD = Number(process.env.BENCH_MATCHES ?? 100);
@@ -14,31 +13,7 @@ const QUIET_RUNS = Number(process.env.BENCH_SYNC_RUNS ?? 5);
 const H = 3_600_000;
 
 const emulator = await startEmulator({ quiet: true });
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    port: 0,
-    host: "127.0.0.1",
-    workers: [
-      {
-        ...workerBase,
-        name: "bot",
-        scriptPath: await bundle("src/index.ts", "bot"),
-        ...botStorage("bench-sync"),
-        bindings: {
-          DISCORD_PUBLIC_KEY: emulator.keys.publicKeyHex,
-          DISCORD_APPLICATION_ID: emulator.applicationId,
-          DISCORD_TOKEN: emulator.botToken,
-          DISCORD_API_BASE: emulator.url,
-          LOG_LEVEL: "error",
-          EVENT_LEVEL: "",
-        },
-      },
-    ],
-  }),
-);
-await mf.ready;
-const db = await mf.getD1Database("DB");
-await applyMigrations(db);
+const { mf, db } = await botOnEmulator(emulator, "bench-sync");
 
 // 10 guilds, each with one tournament mirroring its matches and 100 matches spread over the next 160 h.
 const now = Date.now();

@@ -3,39 +3,14 @@
 // as a fraction of the 50/s bound. The bot runs on local workerd (Miniflare) against the in-process emulator;
 // the event reaches it through the gateway relay, and the T−0 reminder fans out on the event's timer.
 
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { startEmulator } from "../test/emulator/server.ts";
-import { applyMigrations, botStorage, bundle, workerBase } from "./lib.mjs";
+import { botOnEmulator } from "./lib.mjs";
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 const LEAD_MS = 8_000;
 
 const emulator = await startEmulator({ quiet: true });
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    port: 0,
-    host: "127.0.0.1",
-    workers: [
-      {
-        ...workerBase,
-        name: "bot",
-        scriptPath: await bundle("src/index.ts", "bot"),
-        ...botStorage("bench-reminders"),
-        bindings: {
-          DISCORD_PUBLIC_KEY: emulator.keys.publicKeyHex,
-          DISCORD_APPLICATION_ID: emulator.applicationId,
-          DISCORD_TOKEN: emulator.botToken,
-          DISCORD_API_BASE: emulator.url,
-          LOG_LEVEL: "error",
-          EVENT_LEVEL: "",
-        },
-      },
-    ],
-  }),
-);
-await mf.ready;
-const db = await mf.getD1Database("DB");
-await applyMigrations(db);
+const { mf, db } = await botOnEmulator(emulator, "bench-reminders");
 
 // A guild with 10,000 members subscribed to "all" at T−0, each with a DM channel opened earlier (their
 // welcome DM), as after /subscribe.
