@@ -19,8 +19,7 @@ const WRITES: readonly MirrorState[] = ["created", "updated", "deleted", "comple
  * league stays inside one invocation's subrequest and CPU budget.
  */
 export const SYNC_WRITES_PER_RUN = 200;
-/** Syncs with more writes than this are paced; the rate leaves room for interactions and other timers. */
-const PACE_ABOVE = 10;
+/** The syncs' combined write rate; it leaves room for interactions and other timers under Discord's 50/s. */
 const SYNC_WRITES_PER_SECOND = 40;
 
 export async function syncGuild(s: Services, guildId: string, maxWrites = SYNC_WRITES_PER_RUN): Promise<SyncResult> {
@@ -85,10 +84,10 @@ export async function syncGuild(s: Services, guildId: string, maxWrites = SYNC_W
     if ((mappingOf.get(id)?.updated_at ?? 0) <= listedAt) await forgetMapping(db, guildId, id, s.now());
   }
   let writes = 0;
-  // A big repair (a new league's first sync) shares Discord's global limit with every other guild's
-  // timer: its writes take evenly spaced slots from the rate gate. The usual handful needs no gate.
+  // Every guild's sync runs on its own timer at the same hour: writes take evenly spaced slots from the
+  // rate gate, so together they stay under Discord's global limit. A sync with nothing to write asks nothing.
   const budget = Math.min(plan.work.length, maxWrites);
-  const slots = budget > PACE_ABOVE ? await rateGate(s.env.RATE_GATE).reserve(budget, SYNC_WRITES_PER_SECOND) : null;
+  const slots = budget > 0 ? await rateGate(s.env.RATE_GATE).reserve(budget, SYNC_WRITES_PER_SECOND) : null;
   for (const [index, { matchId, action }] of plan.work.entries()) {
     if (writes >= maxWrites) {
       result.remaining = plan.work.length - index;
