@@ -76,6 +76,20 @@ describe("hourly match → event sync", () => {
     expect(button.response).toMatchObject({ type: 6 });
   });
 
+  it("skips guilds the bot was removed from", async () => {
+    const l = await league();
+    await silentMatch(l, ahead(10));
+    await env.DB.prepare("INSERT INTO guilds (guild_id, left_at, created_at, updated_at) VALUES (?, ?, 0, 0)").bind(l.g.guild_id, Date.now()).run();
+    const other = await league();
+    await silentMatch(other, ahead(10));
+    await hourlyCron(other.g.guild_id);
+    expect(await events(other.g.guild_id)).toHaveLength(1);
+    expect(await events(l.g.guild_id)).toHaveLength(0);
+    // Never even queued: its sync timer has no agenda.
+    const timer = env.EVENT_TIMER.getByName(syncTimerName(l.g.guild_id)) as unknown as { list(): Promise<unknown[]> };
+    expect(await timer.list()).toEqual([]);
+  });
+
   it("concurrent sync and reschedule leave one event, at the latest time", async () => {
     const l = await league();
     const id = await silentMatch(l, ahead(10));

@@ -121,10 +121,13 @@ export async function syncGuild(s: Services, guildId: string, maxWrites = SYNC_W
   return result;
 }
 
-/** Guilds with something to sync: a tournament that mirrors matches, or events still mapped. */
+/** Guilds with something to sync (a tournament that mirrors matches, or events still mapped) that the bot is still in. */
 async function guildsToSync(db: D1Database): Promise<string[]> {
   const rows = await db
-    .prepare("SELECT guild_id FROM tournaments WHERE create_scheduled_events = 1 UNION SELECT guild_id FROM match_events ORDER BY guild_id")
+    .prepare(
+      `SELECT guild_id FROM (SELECT guild_id FROM tournaments WHERE create_scheduled_events = 1 UNION SELECT guild_id FROM match_events)
+       WHERE guild_id NOT IN (SELECT guild_id FROM guilds WHERE left_at IS NOT NULL) ORDER BY guild_id`,
+    )
     .all<{ guild_id: string }>();
   return rows.results.map((r) => r.guild_id);
 }
