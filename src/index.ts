@@ -2,7 +2,7 @@
 import { type RESTGetAPIGatewayBotResult, Routes } from "discord-api-types/v10";
 import { createFetchHandler } from "./app";
 import { runCron } from "./cron";
-import { RateGateObject } from "./discord/rate-gate";
+import { RateGateObject } from "./discord/rate-gate-object";
 import type { Env } from "./env";
 import { registry } from "./features";
 import { runGatewayHandlers } from "./gateway/handlers";

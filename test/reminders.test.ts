@@ -1,11 +1,8 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { EventTimer } from "../src/index";
-import type { TimerStub } from "../src/timers/client";
 import { editEvent, HOUR, MIN, scheduleEvent, useRelay } from "./event-channel-helpers";
 import { asAdmin, emu, type Fixture, guildState, interact, interactionRecord, newGuild, requestsTo } from "./helpers";
-import { dms, type Msg, runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
+import { dms, runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
 
 useRelay();
 

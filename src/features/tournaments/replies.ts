@@ -1,5 +1,5 @@
 /** How commands describe a match and the state of its Discord event to the organiser. */
-import { type EventFields, MIN_LEAD_MS, matchLabel, type TournamentForEvent } from "./event-format";
+import { MIN_LEAD_MS, matchLabel, type TournamentForEvent } from "./event-format";
 import type { Mapping } from "./mapping-storage";
 import type { MatchView } from "./match-storage";
 import { MIRROR_ERRORS } from "./mirror";
