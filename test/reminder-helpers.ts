@@ -12,8 +12,8 @@ export function timerOf(guildId: string, eventId: string) {
 }
 
 /** Waits until the relay has handed the event over and its reminder items are planned. */
-export async function untilItem(guildId: string, eventId: string, key: string) {
-  const deadline = Date.now() + 5000;
+export async function untilItem(guildId: string, eventId: string, key: string, waitMs = 5000) {
+  const deadline = Date.now() + waitMs;
   for (;;) {
     const item = (await timerOf(guildId, eventId).list()).find((i) => i.key === key && i.status === "pending");
     if (item) return item;

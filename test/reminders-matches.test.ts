@@ -19,10 +19,11 @@ describe("the built-in `matches` reminder type", () => {
     await schedule(l, start);
     const [matchEvent] = await events(l.g.guild_id);
     const movie = await scheduleEvent(l.g, "Movie night", start);
-    await untilItem(l.g.guild_id, matchEvent?.id as string, "dm:3600");
-    await untilItem(l.g.guild_id, movie.id, "dm:3600");
+    // The relay may still be working through the shared emulator's GUILD_CREATE backlog (hundreds of guilds).
+    await untilItem(l.g.guild_id, matchEvent?.id as string, "dm:3600", 20_000);
+    await untilItem(l.g.guild_id, movie.id, "dm:3600", 20_000);
     await runAt(l.g.guild_id, matchEvent?.id as string, start - HOUR);
     await runAt(l.g.guild_id, movie.id, start - HOUR);
     expect((await dms(l.g, fan)).map((m) => m.embeds[0]?.title)).toEqual([`Reminder: ${l.slug.toUpperCase()} - alice vs bob`]);
-  });
+  }, 30_000);
 });
