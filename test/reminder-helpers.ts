@@ -3,7 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
-import { type Fixture, guildState } from "./helpers";
+import { type Fixture, guildState, interact } from "./helpers";
 
 export type Msg = { id: string; content: string; embeds: { title?: string; description?: string; url?: string; fields?: { name: string; value: string }[] }[] };
 
@@ -51,4 +51,9 @@ export async function dms(g: Fixture, userId: string): Promise<Msg[]> {
   const state = (await guildState(g.guild_id)) as unknown as { dm_channels: Record<string, string>; messages: Record<string, Msg[]> };
   const channel = state.dm_channels[userId];
   return channel ? (state.messages[channel] ?? []) : [];
+}
+
+/** A member picks values in one of the /subscribe view's select menus (`rm:types`, `rm:offsets`). */
+export function choose(g: Fixture, userId: string, messageId: string, customId: string, values: string[]) {
+  return interact({ kind: "component", custom_id: customId, component_type: 3, values, message_id: messageId, guild_id: g.guild_id, user_id: userId });
 }

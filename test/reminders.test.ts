@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { editEvent, HOUR, MIN, scheduleEvent, useRelay } from "./event-channel-helpers";
 import { asAdmin, emu, type Fixture, guildState, interact, interactionRecord, newGuild, requestsTo } from "./helpers";
-import { dms, runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
+import { choose, dms, runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
 
 useRelay();
 
@@ -25,26 +25,10 @@ describe("/subscribe", () => {
     const first = await interact({ kind: "command", name: "subscribe", guild_id: g.guild_id, user_id: g.member_id });
     expect(first.valid).toBe(true);
     const original = (await interactionRecord(first.id)).original as unknown as { id: string };
-    const t = await interact({
-      kind: "component",
-      custom_id: "rm:types",
-      component_type: 3,
-      values: ["all"],
-      message_id: original.id,
-      guild_id: g.guild_id,
-      user_id: g.member_id,
-    });
+    const t = await choose(g, g.member_id, original.id, "rm:types", ["all"]);
     expect(t.response.type).toBe(7);
     expect(t.valid).toBe(true);
-    await interact({
-      kind: "component",
-      custom_id: "rm:offsets",
-      component_type: 3,
-      values: ["3600", "900"],
-      message_id: original.id,
-      guild_id: g.guild_id,
-      user_id: g.member_id,
-    });
+    await choose(g, g.member_id, original.id, "rm:offsets", ["3600", "900"]);
     const saved = await interact({ kind: "component", custom_id: "rm:save", message_id: original.id, guild_id: g.guild_id, user_id: g.member_id });
     expect((saved.response as { data: { content: string } }).data.content).toContain("Saved: **all**, 1h before, 15m before.");
     const row = await env.DB.prepare("SELECT types, offsets FROM reminder_subscriptions WHERE guild_id = ? AND user_id = ?")
@@ -63,15 +47,7 @@ describe("/subscribe", () => {
     const closed = await newMember(g, "shy", { dms_closed: true });
     const first = await interact({ kind: "command", name: "subscribe", guild_id: g.guild_id, user_id: closed.id });
     const original = (await interactionRecord(first.id)).original as unknown as { id: string };
-    await interact({
-      kind: "component",
-      custom_id: "rm:types",
-      component_type: 3,
-      values: ["all"],
-      message_id: original.id,
-      guild_id: g.guild_id,
-      user_id: closed.id,
-    });
+    await choose(g, closed.id, original.id, "rm:types", ["all"]);
     const saved = await interact({ kind: "component", custom_id: "rm:save", message_id: original.id, guild_id: g.guild_id, user_id: closed.id });
     expect((saved.response as { data: { content: string } }).data.content).toContain("I couldn't DM you — open your DMs from this server");
     expect(await env.DB.prepare("SELECT 1 AS ok FROM reminder_subscriptions WHERE guild_id = ? AND user_id = ?").bind(g.guild_id, closed.id).first()).toEqual({
@@ -308,15 +284,7 @@ describe("member views", () => {
     // Opt out of Interested reminders from the view.
     const view = await interact({ kind: "command", name: "subscribe", guild_id: g.guild_id, user_id: g.member_id });
     const original = (await interactionRecord(view.id)).original as unknown as { id: string };
-    await interact({
-      kind: "component",
-      custom_id: "rm:types",
-      component_type: 3,
-      values: ["raids"],
-      message_id: original.id,
-      guild_id: g.guild_id,
-      user_id: g.member_id,
-    });
+    await choose(g, g.member_id, original.id, "rm:types", ["raids"]);
     const toggled = await interact({ kind: "component", custom_id: "rm:optout:off", message_id: original.id, guild_id: g.guild_id, user_id: g.member_id });
     expect(JSON.stringify(toggled.response)).toContain("Interested reminders: off");
     await interact({ kind: "component", custom_id: "rm:save", message_id: original.id, guild_id: g.guild_id, user_id: g.member_id });

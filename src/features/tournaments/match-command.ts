@@ -8,9 +8,9 @@ import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
 import { autocomplete, requireMatch, requireTeam, requireTournament } from "./choices";
 import { readMapping } from "./mapping-storage";
-import { insertMatch, type MatchPatch, type MatchView, matchesBetween, matchView, type NewMatch, updateMatch } from "./match-storage";
+import { insertMatch, type MatchPatch, type MatchView, matchesBetween, matchWithTournament, type NewMatch, updateMatch } from "./match-storage";
 import { matchLine, mirrorNote } from "./replies";
-import { type Tournament, tournamentById } from "./storage";
+import type { Tournament } from "./storage";
 import { parseMatchTime } from "./time-input";
 
 type Ctx = CommandContext<Services>;
@@ -88,9 +88,9 @@ async function sides(
 
 /** The reply after a change: the match as it stands and what the listener did on Discord. */
 async function outcome(s: Services, guildId: string, verb: string, matchId: number): Promise<string> {
-  const m = (await matchView(s.env.DB, guildId, matchId)) as MatchView;
-  const t = (await tournamentById(s.env.DB, guildId, m.tournament_id)) as Tournament;
-  const note = mirrorNote(guildId, t, m, await readMapping(s.env.DB, guildId, matchId), s.now());
+  const [{ match, tournament }, mapping] = await Promise.all([matchWithTournament(s.env.DB, guildId, matchId), readMapping(s.env.DB, guildId, matchId)]);
+  const m = match as MatchView;
+  const note = mirrorNote(guildId, tournament as Tournament, m, mapping, s.now());
   return `${verb} ${matchLine(m)}${note ? `\n${note}` : ""}`;
 }
 

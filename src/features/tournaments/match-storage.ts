@@ -1,5 +1,6 @@
 /** D1 storage for matches, read as the views the event formatting needs (team names and stream handles joined in). */
 import type { MatchForEvent, Side } from "./event-format";
+import type { Tournament } from "./storage";
 
 export interface MatchRow {
   id: number;
@@ -63,6 +64,22 @@ function toView(r: ViewRow): MatchView {
 export async function matchView(db: D1Database, guildId: string, matchId: number): Promise<MatchView | null> {
   const r = await db.prepare(`${VIEW} WHERE m.guild_id = ? AND m.id = ?`).bind(guildId, matchId).first<ViewRow>();
   return r ? toView(r) : null;
+}
+
+/** A match and its tournament in one round trip to D1 (the mirror reads both for every change). */
+export async function matchWithTournament(
+  db: D1Database,
+  guildId: string,
+  matchId: number,
+): Promise<{ match: MatchView | null; tournament: Tournament | null }> {
+  const [m, t] = await db.batch([
+    db.prepare(`${VIEW} WHERE m.guild_id = ? AND m.id = ?`).bind(guildId, matchId),
+    db
+      .prepare("SELECT * FROM tournaments WHERE guild_id = ?1 AND id = (SELECT tournament_id FROM matches WHERE guild_id = ?1 AND id = ?2)")
+      .bind(guildId, matchId),
+  ]);
+  const row = (m?.results[0] as ViewRow | undefined) ?? null;
+  return { match: row ? toView(row) : null, tournament: (t?.results[0] as Tournament | undefined) ?? null };
 }
 
 /** Scheduled matches of the guild between two instants (the sync window, `/match list`). */

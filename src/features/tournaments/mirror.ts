@@ -24,9 +24,8 @@ import {
   releaseLease,
   storedFields,
 } from "./mapping-storage";
-import { matchView } from "./match-storage";
+import { matchWithTournament } from "./match-storage";
 import { type MirrorAction, planMirror } from "./mirror-plan";
-import { tournamentById } from "./storage";
 import { setPermissionWarning } from "./sync-status";
 
 /** Either permission lets the bot create events and manage its own. */
@@ -112,8 +111,7 @@ export async function mirrorMatch(s: Services, guildId: string, matchId: number,
 
 async function run(s: Services, guildId: string, matchId: number, m: Mapping, o: MirrorOptions, owner: string): Promise<Step> {
   const db = s.env.DB;
-  const match = await matchView(db, guildId, matchId);
-  const tournament = match ? await tournamentById(db, guildId, match.tournament_id) : null;
+  const { match, tournament } = await matchWithTournament(db, guildId, matchId);
   const revision = match?.revision ?? m.synced_revision;
   const adoptObserved = o.observed !== undefined && m.updated_at <= o.observed.at;
   const observed = adoptObserved && o.observed?.event && o.observed.event.status <= GuildScheduledEventStatus.Active ? o.observed.event : null;

@@ -21,10 +21,6 @@ export async function tournamentBySlug(db: D1Database, guildId: string, slug: st
   return db.prepare("SELECT * FROM tournaments WHERE guild_id = ? AND slug = ?").bind(guildId, slug.toLowerCase()).first<Tournament>();
 }
 
-export async function tournamentById(db: D1Database, guildId: string, id: number): Promise<Tournament | null> {
-  return db.prepare("SELECT * FROM tournaments WHERE guild_id = ? AND id = ?").bind(guildId, id).first<Tournament>();
-}
-
 export async function listTournaments(db: D1Database, guildId: string): Promise<Tournament[]> {
   return (await db.prepare("SELECT * FROM tournaments WHERE guild_id = ? ORDER BY slug").bind(guildId).all<Tournament>()).results;
 }
