@@ -2,6 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { PermissionFlagsBits as P } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
+import { forgetGuildRoles } from "../src/discord/guild-roles";
 import { registry } from "../src/features";
 import { queueGuildSync, syncGuild, syncTimerName } from "../src/features/tournaments/sync";
 import { createServices } from "../src/services";
@@ -138,7 +139,9 @@ describe("limits and permissions", () => {
     // The admin fixes the bot's role; the next command carries the new permissions and the sync catches up.
     const state = await emu<{ guilds: { roles: { id: string; name: string }[] }[] }>(`/_emulator/state?guild=${l.g.guild_id}`);
     const botRole = state.guilds[0]?.roles.find((r) => r.name === "Event Bot");
+    // …and the permission caches expire (D1: 10 minutes; the guild's roles: 30 s per isolate).
     await env.DB.prepare("DELETE FROM bot_guild_permissions WHERE guild_id = ?").bind(l.g.guild_id).run();
+    forgetGuildRoles(l.g.guild_id);
     await emuPatchRole(l, botRole?.id as string, bits | P.CreateEvents);
     expect(await syncReply(l)).toContain("2 created");
     expect(text(await asAdmin(l.g, "tournament", "status"))).not.toContain("⚠️");

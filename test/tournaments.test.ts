@@ -28,12 +28,12 @@ describe("matches mirrored as Discord scheduled events", () => {
     expect(Date.parse(ev?.scheduled_end_time ?? "")).toBe(at + 2 * H);
     expect(content).toContain(`https://discord.com/events/${l.g.guild_id}/${ev?.id}`);
     expect(await mapping(id)).toMatchObject({ scheduled_event_id: ev?.id, start_at: at, lease_owner: null });
-    // The bot's permissions came with the interaction: one POST and no permission reads.
+    // The interaction's app_permissions are channel-scoped, so the bot's guild-level permissions are read once
+    // (then cached for 10 minutes) before the one POST.
     const calls = await requestsTo(`/guilds/${l.g.guild_id}`);
-    expect(calls.map((c) => `${c.method} ${c.path.replace(/\d{10,}/g, ":id")}`)).toEqual([
-      "PUT /applications/:id/guilds/:id/commands",
-      "POST /guilds/:id/scheduled-events",
-    ]);
+    expect(calls.map((c) => `${c.method} ${c.path.replace(/\d{10,}/g, ":id")}`).sort()).toEqual(
+      ["PUT /applications/:id/guilds/:id/commands", "GET /guilds/:id", "GET /guilds/:id/members/:id", "POST /guilds/:id/scheduled-events"].sort(),
+    );
   });
 
   it("reschedule → one PATCH carrying only the times (and the description that shows the time)", async () => {

@@ -1,12 +1,17 @@
 /** The bot's guild-level permissions cached in D1, so timers and crons check before calling without reading Discord each time. */
-import { botStanding } from "./bot-permissions";
+import { type APIGuildMember, Routes } from "discord-api-types/v10";
+import { forgetGuildRoles, guildRoles } from "./guild-roles";
+import { basePermissions } from "./permissions";
 import type { Discord } from "./rest";
 
 /** Older than this, the cache is refreshed from Discord (2 reads) before it is trusted. */
 export const PERMISSION_TTL_MS = 10 * 60_000;
 
-/** Every interaction carries the bot's permissions (`app_permissions`); storing them costs no REST call. */
-export async function rememberBotPermissions(db: D1Database, guildId: string, permissions: bigint, now: number): Promise<void> {
+/**
+ * Stores guild-level permissions only: an interaction's `app_permissions` are the bot's permissions in the channel
+ * where the command was typed (overwrites included) and must never be stored as the guild's.
+ */
+async function rememberBotPermissions(db: D1Database, guildId: string, permissions: bigint, now: number): Promise<void> {
   await db
     .prepare(
       "INSERT INTO bot_guild_permissions (guild_id, permissions, checked_at) VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET permissions = excluded.permissions, checked_at = excluded.checked_at",
@@ -32,7 +37,13 @@ export async function botGuildPermissions(
       .first<{ permissions: string; checked_at: number }>();
     if (row && now - row.checked_at < PERMISSION_TTL_MS) return BigInt(row.permissions);
   }
-  const standing = await botStanding(s.discord, guildId, s.env.DISCORD_APPLICATION_ID);
-  await rememberBotPermissions(s.env.DB, guildId, standing.permissions, now);
-  return standing.permissions;
+  if (opts.fresh) forgetGuildRoles(guildId);
+  // The guild's roles are shared with the members' permission checks of the same moment (one read for both).
+  const [guild, member] = await Promise.all([
+    guildRoles(s.discord, guildId, now),
+    s.discord.get<APIGuildMember>(Routes.guildMember(guildId, s.env.DISCORD_APPLICATION_ID)),
+  ]);
+  const permissions = basePermissions(guild, { userId: s.env.DISCORD_APPLICATION_ID, roleIds: member.roles });
+  await rememberBotPermissions(s.env.DB, guildId, permissions, now);
+  return permissions;
 }

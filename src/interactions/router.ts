@@ -12,7 +12,8 @@ import {
   Routes,
 } from "discord-api-types/v10";
 import { DiscordApiError, DiscordErrorCode } from "../discord/errors";
-import { missingPermissions } from "../discord/permissions";
+import { GUILD_ONLY_BITS, memberGuildPermissions } from "../discord/guild-roles";
+import { ALL_PERMISSIONS, missingPermissions } from "../discord/permissions";
 import { logger } from "../log";
 import type { Services } from "../services";
 import { flattenOptions, modalFields, optionReader } from "./options";
@@ -51,6 +52,26 @@ function baseContext(interaction: APIInteraction, services: Services): BaseConte
     user,
     memberPermissions: interaction.member ? BigInt(interaction.member.permissions) : 0n,
     appPermissions: interaction.app_permissions ? BigInt(interaction.app_permissions) : 0n,
+    guildPermissions: guildPermissionsOf(interaction, services),
+  };
+}
+
+/** Memoised per interaction, so several checks in one handler cost at most one read of the guild's roles. */
+function guildPermissionsOf(interaction: APIInteraction, services: Services): (required: bigint) => Promise<bigint> {
+  const member = interaction.member;
+  const guildId = interaction.guild_id;
+  let full: Promise<bigint> | undefined;
+  return async (required) => {
+    if (!member || !guildId) return 0n;
+    const ref = {
+      userId: member.user.id,
+      roleIds: member.roles,
+      channelPermissions: BigInt(member.permissions),
+      timedOutUntil: member.communication_disabled_until ?? null,
+    };
+    if ((required & ~GUILD_ONLY_BITS) === 0n) return memberGuildPermissions(services.discord, guildId, ref, required, services.now());
+    full ??= memberGuildPermissions(services.discord, guildId, ref, required | ALL_PERMISSIONS, services.now());
+    return full;
   };
 }
 
@@ -61,10 +82,11 @@ function normalise(result: HandlerResult, visibility: Visibility): APIInteractio
   return visibility === "ephemeral" ? reply.ephemeral(result) : reply.message(result);
 }
 
-function requirePermissions(ctx: BaseContext<Services>, required: bigint | undefined): void {
+/** Admin commands change guild-wide state, so they are checked against the member's guild-level permissions. */
+async function requirePermissions(ctx: BaseContext<Services>, required: bigint | undefined): Promise<void> {
   if (!required) return;
   if (!ctx.guildId) throw new UserError("This can only be used in a server.");
-  const missing = missingPermissions(ctx.memberPermissions, required);
+  const missing = missingPermissions(await ctx.guildPermissions(required), required);
   if (missing.length) throw new UserError(`You need the **${missing.join(", ")}** permission to do this.`);
 }
 
@@ -105,11 +127,13 @@ export class InteractionRouter {
     const visibility = def.visibility ?? "ephemeral";
     return this.guard(chat, services, async () => {
       const base = baseContext(chat, services);
-      requirePermissions(base, def.requires);
       const { path, leaves } = flattenOptions(chat.data);
-      requirePermissions(base, def.requiresFor?.[path]);
       const ctx = { ...base, interaction: chat, subcommand: path, options: optionReader(leaves) };
-      const run = async () => normalise(await def.run(ctx), visibility);
+      // Inside the deadline race: checking guild-level permissions may read the guild's roles from Discord.
+      const run = async () => {
+        await requirePermissions(base, (def.requires ?? 0n) | (def.requiresFor?.[path] ?? 0n));
+        return normalise(await def.run(ctx), visibility);
+      };
       if (def.deferred?.includes(path)) return this.deferThen(chat, services, run, reply.deferred(visibility === "ephemeral"));
       return this.raceDeadline(chat, services, run, reply.deferred(visibility === "ephemeral"));
     });
@@ -156,9 +180,11 @@ export class InteractionRouter {
     }
     return this.guard(interaction, services, async () => {
       const base = baseContext(interaction, services);
-      requirePermissions(base, def.requires);
       const values = "values" in interaction.data ? interaction.data.values : [];
-      const run = async () => normalise(await def.run({ ...base, interaction, args, values }), "ephemeral");
+      const run = async () => {
+        await requirePermissions(base, def.requires);
+        return normalise(await def.run({ ...base, interaction, args, values }), "ephemeral");
+      };
       if (def.deferred) return this.deferThen(interaction, services, run, reply.deferredUpdate());
       return run();
     });
@@ -170,7 +196,7 @@ export class InteractionRouter {
     if (!def) return reply.ephemeral("This form is no longer supported. Run the command again.");
     return this.guard(interaction, services, async () => {
       const base = baseContext(interaction, services);
-      requirePermissions(base, def.requires);
+      await requirePermissions(base, def.requires);
       return normalise(await def.run({ ...base, interaction, args, fields: modalFields(interaction.data) }), "ephemeral");
     });
   }

@@ -22,10 +22,15 @@ export interface BaseContext<S> {
   interaction: APIInteraction;
   guildId: string | null;
   user: APIUser;
-  /** The member's permissions in the channel, as Discord computed them (0n outside a guild). */
+  /**
+   * The member's permissions in the channel where they typed, overwrites included (0n outside a guild). Never
+   * use it to authorise a guild-wide change: a single channel's overwrite can grant Manage Channels or Events.
+   */
   memberPermissions: bigint;
-  /** The bot's permissions in the channel, from the interaction. */
+  /** The bot's permissions in that channel, from the interaction (not its guild-level permissions). */
   appPermissions: bigint;
+  /** The member's guild-level permissions (their roles, owner, Administrator), for guild-wide changes. */
+  guildPermissions(required: bigint): Promise<bigint>;
 }
 
 export interface CommandContext<S> extends BaseContext<S> {

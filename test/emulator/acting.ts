@@ -1,6 +1,7 @@
 /** Control routes where the emulator acts as a guild's members: schedule events, mark interest, post, delete by hand. */
 import { channelOf, guildOf } from "./access.ts";
 import { errors, match } from "./http.ts";
+import type { PermOverwrite } from "./permissions.ts";
 import type { ScheduledEvent, World } from "./state.ts";
 
 type Body = Record<string, unknown>;
@@ -120,6 +121,7 @@ const actions: [string, string, Action][] = [
           guild_id: g.id,
           name: `${String(b.name ?? "channel")}${b.count ? `-${i}` : ""}`,
           parent_id: (b.parent_id as string) ?? null,
+          ...(Array.isArray(b.permission_overwrites) ? { permission_overwrites: b.permission_overwrites as PermOverwrite[] } : {}),
         });
         world.dispatch("CHANNEL_CREATE", c, g.id);
         made.push(c);
@@ -163,7 +165,7 @@ const actions: [string, string, Action][] = [
       const role = {
         id: world.ids.next(),
         name: String(b.name ?? "role"),
-        permissions: "0",
+        permissions: String(b.permissions ?? "0"),
         position: 1,
         color: 0,
         hoist: false,

@@ -105,11 +105,11 @@ export const cc: Command = {
       case "info":
         return `\`${existing.name}\` by <@${existing.creator_id}>: used ${existing.uses} times, last ${ago(existing.last_used_at)}, made <t:${Math.floor(existing.created_at / 1000)}:D>.`;
       case "edit":
-        if (!mayChange(existing.creator_id, ctx.user.id, ctx.memberPermissions))
+        if (!mayChange(existing.creator_id, ctx.user.id, await ctx.guildPermissions(PermissionFlagsBits.ManageGuild)))
           throw new UserError("Only its creator or someone with Manage Server can change it.");
         return responseModal("cc:edit", name, `Edit: ${name}`, existing.response);
       case "delete":
-        if (!mayChange(existing.creator_id, ctx.user.id, ctx.memberPermissions))
+        if (!mayChange(existing.creator_id, ctx.user.id, await ctx.guildPermissions(PermissionFlagsBits.ManageGuild)))
           throw new UserError("Only its creator or someone with Manage Server can delete it.");
         await deleteCommand(db, guildId, name);
         await ctx.services.bus.emit("custom_command.deleted", { name, reason: "deleted by a member", uses: existing.uses }, { guildId, userId: ctx.user.id });
@@ -164,7 +164,7 @@ export const editModal: Modal = {
     const name = checkName(ctx.args[0] ?? "");
     const existing = await getCommand(ctx.services.env.DB, guildId, name);
     if (!existing) throw new UserError(`There is no custom command \`${name}\` here.`);
-    if (!mayChange(existing.creator_id, ctx.user.id, ctx.memberPermissions))
+    if (!mayChange(existing.creator_id, ctx.user.id, await ctx.guildPermissions(PermissionFlagsBits.ManageGuild)))
       throw new UserError("Only its creator or someone with Manage Server can change it.");
     const response = (ctx.fields.get("response") ?? "").trim();
     if (!response) throw new UserError("The answer is empty.");

@@ -90,7 +90,7 @@ export const reminders: Command = {
     if (!guildId) throw new UserError("Use this in a server.");
     const o = ctx.options;
     if (ctx.subcommand === "mine") return mine(s, guildId, ctx.user.id);
-    requireAdmin(ctx.memberPermissions);
+    requireAdmin(await ctx.guildPermissions(PermissionFlagsBits.ManageGuild));
     const settings = await readReminderSettings(s.env.DB, guildId);
     const changed = (setting: string, value: unknown) =>
       s.bus.emit("bot.config_changed", { setting: `reminders.${setting}`, value }, { guildId, userId: ctx.user.id });

@@ -1,6 +1,5 @@
 /** `/match schedule|reschedule|title|stream|finish|delete|list`; each change is emitted and the listener mirrors it. */
 import { type APIInteractionDataResolvedGuildMember, type APIUser, ApplicationCommandOptionType, PermissionFlagsBits } from "discord-api-types/v10";
-import { rememberBotPermissions } from "../../discord/permission-cache";
 import type { Command } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
 import type { CommandContext } from "../../interactions/types";
@@ -160,7 +159,6 @@ export const matchCommand: Command = {
     const guildId = ctx.guildId;
     if (!guildId) throw new UserError("Use this in a server.");
     const s = ctx.services;
-    if (ctx.subcommand !== "list" && ctx.appPermissions) await rememberBotPermissions(s.env.DB, guildId, ctx.appPermissions, s.now());
     const o = ctx.options;
     switch (ctx.subcommand) {
       case "schedule": {

@@ -1,6 +1,5 @@
 /** `/tournament create|edit|list|status|sync` and the "Sync events now" button (Manage Events). */
 import { ApplicationCommandOptionType, ButtonStyle, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
-import { rememberBotPermissions } from "../../discord/permission-cache";
 import type { Command, Component } from "../../feature";
 import type { OptionReader } from "../../interactions/options";
 import type { MessageData } from "../../interactions/reply";
@@ -158,8 +157,6 @@ export const tournamentCommand: Command = {
   async run(ctx) {
     const guildId = ctx.guildId as string;
     const s = ctx.services;
-    // The interaction says what the bot may do here; keeping it spares a permission read later.
-    if (ctx.appPermissions) await rememberBotPermissions(s.env.DB, guildId, ctx.appPermissions, s.now());
     switch (ctx.subcommand) {
       case "create": {
         const slug = (ctx.options.string("slug") ?? "").trim().toLowerCase();
