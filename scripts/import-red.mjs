@@ -28,8 +28,8 @@ const sql = [
   // Imported records are live with an unknown start: the next gateway update or hourly reconciliation fills in
   // the event's times and plans the deletion.
   ...result.events.map(
-    (e) => `INSERT INTO event_channel_events (guild_id, event_id, name, start_at, state, text_id, voice_ids, role_id, updated_at)
-   VALUES (${q(guildId)}, ${q(e.event_id)}, 'imported event', 0, 'live', ${q(e.text_id)}, ${q(JSON.stringify(e.voice_ids))}, ${q(e.role_id)}, ${now})
+    (e) => `INSERT INTO event_channel_events (guild_id, event_id, name, start_at, state, text_id, voice_ids, role_id, role_created, updated_at)
+   VALUES (${q(guildId)}, ${q(e.event_id)}, 'imported event', 0, 'live', ${q(e.text_id)}, ${q(JSON.stringify(e.voice_ids))}, ${q(e.role_id)}, ${e.role_id ? 1 : 0}, ${now})
    ON CONFLICT (guild_id, event_id) DO NOTHING;`,
   ),
 ].join("\n");

@@ -48,7 +48,11 @@ export async function untilRecord(guildId: string, eventId: string, ok: (r: Awai
   const deadline = Date.now() + 5000;
   for (;;) {
     const r = await record(guildId, eventId);
-    if (ok(r)) return r;
+    if (ok(r)) {
+      // The divider work the step queued on the guild's timer (due at the step's clock).
+      if ((await guildTimerOf(guildId).nextAlarm()) !== null) await runDurableObjectAlarm(guildTimerOf(guildId));
+      return r;
+    }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(r)}`);
     const t = timerOf(guildId, eventId);
     const due = await t.nextAlarm();
@@ -95,13 +99,23 @@ export async function untilPlanned(guildId: string, eventId: string, key: string
   }
 }
 
-/** Runs the event's alarm as if the clock read `at`. */
+/** The guild's own timer, which owns the divider (the one object a guild's events share). */
+export function guildTimerOf(guildId: string) {
+  return env.EVENT_TIMER.getByName(`ecg:${guildId}`) as unknown as TimerStub & DurableObjectStub<EventTimer>;
+}
+
+/** Runs the event's alarm as if the clock read `at`, then the guild timer's (the divider work it queued). */
 export async function runAt(guildId: string, eventId: string, at: number) {
   const t = timerOf(guildId, eventId);
-  await runInDurableObject(t, (instance: EventTimer) => {
-    instance.clock = () => at;
-  });
-  return runDurableObjectAlarm(t);
+  const guild = guildTimerOf(guildId);
+  for (const timer of [t, guild]) {
+    await runInDurableObject(timer, (instance: EventTimer) => {
+      instance.clock = () => at;
+    });
+  }
+  const ran = await runDurableObjectAlarm(t);
+  await runDurableObjectAlarm(guild);
+  return ran;
 }
 
 export async function record(guildId: string, eventId: string) {

@@ -103,14 +103,20 @@ describe("event channels: changes to the event", () => {
 describe("event channels: the deletion warning and the end", () => {
   it("extends the deletion by 4 hours from the warning's button and says who did it", async () => {
     const g = await newGuild();
-    const { ev, start, rec } = await liveEvent(g);
+    const { ev, start, rec, fans } = await liveEvent(g);
     const deleteAt = start + HOUR + 4 * HOUR;
     await runAt(g.guild_id, ev.id, deleteAt - 15 * MIN);
     const warning = (await guildState(g.guild_id)).messages[rec.text_id as string]?.at(-1) as { id: string };
-    const r = await interact({ kind: "component", custom_id: `ec:extend:${ev.id}`, message_id: warning.id, guild_id: g.guild_id, user_id: g.member_id });
+    // Someone outside the event's channels (pressing from elsewhere) cannot keep them.
+    const press = (user_id: string, channel_id?: string) =>
+      interact({ kind: "component", custom_id: `ec:extend:${ev.id}`, message_id: warning.id, guild_id: g.guild_id, user_id, ...(channel_id ? { channel_id } : {}) });
+    const outsider = await press(g.member_id);
+    expect((outsider.response as { data: { content: string } }).data.content).toContain("Only members of this event's channels");
+    const fan = fans[0] as string;
+    const r = await press(fan, rec.text_id as string);
     expect(r.valid).toBe(true);
     expect(r.response.type).toBe(7);
-    expect((r.response as { data: { content: string } }).data.content).toContain(`Extended by <@${g.member_id}>`);
+    expect((r.response as { data: { content: string } }).data.content).toContain(`Extended by <@${fan}>`);
     const agenda = Object.fromEntries((await timerOf(g.guild_id, ev.id).list()).filter((i) => i.status === "pending").map((i) => [i.key, i.dueAt]));
     expect(agenda.delete).toBe(deleteAt + 4 * HOUR);
     expect(agenda.warn).toBe(deleteAt + 4 * HOUR - 15 * MIN);
@@ -228,7 +234,7 @@ describe("event channels: what stops creation", () => {
 });
 
 describe("event channels: a failure half-way", () => {
-  it("removes what it made when a channel cannot be created, and makes everything on the retry", async () => {
+  it("keeps what it made when a channel cannot be created (deletion already planned), and the retry makes only what is missing", async () => {
     const g = await newGuild();
     await setUp(g);
     const start = Date.now() + 2 * HOUR;
@@ -239,13 +245,17 @@ describe("event channels: a failure half-way", () => {
     await emu("/_emulator/faults", { body: { path: `/guilds/${g.guild_id}/channels`, method: "POST", status: 500, after: 1, times: 3 } });
     await runAt(g.guild_id, ev.id, start - 15 * MIN);
     let state = await guildState(g.guild_id);
-    expect(channelsIn(state, g.channels.category)).toEqual([]);
-    expect(state.guilds[0]?.roles.filter((r) => r.name.startsWith("Raid "))).toEqual([]);
+    const made = channelsIn(state, g.channels.category);
+    expect(made.map((c) => c.type)).toEqual([0]);
     const rec = await record(g.guild_id, ev.id);
-    expect([rec?.state, rec?.text_id, rec?.role_id, rec?.voice_ids]).toEqual(["scheduled", null, null, "[]"]);
-    const item = (await timerOf(g.guild_id, ev.id).list()).find((i) => i.key === "create");
+    expect([rec?.state, rec?.text_id, rec?.voice_ids]).toEqual(["creating", made[0]?.id, "[]"]);
+    expect(rec?.role_id).toBeTruthy();
+    const agenda = await timerOf(g.guild_id, ev.id).list();
+    // Whatever exists has its deletion planned before anything was made.
+    expect(agenda.find((i) => i.key === "delete")?.status).toBe("pending");
+    const item = agenda.find((i) => i.key === "create");
     expect(item?.attempts).toBe(1);
-    // The retry (30 s later) finds nothing half-made and creates the full set once.
+    // The retry (30 s later) resumes: only the voice channel is made, the rest is reused.
     await runAt(g.guild_id, ev.id, (item?.dueAt ?? 0) + 1);
     state = await guildState(g.guild_id);
     expect(

@@ -124,12 +124,20 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
   override async alarm(): Promise<void> {
     const { kinds, services: makeServices, gaveUp } = this.hooks();
     const now = this.clock();
-    const due = this.sql
-      .exec<Row>("SELECT * FROM agenda WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, key LIMIT ?", now, MAX_ITEMS_PER_ALARM)
-      .toArray();
     const timerName = this.name();
     let services: S | undefined;
-    for (const row of due) {
+    // Items an item schedules for now (a step's follow-ups) run in the same invocation; each key at most once per
+    // invocation, so an item that asks to run again at once (the next page of a fan-out) waits for the next alarm.
+    const ran = new Set<string>();
+    const nextDue = (): Row | undefined =>
+      ran.size >= MAX_ITEMS_PER_ALARM
+        ? undefined
+        : this.sql
+            .exec<Row>("SELECT * FROM agenda WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, key LIMIT ?", this.clock(), 2 * MAX_ITEMS_PER_ALARM + 1)
+            .toArray()
+            .find((r) => !ran.has(r.key));
+    for (let row = nextDue(); row; row = nextDue()) {
+      ran.add(row.key);
       services ??= makeServices();
       const item = toItem(row);
       const kind = kinds.get(item.kind);

@@ -1,8 +1,7 @@
-/** The REST side of event channels: look before acting, create with rollback, keep the divider, clean up. */
+/** The REST side of event channels: look before acting, create only what is missing (intent first), remove only what is ours. */
 import {
   type APIChannel,
   type APIGuildScheduledEventUser,
-  type APIMessage,
   type APIRole,
   PermissionFlagsBits,
   type RESTPostAPIGuildChannelJSONBody,
@@ -11,11 +10,11 @@ import {
 import { botStanding } from "../../discord/bot-permissions";
 import { DiscordApiError } from "../../discord/errors";
 import { missingPermissions } from "../../discord/permissions";
-import { logger } from "../../log";
 import type { Services } from "../../services";
-import { archivedOverwrites, type ChannelNames, dividerOverwrites, eventOverwrites, TEXT, VOICE } from "./plan";
+import { findIntended } from "./ownership";
+import { type ChannelNames, eventOverwrites, TEXT, VOICE } from "./plan";
 import type { Settings } from "./settings";
-import { type EventRecord, getDivider, liveEvents, setDivider, updateEvent } from "./storage";
+import { type EventRecord, getDivider, getEvent, type IntentKind, updateEvent } from "./storage";
 
 const REQUIRED = PermissionFlagsBits.ManageChannels | PermissionFlagsBits.ManageRoles;
 const MAX_GUILD_CHANNELS = 500;
@@ -23,7 +22,7 @@ const MAX_CATEGORY_CHANNELS = 50;
 const MAX_ROLES = 250;
 
 /** Ignores 404s: what we meant to remove is already gone. */
-async function gone<T>(p: Promise<T>): Promise<T | null> {
+export async function gone<T>(p: Promise<T>): Promise<T | null> {
   try {
     return await p;
   } catch (err) {
@@ -32,59 +31,120 @@ async function gone<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
+/** One page (≤ 100) of members marked "Interested", in user-id order, after `after`. */
+export async function interestedPage(s: Services, guildId: string, eventId: string, after: string | null): Promise<string[]> {
+  const query = new URLSearchParams({ limit: "100", ...(after ? { after } : {}) });
+  const page = await s.discord.get<APIGuildScheduledEventUser[]>(Routes.guildScheduledEventUsers(guildId, eventId), { query });
+  return page.map((u) => u.user.id);
+}
+
 /** Members marked "Interested", all pages of 100. */
 export async function interestedUsers(s: Services, guildId: string, eventId: string): Promise<string[]> {
   const ids: string[] = [];
-  let after: string | undefined;
+  let after: string | null = null;
   for (;;) {
-    const query = new URLSearchParams({ limit: "100", ...(after ? { after } : {}) });
-    const page = await s.discord.get<APIGuildScheduledEventUser[]>(Routes.guildScheduledEventUsers(guildId, eventId), { query });
-    ids.push(...page.map((u) => u.user.id));
+    const page = await interestedPage(s, guildId, eventId, after);
+    ids.push(...page);
     if (page.length < 100) return ids;
-    after = page.at(-1)?.user.id;
+    after = page.at(-1) ?? null;
   }
 }
 
 export interface GuildView {
   roles: APIRole[];
   channels: APIChannel[];
-  botTop: number;
   problems: string[];
 }
 
-/** What the guild looks like and what would stop us: permissions, role position, channel and role limits. */
-export async function lookBeforeCreating(s: Services, guildId: string, settings: Settings, voiceCount: number, roleName: string): Promise<GuildView> {
-  const botId = s.env.DISCORD_APPLICATION_ID;
-  const [standing, channels] = await Promise.all([botStanding(s.discord, guildId, botId), s.discord.get<APIChannel[]>(Routes.guildChannels(guildId))]);
+/** How many new channels creation still needs: the missing text and voice channels, and the divider if it needs one. */
+export async function channelsNeeded(s: Services, rec: EventRecord, settings: Settings, voiceCount: number): Promise<number> {
+  const divider = settings.divider_enabled ? await getDivider(s.env.DB, rec.guild_id) : null;
+  return (rec.text_id ? 0 : 1) + Math.max(0, voiceCount - rec.voice_ids.length) + (divider && !divider.channel_id ? 1 : 0);
+}
+
+/** What the guild looks like and what would stop us: permissions, channel and role limits (counting every channel made). */
+export async function lookBeforeCreating(s: Services, rec: EventRecord, settings: Settings, needed: number): Promise<GuildView> {
+  const g = rec.guild_id;
+  const [standing, channels] = await Promise.all([
+    botStanding(s.discord, g, s.env.DISCORD_APPLICATION_ID),
+    s.discord.get<APIChannel[]>(Routes.guildChannels(g)),
+  ]);
   const problems: string[] = [];
   const missing = missingPermissions(standing.permissions, REQUIRED);
   if (missing.length) problems.push(`I am missing the **${missing.join(", ")}** permission.`);
   const category = channels.find((c) => c.id === settings.category_id);
   if (!category) problems.push("The event category no longer exists; set it again with `/eventchannels category`.");
-  const needed = 1 + voiceCount;
   const inCategory = channels.filter((c) => "parent_id" in c && c.parent_id === settings.category_id).length;
   if (category && inCategory + needed > MAX_CATEGORY_CHANNELS)
     problems.push(`The event category is full (${inCategory}/${MAX_CATEGORY_CHANNELS} channels; ${needed} more needed).`);
   if (channels.length + needed > MAX_GUILD_CHANNELS) problems.push(`The server has ${channels.length}/${MAX_GUILD_CHANNELS} channels; ${needed} more needed.`);
-  const existing = standing.guild.roles.find((r) => r.name === roleName);
-  if (!existing && standing.guild.roles.length >= MAX_ROLES) problems.push(`The server has the maximum of ${MAX_ROLES} roles.`);
-  if (existing && existing.position >= standing.topRolePosition)
-    problems.push(`The role **${existing.name}** is above my highest role; move my role above it.`);
-  return { roles: standing.guild.roles, channels, botTop: standing.topRolePosition, problems };
+  if (!rec.role_id && standing.guild.roles.length >= MAX_ROLES) problems.push(`The server has the maximum of ${MAX_ROLES} roles.`);
+  return { roles: standing.guild.roles, channels, problems };
 }
 
-export interface Created {
-  roleId: string;
-  roleCreated: boolean;
-  textId: string;
-  voiceIds: string[];
+/** Ids the guild's event records own, so an intent is never matched to another event's object. */
+async function ownedIds(s: Services, guildId: string): Promise<Set<string>> {
+  const rows = await s.env.DB.prepare(
+    "SELECT role_id, text_id, voice_ids FROM event_channel_events WHERE guild_id = ? AND state IN ('creating', 'live', 'ending')",
+  )
+    .bind(guildId)
+    .all<{ role_id: string | null; text_id: string | null; voice_ids: string }>();
+  const ids = new Set<string>();
+  for (const r of rows.results) {
+    for (const id of [r.role_id, r.text_id, ...(JSON.parse(r.voice_ids) as string[])]) if (id) ids.add(id);
+  }
+  const divider = await getDivider(s.env.DB, guildId);
+  if (divider.channel_id) ids.add(divider.channel_id);
+  return ids;
+}
+
+/** The object an unrecorded intent made, from a fresh listing when `view` has none. */
+export async function recoverIntent(s: Services, rec: EventRecord, view: Pick<GuildView, "roles" | "channels"> | null): Promise<string | null> {
+  if (!rec.intent_kind || !rec.intent_name || rec.intent_at === null) return null;
+  const g = rec.guild_id;
+  const intent = { name: rec.intent_name, at: rec.intent_at };
+  const known = await ownedIds(s, g);
+  if (rec.intent_kind === "role") {
+    const roles = view?.roles ?? (await s.discord.get<APIRole[]>(Routes.guildRoles(g)));
+    return (
+      findIntended(
+        roles.filter((r) => !r.managed && r.permissions === "0"),
+        intent,
+        known,
+      )?.id ?? null
+    );
+  }
+  const type = rec.intent_kind === "text" ? TEXT : VOICE;
+  const channels = view?.channels ?? (await s.discord.get<APIChannel[]>(Routes.guildChannels(g)));
+  return (
+    findIntended(
+      channels.filter((c) => c.type === type).map((c) => ({ id: c.id, name: c.name ?? "" })),
+      intent,
+      known,
+    )?.id ?? null
+  );
+}
+
+async function setIntent(s: Services, rec: EventRecord, kind: IntentKind | null, name: string | null): Promise<void> {
+  const patch = { intent_kind: kind, intent_name: name, intent_at: kind ? Date.now() : null };
+  await updateEvent(s.env.DB, rec.guild_id, rec.event_id, patch, s.now());
+  Object.assign(rec, patch);
+}
+
+/** Records a made object; false when the event stopped being created meanwhile (a cancel won the race). */
+async function recordMade(s: Services, rec: EventRecord, patch: Partial<EventRecord>): Promise<boolean> {
+  const full = { ...patch, intent_kind: null, intent_name: null, intent_at: null };
+  await updateEvent(s.env.DB, rec.guild_id, rec.event_id, full, s.now());
+  Object.assign(rec, full);
+  return (await getEvent(s.env.DB, rec.guild_id, rec.event_id))?.state === "creating";
 }
 
 /**
- * Creates (or adopts) the role and creates the channels with their overwrites inline. Ids are saved as they
- * are made, so a retried alarm reuses them; on failure everything made by this attempt is removed again.
+ * Creates whatever of the role, text and voice channels is still missing, one at a time: intent recorded, then the
+ * call, then the id. A retry resumes where the last attempt stopped and adopts an object it made but did not record.
+ * Returns false when a cancel won the race: the caller stops, and the cleanup removes what exists.
  */
-export async function createChannels(
+export async function createMissing(
   s: Services,
   rec: EventRecord,
   settings: Settings,
@@ -92,67 +152,41 @@ export async function createChannels(
   names: ChannelNames,
   roleName: string,
   userLimit: number,
-): Promise<Created> {
+): Promise<boolean> {
   const g = rec.guild_id;
-  const botId = s.env.DISCORD_APPLICATION_ID;
-  const made: { role?: string; channels: string[] } = { channels: [] };
-  const exists = (id: string | null) => !!id && view.channels.some((c) => c.id === id);
-  try {
-    let roleId = rec.role_id && view.roles.some((r) => r.id === rec.role_id) ? rec.role_id : (view.roles.find((r) => r.name === roleName)?.id ?? null);
-    let roleCreated = rec.role_created && roleId === rec.role_id;
-    if (!roleId) {
-      const role = await s.discord.post<APIRole>(Routes.guildRoles(g), {
-        body: { name: roleName, permissions: "0", mentionable: true },
-        reason: `Event: ${rec.name}`,
-      });
-      roleId = role.id;
-      roleCreated = true;
-      made.role = role.id;
-    }
-    await updateEvent(s.env.DB, g, rec.event_id, { role_id: roleId, role_created: roleCreated }, s.now());
-    const overwrites = eventOverwrites(g, roleId, botId, settings.whitelisted_roles);
-    const create = async (body: RESTPostAPIGuildChannelJSONBody) => {
-      const ch = await s.discord.post<APIChannel>(Routes.guildChannels(g), { body, reason: `Event: ${rec.name}` });
-      made.channels.push(ch.id);
-      return ch.id;
-    };
-    const textId = exists(rec.text_id)
-      ? (rec.text_id as string)
-      : await create({ name: names.text, type: TEXT, parent_id: settings.category_id, permission_overwrites: overwrites });
-    await updateEvent(s.env.DB, g, rec.event_id, { text_id: textId }, s.now());
-    const voiceIds = rec.voice_ids.filter(exists);
-    for (const name of names.voice.slice(voiceIds.length)) {
-      voiceIds.push(
-        await create({
-          name,
-          type: VOICE,
-          parent_id: settings.category_id,
-          permission_overwrites: overwrites,
-          ...(userLimit ? { user_limit: userLimit } : {}),
-        }),
-      );
-      await updateEvent(s.env.DB, g, rec.event_id, { voice_ids: voiceIds }, s.now());
-    }
-    return { roleId, roleCreated, textId, voiceIds };
-  } catch (err) {
-    for (const id of made.channels) await gone(s.discord.delete(Routes.channel(id))).catch(() => undefined);
-    if (made.role) await gone(s.discord.delete(Routes.guildRole(g, made.role))).catch(() => undefined);
-    const keep = (ids: string[]) => ids.filter((id) => !made.channels.includes(id));
-    await updateEvent(
-      s.env.DB,
-      g,
-      rec.event_id,
-      {
-        role_id: made.role ? null : rec.role_id,
-        role_created: made.role ? false : rec.role_created,
-        text_id: rec.text_id && !made.channels.includes(rec.text_id) ? rec.text_id : null,
-        voice_ids: keep(rec.voice_ids),
-      },
-      s.now(),
-    );
-    logger.warn("event_channels.rolled_back", { guild_id: g, event_id: rec.event_id, channels: made.channels.length, role: !!made.role, error: err });
-    throw err;
+  const reason = `Event: ${rec.name}`.slice(0, 500);
+  const recovered = await recoverIntent(s, rec, view);
+  if (rec.intent_kind === "role" && recovered && !(await recordMade(s, rec, { role_id: recovered, role_created: true }))) return false;
+  if (rec.intent_kind === "text" && recovered && !(await recordMade(s, rec, { text_id: recovered }))) return false;
+  if (rec.intent_kind === "voice" && recovered && !(await recordMade(s, rec, { voice_ids: [...rec.voice_ids, recovered] }))) return false;
+  if (!rec.role_id) {
+    await setIntent(s, rec, "role", roleName);
+    const role = await s.discord.post<APIRole>(Routes.guildRoles(g), { body: { name: roleName, permissions: "0", mentionable: true }, reason });
+    if (!(await recordMade(s, rec, { role_id: role.id, role_created: true }))) return false;
   }
+  const roleId = rec.role_id as string;
+  const overwrites = eventOverwrites(g, roleId, s.env.DISCORD_APPLICATION_ID, settings.whitelisted_roles);
+  const make = async (kind: "text" | "voice", body: RESTPostAPIGuildChannelJSONBody) => {
+    await setIntent(s, rec, kind, body.name);
+    return (await s.discord.post<APIChannel>(Routes.guildChannels(g), { body, reason })).id;
+  };
+  if (!rec.text_id) {
+    const id = await make("text", { name: names.text, type: TEXT, parent_id: settings.category_id, permission_overwrites: overwrites });
+    if (!(await recordMade(s, rec, { text_id: id }))) return false;
+  }
+  for (const name of names.voice.slice(rec.voice_ids.length)) {
+    const body: RESTPostAPIGuildChannelJSONBody = {
+      name,
+      type: VOICE,
+      parent_id: settings.category_id,
+      permission_overwrites: overwrites,
+      ...(userLimit ? { user_limit: userLimit } : {}),
+    };
+    const id = await make("voice", body);
+    if (!(await recordMade(s, rec, { voice_ids: [...rec.voice_ids, id] }))) return false;
+  }
+  if (rec.intent_kind) await setIntent(s, rec, null, null);
+  return true;
 }
 
 /** Gives the event role to each member; a member who left since is skipped. */
@@ -167,59 +201,4 @@ export async function giveRole(s: Services, guildId: string, roleId: string, use
     }
   }
   return given;
-}
-
-/** Keeps the divider at the top of the category, visible to the roles of live events. */
-export async function syncDivider(s: Services, guildId: string, settings: Settings, view: GuildView | null): Promise<void> {
-  if (!settings.divider_enabled || !settings.category_id) return;
-  const botId = s.env.DISCORD_APPLICATION_ID;
-  const roles = (await liveEvents(s.env.DB, guildId)).flatMap((e) => (e.role_id ? [e.role_id] : []));
-  const divider = await getDivider(s.env.DB, guildId);
-  const overwrites = dividerOverwrites(guildId, botId, roles, settings.whitelisted_roles);
-  if (roles.length === 0) {
-    if (divider.channel_id) await gone(s.discord.delete(Routes.channel(divider.channel_id), { reason: "No event channels remain" }));
-    await setDivider(s.env.DB, guildId, { channel_id: null, role_ids: [] });
-    return;
-  }
-  const known = divider.channel_id && (!view || view.channels.some((c) => c.id === divider.channel_id));
-  if (known && divider.channel_id) {
-    if (JSON.stringify([...divider.role_ids].sort()) === JSON.stringify([...roles].sort())) return;
-    const ok = await gone(s.discord.patch(Routes.channel(divider.channel_id), { body: { permission_overwrites: overwrites } }));
-    if (ok) {
-      await setDivider(s.env.DB, guildId, { channel_id: divider.channel_id, role_ids: roles });
-      return;
-    }
-  }
-  const ch = await s.discord.post<APIChannel>(Routes.guildChannels(guildId), {
-    body: { name: settings.divider_name, type: TEXT, parent_id: settings.category_id, position: 0, permission_overwrites: overwrites },
-    reason: "Event channels divider",
-  });
-  await setDivider(s.env.DB, guildId, { channel_id: ch.id, role_ids: roles });
-}
-
-/** Whether anyone but bots wrote in the channel (decides archive vs delete). */
-async function hasMemberMessages(s: Services, channelId: string): Promise<boolean> {
-  const msgs = await gone(s.discord.get<APIMessage[]>(Routes.channelMessages(channelId), { query: new URLSearchParams({ limit: "100" }) }));
-  return !!msgs?.some((m) => !m.author.bot);
-}
-
-/** Removes an event's channels and role: voice and role deleted, the text channel archived if members wrote in it. */
-export async function removeChannels(s: Services, rec: EventRecord, settings: Settings | null, textName: string): Promise<"archived" | "deleted"> {
-  const g = rec.guild_id;
-  for (const id of rec.voice_ids) await gone(s.discord.delete(Routes.channel(id), { reason: "Event over" }));
-  let outcome: "archived" | "deleted" = "deleted";
-  if (rec.text_id) {
-    if (settings?.archive_category_id && (await hasMemberMessages(s, rec.text_id))) {
-      const name = `archived-${textName}`.slice(0, 100);
-      const archived = await gone(
-        s.discord.patch(Routes.channel(rec.text_id), {
-          body: { name, parent_id: settings.archive_category_id, permission_overwrites: archivedOverwrites(g, rec.role_id, s.env.DISCORD_APPLICATION_ID) },
-          reason: "Event over: archived",
-        }),
-      );
-      if (archived) outcome = "archived";
-    } else await gone(s.discord.delete(Routes.channel(rec.text_id), { reason: "Event over" }));
-  }
-  if (rec.role_id) await gone(s.discord.delete(Routes.guildRole(g, rec.role_id), { reason: "Event over" }));
-  return outcome;
 }

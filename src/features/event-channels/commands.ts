@@ -4,10 +4,11 @@ import type { Command, Component } from "../../feature";
 import type { MessageData } from "../../interactions/reply";
 import { UserError } from "../../interactions/types";
 import { timezoneChoices } from "../core/timezones";
+import { extendButton } from "./live-steps";
 import { EXTENSION_MS } from "./plan";
 import { DEFAULT_SETTINGS, mergeSettings, readSettings, type Settings, writeSettings } from "./settings";
-import { getEvent, updateEvent } from "./storage";
-import { extendButton, planLiveSteps } from "./timeline";
+import { getEvent } from "./storage";
+import { planLiveSteps } from "./timeline";
 
 /** Settings set by `/eventchannels set`, with how a typed value is read. */
 const SCALAR: Record<string, "int" | "bool" | "text" | "intlist"> = {
@@ -219,6 +220,9 @@ export const eventChannels: Command = {
 };
 
 /** The button on the deletion warning: pushes the deletion back and says who did it. */
+/** Extensions per event: members can keep the channels a while, not for ever. */
+export const MAX_EXTENSIONS = 3;
+
 export const extend: Component = {
   id: "ec:extend",
   async run(ctx) {
@@ -229,8 +233,20 @@ export const extend: Component = {
     const rec = await getEvent(s.env.DB, guildId, eventId);
     const settings = await readSettings(s.env.DB, guildId);
     if (rec?.state !== "live" || !settings || !rec.delete_at) throw new UserError("These channels are already being removed.");
+    // Only someone inside the event's channel may keep it: the button must be pressed there, by a member who can
+    // see and write in it (the interaction's permissions are that channel's).
+    const inside = ctx.interaction.channel?.id ?? ctx.interaction.channel_id;
+    const need = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages;
+    if (inside !== rec.text_id || (ctx.memberPermissions & need) !== need) throw new UserError("Only members of this event's channels can extend them.");
+    if (rec.extensions >= MAX_EXTENSIONS) throw new UserError(`These channels were already extended ${MAX_EXTENSIONS} times; they cannot be extended again.`);
     const deleteAt = Math.max(rec.delete_at, s.now()) + EXTENSION_MS;
-    await updateEvent(s.env.DB, guildId, eventId, { delete_at: deleteAt }, s.now());
+    // Compare-and-set on the count, so two members pressing at once extend once each, never past the cap.
+    const res = await s.env.DB.prepare(
+      "UPDATE event_channel_events SET delete_at = ?, extensions = extensions + 1, updated_at = ? WHERE guild_id = ? AND event_id = ? AND state = 'live' AND extensions = ?",
+    )
+      .bind(deleteAt, s.now(), guildId, eventId, rec.extensions)
+      .run();
+    if (res.meta.changes !== 1) throw new UserError("Someone else just extended these channels; press again if you need more time.");
     await planLiveSteps(s, rec, settings, deleteAt);
     await s.bus.emit("event_channels.extended", { event_id: eventId, name: rec.name, delete_at: deleteAt }, { guildId, userId: ctx.user.id });
     const at = Math.floor(deleteAt / 1000);

@@ -4,8 +4,8 @@ import { type GatewayHandler, gatewayHandler } from "../../feature";
 import type { Services } from "../../services";
 import { deletionTime } from "./plan";
 import { readSettings } from "./settings";
-import { eventByChannel, eventByRole, getDivider, getEvent, setDivider, updateEvent, upsertEvent } from "./storage";
-import { planCreation, planLiveSteps, timerOf } from "./timeline";
+import { eventByChannel, eventByRole, getDivider, getEvent, setDivider, transition, updateEvent, upsertEvent } from "./storage";
+import { planCreation, planLiveSteps, queueCleanup, timerOf } from "./timeline";
 
 const ACTIVE = new Set<number>([GuildScheduledEventStatus.Scheduled, GuildScheduledEventStatus.Active]);
 
@@ -22,7 +22,7 @@ export async function followEvent(s: Services, ev: APIGuildScheduledEvent): Prom
   const endAt = ev.scheduled_end_time ? Date.parse(ev.scheduled_end_time) : null;
   if (Number.isNaN(startAt)) return;
   const rec = await upsertEvent(s.env.DB, { guild_id: ev.guild_id, event_id: ev.id, name: ev.name, start_at: startAt, end_at: endAt }, s.now());
-  if (rec.state === "live") {
+  if (rec.state === "live" || rec.state === "creating") {
     if (before && (before.start_at !== startAt || before.end_at !== endAt)) {
       const deleteAt = deletionTime(settings, startAt, endAt);
       await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { delete_at: deleteAt }, s.now());
@@ -38,14 +38,18 @@ export async function followEvent(s: Services, ev: APIGuildScheduledEvent): Prom
   await planCreation(s, rec, settings);
 }
 
-/** Cancelled or deleted: pending steps go, live channels are cleaned up at once (on the timer, with retries). */
+/**
+ * Cancelled or deleted. Compare-and-set: nothing made yet → cancelled, and a creation that is under way sees it and
+ * stops; otherwise the cleanup runs on the event's timer (after the step running there, if any), with retries.
+ */
 async function dropEvent(s: Services, guildId: string, eventId: string, reason: string): Promise<void> {
   const rec = await getEvent(s.env.DB, guildId, eventId);
   if (!rec) return;
-  const timer = timerOf(s, rec);
-  await timer.cancel("*");
-  if (rec.state === "live") await timer.schedule("cleanup", s.now(), "ec.cleanup", { guild_id: guildId, event_id: eventId, reason });
-  else await updateEvent(s.env.DB, guildId, eventId, { state: "cancelled" }, s.now());
+  if (await transition(s.env.DB, guildId, eventId, ["scheduled", "retrying", "skipped"], "cancelled", s.now())) {
+    await timerOf(s, rec).cancel("*");
+    return;
+  }
+  if (await transition(s.env.DB, guildId, eventId, ["creating", "live"], "ending", s.now())) await queueCleanup(s, rec, reason);
 }
 
 async function interest(s: Services, d: { guild_id: string; guild_scheduled_event_id: string; user_id: string }, add: boolean): Promise<void> {
@@ -80,16 +84,13 @@ export const gatewayHandlers: GatewayHandler[] = [
     const text_id = rec.text_id === ch.id ? null : rec.text_id;
     const voice_ids = rec.voice_ids.filter((id) => id !== ch.id);
     await updateEvent(s.env.DB, guildId, rec.event_id, { text_id, voice_ids }, s.now());
-    if (!text_id && voice_ids.length === 0) {
-      await timerOf(s, rec).cancel("*");
-      await timerOf(s, rec).schedule("cleanup", s.now(), "ec.cleanup", { guild_id: guildId, event_id: rec.event_id, reason: "channels deleted" });
-    }
+    if (!text_id && voice_ids.length === 0 && rec.state === "live") await queueCleanup(s, rec, "channels deleted");
   }),
   gatewayHandler(GatewayDispatchEvents.GuildRoleDelete, "event_channels.role_deleted", async (d, s) => {
     const rec = await eventByRole(s.env.DB, d.guild_id, d.role_id);
     if (!rec) return;
     await updateEvent(s.env.DB, d.guild_id, rec.event_id, { role_id: null, role_created: false }, s.now());
-    if (rec.text_id || rec.voice_ids.length)
+    if (rec.state === "live" && (rec.text_id || rec.voice_ids.length))
       await timerOf(s, rec).schedule("restore-role", s.now(), "ec.restore_role", { guild_id: d.guild_id, event_id: rec.event_id });
   }),
 ];

@@ -1,17 +1,20 @@
 /** Event channels (seed 000): a role, a text channel and voice channels per scheduled event, on the event's timer. */
 import { PermissionFlagsBits } from "discord-api-types/v10";
 import type { Feature } from "../../feature";
+import { cleanupKinds } from "./cleanup";
 import { eventChannels, extend } from "./commands";
+import { dividerKind } from "./divider";
 import { eventChannelEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
+import { liveKinds } from "./live-steps";
 import { reconcileEvents } from "./reconcile";
-import { timerKinds } from "./timeline";
+import { creationKinds } from "./timeline";
 
 export const eventChannelsFeature: Feature = {
   name: "event-channels",
   commands: [eventChannels],
   components: [extend],
-  timerKinds,
+  timerKinds: [...creationKinds, ...liveKinds, ...cleanupKinds, dividerKind],
   events: eventChannelEvents,
   gateway: gatewayHandlers,
   crons: [reconcileEvents],

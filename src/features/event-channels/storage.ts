@@ -1,6 +1,9 @@
 /** D1 storage for event channels: one record per followed scheduled event (the seed's text/voice/role) and the divider. */
 
-export type EventState = "scheduled" | "retrying" | "live" | "ending" | "done" | "skipped" | "cancelled";
+export type EventState = "scheduled" | "retrying" | "creating" | "live" | "ending" | "done" | "skipped" | "cancelled";
+
+/** What a step is about to create; recorded before the call so a crash between the call and the write is found. */
+export type IntentKind = "role" | "text" | "voice";
 
 export interface EventRecord {
   guild_id: string;
@@ -15,6 +18,14 @@ export interface EventRecord {
   role_created: boolean;
   delete_at: number | null;
   warning_message_id: string | null;
+  /** Voice channels decided when creation began, so a resumed creation makes the same layout. */
+  planned_voices: number | null;
+  intent_kind: IntentKind | null;
+  intent_name: string | null;
+  intent_at: number | null;
+  /** Role grants resume after this user id (Discord lists Interested members in id order). */
+  grant_cursor: string | null;
+  extensions: number;
 }
 
 type Row = Omit<EventRecord, "voice_ids" | "role_created"> & { voice_ids: string; role_created: number };
@@ -74,6 +85,32 @@ export async function updateEvent(db: D1Database, guildId: string, eventId: stri
     .run();
 }
 
+/**
+ * Compare-and-set on the state: moves to `to` only from one of `from`. False means another step or a gateway
+ * dispatch got there first, and the caller must not act as if it had won.
+ */
+export async function transition(db: D1Database, guildId: string, eventId: string, from: readonly EventState[], to: EventState, now: number): Promise<boolean> {
+  const res = await db
+    .prepare(`UPDATE event_channel_events SET state = ?, updated_at = ? WHERE guild_id = ? AND event_id = ? AND state IN (${from.map(() => "?").join(", ")})`)
+    .bind(to, now, guildId, eventId, ...from)
+    .run();
+  return res.meta.changes === 1;
+}
+
+/** Whether anything of the event exists (or may exist) on Discord: made objects, or one being made. */
+export function ownsAnything(rec: EventRecord): boolean {
+  return !!(rec.role_id || rec.text_id || rec.voice_ids.length || rec.intent_kind);
+}
+
+/** The role of an event whose channels are live, for other features (a channel reminder pings it). */
+export async function liveEventRole(db: D1Database, guildId: string, eventId: string): Promise<string | null> {
+  const r = await db
+    .prepare("SELECT role_id FROM event_channel_events WHERE guild_id = ? AND event_id = ? AND state = 'live'")
+    .bind(guildId, eventId)
+    .first<{ role_id: string | null }>();
+  return r?.role_id ?? null;
+}
+
 export async function deleteEvent(db: D1Database, guildId: string, eventId: string): Promise<void> {
   await db.prepare("DELETE FROM event_channel_events WHERE guild_id = ? AND event_id = ?").bind(guildId, eventId).run();
 }
@@ -81,14 +118,17 @@ export async function deleteEvent(db: D1Database, guildId: string, eventId: stri
 /** The live event that owns a channel (text or one of its voice channels), if any. */
 export async function eventByChannel(db: D1Database, guildId: string, channelId: string): Promise<EventRecord | null> {
   const rows = await db
-    .prepare("SELECT * FROM event_channel_events WHERE guild_id = ? AND state = 'live' AND (text_id = ? OR voice_ids LIKE ?)")
+    .prepare("SELECT * FROM event_channel_events WHERE guild_id = ? AND state IN ('creating', 'live') AND (text_id = ? OR voice_ids LIKE ?)")
     .bind(guildId, channelId, `%"${channelId}"%`)
     .all<Row>();
   return rows.results.map(fromRow).find((r) => r.text_id === channelId || r.voice_ids.includes(channelId)) ?? null;
 }
 
 export async function eventByRole(db: D1Database, guildId: string, roleId: string): Promise<EventRecord | null> {
-  const r = await db.prepare("SELECT * FROM event_channel_events WHERE guild_id = ? AND role_id = ? AND state = 'live'").bind(guildId, roleId).first<Row>();
+  const r = await db
+    .prepare("SELECT * FROM event_channel_events WHERE guild_id = ? AND role_id = ? AND state IN ('creating', 'live')")
+    .bind(guildId, roleId)
+    .first<Row>();
   return r ? fromRow(r) : null;
 }
 
@@ -100,21 +140,25 @@ export async function liveEvents(db: D1Database, guildId: string): Promise<Event
 export interface Divider {
   channel_id: string | null;
   role_ids: string[];
+  intent_name?: string | null;
+  intent_at?: number | null;
 }
 
 export async function getDivider(db: D1Database, guildId: string): Promise<Divider> {
   const r = await db
-    .prepare("SELECT channel_id, role_ids FROM event_channel_dividers WHERE guild_id = ?")
+    .prepare("SELECT channel_id, role_ids, intent_name, intent_at FROM event_channel_dividers WHERE guild_id = ?")
     .bind(guildId)
-    .first<{ channel_id: string | null; role_ids: string }>();
-  return r ? { channel_id: r.channel_id, role_ids: JSON.parse(r.role_ids) } : { channel_id: null, role_ids: [] };
+    .first<{ channel_id: string | null; role_ids: string; intent_name: string | null; intent_at: number | null }>();
+  return r
+    ? { channel_id: r.channel_id, role_ids: JSON.parse(r.role_ids), intent_name: r.intent_name, intent_at: r.intent_at }
+    : { channel_id: null, role_ids: [], intent_name: null, intent_at: null };
 }
 
 export async function setDivider(db: D1Database, guildId: string, d: Divider): Promise<void> {
   await db
     .prepare(
-      "INSERT INTO event_channel_dividers (guild_id, channel_id, role_ids) VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, role_ids = excluded.role_ids",
+      "INSERT INTO event_channel_dividers (guild_id, channel_id, role_ids, intent_name, intent_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, role_ids = excluded.role_ids, intent_name = excluded.intent_name, intent_at = excluded.intent_at",
     )
-    .bind(guildId, d.channel_id, JSON.stringify(d.role_ids))
+    .bind(guildId, d.channel_id, JSON.stringify(d.role_ids), d.intent_name ?? null, d.intent_at ?? null)
     .run();
 }

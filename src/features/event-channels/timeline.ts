@@ -1,15 +1,20 @@
-/** The per-event timeline on its EventTimer: create → start message → deletion warning → cleanup, plus follow-ups. */
-import { type APIActionRowComponent, type APIButtonComponent, ButtonStyle, ComponentType, Routes } from "discord-api-types/v10";
+/**
+ * The per-event timeline on its EventTimer: creation as resumable steps (scheduled → creating → live, compare-and-set),
+ * the deletion planned before anything exists, then each later step its own idempotent agenda item.
+ */
+import { Routes } from "discord-api-types/v10";
+import { DiscordApiError } from "../../discord/errors";
+import { postOnce } from "../../discord/post-once";
 import type { TimerAction } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import type { TimerOutcome } from "../../timers/kinds";
-import { remindMeButton } from "../reminders/subscribe-view";
-import { createChannels, giveRole, interestedUsers, lookBeforeCreating, removeChannels, syncDivider } from "./actions";
-import { channelNames, creationTime, deletionTime, eventOverwrites, fill, nextRetry, roleName, voicePlan, WARNING_BEFORE_DELETE_MS } from "./plan";
+import { channelsNeeded, createMissing, interestedUsers, lookBeforeCreating } from "./actions";
+import { queueDividerSync } from "./divider";
+import { channelNames, creationTime, deletionTime, nextRetry, roleName, voicePlan, WARNING_BEFORE_DELETE_MS } from "./plan";
 import { configuredBy, readSettings, type Settings } from "./settings";
-import { type EventRecord, getEvent, updateEvent } from "./storage";
+import { type EventRecord, getEvent, ownsAnything, transition, updateEvent } from "./storage";
 
 export interface EventRef {
   guild_id: string;
@@ -18,7 +23,7 @@ export interface EventRef {
 
 export const timerName = (guildId: string, eventId: string) => `ec:${guildId}:${eventId}`;
 export const timerOf = (s: Services, r: EventRef) => s.timer(timerName(r.guild_id, r.event_id));
-const ref = (r: EventRef): EventRef => ({ guild_id: r.guild_id, event_id: r.event_id });
+export const ref = (r: EventRef): EventRef => ({ guild_id: r.guild_id, event_id: r.event_id });
 
 /** (Re)plans the creation step; a no-op when nothing changed (same key, time and payload). */
 export async function planCreation(s: Services, rec: EventRecord, settings: Settings): Promise<void> {
@@ -34,28 +39,69 @@ export async function planLiveSteps(s: Services, rec: EventRecord, settings: Set
   await t.schedule("delete", deleteAt, "ec.delete", ref(rec));
 }
 
+/** Cleanup at once, on the event's timer (after whatever step is running there now). */
+export async function queueCleanup(s: Services, r: EventRef, reason: string): Promise<void> {
+  await timerOf(s, r).schedule("cleanup", s.now(), "ec.cleanup", { ...ref(r), reason });
+}
+
 /** Tells the admins once, in the audit channel (or a DM to whoever configured the feature), instead of retrying. */
 async function reportProblem(s: Services, rec: EventRecord, problems: string[]): Promise<void> {
-  const text = `⚠️ I could not create the channels for **${rec.name}**:\n${problems.map((p) => `• ${p}`).join("\n")}`;
+  const text = `⚠️ I could not create the channels for **${rec.name}**:\n${problems.map((p) => `• ${p}`).join("\n")}`.slice(0, 2000);
   await s.bus.emit("permission.missing", { event_id: rec.event_id, problems }, { guildId: rec.guild_id });
-  const audit = (await readGuildSettings(s.env.DB, rec.guild_id)).audit_channel_id;
+  const deps = { db: s.env.DB, discord: s.discord, botId: s.env.DISCORD_APPLICATION_ID, now: () => s.now() };
+  const key = `ec:${rec.event_id}:${rec.start_at}:problem`;
   try {
+    const audit = (await readGuildSettings(s.env.DB, rec.guild_id)).audit_channel_id;
     if (audit) {
-      await s.discord.post(Routes.channelMessages(audit), { body: { content: text, allowed_mentions: { parse: [] } } });
+      await postOnce(deps, rec.guild_id, key, audit, { content: text, allowed_mentions: { parse: [] } });
       return;
     }
     const admin = await configuredBy(s.env.DB, rec.guild_id);
     if (!admin) return;
     const dm = await s.discord.post<{ id: string }>(Routes.userChannels(), { body: { recipient_id: admin } });
-    await s.discord.post(Routes.channelMessages(dm.id), { body: { content: text, allowed_mentions: { parse: [] } } });
+    await postOnce(deps, rec.guild_id, key, dm.id, { content: text, allowed_mentions: { parse: [] } });
   } catch (error) {
     logger.warn("event_channels.report_failed", { guild_id: rec.guild_id, event_id: rec.event_id, error });
   }
 }
 
-async function load(s: Services, r: EventRef): Promise<{ rec: EventRecord; settings: Settings } | null> {
+export async function load(s: Services, r: EventRef): Promise<{ rec: EventRecord; settings: Settings } | null> {
   const [rec, settings] = await Promise.all([getEvent(s.env.DB, r.guild_id, r.event_id), readSettings(s.env.DB, r.guild_id)]);
   return rec && settings ? { rec, settings } : null;
+}
+
+/** Before anything is made: minimum attendance (retry or skip), then the claim `creating` and the deletion planned. */
+async function begin(s: Services, rec: EventRecord, settings: Settings): Promise<TimerOutcome | { interested: number } | "stop"> {
+  const users = await interestedUsers(s, rec.guild_id, rec.event_id);
+  const plan = voicePlan(settings, rec.name, users.length);
+  const g = rec.guild_id;
+  if (plan.minimum !== null && users.length < plan.minimum) {
+    const retryAt = nextRetry(settings, rec.start_at, s.now());
+    const counts = { event_id: rec.event_id, name: rec.name, interested: users.length, minimum: plan.minimum, keyword: plan.keyword };
+    if (retryAt !== null) {
+      if (!(await transition(s.env.DB, g, rec.event_id, ["scheduled", "retrying"], "retrying", s.now()))) return "stop";
+      await s.bus.emit("event_channels.retry_scheduled", { ...counts, retry_at: retryAt }, { guildId: g });
+      return { again: { dueAt: retryAt } };
+    }
+    if (await transition(s.env.DB, g, rec.event_id, ["scheduled", "retrying"], "skipped", s.now()))
+      await s.bus.emit("event_channels.skipped", counts, { guildId: g });
+    return "stop";
+  }
+  if (!(await transition(s.env.DB, g, rec.event_id, ["scheduled", "retrying"], "creating", s.now()))) return "stop";
+  // The deletion is planned before anything exists: whatever a later failure leaves is removed by then at the latest.
+  const deleteAt = deletionTime(settings, rec.start_at, rec.end_at);
+  await updateEvent(s.env.DB, g, rec.event_id, { planned_voices: plan.count, delete_at: deleteAt }, s.now());
+  await timerOf(s, rec).schedule("delete", deleteAt, "ec.delete", ref(rec));
+  Object.assign(rec, { state: "creating", planned_voices: plan.count, delete_at: deleteAt });
+  return { interested: users.length };
+}
+
+/** Something stops creation for good: tell the admins once, and undo what exists (or mark the event skipped). */
+async function abandon(s: Services, rec: EventRecord, problems: string[]): Promise<void> {
+  await reportProblem(s, rec, problems);
+  if (ownsAnything(rec)) {
+    if (await transition(s.env.DB, rec.guild_id, rec.event_id, ["creating"], "ending", s.now())) await queueCleanup(s, rec, "failed");
+  } else if (await transition(s.env.DB, rec.guild_id, rec.event_id, ["creating"], "skipped", s.now())) await timerOf(s, rec).cancel("delete");
 }
 
 const create: TimerAction = {
@@ -64,163 +110,45 @@ const create: TimerAction = {
     const loaded = await load(s, item.payload as EventRef);
     if (!loaded) return;
     const { rec, settings } = loaded;
-    if (rec.state !== "scheduled" && rec.state !== "retrying") return; // already live, or over
+    if (!["scheduled", "retrying", "creating"].includes(rec.state)) return; // already live, or over
     if (!settings.category_id) {
       logger.info("event_channels.not_configured", { guild_id: rec.guild_id, event_id: rec.event_id });
       return;
     }
-    const users = await interestedUsers(s, rec.guild_id, rec.event_id);
-    const plan = voicePlan(settings, rec.name, users.length);
-    if (plan.minimum !== null && users.length < plan.minimum) {
-      const retryAt = nextRetry(settings, rec.start_at, s.now());
-      const counts = { event_id: rec.event_id, name: rec.name, interested: users.length, minimum: plan.minimum, keyword: plan.keyword };
-      if (retryAt !== null) {
-        await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { state: "retrying" }, s.now());
-        await s.bus.emit("event_channels.retry_scheduled", { ...counts, retry_at: retryAt }, { guildId: rec.guild_id });
-        return { again: { dueAt: retryAt } };
-      }
-      await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { state: "skipped" }, s.now());
-      await s.bus.emit("event_channels.skipped", counts, { guildId: rec.guild_id });
-      return;
+    let interested: number | null = null;
+    if (rec.state !== "creating") {
+      const begun = await begin(s, rec, settings);
+      if (begun === "stop") return;
+      if (begun && "again" in begun) return begun;
+      interested = begun?.interested ?? null;
     }
-    const role = roleName(settings, rec.name, rec.start_at);
-    const view = await lookBeforeCreating(s, rec.guild_id, settings, plan.count, role);
+    const voices = rec.planned_voices ?? 1;
+    const view = await lookBeforeCreating(s, rec, settings, await channelsNeeded(s, rec, settings, voices));
     if (view.problems.length) {
-      await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { state: "skipped" }, s.now());
-      await reportProblem(s, rec, view.problems);
+      await abandon(s, rec, view.problems);
       return;
     }
-    const names = channelNames(settings, rec.name, plan.count);
-    const made = await createChannels(s, rec, settings, view, names, role, plan.userLimit);
-    const deleteAt = deletionTime(settings, rec.start_at, rec.end_at);
-    await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { state: "live", delete_at: deleteAt }, s.now());
-    await giveRole(s, rec.guild_id, made.roleId, users);
-    await syncDivider(s, rec.guild_id, settings, view);
-    if (settings.announcement_message) {
-      const content = fill(settings.announcement_message, { role: `<@&${made.roleId}>`, event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` });
-      await s.discord.post(Routes.channelMessages(made.textId), {
-        body: { content, allowed_mentions: { roles: [made.roleId] }, components: [remindMeButton(rec.event_id)] },
-      });
+    const names = channelNames(settings, rec.name, voices);
+    try {
+      if (!(await createMissing(s, rec, settings, view, names, roleName(settings, rec.name, rec.start_at), voicePlan(settings, rec.name, 0).userLimit))) return;
+    } catch (error) {
+      // A refusal (full category after a race, a permission taken away mid-way) will not pass on a retry.
+      if (!(error instanceof DiscordApiError) || error.transient) throw error;
+      await abandon(s, rec, [`Discord refused: ${error.message} (${error.status}).`]);
+      return;
     }
-    await planLiveSteps(s, { ...rec, state: "live" }, settings, deleteAt);
+    if (!(await transition(s.env.DB, rec.guild_id, rec.event_id, ["creating"], "live", s.now()))) return; // a cancel won: its cleanup runs next
+    const t = timerOf(s, rec);
+    await t.schedule("grant", s.now(), "ec.grant", { ...ref(rec), role_id: rec.role_id });
+    if (settings.announcement_message) await t.schedule("announce", s.now(), "ec.announce", ref(rec));
+    await queueDividerSync(s, rec.guild_id);
+    await planLiveSteps(s, { ...rec, state: "live" }, settings, rec.delete_at ?? deletionTime(settings, rec.start_at, rec.end_at));
     await s.bus.emit(
       "event_channels.created",
-      { event_id: rec.event_id, name: rec.name, role_id: made.roleId, text_id: made.textId, voice_ids: made.voiceIds, interested: users.length },
+      { event_id: rec.event_id, name: rec.name, role_id: rec.role_id, text_id: rec.text_id, voice_ids: rec.voice_ids, interested },
       { guildId: rec.guild_id },
     );
   },
 };
 
-async function post(s: Services, rec: EventRecord, template: string, extra: Record<string, unknown> = {}): Promise<string | null> {
-  if (!rec.text_id || !template) return null;
-  const content = fill(template, { role: rec.role_id ? `<@&${rec.role_id}>` : "", event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` });
-  const msg = await s.discord.post<{ id: string }>(Routes.channelMessages(rec.text_id), {
-    body: { content, allowed_mentions: { roles: rec.role_id ? [rec.role_id] : [] }, ...extra },
-  });
-  return msg.id;
-}
-
-const start: TimerAction = {
-  kind: "ec.start",
-  async run(item, { services: s }) {
-    const loaded = await load(s, item.payload as EventRef);
-    if (loaded?.rec.state === "live") await post(s, loaded.rec, loaded.settings.event_start_message);
-  },
-};
-
-export const extendButton = (eventId: string): APIActionRowComponent<APIButtonComponent> => ({
-  type: ComponentType.ActionRow,
-  components: [{ type: ComponentType.Button, style: ButtonStyle.Secondary, label: "Extend 4 h", emoji: { name: "⏰" }, custom_id: `ec:extend:${eventId}` }],
-});
-
-const warn: TimerAction = {
-  kind: "ec.warn",
-  async run(item, { services: s }) {
-    const loaded = await load(s, item.payload as EventRef);
-    if (loaded?.rec.state !== "live") return;
-    const id = await post(s, loaded.rec, loaded.settings.deletion_warning_message, { components: [extendButton(loaded.rec.event_id)] });
-    if (id) await updateEvent(s.env.DB, loaded.rec.guild_id, loaded.rec.event_id, { warning_message_id: id }, s.now());
-  },
-};
-
-/** Cleanup: at the deletion time, on cancellation, or when every channel was deleted by hand. */
-export async function cleanUp(s: Services, r: EventRef, reason: string): Promise<void> {
-  const rec = await getEvent(s.env.DB, r.guild_id, r.event_id);
-  if (!rec) return;
-  const settings = await readSettings(s.env.DB, r.guild_id);
-  if (rec.state !== "live" && rec.state !== "ending") {
-    await timerOf(s, rec).cancel("*");
-    await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { state: reason === "ended" ? "done" : "cancelled" }, s.now());
-    return;
-  }
-  // "ending" first: the CHANNEL_DELETE / GUILD_ROLE_DELETE our own deletions cause must not look like manual ones.
-  await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { state: "ending" }, s.now());
-  await timerOf(s, rec).cancel("start");
-  await timerOf(s, rec).cancel("warn");
-  await timerOf(s, rec).cancel("member:*");
-  const textName = settings ? channelNames(settings, rec.name, 1).text : rec.name;
-  const outcome = await removeChannels(s, rec, settings, textName);
-  await updateEvent(
-    s.env.DB,
-    rec.guild_id,
-    rec.event_id,
-    { state: reason === "ended" ? "done" : "cancelled", voice_ids: [], text_id: outcome === "archived" ? rec.text_id : null, role_id: null },
-    s.now(),
-  );
-  if (settings) await syncDivider(s, rec.guild_id, settings, null);
-  await s.bus.emit(`event_channels.${outcome}`, { event_id: rec.event_id, name: rec.name, reason, text_id: rec.text_id }, { guildId: rec.guild_id });
-}
-
-const remove: TimerAction = {
-  kind: "ec.delete",
-  async run(item, { services: s }) {
-    await cleanUp(s, item.payload as EventRef, "ended");
-  },
-};
-
-const cleanup: TimerAction = {
-  kind: "ec.cleanup",
-  async run(item, { services: s }) {
-    const p = item.payload as EventRef & { reason: string };
-    await cleanUp(s, p, p.reason);
-  },
-};
-
-/** A member marked or unmarked "Interested" after the channels exist. */
-const member: TimerAction = {
-  kind: "ec.member",
-  async run(item, { services: s }) {
-    const p = item.payload as EventRef & { user_id: string; add: boolean };
-    const rec = await getEvent(s.env.DB, p.guild_id, p.event_id);
-    if (rec?.state !== "live" || !rec.role_id) return;
-    if (p.add) await giveRole(s, rec.guild_id, rec.role_id, [p.user_id]);
-    else
-      await s.discord.delete(Routes.guildMemberRole(rec.guild_id, p.user_id, rec.role_id), { reason: "No longer interested" }).catch((error) => {
-        logger.info("event_channels.role_remove_skipped", { guild_id: rec.guild_id, user_id: p.user_id, error });
-      });
-  },
-};
-
-/** The event role was deleted by hand while channels are live: make it again and put it back everywhere. */
-const restoreRole: TimerAction = {
-  kind: "ec.restore_role",
-  async run(item, { services: s }) {
-    const loaded = await load(s, item.payload as EventRef);
-    if (loaded?.rec.state !== "live") return;
-    const { rec, settings } = loaded;
-    const name = roleName(settings, rec.name, rec.start_at);
-    const role = await s.discord.post<{ id: string }>(Routes.guildRoles(rec.guild_id), {
-      body: { name, permissions: "0", mentionable: true },
-      reason: "Event role was deleted",
-    });
-    await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { role_id: role.id, role_created: true }, s.now());
-    const overwrites = eventOverwrites(rec.guild_id, role.id, s.env.DISCORD_APPLICATION_ID, settings.whitelisted_roles);
-    for (const id of [rec.text_id, ...rec.voice_ids].filter((x): x is string => !!x)) {
-      await s.discord.patch(Routes.channel(id), { body: { permission_overwrites: overwrites } });
-    }
-    await giveRole(s, rec.guild_id, role.id, await interestedUsers(s, rec.guild_id, rec.event_id));
-    await syncDivider(s, rec.guild_id, settings, null);
-  },
-};
-
-export const timerKinds: TimerAction[] = [create, start, warn, remove, cleanup, member, restoreRole];
+export const creationKinds: TimerAction[] = [create];

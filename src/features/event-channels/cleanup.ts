@@ -1,0 +1,97 @@
+/** Cleanup as a resumable step: removes exactly what the event's record owns, recording each removal as it goes. */
+import { type APIMessage, Routes } from "discord-api-types/v10";
+import { forgetPosts } from "../../discord/post-once";
+import type { TimerAction } from "../../feature";
+import type { Services } from "../../services";
+import { gone, recoverIntent } from "./actions";
+import { queueDividerSync } from "./divider";
+import { archivedOverwrites, channelNames } from "./plan";
+import { readSettings, type Settings } from "./settings";
+import { type EventRecord, getEvent, ownsAnything, transition, updateEvent } from "./storage";
+import { type EventRef, timerOf } from "./timeline";
+
+/** Whether anyone but bots wrote in the channel (decides archive vs delete). */
+async function hasMemberMessages(s: Services, channelId: string): Promise<boolean> {
+  const msgs = await gone(s.discord.get<APIMessage[]>(Routes.channelMessages(channelId), { query: new URLSearchParams({ limit: "100" }) }));
+  return !!msgs?.some((m) => !m.author.bot);
+}
+
+/** An object a crashed step made but never recorded is found by its intent and removed with the rest. */
+async function adoptDanglingIntent(s: Services, rec: EventRecord): Promise<void> {
+  if (!rec.intent_kind) return;
+  const found = await recoverIntent(s, rec, null);
+  const patch: Partial<EventRecord> = { intent_kind: null, intent_name: null, intent_at: null };
+  if (found && rec.intent_kind === "role" && !rec.role_id) Object.assign(patch, { role_id: found, role_created: true });
+  if (found && rec.intent_kind === "text" && !rec.text_id) patch.text_id = found;
+  if (found && rec.intent_kind === "voice") patch.voice_ids = [...rec.voice_ids, found];
+  await updateEvent(s.env.DB, rec.guild_id, rec.event_id, patch, s.now());
+  Object.assign(rec, patch);
+}
+
+/** Voice channels and the role deleted, the text channel archived (members wrote in it) or deleted; each recorded as done. */
+async function removeOwned(s: Services, rec: EventRecord, settings: Settings | null): Promise<"archived" | "deleted"> {
+  const g = rec.guild_id;
+  const save = (patch: Partial<EventRecord>) => updateEvent(s.env.DB, g, rec.event_id, patch, s.now());
+  for (const id of [...rec.voice_ids]) {
+    await gone(s.discord.delete(Routes.channel(id), { reason: "Event over" }));
+    rec.voice_ids = rec.voice_ids.filter((v) => v !== id);
+    await save({ voice_ids: rec.voice_ids });
+  }
+  let outcome: "archived" | "deleted" = "deleted";
+  if (rec.text_id) {
+    if (settings?.archive_category_id && (await hasMemberMessages(s, rec.text_id))) {
+      const name = `archived-${channelNames(settings, rec.name, 1).text}`.slice(0, 100);
+      const body = { name, parent_id: settings.archive_category_id, permission_overwrites: archivedOverwrites(g, rec.role_id, s.env.DISCORD_APPLICATION_ID) };
+      if (await gone(s.discord.patch(Routes.channel(rec.text_id), { body, reason: "Event over: archived" }))) outcome = "archived";
+    } else await gone(s.discord.delete(Routes.channel(rec.text_id), { reason: "Event over" }));
+    await save({ text_id: null });
+  }
+  // Only a role the bot made (or the Red cog's records named) is ever deleted.
+  if (rec.role_id && rec.role_created) await gone(s.discord.delete(Routes.guildRole(g, rec.role_id), { reason: "Event over" }));
+  if (rec.role_id) await save({ role_id: null, role_created: false });
+  return outcome;
+}
+
+/** Cleanup: at the deletion time, on cancellation, after a failed creation, or when every channel was deleted by hand. */
+export async function cleanUp(s: Services, r: EventRef, reason: string, runningKey: string): Promise<void> {
+  const rec = await getEvent(s.env.DB, r.guild_id, r.event_id);
+  if (!rec || rec.state === "done" || rec.state === "cancelled") return; // cleaned up already (an archived channel is no longer ours to touch)
+  const final = reason === "ended" ? "done" : "cancelled";
+  const active = ["scheduled", "retrying", "creating", "live", "ending", "skipped"] as const;
+  if (!ownsAnything(rec)) {
+    await timerOf(s, rec).cancel("*");
+    await transition(s.env.DB, rec.guild_id, rec.event_id, active, final, s.now());
+    if (rec.state === "live" || rec.state === "ending") await queueDividerSync(s, rec.guild_id);
+    return;
+  }
+  // "ending" first: the CHANNEL_DELETE / GUILD_ROLE_DELETE our own deletions cause must not look like manual ones.
+  await transition(s.env.DB, rec.guild_id, rec.event_id, active, "ending", s.now());
+  const timer = timerOf(s, rec);
+  for (const key of ["create", "grant", "announce", "start", "warn", "member:*", "restore-role"]) await timer.cancel(key);
+  const textId = rec.text_id;
+  await adoptDanglingIntent(s, rec);
+  const outcome = await removeOwned(s, rec, await readSettings(s.env.DB, rec.guild_id));
+  // Only now: until here the pending deletion was the fallback should this cleanup fail for good.
+  for (const item of await timer.list()) if (item.key !== runningKey && item.status === "pending") await timer.cancel(item.key);
+  await transition(s.env.DB, rec.guild_id, rec.event_id, ["ending"], final, s.now());
+  await forgetPosts(s.env.DB, rec.guild_id, `ec:${rec.event_id}:`);
+  await queueDividerSync(s, rec.guild_id);
+  await s.bus.emit(`event_channels.${outcome}`, { event_id: rec.event_id, name: rec.name, reason, text_id: textId }, { guildId: rec.guild_id });
+}
+
+const remove: TimerAction = {
+  kind: "ec.delete",
+  async run(item, { services: s }) {
+    await cleanUp(s, item.payload as EventRef, "ended", item.key);
+  },
+};
+
+const cleanup: TimerAction = {
+  kind: "ec.cleanup",
+  async run(item, { services: s }) {
+    const p = item.payload as EventRef & { reason: string };
+    await cleanUp(s, p, p.reason, item.key);
+  },
+};
+
+export const cleanupKinds: TimerAction[] = [remove, cleanup];

@@ -1,0 +1,151 @@
+/** The steps after the channels exist, each its own idempotent agenda item: role grants, the three messages, interest changes, a lost role. */
+import {
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  ButtonStyle,
+  ComponentType,
+  type RESTPostAPIChannelMessageJSONBody,
+  Routes,
+} from "discord-api-types/v10";
+import { postOnce } from "../../discord/post-once";
+import type { TimerAction } from "../../feature";
+import { logger } from "../../log";
+import type { Services } from "../../services";
+import type { TimerOutcome } from "../../timers/kinds";
+import { remindMeButton } from "../reminders/subscribe-view";
+import { giveRole, interestedPage, recoverIntent } from "./actions";
+import { queueDividerSync } from "./divider";
+import { eventOverwrites, fill, roleName } from "./plan";
+import type { Settings } from "./settings";
+import { type EventRecord, getEvent, updateEvent } from "./storage";
+import { type EventRef, load, ref, timerOf } from "./timeline";
+
+export const extendButton = (eventId: string): APIActionRowComponent<APIButtonComponent> => ({
+  type: ComponentType.ActionRow,
+  components: [{ type: ComponentType.Button, style: ButtonStyle.Secondary, label: "Extend 4 h", emoji: { name: "⏰" }, custom_id: `ec:extend:${eventId}` }],
+});
+
+/** A message from a template, into the event's text channel, once per `step` (retries and restarts post nothing more). */
+async function post(
+  s: Services,
+  rec: EventRecord,
+  step: string,
+  template: string,
+  extra: Partial<RESTPostAPIChannelMessageJSONBody> = {},
+): Promise<string | null> {
+  if (!rec.text_id || !template) return null;
+  const content = fill(template, { role: rec.role_id ? `<@&${rec.role_id}>` : "", event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` }).slice(
+    0,
+    2000,
+  );
+  const deps = { db: s.env.DB, discord: s.discord, botId: s.env.DISCORD_APPLICATION_ID, now: () => s.now() };
+  return postOnce(deps, rec.guild_id, `ec:${rec.event_id}:${rec.start_at}:${step}`, rec.text_id, {
+    content,
+    allowed_mentions: { roles: rec.role_id ? [rec.role_id] : [] },
+    ...extra,
+  });
+}
+
+/** Gives the role to Interested members a page at a time; the cursor makes a retry or the next page resume, not restart. */
+const grant: TimerAction = {
+  kind: "ec.grant",
+  async run(item, { services: s }): Promise<TimerOutcome> {
+    const rec = await getEvent(s.env.DB, (item.payload as EventRef).guild_id, (item.payload as EventRef).event_id);
+    if (rec?.state !== "live" || !rec.role_id) return;
+    const page = await interestedPage(s, rec.guild_id, rec.event_id, rec.grant_cursor);
+    await giveRole(s, rec.guild_id, rec.role_id, page);
+    if (page.length) await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { grant_cursor: page.at(-1) ?? null }, s.now());
+    return page.length === 100 ? { again: { dueAt: s.now() } } : undefined;
+  },
+};
+
+const announce: TimerAction = {
+  kind: "ec.announce",
+  async run(item, { services: s }) {
+    const loaded = await load(s, item.payload as EventRef);
+    if (loaded?.rec.state !== "live") return;
+    await post(s, loaded.rec, "announce", loaded.settings.announcement_message, { components: [remindMeButton(loaded.rec.event_id)] });
+  },
+};
+
+const start: TimerAction = {
+  kind: "ec.start",
+  async run(item, { services: s }) {
+    const loaded = await load(s, item.payload as EventRef);
+    if (loaded?.rec.state === "live") await post(s, loaded.rec, "start", loaded.settings.event_start_message);
+  },
+};
+
+const warn: TimerAction = {
+  kind: "ec.warn",
+  async run(item, { services: s }) {
+    const loaded = await load(s, item.payload as EventRef);
+    if (loaded?.rec.state !== "live" || !loaded.rec.delete_at) return;
+    // One warning per deletion time: an extension moves it, and the new time gets its own warning.
+    const id = await post(s, loaded.rec, `warn:${loaded.rec.delete_at}`, loaded.settings.deletion_warning_message, {
+      components: [extendButton(loaded.rec.event_id)],
+    });
+    if (id) await updateEvent(s.env.DB, loaded.rec.guild_id, loaded.rec.event_id, { warning_message_id: id }, s.now());
+  },
+};
+
+/** A member marked or unmarked "Interested" after the channels exist. */
+const member: TimerAction = {
+  kind: "ec.member",
+  async run(item, { services: s }) {
+    const p = item.payload as EventRef & { user_id: string; add: boolean };
+    const rec = await getEvent(s.env.DB, p.guild_id, p.event_id);
+    if (rec?.state !== "live" || !rec.role_id) return;
+    if (p.add) await giveRole(s, rec.guild_id, rec.role_id, [p.user_id]);
+    else
+      await s.discord.delete(Routes.guildMemberRole(rec.guild_id, p.user_id, rec.role_id), { reason: "No longer interested" }).catch((error) => {
+        logger.info("event_channels.role_remove_skipped", { guild_id: rec.guild_id, user_id: p.user_id, error });
+      });
+  },
+};
+
+/** The event role was deleted by hand while channels are live: make a new one (intent first), then put it back everywhere. */
+async function restore(s: Services, rec: EventRecord, settings: Settings): Promise<void> {
+  const g = rec.guild_id;
+  const name = roleName(settings, rec.name, rec.start_at);
+  if (!rec.role_id) {
+    await updateEvent(s.env.DB, g, rec.event_id, { intent_kind: "role", intent_name: name, intent_at: Date.now() }, s.now());
+    const role = await s.discord.post<{ id: string }>(Routes.guildRoles(g), {
+      body: { name, permissions: "0", mentionable: true },
+      reason: "Event role was deleted",
+    });
+    await updateEvent(
+      s.env.DB,
+      g,
+      rec.event_id,
+      { role_id: role.id, role_created: true, intent_kind: null, intent_name: null, intent_at: null, grant_cursor: null },
+      s.now(),
+    );
+    rec.role_id = role.id;
+  }
+  const overwrites = eventOverwrites(g, rec.role_id, s.env.DISCORD_APPLICATION_ID, settings.whitelisted_roles);
+  for (const id of [rec.text_id, ...rec.voice_ids].filter((x): x is string => !!x)) {
+    await s.discord.patch(Routes.channel(id), { body: { permission_overwrites: overwrites } });
+  }
+  await timerOf(s, rec).schedule("grant", s.now(), "ec.grant", { ...ref(rec), role_id: rec.role_id });
+  await queueDividerSync(s, g);
+}
+
+const restoreRole: TimerAction = {
+  kind: "ec.restore_role",
+  async run(item, { services: s }) {
+    const loaded = await load(s, item.payload as EventRef);
+    if (loaded?.rec.state !== "live") return;
+    const { rec, settings } = loaded;
+    if (rec.intent_kind === "role") {
+      // The last attempt may have made the role before it could record it.
+      const found = await recoverIntent(s, rec, null);
+      if (found) rec.role_id = found;
+      const patch = { intent_kind: null, intent_name: null, intent_at: null, ...(found ? { role_id: found, role_created: true } : {}) };
+      await updateEvent(s.env.DB, rec.guild_id, rec.event_id, patch, s.now());
+    }
+    await restore(s, rec, settings);
+  },
+};
+
+export const liveKinds: TimerAction[] = [grant, announce, start, warn, member, restoreRole];
