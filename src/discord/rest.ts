@@ -38,6 +38,12 @@ export interface Discord {
   put<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
   patch<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
   delete<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
+  /**
+   * A POST that makes a new object (role, channel, scheduled event): never retried by the client, since a timeout
+   * or 5xx may come after Discord made it and a blind retry makes a second one. The caller records its intent
+   * first and finds the object again on its own retry. (A 429 is still waited out: nothing was made.)
+   */
+  create<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
 }
 
 /**
@@ -50,27 +56,42 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
     await takeSlot();
     return send(url, init);
   };
-  const rest = new REST({
-    version: "10",
-    api: `${apiBase(env)}/api`,
-    hashSweepInterval: 0,
-    handlerSweepInterval: 0,
-    timeout: options.timeout ?? 10_000,
-    retries: options.retries ?? 2,
-    userAgentAppendix: USER_AGENT_APPENDIX,
-    // biome-ignore lint/suspicious/noExplicitAny: @discordjs/rest types makeRequest with undici's Response.
-    makeRequest: makeRequest as any,
-  });
-  if (env.DISCORD_TOKEN) rest.setToken(env.DISCORD_TOKEN);
+  const build = (retries: number) => {
+    const rest = new REST({
+      version: "10",
+      api: `${apiBase(env)}/api`,
+      hashSweepInterval: 0,
+      handlerSweepInterval: 0,
+      timeout: options.timeout ?? 10_000,
+      retries,
+      userAgentAppendix: USER_AGENT_APPENDIX,
+      // biome-ignore lint/suspicious/noExplicitAny: @discordjs/rest types makeRequest with undici's Response.
+      makeRequest: makeRequest as any,
+    });
+    if (env.DISCORD_TOKEN) rest.setToken(env.DISCORD_TOKEN);
+    return rest;
+  };
+  const rest = build(options.retries ?? 2);
+  let once: REST | undefined;
 
   const call =
-    (method: "get" | "post" | "put" | "patch" | "delete") =>
+    (method: "get" | "post" | "put" | "patch" | "delete", client: () => REST = () => rest) =>
     async <T>(route: RouteLike, data?: RequestData): Promise<T> => {
       try {
-        return (await rest[method](route, data)) as T;
+        return (await client()[method](route, data)) as T;
       } catch (err) {
         throw toDiscordApiError(err, method.toUpperCase(), route);
       }
     };
-  return { get: call("get"), post: call("post"), put: call("put"), patch: call("patch"), delete: call("delete") };
+  return {
+    get: call("get"),
+    post: call("post"),
+    put: call("put"),
+    patch: call("patch"),
+    delete: call("delete"),
+    create: call("post", () => {
+      once ??= build(0);
+      return once;
+    }),
+  };
 }

@@ -130,6 +130,16 @@ const actions: [string, string, Action][] = [
     },
   ],
   [
+    // Discord only remembers a message nonce for a few minutes; this ends that window for a channel at once.
+    "POST",
+    "/_emulator/channels/:channel/forget-nonces",
+    (world, p) => {
+      const list = world.messages.get(channelOf(world, p.channel as string).id) ?? [];
+      for (const m of list) m.nonce = undefined;
+      return { forgotten: list.length };
+    },
+  ],
+  [
     "DELETE",
     "/_emulator/channels/:channel",
     (world, p) => {

@@ -32,6 +32,8 @@ export interface Fault {
   retryAfter?: number;
   global?: boolean;
   body?: unknown;
+  /** Apply the request first, then answer with `status` (or never, with `hang`): the change happened, the answer is lost. */
+  commit?: boolean;
   /** How many matching requests to fail; omitted = every one until cleared. */
   times?: number;
   /** Let this many matching requests through first (e.g. fail the second channel of a batch). */

@@ -121,7 +121,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const fault = limiter.takeFault(method, path);
     if (fault) {
       counters.faults++;
-      if (fault.hang) return; // never answers: the client's timeout must fire
+      if (fault.hang && !fault.commit) return; // never answers: the client's timeout must fire
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status === 429) {
         counters.rate_limited++;
@@ -134,7 +134,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
             : { "x-ratelimit-limit": "1", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(retryAfter) }),
         });
       }
-      if (fault.status) return reply(fault.status, fault.body ?? { message: `${fault.status}: injected fault`, code: 0 });
+      if (fault.status && !fault.commit) return reply(fault.status, fault.body ?? { message: `${fault.status}: injected fault`, code: 0 });
     }
 
     const major = params.channel ?? params.guild ?? params.token ?? params.app ?? "";
@@ -165,6 +165,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const ctx: Ctx = { world, params, query, body, actor: route.noAuth ? null : applicationId };
     try {
       const out = await route.handler(ctx);
+      // A committed fault: Discord did the work, but the answer is lost (a 5xx or timeout after the fact).
+      if (fault?.commit) {
+        if (fault.hang) return;
+        return reply(fault.status ?? 502, fault.body ?? { message: `${fault.status ?? 502}: injected fault after the change`, code: 0 });
+      }
       reply(out.status, out.body, { ...rl.headers, ...out.headers });
     } catch (err) {
       if (err instanceof ApiError) return reply(err.status, { message: err.message, code: err.code, ...err.extra }, rl.headers);

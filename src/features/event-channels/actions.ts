@@ -161,14 +161,14 @@ export async function createMissing(
   if (rec.intent_kind === "voice" && recovered && !(await recordMade(s, rec, { voice_ids: [...rec.voice_ids, recovered] }))) return false;
   if (!rec.role_id) {
     await setIntent(s, rec, "role", roleName);
-    const role = await s.discord.post<APIRole>(Routes.guildRoles(g), { body: { name: roleName, permissions: "0", mentionable: true }, reason });
+    const role = await s.discord.create<APIRole>(Routes.guildRoles(g), { body: { name: roleName, permissions: "0", mentionable: true }, reason });
     if (!(await recordMade(s, rec, { role_id: role.id, role_created: true }))) return false;
   }
   const roleId = rec.role_id as string;
   const overwrites = eventOverwrites(g, roleId, s.env.DISCORD_APPLICATION_ID, settings.whitelisted_roles);
   const make = async (kind: "text" | "voice", body: RESTPostAPIGuildChannelJSONBody) => {
     await setIntent(s, rec, kind, body.name);
-    return (await s.discord.post<APIChannel>(Routes.guildChannels(g), { body, reason })).id;
+    return (await s.discord.create<APIChannel>(Routes.guildChannels(g), { body, reason })).id;
   };
   if (!rec.text_id) {
     const id = await make("text", { name: names.text, type: TEXT, parent_id: settings.category_id, permission_overwrites: overwrites });

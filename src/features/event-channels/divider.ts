@@ -52,7 +52,7 @@ export async function syncDivider(s: Services, guildId: string): Promise<void> {
     }
   }
   await setDivider(s.env.DB, guildId, { channel_id: null, role_ids: [], intent_name: settings.divider_name, intent_at: Date.now() });
-  const ch = await s.discord.post<APIChannel>(Routes.guildChannels(guildId), {
+  const ch = await s.discord.create<APIChannel>(Routes.guildChannels(guildId), {
     body: { name: settings.divider_name, type: TEXT, parent_id: settings.category_id, position: 0, permission_overwrites: overwrites },
     reason: "Event channels divider",
   });

@@ -110,7 +110,7 @@ async function restore(s: Services, rec: EventRecord, settings: Settings): Promi
   const name = roleName(settings, rec.name, rec.start_at);
   if (!rec.role_id) {
     await updateEvent(s.env.DB, g, rec.event_id, { intent_kind: "role", intent_name: name, intent_at: Date.now() }, s.now());
-    const role = await s.discord.post<{ id: string }>(Routes.guildRoles(g), {
+    const role = await s.discord.create<{ id: string }>(Routes.guildRoles(g), {
       body: { name, permissions: "0", mentionable: true },
       reason: "Event role was deleted",
     });
