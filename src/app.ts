@@ -3,15 +3,14 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { calendarFeed } from "./calendar/feed";
-import { type Env, missingSecrets } from "./env";
-import { relayHealth } from "./gateway/client";
+import type { Env } from "./env";
+import { cachedFor, computeHealth, HEALTH_CACHE_MS } from "./http/health";
 import { parseInteraction } from "./http/parse-interaction";
 import { type VerifiedVariables, verifyDiscordRequest } from "./http/verify-discord";
 import { InteractionRouter } from "./interactions/router";
 import { logger, setLogLevel } from "./log";
 import type { Registry } from "./registry";
 import { createServices } from "./services";
-import { VERSION } from "./version";
 
 /** Interactions are small JSON documents; anything larger is not from Discord. */
 export const MAX_INTERACTION_BYTES = 64 * 1024;
@@ -22,8 +21,8 @@ type AppEnv = { Bindings: Env; Variables: VerifiedVariables };
  * The Worker's fetch handler. Per-request setup is a plain call in front of Hono rather than a middleware
  * layer: every layer costs microseconds on the hot path, and `npm run bench` holds us to the sample app's speed.
  */
-export function createFetchHandler(registry: Registry) {
-  const app = createApp(registry);
+export function createFetchHandler(registry: Registry, options: AppOptions = {}) {
+  const app = createApp(registry, options);
   let catalogChecked = false;
   return function fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
     setLogLevel(env.LOG_LEVEL);
@@ -36,7 +35,12 @@ export function createFetchHandler(registry: Registry) {
   };
 }
 
-export function createApp(registry: Registry) {
+export interface AppOptions {
+  /** How long /health serves one computed summary (default HEALTH_CACHE_MS). */
+  healthCacheMs?: number;
+}
+
+export function createApp(registry: Registry, options: AppOptions = {}) {
   const router = new InteractionRouter(registry);
   const app = new Hono<AppEnv>();
 
@@ -68,51 +72,20 @@ export function createApp(registry: Registry) {
     return c.body(body, 200, { "content-type": "text/calendar; charset=utf-8", "cache-control": "private, max-age=300" });
   });
 
-  app.get("/health", async function health(c) {
-    let d1: { ok: boolean; error?: string };
-    try {
-      await c.env.DB.prepare("SELECT 1").first();
-      d1 = { ok: true };
-    } catch (error) {
-      d1 = { ok: false, error: error instanceof Error ? error.message : String(error) };
-    }
-    const crons = await c.env.DB.prepare("SELECT job, last_started_at, last_finished_at, last_status FROM cron_runs ORDER BY job")
-      .all()
-      .then((r) => r.results)
-      .catch(() => []);
-    const timers = await c.env.DB.prepare(
-      "SELECT COUNT(*) AS timers, COALESCE(SUM(pending), 0) AS pending, MIN(next_due) AS next_due, SUM(CASE WHEN next_due < ? THEN 1 ELSE 0 END) AS overdue FROM timers WHERE pending > 0",
-    )
-      .bind(Date.now() - 60_000)
-      .first()
-      .catch(() => null);
-    const secrets = missingSecrets(c.env);
-    const relay = await relayHealth(c.env.GATEWAY_RELAY).catch((error) => ({ error: error instanceof Error ? error.message : String(error) }));
-    const ok = d1.ok && secrets.length === 0 && registry.catalogErrors.length === 0;
-    return c.json(
-      {
-        ok,
-        version: VERSION,
-        d1,
-        missing_secrets: secrets,
-        events: { valid: registry.catalogErrors.length === 0, errors: registry.catalogErrors },
-        crons,
-        relay,
-        // Timers with pending items; "overdue" ones are a minute past due (stuck alarms would show here).
-        timers,
-      },
-      ok ? 200 : 503,
-    );
+  const healthTtl = options.healthCacheMs ?? HEALTH_CACHE_MS;
+  const health = cachedFor(healthTtl, (env: Env, now) => computeHealth(env, registry.catalogErrors, now));
+  app.get("/health", async function healthRoute(c) {
+    const report = await health(c.env);
+    return c.json(report.body, report.status, { "cache-control": `max-age=${Math.ceil(healthTtl / 1000)}` });
   });
 
   app.notFound((c) => c.json({ error: "not found" }, 404));
   app.onError(function onError(err, c) {
-    if (err instanceof HTTPException) {
-      if (err.status >= 500) logger.error("http.error", { path: c.req.path, error: err });
-      return c.json({ error: err.message }, err.status);
-    }
-    logger.error("http.unhandled", { path: c.req.path, error: err });
-    return c.json({ error: "internal error" }, 500);
+    if (err instanceof HTTPException && err.status < 500) return c.json({ error: err.message }, err.status);
+    // Server-side failures answer with a ref only: their text (configuration, D1) is for the operator's log.
+    const ref = crypto.randomUUID().slice(0, 8);
+    logger.error(err instanceof HTTPException ? "http.error" : "http.unhandled", { path: c.req.path, ref, error: err });
+    return c.json({ error: "internal error", ref }, err instanceof HTTPException ? err.status : 500);
   });
   return app;
 }

@@ -101,6 +101,11 @@ describe("outbound webhooks", () => {
     ["https://10.1.2.3/hook", "private or reserved"],
     ["https://192.168.0.10/hook", "private or reserved"],
     ["https://localhost/hook", "local"],
+    ["https://localhost./hook", "local"],
+    ["https://0x7f.2/hook", "private or reserved"],
+    ["https://[::ffff:127.0.0.1]/hook", "private or reserved"],
+    ["https://[64:ff9b::a00:1]/hook", "private or reserved"],
+    ["https://100.64.0.1/hook", "private or reserved"],
     ["https://[::1]/hook", "private or reserved"],
     ["http://example.com/hook", "must use https"],
     ["not a url", "not a URL"],
@@ -109,5 +114,56 @@ describe("outbound webhooks", () => {
     const r = await interact({ kind: "command", name: "bot-config", subcommand: "webhook add", options: { url }, guild_id: g.guild_id, user_id: g.admin_id });
     expect(content(r)).toContain(why);
     expect(await env.DB.prepare("SELECT 1 FROM webhooks WHERE guild_id = ?").bind(g.guild_id).first()).toBeNull();
+  });
+
+  it("refuses at delivery a hook stored with a private host (before the check existed), counting a failure", async () => {
+    const g = await newGuild();
+    const name = `stored-${crypto.randomUUID().slice(0, 8)}`;
+    // localhost reaches the receiver in this test run but is not on WEBHOOK_ALLOW_HOSTS (only 127.0.0.1 is).
+    const url = `${env.EMULATOR_URL.replace("127.0.0.1", "localhost")}/_emulator/webhook-sink/${name}`;
+    await env.DB.prepare("INSERT INTO webhooks (guild_id, id, url, filter, secret, created_at) VALUES (?, 'a1b2c3d4', ?, '[\"bot.*\"]', ?, ?)")
+      .bind(g.guild_id, url, "0".repeat(64), Date.now())
+      .run();
+    await trigger(g);
+    await drain(g);
+    expect(await sink(name)).toEqual([]);
+    const row = await env.DB.prepare("SELECT failures, enabled FROM webhooks WHERE guild_id = ?").bind(g.guild_id).first();
+    expect(row).toEqual({ failures: 1, enabled: 1 });
+    // Refused for good: no retries of that delivery.
+    expect((await timer(g).list()).map((x) => x.status)).toEqual(["failed"]);
+    const test = content(await asAdmin(g, "bot-config", "webhook test", { id: "a1b2c3d4" }));
+    expect(test).toBe("Test delivery to webhook `a1b2c3d4`: refused: host not allowed.");
+    expect(await sink(name)).toEqual([]);
+  });
+
+  it("does not follow a redirect (to an internal host): the delivery counts as failed", async () => {
+    const g = await newGuild();
+    const outer = `bounce-${crypto.randomUUID().slice(0, 8)}`;
+    const inner = `inside-${crypto.randomUUID().slice(0, 8)}`;
+    const hook = await addHook(g, outer);
+    await emu(`/_emulator/webhook-sink/${outer}`, { method: "PUT", body: { redirect: `${env.EMULATOR_URL}/_emulator/webhook-sink/${inner}` } });
+    await trigger(g);
+    await drain(g);
+    expect((await sink(outer)).map((d) => d.status)).toEqual([307]);
+    expect(await sink(inner)).toEqual([]);
+    const row = await env.DB.prepare("SELECT failures FROM webhooks WHERE guild_id = ? AND id = ?").bind(g.guild_id, hook.id).first();
+    expect(row).toEqual({ failures: 1 });
+    expect(content(await asAdmin(g, "bot-config", "webhook test", { id: hook.id }))).toBe(`Test delivery to webhook \`${hook.id}\`: redirect refused.`);
+    expect(await sink(inner)).toEqual([]);
+  });
+
+  it("/bot-config webhook test reports only the status class, never the answer or the error text", async () => {
+    const g = await newGuild();
+    const name = `probe-${crypto.randomUUID().slice(0, 8)}`;
+    const hook = await addHook(g, name);
+    const test = async () => content(await asAdmin(g, "bot-config", "webhook test", { id: hook.id }));
+    expect(await test()).toBe(`Test delivery to webhook \`${hook.id}\`: delivered (2xx).`);
+    await emu(`/_emulator/webhook-sink/${name}`, { method: "PUT", body: { fail: 1, status: 503 } });
+    expect(await test()).toBe(`Test delivery to webhook \`${hook.id}\`: failed: 5xx.`);
+    await emu(`/_emulator/webhook-sink/${name}`, { method: "PUT", body: { fail: 1, status: 404 } });
+    expect(await test()).toBe(`Test delivery to webhook \`${hook.id}\`: refused: 4xx.`);
+    // Nothing listens on port 1 of the allowed host: the connection error's text stays in the logs.
+    await env.DB.prepare("UPDATE webhooks SET url = 'http://127.0.0.1:1/closed' WHERE guild_id = ? AND id = ?").bind(g.guild_id, hook.id).run();
+    expect(await test()).toBe(`Test delivery to webhook \`${hook.id}\`: no answer / connection failed.`);
   });
 });

@@ -194,7 +194,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const method = req.method ?? "GET";
     const raw = await readBody(req);
     const sunk = sinks.handle(method, path, raw, req.headers);
-    if (sunk) return send(res, sunk.status, sunk.body);
+    if (sunk) return send(res, sunk.status, sunk.body, sunk.headers);
     const body = raw ? JSON.parse(raw) : {};
     const route = `${method} ${path.replace(/\/\d+/g, "/:id")}`;
     const id = path.split("/")[3] ?? "";

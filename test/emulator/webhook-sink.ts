@@ -12,6 +12,8 @@ interface Sink {
   deliveries: Delivery[];
   failNext: number;
   failStatus: number;
+  /** Answer every delivery with a 307 to here (a public host bouncing the bot inside). */
+  redirectTo: string | null;
 }
 
 export class WebhookSinks {
@@ -20,29 +22,36 @@ export class WebhookSinks {
   private sink(name: string): Sink {
     let s = this.sinks.get(name);
     if (!s) {
-      s = { deliveries: [], failNext: 0, failStatus: 500 };
+      s = { deliveries: [], failNext: 0, failStatus: 500, redirectTo: null };
       this.sinks.set(name, s);
     }
     return s;
   }
 
-  /** `/_emulator/webhook-sink/:name`: POST = a delivery, PUT = {fail, status}, GET = what arrived. Undefined when not ours. */
-  handle(method: string, path: string, raw: string, headers: IncomingHttpHeaders): { status: number; body: unknown } | undefined {
+  /** `/_emulator/webhook-sink/:name`: POST = a delivery, PUT = {fail, status, redirect}, GET = what arrived. Undefined when not ours. */
+  handle(
+    method: string,
+    path: string,
+    raw: string,
+    headers: IncomingHttpHeaders,
+  ): { status: number; body: unknown; headers?: Record<string, string> } | undefined {
     const m = path.match(/^\/_emulator\/webhook-sink\/([\w-]+)$/);
     if (!m) return undefined;
     const s = this.sink(m[1] as string);
     if (method === "GET") return { status: 200, body: s.deliveries };
     if (method === "PUT") {
-      const b = JSON.parse(raw || "{}") as { fail?: number; status?: number };
+      const b = JSON.parse(raw || "{}") as { fail?: number; status?: number; redirect?: string };
       s.failNext = b.fail ?? 0;
       s.failStatus = b.status ?? 500;
+      s.redirectTo = b.redirect ?? null;
       return { status: 200, body: { ok: true } };
     }
-    const status = s.failNext > 0 ? s.failStatus : 204;
+    const status = s.redirectTo ? 307 : s.failNext > 0 ? s.failStatus : 204;
     if (s.failNext > 0) s.failNext--;
     const picked: Record<string, string> = {};
     for (const [k, v] of Object.entries(headers)) if (k.startsWith("x-eventbot-") || k === "content-type") picked[k] = String(v);
     s.deliveries.push({ at: Date.now(), status, headers: picked, body: raw });
+    if (s.redirectTo) return { status, body: { error: "moved on purpose" }, headers: { location: s.redirectTo } };
     return { status, body: status === 204 ? undefined : { error: "failing on purpose" } };
   }
 }

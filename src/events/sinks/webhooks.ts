@@ -4,11 +4,13 @@
  * that keeps failing is switched off with a CRITICAL `webhook.disabled`.
  */
 
+import type { Env } from "../../env";
 import type { Listener, TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { PermanentError } from "../../timers/kinds";
 import type { EmittedEvent } from "../bus";
+import { checkWebhookUrl, parseAllowHosts, type Refusal } from "./webhook-host";
 
 /** Failed attempts in a row (each retry counts) before a hook is switched off. */
 export const MAX_FAILURES = 8;
@@ -32,33 +34,6 @@ export async function listWebhooks(db: D1Database, guildId: string): Promise<(We
 
 export const wants = (filter: readonly string[], name: string) =>
   filter.length === 0 || filter.some((f) => f === name || (f.endsWith(".*") && name.startsWith(f.slice(0, -1))));
-
-/** Hosts a hook may not point at: loopback, private and link-local ranges, and local names (SSRF). */
-export function refusedHost(url: URL, allowed: readonly string[] = []): string | null {
-  if (url.protocol !== "https:" && !allowed.includes(url.hostname)) return "Webhook URLs must use https.";
-  const h = url.hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  if (allowed.includes(h)) return null;
-  if (h === "localhost" || h.endsWith(".localhost") || h.endsWith(".local") || h.endsWith(".internal") || (!h.includes(".") && !h.includes(":")))
-    return "That host is local; webhooks must reach a public address.";
-  const v4 = h.match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    if (
-      a === 10 ||
-      a === 127 ||
-      a === 0 ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      a >= 224
-    )
-      return "That address is private or reserved; webhooks must reach a public address.";
-  }
-  if (h.includes(":") && (h === "::1" || h === "::" || h.startsWith("fc") || h.startsWith("fd") || h.startsWith("fe80") || h.startsWith("::ffff:")))
-    return "That address is private or reserved; webhooks must reach a public address.";
-  return null;
-}
 
 const hex = (buf: ArrayBuffer) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -84,8 +59,40 @@ export const webhookSink: Listener = {
   },
 };
 
-/** Delivers one event to one hook; returns the HTTP status (throws on network errors and timeouts). */
-export async function deliver(h: { url: string; secret: string }, event: EmittedEvent, now: number): Promise<number> {
+/** How one delivery ended; only its class (never response or error text) is shown to admins or sent on. */
+export type DeliveryOutcome =
+  | { kind: "delivered"; status: number }
+  | { kind: "refused-host"; reason: Refusal; host: string | null }
+  | { kind: "redirect"; status: number }
+  | { kind: "http-error"; status: number }
+  | { kind: "no-answer"; error: unknown };
+
+/** What an admin sees of a delivery: a status class, so the command is no probe of the network behind a host. */
+export function outcomeClass(o: DeliveryOutcome): string {
+  switch (o.kind) {
+    case "delivered":
+      return "delivered (2xx)";
+    case "refused-host":
+      return "refused: host not allowed";
+    case "redirect":
+      return "redirect refused";
+    case "http-error":
+      return o.status >= 400 && o.status < 500 ? "refused: 4xx" : "failed: 5xx";
+    case "no-answer":
+      return "no answer / connection failed";
+  }
+}
+
+export const allowedHosts = (env: Pick<Env, "WEBHOOK_ALLOW_HOSTS">) => parseAllowHosts(env.WEBHOOK_ALLOW_HOSTS);
+
+/**
+ * Delivers one event to one hook. The host is checked again here, on every attempt (a hook stored before a rule
+ * existed, or an allow-list that changed since, is refused), and redirects are never followed: a public host
+ * could otherwise bounce the request inside.
+ */
+export async function deliver(h: { url: string; secret: string }, event: EmittedEvent, now: number, allow: readonly string[]): Promise<DeliveryOutcome> {
+  const check = checkWebhookUrl(h.url, allow);
+  if (!check.ok) return { kind: "refused-host", reason: check.reason, host: check.host };
   const body = JSON.stringify({
     id: event.id,
     event: event.name,
@@ -95,21 +102,32 @@ export async function deliver(h: { url: string; secret: string }, event: Emitted
     data: event.data,
   });
   const timestamp = String(Math.floor(now / 1000));
-  const res = await fetch(h.url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "user-agent": "eventbot-webhooks",
-      "x-eventbot-event-id": event.id,
-      "x-eventbot-timestamp": timestamp,
-      "x-eventbot-signature": await sign(h.secret, timestamp, body),
-    },
-    body,
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  });
-  await res.body?.cancel();
-  return res.status;
+  let res: Response;
+  try {
+    res = await fetch(h.url, {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "eventbot-webhooks",
+        "x-eventbot-event-id": event.id,
+        "x-eventbot-timestamp": timestamp,
+        "x-eventbot-signature": await sign(h.secret, timestamp, body),
+      },
+      body,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    return { kind: "no-answer", error };
+  }
+  await res.body?.cancel().catch(() => undefined);
+  if (res.status >= 200 && res.status < 300) return { kind: "delivered", status: res.status };
+  if (res.status >= 300 && res.status < 400) return { kind: "redirect", status: res.status };
+  return { kind: "http-error", status: res.status };
 }
+
+/** The host for logs and the `webhook.disabled` event; a stored URL that no longer parses must not throw here. */
+export const hostOf = (url: string) => URL.parse(url)?.host ?? "(invalid URL)";
 
 async function failed(s: Services, h: Webhook, reason: string): Promise<void> {
   const failures = h.failures + 1;
@@ -119,10 +137,14 @@ async function failed(s: Services, h: Webhook, reason: string): Promise<void> {
     .run();
   if (disable) {
     logger.error("webhook.disabled", { guild_id: h.guild_id, webhook_id: h.id, failures, reason });
-    await s.bus.emit("webhook.disabled", { webhook_id: h.id, host: new URL(h.url).host, failures, reason }, { guildId: h.guild_id });
+    await s.bus.emit("webhook.disabled", { webhook_id: h.id, host: hostOf(h.url), failures, reason }, { guildId: h.guild_id });
     throw new PermanentError(`webhook ${h.id} disabled after ${failures} failures`);
   }
 }
+
+/** Whether another attempt could go differently: refused hosts, redirects and 4xx (but 408/429) will not. */
+const retryable = (o: DeliveryOutcome) =>
+  o.kind === "no-answer" || (o.kind === "http-error" && (o.status >= 500 || o.status < 400 || o.status === 408 || o.status === 429));
 
 const deliverKind: TimerAction = {
   kind: "webhooks.deliver",
@@ -131,21 +153,19 @@ const deliverKind: TimerAction = {
     const p = item.payload as { guild_id: string; webhook_id: string; event: EmittedEvent };
     const h = (await listWebhooks(s.env.DB, p.guild_id)).find((x) => x.id === p.webhook_id);
     if (!h?.enabled) return; // removed or switched off since: nothing to deliver
-    let status: number;
-    try {
-      status = await deliver(h, p.event, s.now());
-    } catch (error) {
-      await failed(s, h, error instanceof Error ? error.message : String(error));
-      throw error;
-    }
-    if (status >= 200 && status < 300) {
+    const outcome = await deliver(h, p.event, s.now(), allowedHosts(s.env));
+    if (outcome.kind === "delivered") {
       if (h.failures) await s.env.DB.prepare("UPDATE webhooks SET failures = 0 WHERE guild_id = ? AND id = ?").bind(h.guild_id, h.id).run();
       return;
     }
-    await failed(s, h, `HTTP ${status}`);
-    // 4xx other than 408/429 will not change on retry; the rest may.
-    if (status >= 400 && status < 500 && status !== 408 && status !== 429) throw new PermanentError(`webhook answered ${status}`);
-    throw new Error(`webhook answered ${status}`);
+    const reason = outcomeClass(outcome);
+    const fields = { guild_id: h.guild_id, webhook_id: h.id, host: hostOf(h.url), event_id: p.event.id, outcome: reason };
+    if (outcome.kind === "refused-host") logger.warn("webhook.host_refused", { ...fields, reason: outcome.reason, normalised_host: outcome.host });
+    else if (outcome.kind === "no-answer") logger.warn("webhook.no_answer", { ...fields, error: outcome.error });
+    else logger.warn("webhook.delivery_failed", { ...fields, status: outcome.status });
+    await failed(s, h, reason);
+    if (!retryable(outcome)) throw new PermanentError(`webhook ${h.id}: ${reason}`);
+    throw new Error(`webhook ${h.id}: ${reason}`);
   },
 };
 
