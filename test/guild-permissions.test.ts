@@ -93,3 +93,31 @@ describe("guild-wide settings need guild-wide permission", () => {
     expect(await events(l.g.guild_id)).toHaveLength(1);
   });
 });
+
+describe("powers the bot lends", () => {
+  it("reminders ping @everyone only when the admin may mention @everyone in that channel", async () => {
+    const g = await guildWithCommands();
+    const settings = () => env.DB.prepare("SELECT channel_id, channel_everyone FROM reminder_settings WHERE guild_id = ?").bind(g.guild_id).first();
+    const before = await settings();
+    const refused = await interact({
+      kind: "command",
+      name: "reminders",
+      subcommand: "channel",
+      options: { channel: g.channels.text, everyone: true },
+      guild_id: g.guild_id,
+      user_id: g.admin_id,
+    });
+    expect(text(refused)).toContain("Mention @everyone");
+    expect(await settings()).toEqual(before);
+    const owner = await interact({
+      kind: "command",
+      name: "reminders",
+      subcommand: "channel",
+      options: { channel: g.channels.text, everyone: true },
+      guild_id: g.guild_id,
+      user_id: g.owner_id,
+    });
+    expect(text(owner)).toContain(`<#${g.channels.text}>`);
+    expect(await settings()).toMatchObject({ channel_id: g.channels.text, channel_everyone: 1 });
+  });
+});

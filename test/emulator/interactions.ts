@@ -52,12 +52,12 @@ function commandData(world: World, req: InteractionRequest) {
   }));
   let options: unknown[] = leaves;
   for (let i = path.length - 1; i >= 0; i--) options = [{ name: path[i], type: i === path.length - 1 ? 1 : 2, options }];
-  const resolved = resolve(world, req.guild_id, leaves);
+  const resolved = resolve(world, req.guild_id, req.user_id, leaves);
   return { id: world.ids.next(), name, type: 1, options, ...(resolved ? { resolved } : {}), ...(req.guild_id ? { guild_id: req.guild_id } : {}) };
 }
 
 /** Discord sends the users, members, roles and channels that options point at in `data.resolved`. */
-function resolve(world: World, guildId: string | undefined, leaves: { type: number; value: unknown }[]) {
+function resolve(world: World, guildId: string | undefined, userId: string | undefined, leaves: { type: number; value: unknown }[]) {
   const out: Record<string, Record<string, unknown>> = {};
   const put = (kind: string, id: string, value: unknown) => {
     out[kind] ??= {};
@@ -78,7 +78,9 @@ function resolve(world: World, guildId: string | undefined, leaves: { type: numb
     }
     if (leaf.type === 7) {
       const channel = world.channels.get(id);
-      if (channel) put("channels", id, { id: channel.id, name: channel.name, type: channel.type, permissions: "0" });
+      // As Discord does: the invoking member's permissions in that channel, overwrites included.
+      const perms = channel && guild && userId && guild.members.has(userId) ? memberChannelPerms(world, guild, userId, channel).toString() : "0";
+      if (channel) put("channels", id, { id: channel.id, name: channel.name, type: channel.type, permissions: perms });
     }
   }
   return Object.keys(out).length ? out : undefined;

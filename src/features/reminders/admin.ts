@@ -1,5 +1,5 @@
 /** `/reminders`: a member's upcoming reminders, and for admins the types, offsets, Interested, channel, failures, stats. */
-import { ApplicationCommandOptionType, ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
+import { type APIChatInputApplicationCommandInteraction, ApplicationCommandOptionType, ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
 import { missingPermissions } from "../../discord/permissions";
 import type { Command } from "../../feature";
 import { UserError } from "../../interactions/types";
@@ -43,6 +43,16 @@ async function mine(s: Services, guildId: string, userId: string): Promise<strin
 function requireAdmin(memberPermissions: bigint): void {
   const missing = missingPermissions(memberPermissions, PermissionFlagsBits.ManageGuild);
   if (missing.length) throw new UserError(`You need the **${missing.join(", ")}** permission to do this.`);
+}
+
+/**
+ * Pinging @everyone on every event is the admin's own power lent to the bot: they must hold Mention @everyone in
+ * that channel. Discord puts the member's permissions in the chosen channel in the interaction's resolved data.
+ */
+function requireMentionEveryone(interaction: APIChatInputApplicationCommandInteraction, channelId: string): void {
+  const perms = BigInt(interaction.data.resolved?.channels?.[channelId]?.permissions ?? "0");
+  if (missingPermissions(perms, PermissionFlagsBits.MentionEveryone).length)
+    throw new UserError(`To have reminders ping @everyone in <#${channelId}>, you need the **Mention @everyone** permission there.`);
 }
 
 export const reminders: Command = {
@@ -144,6 +154,7 @@ export const reminders: Command = {
       }
       case "channel": {
         const channel = o.id("channel");
+        if (channel && o.boolean("everyone")) requireMentionEveryone(ctx.interaction, channel);
         await writeReminderSettings(s.env.DB, guildId, { ...settings, channel_id: channel, channel_everyone: o.boolean("everyone") ?? false }, s.now());
         await changed("channel", channel);
         if (channel) await replan(s, guildId);
