@@ -24,6 +24,9 @@ export default defineConfig(async () => {
       })),
     ],
     test: {
+      // Scenario tests drive whole lifecycles (several alarms, the relay, the emulator) on 2 shared cores.
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/setup.ts"],
       include: ["test/**/*.test.ts", "src/**/*.test.ts"],
