@@ -10,7 +10,8 @@ import type { TimerOutcome } from "../../timers/kinds";
 import { isMatchEvent } from "../tournaments/league-query";
 import { formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, readReminderSettings } from "./settings";
-import { claim, type DeliveryKey, getReminderEvent, pendingRetries, recipients, type Settled, settle } from "./storage";
+import { claim, type DeliveryKey, getReminderEvent, type Pending, pendingRetries, recipients, type Settled, settle } from "./storage";
+import { resolveUnconfirmed, unconfirmed } from "./unconfirmed";
 
 /** Overdue by more than this, a reminder is skipped: a redeploy must not flood members with stale ones. */
 export const LATE_MS = 60_000;
@@ -90,6 +91,26 @@ async function finish(s: Services, key: DeliveryKey, totals: NonNullable<FanoutP
   }
 }
 
+/**
+ * Deliveries an earlier attempt may have sent outside the nonce window are settled from the DM channel and
+ * counted; the rest are returned for this attempt to send (or skip).
+ */
+async function settleUnconfirmed(
+  s: Services,
+  key: DeliveryKey,
+  rows: readonly Pending[],
+  at: number,
+  mode: "send" | "skip",
+  totals: NonNullable<FanoutPayload["totals"]>,
+): Promise<Pending[]> {
+  const doubtful = rows.filter((r) => unconfirmed(r, at, mode));
+  if (!doubtful.length) return [...rows];
+  const resolved = await resolveUnconfirmed(s, key, doubtful, mode === "skip" ? "skipped" : "failed", MAX_DM_ATTEMPTS);
+  await settle(s.env.DB, key, resolved, s.now());
+  for (const r of resolved) totals[r.status]++;
+  return rows.filter((r) => !doubtful.includes(r));
+}
+
 const fanout: TimerAction = {
   kind: "reminders.dm",
   async run(item, { services: s, timerName }): Promise<TimerOutcome> {
@@ -116,24 +137,20 @@ const fanout: TimerAction = {
       limit: CHUNK,
     });
     const totals = { sent: 0, failed: 0, skipped: 0, retry: 0, ...p.totals };
-    const mine = await claim(s.env.DB, { ...key, event_name: ev.name }, users, s.now());
+    const at = s.now();
+    const claimed = await claim(s.env.DB, { ...key, event_name: ev.name }, users, at);
+    const mine = await settleUnconfirmed(s, key, claimed, at, mode, totals);
     if (mode === "skip") {
       const reason = `late by ${Math.round((s.now() - due) / 1000)} s`;
       await settle(
         s.env.DB,
         key,
-        mine.map((user_id) => ({ user_id, status: "skipped", reason })),
+        mine.map(({ user_id }) => ({ user_id, status: "skipped", reason })),
         s.now(),
       );
       totals.skipped += mine.length;
     } else {
-      const c = await deliver(
-        s,
-        key,
-        mine.map((user_id) => ({ user_id, attempts: 0 })),
-        reminderEmbed(ev, p.offset_s),
-        p.last_group_at,
-      );
+      const c = await deliver(s, key, mine, reminderEmbed(ev, p.offset_s), p.last_group_at);
       totals.sent += c.sent;
       totals.failed += c.failed;
       totals.retry += c.retry;
@@ -155,9 +172,11 @@ const retry: TimerAction = {
     if (!ev?.active || ev.start_at !== p.start_at) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
     const users = await pendingRetries(s.env.DB, key, CHUNK);
-    const c = await deliver(s, key, users, reminderEmbed(ev, p.offset_s));
+    const doubtful = { sent: 0, failed: 0, skipped: 0, retry: 0 };
+    const rest = await settleUnconfirmed(s, key, users, s.now(), "send", doubtful);
+    const c = await deliver(s, key, rest, reminderEmbed(ev, p.offset_s));
     if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: p } };
-    if (c.retry > 0)
+    if (c.retry + doubtful.retry > 0)
       await s.timer(timerName).schedule(`dm:${p.offset_s}:retry`, s.now() + backoffMs(p.round + 1), "reminders.retry", { ...key, round: p.round + 1 });
   },
 };
