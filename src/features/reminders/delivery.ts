@@ -1,6 +1,7 @@
 /** Reminder delivery on the event's timer: one item per offset fans out in paced chunks, exactly once per member. */
-import { Routes } from "discord-api-types/v10";
+import { AllowedMentionsTypes, Routes } from "discord-api-types/v10";
 import { sendDm } from "../../discord/dm";
+import { intentExists, postOnce } from "../../discord/post-once";
 import { paced, rateGate } from "../../discord/rate-gate";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
@@ -181,14 +182,16 @@ const retry: TimerAction = {
   },
 };
 
-/** The optional channel post at T−1h and T−0, replacing the previous one for the event. */
+/** The optional channel post at T−1h and T−0, replacing the previous one for the event; posted once across retries. */
 const channelPost: TimerAction = {
   kind: "reminders.channel",
   async run(item, { services: s }) {
     const p = item.payload as DeliveryKey;
     const [ev, settings] = await Promise.all([getReminderEvent(s.env.DB, p.guild_id, p.event_id), readReminderSettings(s.env.DB, p.guild_id)]);
     if (!ev?.active || ev.start_at !== p.start_at || !settings.channel_id) return;
-    if (s.now() - (p.start_at - p.offset_s * 1000) > LATE_MS) return;
+    const key = `rm-channel:${p.guild_id}:${p.event_id}:${p.start_at}:${p.offset_s}`;
+    // Too late to post, unless an earlier attempt already began this post (then it is finished, not repeated).
+    if (s.now() - (p.start_at - p.offset_s * 1000) > LATE_MS && !(await intentExists(s.env.DB, key))) return;
     // The event role, when the event-channels feature made one for this event.
     const role = await s.env.DB.prepare("SELECT role_id FROM event_channel_events WHERE guild_id = ? AND event_id = ? AND state = 'live'")
       .bind(p.guild_id, p.event_id)
@@ -200,19 +203,24 @@ const channelPost: TimerAction = {
     const previous = await s.env.DB.prepare("SELECT channel_id, message_id FROM reminder_channel_posts WHERE guild_id = ? AND event_id = ?")
       .bind(p.guild_id, p.event_id)
       .first<{ channel_id: string; message_id: string }>();
-    const msg = await s.discord.post<{ id: string }>(Routes.channelMessages(settings.channel_id), {
+    const posted = await postOnce(s, {
+      key,
+      guildId: p.guild_id,
+      channelId: settings.channel_id,
       body: {
         content,
         embeds: [reminderEmbed(ev, p.offset_s)],
-        allowed_mentions: role?.role_id ? { roles: [role.role_id] } : settings.channel_everyone ? { parse: ["everyone"] } : { parse: [] },
+        allowed_mentions: role?.role_id ? { roles: [role.role_id] } : settings.channel_everyone ? { parse: [AllowedMentionsTypes.Everyone] } : { parse: [] },
       },
     });
+    if (!posted.messageId || previous?.message_id === posted.messageId) return;
+    // The previous post goes before the record moves on, so a crash in between leaves it findable, not forgotten.
+    if (previous) await s.discord.delete(Routes.channelMessage(previous.channel_id, previous.message_id)).catch(() => undefined);
     await s.env.DB.prepare(
       "INSERT INTO reminder_channel_posts (guild_id, event_id, channel_id, message_id) VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, event_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id",
     )
-      .bind(p.guild_id, p.event_id, settings.channel_id, msg.id)
+      .bind(p.guild_id, p.event_id, posted.channelId, posted.messageId)
       .run();
-    if (previous) await s.discord.delete(Routes.channelMessage(previous.channel_id, previous.message_id)).catch(() => undefined);
   },
 };
 
