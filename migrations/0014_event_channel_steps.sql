@@ -36,16 +36,3 @@ CREATE INDEX event_channel_events_role ON event_channel_events (guild_id, role_i
 -- The divider is the guild's one shared object: its creation is recorded before the call, like an event's.
 ALTER TABLE event_channel_dividers ADD COLUMN intent_name TEXT;
 ALTER TABLE event_channel_dividers ADD COLUMN intent_at INTEGER;
-
--- Messages posted from timer steps, once: a claim with a nonce before the POST, the message id after it.
-CREATE TABLE posted_messages (
-  guild_id TEXT NOT NULL,
-  post_key TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  nonce TEXT NOT NULL,
-  -- claimed_at is the step's clock (decides the nonce window); claimed_wall the wall clock, compared with Discord's ids.
-  claimed_at INTEGER NOT NULL,
-  claimed_wall INTEGER NOT NULL,
-  message_id TEXT,
-  PRIMARY KEY (guild_id, post_key)
-);

@@ -21,7 +21,7 @@ import { emu, type Fixture, guildState, interact, newGuild } from "./helpers";
 useRelay();
 
 type Role = { id: string; name: string; permissions: string };
-const rolesNamed = async (g: Fixture, name: string) => ((await guildState(g.guild_id)).guilds[0]?.roles as Role[]).filter((r) => r.name === name);
+const rolesNamed = async (g: Fixture, name: string) => (((await guildState(g.guild_id)).guilds[0]?.roles ?? []) as Role[]).filter((r) => r.name === name);
 const memberRoles = async (g: Fixture, userId: string) => (await guildState(g.guild_id)).guilds[0]?.members.find((m) => m.user_id === userId)?.roles ?? [];
 const interested = (g: Fixture, eventId: string, count: number) =>
   emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${eventId}/users`, { body: { count } });
@@ -162,7 +162,7 @@ describe("event channels under races and restarts", () => {
       ((await guildState(g.guild_id)).messages[rec.text_id as string] ?? []).filter((m) => m.content.includes("deleted in 15 minutes"));
     expect(await warnings()).toHaveLength(1);
     // The step runs again 3 minutes later (an alarm retried after a restart) with its record of the post lost.
-    await env.DB.prepare("UPDATE posted_messages SET message_id = NULL WHERE guild_id = ?").bind(g.guild_id).run();
+    await env.DB.prepare("UPDATE posted_messages SET state = 'posting', message_id = NULL WHERE guild_id = ?").bind(g.guild_id).run();
     await emu(`/_emulator/channels/${rec.text_id}/forget-nonces`, { body: {} });
     await timerOf(g.guild_id, ev.id).schedule("warn", warnAt + 3 * MIN, "ec.warn", { guild_id: g.guild_id, event_id: ev.id, again: 1 });
     await runAt(g.guild_id, ev.id, warnAt + 3 * MIN);

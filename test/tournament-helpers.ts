@@ -105,3 +105,15 @@ export async function hourlyCron(guildId: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A match written straight to D1, as if its `match.scheduled` listener never ran (a missed emission). */
+export async function silentMatch(l: League, at: number): Promise<number> {
+  const t = await env.DB.prepare("SELECT id FROM tournaments WHERE guild_id = ? AND slug = ?").bind(l.g.guild_id, l.slug).first<{ id: number }>();
+  const r = await env.DB.prepare(
+    `INSERT INTO matches (guild_id, tournament_id, side_a_kind, side_a_id, side_a_name, side_b_kind, side_b_id, side_b_name, scheduled_at, created_at, updated_at)
+     VALUES (?, ?, 'member', ?, 'alice', 'member', ?, 'bob', ?, ?, ?) RETURNING id`,
+  )
+    .bind(l.g.guild_id, t?.id, l.alice, l.bob, at, Date.now(), Date.now())
+    .first<{ id: number }>();
+  return r?.id as number;
+}

@@ -7,22 +7,10 @@ import { registry } from "../src/features";
 import { queueGuildSync, syncGuild, syncTimerName } from "../src/features/tournaments/sync";
 import { createServices } from "../src/services";
 import { asAdmin, emu, interact, requestsTo } from "./helpers";
-import { ahead, events, H, hourlyCron, iso, type League, league, mapping, schedule, text } from "./tournament-helpers";
+import { ahead, events, H, hourlyCron, iso, type League, league, mapping, schedule, silentMatch, text } from "./tournament-helpers";
 
 const calls = async (guildId: string, since = 0) =>
   (await requestsTo(`/guilds/${guildId}/scheduled-events`)).slice(since).map((r) => ({ method: r.method, body: r.body }));
-
-/** A match written straight to D1, as if its `match.scheduled` listener never ran (a missed emission). */
-async function silentMatch(l: League, at: number): Promise<number> {
-  const t = await env.DB.prepare("SELECT id FROM tournaments WHERE guild_id = ? AND slug = ?").bind(l.g.guild_id, l.slug).first<{ id: number }>();
-  const r = await env.DB.prepare(
-    `INSERT INTO matches (guild_id, tournament_id, side_a_kind, side_a_id, side_a_name, side_b_kind, side_b_id, side_b_name, scheduled_at, created_at, updated_at)
-     VALUES (?, ?, 'member', ?, 'alice', 'member', ?, 'bob', ?, ?, ?) RETURNING id`,
-  )
-    .bind(l.g.guild_id, t?.id, l.alice, l.bob, at, Date.now(), Date.now())
-    .first<{ id: number }>();
-  return r?.id as number;
-}
 
 const sync = async (l: League) => text(await asAdmin(l.g, "tournament", "sync"));
 const syncReply = async (l: League) => {

@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { withMarker } from "../src/features/tournaments/event-marker";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
 import { asAdmin, dbSnapshot, emu, interact, requestsTo } from "./helpers";
@@ -18,7 +19,8 @@ describe("matches mirrored as Discord scheduled events", () => {
     const seconds = at / 1000;
     expect(ev).toMatchObject({
       name: `${l.slug.toUpperCase()} - alice vs bob`,
-      description: `Match: alice vs bob\nTournament: Test League\n\nScheduled: <t:${seconds}:F>\nStream: TBD`,
+      // The last line is the bot's marker: it finds the event again if the create's answer is ever lost.
+      description: withMarker(`Match: alice vs bob\nTournament: Test League\n\nScheduled: <t:${seconds}:F>\nStream: TBD`, l.g.guild_id, id),
       entity_type: 3,
       privacy_level: 2,
       entity_metadata: { location: "TBD" },

@@ -1,88 +1,134 @@
 /**
- * Posting a message from a timer step exactly once, across retries, restarts and Discord's short nonce window:
- * a claim with a nonce is written before the POST and the message id after it; a retry inside the window re-sends
- * the same nonce (Discord answers with the first message), a retry after it looks in the channel first.
+ * Posting a message exactly once across retries and restarts: the intent (the exact body, its nonce, what it
+ * covers) is recorded before the POST; a retry within Discord's nonce window re-sends with the same nonce,
+ * a later one first looks for the post in the channel.
  */
 import type { APIMessage, RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
 import { Routes } from "discord-api-types/v10";
 import { logger } from "../log";
-import type { Discord } from "./rest";
-import { snowflakeTime } from "./snowflake";
+import type { Services } from "../services";
+import { stableId } from "../util/hash";
+import { DiscordApiError } from "./errors";
+import { findOwnMessage, NONCE_SAFE_MS } from "./sent-messages";
 
-/** Discord keeps enforce_nonce for "a few minutes"; a claim older than this is checked in the channel instead. */
-export const NONCE_WINDOW_MS = 2 * 60_000;
-/** Clocks of Workers and Discord may differ by this much. */
-const SKEW_MS = 10_000;
+const KEEP_MS = 30 * 86_400_000;
 
-export interface PostOnceDeps {
-  db: D1Database;
-  discord: Discord;
-  botId: string;
-  now(): number;
+export interface Intent {
+  /** Names the post: one key is posted at most once (the first intent's body and channel win). */
+  key: string;
+  guildId: string;
+  channelId: string;
+  body: RESTPostAPIChannelMessageJSONBody;
+  /** The caller's record of what the post covers, handed back on every later attempt. */
+  meta?: unknown;
 }
 
-type Claim = { channel_id: string; nonce: string; claimed_at: number; claimed_wall: number; message_id: string | null };
+export type Posted =
+  | { status: "posted" | "already" | "found"; channelId: string; messageId: string; meta: unknown }
+  | { status: "unknown"; channelId: string; messageId: null; meta: unknown };
 
-const newNonce = () => crypto.randomUUID().replace(/-/g, "").slice(0, 25);
-
-/** The same message as far as a member can tell: author, text and the components' custom ids. */
-function sameMessage(m: APIMessage, botId: string, body: RESTPostAPIChannelMessageJSONBody): boolean {
-  const ids = (c: unknown) => JSON.stringify(JSON.stringify(c ?? []).match(/"custom_id":"[^"]*"/g) ?? []);
-  return m.author.id === botId && (m.content ?? "") === (body.content ?? "") && ids(m.components) === ids(body.components);
-}
-
-/** Whether a message from an earlier, unconfirmed attempt is already in the channel (its id, or null). */
-async function findEarlier(d: PostOnceDeps, claim: Claim, body: RESTPostAPIChannelMessageJSONBody): Promise<string | null> {
-  const recent = await d.discord.get<APIMessage[]>(Routes.channelMessages(claim.channel_id), { query: new URLSearchParams({ limit: "50" }) });
-  const found = recent.find((m) => snowflakeTime(m.id) >= claim.claimed_wall - SKEW_MS && sameMessage(m, d.botId, body));
-  return found?.id ?? null;
+interface Row {
+  key: string;
+  guild_id: string;
+  channel_id: string;
+  nonce: string;
+  body: string;
+  meta: string | null;
+  state: "posting" | "posted" | "abandoned";
+  message_id: string | null;
+  started_at: number;
 }
 
 /**
- * Posts `body` to `channelId` once for `key` (scoped to the guild) and returns the message id. A second call for
- * the same key returns the first message's id without posting.
+ * The statement that records an intent unless one exists for the key (then that one stands), for a caller
+ * that must record it in the same transaction as its own change (e.g. marking what the post announces).
  */
-export async function postOnce(d: PostOnceDeps, guildId: string, key: string, channelId: string, body: RESTPostAPIChannelMessageJSONBody): Promise<string> {
-  const read = () =>
-    d.db
-      .prepare("SELECT channel_id, nonce, claimed_at, claimed_wall, message_id FROM posted_messages WHERE guild_id = ? AND post_key = ?")
-      .bind(guildId, key)
-      .first<Claim>();
-  let claim = await read();
-  if (claim?.message_id) return claim.message_id;
-  const now = d.now();
-  if (!claim || claim.channel_id !== channelId) {
-    await d.db
-      .prepare(
-        "INSERT INTO posted_messages (guild_id, post_key, channel_id, nonce, claimed_at, claimed_wall) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, post_key) DO UPDATE SET channel_id = excluded.channel_id, nonce = excluded.nonce, claimed_at = excluded.claimed_at, claimed_wall = excluded.claimed_wall WHERE message_id IS NULL",
-      )
-      .bind(guildId, key, channelId, newNonce(), now, Date.now())
-      .run();
-    claim = await read();
-    if (!claim) throw new Error("posted_messages claim vanished");
-    if (claim.message_id) return claim.message_id;
-  } else if (now - claim.claimed_at > NONCE_WINDOW_MS) {
-    const earlier = await findEarlier(d, claim, body);
-    if (earlier) {
-      await record(d, guildId, key, earlier);
-      logger.info("post_once.recovered", { guild_id: guildId, key, message_id: earlier });
-      return earlier;
+export function intentStatement(db: D1Database, i: Intent, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO posted_messages (key, guild_id, channel_id, nonce, body, meta, state, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'posting', ?, ?)
+       ON CONFLICT (key) DO NOTHING`,
+    )
+    .bind(i.key, i.guildId, i.channelId, stableId(i.key), JSON.stringify(i.body), i.meta === undefined ? null : JSON.stringify(i.meta), now, now);
+}
+
+/** Records the intent unless one exists for the key (then that one stands); returns the stored intent. */
+async function intend(db: D1Database, i: Intent, now: number): Promise<Row> {
+  const [, , row] = await db.batch<Row>([
+    db.prepare("DELETE FROM posted_messages WHERE guild_id = ? AND updated_at < ?").bind(i.guildId, now - KEEP_MS),
+    intentStatement(db, i, now),
+    db.prepare("SELECT * FROM posted_messages WHERE key = ?").bind(i.key),
+  ]);
+  return row?.results[0] as Row;
+}
+
+/** Whether an attempt already began this post (a retry then finishes it, whatever else has changed). */
+export async function intentExists(db: D1Database, key: string): Promise<boolean> {
+  return (await db.prepare("SELECT 1 AS x FROM posted_messages WHERE key = ?").bind(key).first()) !== null;
+}
+
+/** Intents of a guild whose post is not known to have happened (a crash after `intend`), oldest first. */
+export async function unfinished(db: D1Database, guildId: string, keyPrefix: string): Promise<string[]> {
+  const rows = await db
+    .prepare("SELECT key FROM posted_messages WHERE guild_id = ? AND state = 'posting' AND key LIKE ? ESCAPE '\\' ORDER BY started_at")
+    .bind(guildId, `${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+    .all<{ key: string }>();
+  return rows.results.map((r) => r.key);
+}
+
+/** Records the intent, then posts it once. */
+export async function postOnce(s: Services, i: Intent): Promise<Posted> {
+  return deliver(s, await intend(s.env.DB, i, s.now()));
+}
+
+/** Posts a recorded intent by key (e.g. one a crashed run left); null when there is none. */
+export async function deliverKey(s: Services, key: string): Promise<Posted | null> {
+  const row = await s.env.DB.prepare("SELECT * FROM posted_messages WHERE key = ?").bind(key).first<Row>();
+  return row ? deliver(s, row) : null;
+}
+
+const sameAs = (body: RESTPostAPIChannelMessageJSONBody) => (m: APIMessage) =>
+  m.content === (body.content ?? "") &&
+  (m.embeds?.[0]?.title ?? null) === (body.embeds?.[0]?.title ?? null) &&
+  (m.embeds?.[0]?.description ?? null) === (body.embeds?.[0]?.description ?? null);
+
+async function deliver(s: Services, row: Row): Promise<Posted> {
+  const db = s.env.DB;
+  const meta = row.meta === null ? undefined : JSON.parse(row.meta);
+  const base = { channelId: row.channel_id, meta };
+  if (row.state === "posted") return { ...base, status: "already", messageId: row.message_id as string };
+  if (row.state === "abandoned") return { ...base, status: "unknown", messageId: null };
+  const body = JSON.parse(row.body) as RESTPostAPIChannelMessageJSONBody;
+  if (s.now() - row.started_at >= NONCE_SAFE_MS) {
+    // Discord no longer dedups the nonce: the channel says whether the first attempt got through.
+    const { found, complete } = await findOwnMessage(s, row.channel_id, sameAs(body), row.started_at);
+    if (found) {
+      await mark(db, row.key, "posted", found.id, s.now());
+      return { ...base, status: "found", messageId: found.id };
     }
-    await d.db
-      .prepare("UPDATE posted_messages SET claimed_at = ?, claimed_wall = ? WHERE guild_id = ? AND post_key = ? AND message_id IS NULL")
-      .bind(now, Date.now(), guildId, key)
-      .run();
+    if (!complete) {
+      // Too much was posted since to tell: better a missing post than a second one.
+      await mark(db, row.key, "abandoned", null, s.now());
+      logger.warn("post_once.unknown", { guild_id: row.guild_id, key: row.key, channel_id: row.channel_id });
+      return { ...base, status: "unknown", messageId: null };
+    }
+    // It never went out: a fresh window starts now for this nonce.
+    await db.prepare("UPDATE posted_messages SET started_at = ?, updated_at = ? WHERE key = ? AND state = 'posting'").bind(s.now(), s.now(), row.key).run();
   }
-  const msg = await d.discord.post<{ id: string }>(Routes.channelMessages(channelId), { body: { ...body, nonce: claim.nonce, enforce_nonce: true } });
-  await record(d, guildId, key, msg.id);
-  return msg.id;
+  try {
+    const msg = await s.discord.post<APIMessage>(Routes.channelMessages(row.channel_id), { body: { ...body, nonce: row.nonce, enforce_nonce: true } });
+    await mark(db, row.key, "posted", msg.id, s.now());
+    return { ...base, status: "posted", messageId: msg.id };
+  } catch (error) {
+    // Refused outright (a deleted channel, lost access, DMs closed): nothing was posted and nothing will be.
+    if (error instanceof DiscordApiError && !error.transient) await mark(db, row.key, "abandoned", null, s.now());
+    throw error;
+  }
 }
 
-async function record(d: PostOnceDeps, guildId: string, key: string, messageId: string): Promise<void> {
-  await d.db.prepare("UPDATE posted_messages SET message_id = ? WHERE guild_id = ? AND post_key = ?").bind(messageId, guildId, key).run();
-}
-
-/** Forgets a guild's posts under a key prefix (an event's, when it is over), so the table stays bounded. */
-export async function forgetPosts(db: D1Database, guildId: string, keyPrefix: string): Promise<void> {
-  await db.prepare("DELETE FROM posted_messages WHERE guild_id = ? AND substr(post_key, 1, ?) = ?").bind(guildId, keyPrefix.length, keyPrefix).run();
+async function mark(db: D1Database, key: string, state: "posted" | "abandoned", messageId: string | null, now: number): Promise<void> {
+  await db
+    .prepare("UPDATE posted_messages SET state = ?, message_id = ?, updated_at = ? WHERE key = ? AND state = 'posting'")
+    .bind(state, messageId, now, key)
+    .run();
 }

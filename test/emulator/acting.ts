@@ -216,6 +216,17 @@ const actions: [string, string, Action][] = [
     },
   ],
   [
+    // Time passes for a channel: its messages were sent `ms` earlier (past the nonce window, say).
+    "POST",
+    "/_emulator/channels/:channel/age",
+    (world, p, b) => {
+      const c = channelOf(world, p.channel);
+      const ms = Number(b.ms ?? 0);
+      for (const m of world.messages.get(c.id) ?? []) m.timestamp = new Date(Date.parse(m.timestamp) - ms).toISOString();
+      return { ok: true };
+    },
+  ],
+  [
     "POST",
     "/_emulator/channels/:channel/messages",
     (world, p, b) => {

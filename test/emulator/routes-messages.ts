@@ -6,6 +6,26 @@ import type { InteractionRecord, Message, User, World } from "./state.ts";
 
 /** Interaction tokens expire after 15 minutes. */
 export const TOKEN_TTL_MS = 15 * 60_000;
+/** `enforce_nonce` dedups only "in the past few minutes" (Discord's docs); a retry after that makes a second message. */
+export const NONCE_WINDOW_MS = 3 * 60_000;
+
+/** As Discord: the nonce comes back in the create response (and the gateway), not when messages are read later. */
+const readBack = (m: Message) => ({ ...m, nonce: undefined });
+
+/** GET …/messages: newest first, `limit` (1–100, default 50), and `before` / `after` a message id. */
+function page(list: readonly Message[], query: URLSearchParams): Message[] {
+  const limit = Math.max(1, Math.min(100, Number(query.get("limit") ?? 50) || 50));
+  const before = query.get("before");
+  const after = query.get("after");
+  let out = [...list];
+  if (before) out = out.filter((m) => BigInt(m.id) < BigInt(before));
+  if (after)
+    return out
+      .filter((m) => BigInt(m.id) > BigInt(after))
+      .slice(0, limit)
+      .reverse();
+  return out.reverse().slice(0, limit);
+}
 
 type MessageBody = { content?: string; embeds?: unknown[]; components?: unknown[]; flags?: number; nonce?: string | number; enforce_nonce?: boolean };
 
@@ -70,7 +90,8 @@ export const messageRoutes: Route[] = [
       }
       const list = world.messages.get(c.id) ?? [];
       if (b.enforce_nonce && b.nonce !== undefined) {
-        const same = list.find((m) => m.nonce === b.nonce && m.author.id === actor);
+        const recent = Date.now() - NONCE_WINDOW_MS;
+        const same = list.find((m) => m.nonce === b.nonce && m.author.id === actor && Date.parse(m.timestamp) > recent);
         if (same) return json(same);
       }
       const msg = newMessage(world, c.id, world.users.get(actor as string) as User, b);
@@ -82,7 +103,7 @@ export const messageRoutes: Route[] = [
   {
     method: "GET",
     pattern: "/channels/:channel/messages",
-    handler: ({ world, params }) => json([...(world.messages.get(channelOf(world, params.channel).id) ?? [])].reverse().slice(0, 50)),
+    handler: ({ world, params, query }) => json(page(world.messages.get(channelOf(world, params.channel).id) ?? [], query).map(readBack)),
   },
   {
     method: "PATCH",

@@ -3,13 +3,13 @@
  * every event in a 5-second window becomes one embed in one message, so a busy hour never trips rate limits.
  * It reads from the event log (written by the event-log sink), so nothing is held in memory.
  */
-import { type APIEmbed, Routes } from "discord-api-types/v10";
+import type { APIEmbed } from "discord-api-types/v10";
 import { DiscordApiError } from "../../discord/errors";
+import { postOnce } from "../../discord/post-once";
 import type { Listener, TimerAction } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
 import { logger } from "../../log";
 import type { TimerOutcome } from "../../timers/kinds";
-import { stableId } from "../../util/hash";
 
 export const AUDIT_WINDOW_MS = 5_000;
 const PER_MESSAGE = 40;
@@ -32,6 +32,8 @@ export const auditSink: Listener = {
 };
 
 type Row = { id: string; name: string; level: string; data: string; occurred_at: number };
+/** What one audit post covers: up to which event, and how many. */
+type Covered = { last_at: number; last_id: string; count: number };
 
 function line(r: Row): string {
   const data = JSON.parse(r.data) as Record<string, unknown>;
@@ -73,12 +75,21 @@ const flush: TimerAction = {
         .bind(guildId, cursor?.last_at ?? 0, cursor?.last_at ?? 0, cursor?.last_id ?? "", PER_MESSAGE)
         .all<Row>()
     ).results;
+    const first = rows[0];
     const last = rows.at(-1);
-    if (!last) return;
+    if (!first || !last) return;
+    // The post is named by where it starts; its intent records where it ends, so a retry (after a crash
+    // between the post and the cursor, even past the nonce window) posts nothing twice and skips nothing.
+    let covered: Covered = { last_at: last.occurred_at, last_id: last.id, count: rows.length };
     try {
-      await s.discord.post(Routes.channelMessages(audit_channel_id), {
-        body: { embeds: [auditEmbed(rows)], allowed_mentions: { parse: [] }, nonce: stableId(`${guildId}|${rows[0]?.id}|${last.id}`), enforce_nonce: true },
+      const posted = await postOnce(s, {
+        key: `audit:${guildId}:${first.id}`,
+        guildId,
+        channelId: audit_channel_id,
+        body: { embeds: [auditEmbed(rows)], allowed_mentions: { parse: [] } },
+        meta: covered,
       });
+      covered = posted.meta as Covered;
     } catch (err) {
       // A deleted audit channel or lost access: these events are not postable; move on rather than retry forever.
       if (!(err instanceof DiscordApiError && (err.notFound || err.forbidden))) throw err;
@@ -87,10 +98,10 @@ const flush: TimerAction = {
     await s.env.DB.prepare(
       "INSERT INTO audit_cursor (guild_id, last_at, last_id) VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET last_at = excluded.last_at, last_id = excluded.last_id",
     )
-      .bind(guildId, last.occurred_at, last.id)
+      .bind(guildId, covered.last_at, covered.last_id)
       .run();
     // A backlog goes out one message per window, not all at once.
-    if (rows.length === PER_MESSAGE) return { again: { dueAt: s.now() + AUDIT_WINDOW_MS } };
+    if (covered.count === PER_MESSAGE) return { again: { dueAt: s.now() + AUDIT_WINDOW_MS } };
   },
 };
 

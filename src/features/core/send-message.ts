@@ -1,7 +1,7 @@
-/** Timer kind `core.send_message`: posts a message to a channel when due (announcements, start messages, channel reminders). */
+/** Timer kind `core.send_message`: posts a message to a channel when due, once across retries and restarts. */
 import type { RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
-import { Routes } from "discord-api-types/v10";
 import { DiscordApiError } from "../../discord/errors";
+import { postOnce } from "../../discord/post-once";
 import type { TimerAction } from "../../feature";
 import { NO_MENTIONS } from "../../interactions/reply";
 import { PermanentError } from "../../timers/kinds";
@@ -19,16 +19,14 @@ export const sendMessage: TimerAction = {
   async run(item, { services, timerName }) {
     const p = item.payload as SendMessagePayload;
     if (!p?.channel_id || !p.message) throw new PermanentError("payload needs channel_id and message");
-    // The nonce makes a retry after a lost response a no-op on Discord's side (enforce_nonce).
-    const body: RESTPostAPIChannelMessageJSONBody = {
-      allowed_mentions: NO_MENTIONS,
-      ...p.message,
-      nonce: stableId(`${timerName}|${item.key}`),
-      enforce_nonce: true,
-    };
+    // One post per item and content: a retry (even after Discord's nonce window) finds the first one;
+    // the item re-scheduled with another message posts that one.
+    const key = `send:${timerName}:${item.key}:${stableId(JSON.stringify([p.channel_id, p.message]))}`;
+    const body: RESTPostAPIChannelMessageJSONBody = { allowed_mentions: NO_MENTIONS, ...p.message };
     try {
-      const msg = await services.discord.post<{ id: string }>(Routes.channelMessages(p.channel_id), { body });
-      await services.bus.emit("message.scheduled_sent", { channel_id: p.channel_id, message_id: msg.id }, { guildId: p.guild_id });
+      const posted = await postOnce(services, { key, guildId: p.guild_id, channelId: p.channel_id, body });
+      if (posted.status === "posted" || posted.status === "found")
+        await services.bus.emit("message.scheduled_sent", { channel_id: posted.channelId, message_id: posted.messageId }, { guildId: p.guild_id });
     } catch (err) {
       if (err instanceof DiscordApiError && err.notFound) throw new PermanentError(`channel ${p.channel_id} no longer exists`);
       throw err;

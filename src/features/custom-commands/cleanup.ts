@@ -1,6 +1,9 @@
-/** The daily cleanup: warn creators of commands idle 60+ days (once per idle period), delete those idle 90+ days, report. */
-import { Routes } from "discord-api-types/v10";
-import { sendDm } from "../../discord/dm";
+/**
+ * The daily cleanup: warn creators of commands idle 60+ days (once per idle period), delete those idle 90+ days,
+ * report. Each DM is recorded with the change it announces, so a rerun or a crash never sends one twice.
+ */
+import { openDm } from "../../discord/dm";
+import { deliverKey, intentStatement, postOnce, unfinished } from "../../discord/post-once";
 import type { CronJob } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
 import { logger } from "../../log";
@@ -35,8 +38,44 @@ export interface CleanupReport {
   remaining: number;
 }
 
+/** Notices of this cleanup: one key per guild, member (or summary) and day, so a second run that day sends none. */
+const noticeKey = (kind: "warn" | "delete" | "summary", guildId: string, day: string, userId = "") => `cc-${kind}:${guildId}:${userId}:${day}`;
+
+/**
+ * Records the DM's intent in the same transaction as the change it announces (`change` reports rows
+ * changed), then sends it. A run that finds the change already made (another run did it) sends nothing;
+ * a crash after the transaction is finished by the next run. Returns whether this run made the change,
+ * and whether the DM went out.
+ */
+async function announce(s: Services, guildId: string, userId: string, key: string, content: string, change: D1PreparedStatement[]) {
+  const db = s.env.DB;
+  let channelId: string | null = null;
+  try {
+    channelId = await openDm(s, userId);
+  } catch (error) {
+    logger.warn("custom_commands.dm_unavailable", { guild_id: guildId, user_id: userId, error });
+  }
+  const intent = channelId ? [intentStatement(db, { key, guildId, channelId, body: { content, allowed_mentions: { parse: [] } } }, s.now())] : [];
+  const results = await db.batch([...intent, ...change]);
+  const changed = results.slice(intent.length).reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+  if (!changed) return { mine: false, dm: false };
+  if (!channelId) return { mine: true, dm: false };
+  return { mine: true, dm: await sendNotice(s, guildId, key) };
+}
+
+async function sendNotice(s: Services, guildId: string, key: string): Promise<boolean> {
+  try {
+    return (await deliverKey(s, key))?.messageId != null;
+  } catch (error) {
+    logger.warn("custom_commands.notice_failed", { guild_id: guildId, key, error });
+    return false;
+  }
+}
+
 export async function cleanGuild(s: Services, guildId: string, now: number): Promise<CleanupReport> {
   const db = s.env.DB;
+  // Notices a crashed run recorded (with their change) but did not send go out first.
+  for (const key of await unfinished(db, guildId, "cc-")) await sendNotice(s, guildId, key);
   const all = await listCommands(db, guildId);
   const doomed = all.filter((c) => idleDays(c, now) >= DELETE_AFTER_DAYS);
   const warn = all.filter((c) => !c.warned_at && idleDays(c, now) >= WARN_AFTER_DAYS && idleDays(c, now) < DELETE_AFTER_DAYS);
@@ -45,51 +84,48 @@ export async function cleanGuild(s: Services, guildId: string, now: number): Pro
 
   for (const [creator, list] of byCreator(warn)) {
     const lines = list.map((c) => `• \`${c.name}\` — unused for ${idleDays(c, now)} days; deleted in ${DELETE_AFTER_DAYS - idleDays(c, now)} days`);
-    const dm = await sendDm(
-      s,
-      creator,
-      { content: `Your custom commands in this server have not been used for a while:\n${lines.join("\n")}\nUse one once (\`/cc run\`) to keep it.` },
-      `cc-warn|${guildId}|${creator}|${day}`,
-    );
-    if (!dm.ok) report.dm_failed++;
+    const content = `Your custom commands in this server have not been used for a while:\n${lines.join("\n")}\nUse one once (\`/cc run\`) to keep it.`;
     // Warned once per idle period even when the DM bounced: the deletion stays on schedule either way.
-    await db.batch(list.map((c) => db.prepare("UPDATE custom_commands SET warned_at = ? WHERE guild_id = ? AND name = ?").bind(now, guildId, c.name)));
-    for (const c of list) await s.bus.emit("custom_command.warned", { name: c.name, idle_days: idleDays(c, now), dm: dm.ok }, { guildId, userId: creator });
+    const marks = list.map((c) =>
+      db.prepare("UPDATE custom_commands SET warned_at = ? WHERE guild_id = ? AND name = ? AND warned_at IS NULL").bind(now, guildId, c.name),
+    );
+    const { mine, dm } = await announce(s, guildId, creator, noticeKey("warn", guildId, day, creator), content, marks);
+    if (!mine) continue;
+    if (!dm) report.dm_failed++;
+    for (const c of list) await s.bus.emit("custom_command.warned", { name: c.name, idle_days: idleDays(c, now), dm }, { guildId, userId: creator });
     report.warned += list.length;
   }
 
   for (const [creator, list] of byCreator(doomed)) {
-    await db.batch(list.map((c) => db.prepare("DELETE FROM custom_commands WHERE guild_id = ? AND name = ?").bind(guildId, c.name)));
     const lines = list.map(
       (c) => `• \`${c.name}\` — used ${c.uses} times, last ${c.last_used_at ? new Date(c.last_used_at).toISOString().slice(0, 10) : "never"}`,
     );
-    const dm = await sendDm(
-      s,
-      creator,
-      {
-        content: `These custom commands were deleted after ${DELETE_AFTER_DAYS} days unused:\n${lines.join("\n")}\nYou can make them again with \`/cc create\`.`,
-      },
-      `cc-delete|${guildId}|${creator}|${day}`,
-    );
-    if (!dm.ok) report.dm_failed++;
+    const content = `These custom commands were deleted after ${DELETE_AFTER_DAYS} days unused:\n${lines.join("\n")}\nYou can make them again with \`/cc create\`.`;
+    const deletes = list.map((c) => db.prepare("DELETE FROM custom_commands WHERE guild_id = ? AND name = ?").bind(guildId, c.name));
+    const { mine, dm } = await announce(s, guildId, creator, noticeKey("delete", guildId, day, creator), content, deletes);
+    if (!mine) continue;
+    if (!dm) report.dm_failed++;
     for (const c of list) await s.bus.emit("custom_command.deleted", { name: c.name, reason: "unused", uses: c.uses }, { guildId, userId: creator });
     report.deleted += list.length;
   }
 
   if (report.deleted) await afterChange(s, guildId);
-  if (report.warned || report.deleted) {
-    const audit = (await readGuildSettings(db, guildId)).audit_channel_id;
-    if (audit) {
-      const content =
-        `🧹 Custom command cleanup: ${report.warned} warned, ${report.deleted} deleted` +
-        `${report.dm_failed ? ` (${report.dm_failed} DMs could not be delivered)` : ""}; ${report.remaining} commands remain. Next run <t:${Math.floor(nextRun(now) / 1000)}:R>.`;
-      await s.discord.post(Routes.channelMessages(audit), { body: { content, allowed_mentions: { parse: [] } } }).catch((error) => {
-        logger.warn("custom_commands.summary_failed", { guild_id: guildId, error });
-      });
-    }
-  }
+  if (report.warned || report.deleted) await postSummary(s, guildId, day, report, now);
   await s.bus.emit("cleanup.completed", { ...report, job: "custom_commands" }, { guildId });
   return report;
+}
+
+async function postSummary(s: Services, guildId: string, day: string, report: CleanupReport, now: number): Promise<void> {
+  const audit = (await readGuildSettings(s.env.DB, guildId)).audit_channel_id;
+  if (!audit) return;
+  const content =
+    `🧹 Custom command cleanup: ${report.warned} warned, ${report.deleted} deleted` +
+    `${report.dm_failed ? ` (${report.dm_failed} DMs could not be delivered)` : ""}; ${report.remaining} commands remain. Next run <t:${Math.floor(nextRun(now) / 1000)}:R>.`;
+  await postOnce(s, { key: noticeKey("summary", guildId, day), guildId, channelId: audit, body: { content, allowed_mentions: { parse: [] } } }).catch(
+    (error) => {
+      logger.warn("custom_commands.summary_failed", { guild_id: guildId, error });
+    },
+  );
 }
 
 export const customCommandCleanup: CronJob = {

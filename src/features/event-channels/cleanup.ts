@@ -1,6 +1,5 @@
 /** Cleanup as a resumable step: removes exactly what the event's record owns, recording each removal as it goes. */
 import { type APIMessage, Routes } from "discord-api-types/v10";
-import { forgetPosts } from "../../discord/post-once";
 import type { TimerAction } from "../../feature";
 import type { Services } from "../../services";
 import { gone, recoverIntent } from "./actions";
@@ -74,7 +73,6 @@ export async function cleanUp(s: Services, r: EventRef, reason: string, runningK
   // Only now: until here the pending deletion was the fallback should this cleanup fail for good.
   for (const item of await timer.list()) if (item.key !== runningKey && item.status === "pending") await timer.cancel(item.key);
   await transition(s.env.DB, rec.guild_id, rec.event_id, ["ending"], final, s.now());
-  await forgetPosts(s.env.DB, rec.guild_id, `ec:${rec.event_id}:`);
   await queueDividerSync(s, rec.guild_id);
   await s.bus.emit(`event_channels.${outcome}`, { event_id: rec.event_id, name: rec.name, reason, text_id: textId }, { guildId: rec.guild_id });
 }

@@ -38,12 +38,13 @@ async function post(
     0,
     2000,
   );
-  const deps = { db: s.env.DB, discord: s.discord, botId: s.env.DISCORD_APPLICATION_ID, now: () => s.now() };
-  return postOnce(deps, rec.guild_id, `ec:${rec.event_id}:${rec.start_at}:${step}`, rec.text_id, {
-    content,
-    allowed_mentions: { roles: rec.role_id ? [rec.role_id] : [] },
-    ...extra,
+  const posted = await postOnce(s, {
+    key: `ec:${rec.guild_id}:${rec.event_id}:${rec.start_at}:${step}`,
+    guildId: rec.guild_id,
+    channelId: rec.text_id,
+    body: { content, allowed_mentions: { roles: rec.role_id ? [rec.role_id] : [] }, ...extra },
   });
+  return posted.messageId;
 }
 
 /** Gives the role to Interested members a page at a time; the cursor makes a retry or the next page resume, not restart. */

@@ -48,18 +48,18 @@ export async function queueCleanup(s: Services, r: EventRef, reason: string): Pr
 async function reportProblem(s: Services, rec: EventRecord, problems: string[]): Promise<void> {
   const text = `⚠️ I could not create the channels for **${rec.name}**:\n${problems.map((p) => `• ${p}`).join("\n")}`.slice(0, 2000);
   await s.bus.emit("permission.missing", { event_id: rec.event_id, problems }, { guildId: rec.guild_id });
-  const deps = { db: s.env.DB, discord: s.discord, botId: s.env.DISCORD_APPLICATION_ID, now: () => s.now() };
-  const key = `ec:${rec.event_id}:${rec.start_at}:problem`;
+  const key = `ec:${rec.guild_id}:${rec.event_id}:${rec.start_at}:problem`;
+  const body = { content: text, allowed_mentions: { parse: [] } };
   try {
     const audit = (await readGuildSettings(s.env.DB, rec.guild_id)).audit_channel_id;
     if (audit) {
-      await postOnce(deps, rec.guild_id, key, audit, { content: text, allowed_mentions: { parse: [] } });
+      await postOnce(s, { key, guildId: rec.guild_id, channelId: audit, body });
       return;
     }
     const admin = await configuredBy(s.env.DB, rec.guild_id);
     if (!admin) return;
     const dm = await s.discord.post<{ id: string }>(Routes.userChannels(), { body: { recipient_id: admin } });
-    await postOnce(deps, rec.guild_id, key, dm.id, { content: text, allowed_mentions: { parse: [] } });
+    await postOnce(s, { key, guildId: rec.guild_id, channelId: dm.id, body });
   } catch (error) {
     logger.warn("event_channels.report_failed", { guild_id: rec.guild_id, event_id: rec.event_id, error });
   }

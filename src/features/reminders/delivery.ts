@@ -1,6 +1,7 @@
 /** Reminder delivery on the event's timer: one item per offset fans out in paced chunks, exactly once per member. */
-import { Routes } from "discord-api-types/v10";
+import { AllowedMentionsTypes, Routes } from "discord-api-types/v10";
 import { sendDm } from "../../discord/dm";
+import { intentExists, postOnce } from "../../discord/post-once";
 import { paced, rateGate } from "../../discord/rate-gate";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
@@ -10,7 +11,8 @@ import type { TimerOutcome } from "../../timers/kinds";
 import { isMatchEvent } from "../tournaments/league-query";
 import { formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, readReminderSettings } from "./settings";
-import { claim, type DeliveryKey, getReminderEvent, pendingRetries, recipients, type Settled, settle } from "./storage";
+import { claim, type DeliveryKey, getReminderEvent, type Pending, pendingRetries, recipients, type Settled, settle } from "./storage";
+import { resolveUnconfirmed, unconfirmed } from "./unconfirmed";
 
 /** Overdue by more than this, a reminder is skipped: a redeploy must not flood members with stale ones. */
 export const LATE_MS = 60_000;
@@ -90,6 +92,26 @@ async function finish(s: Services, key: DeliveryKey, totals: NonNullable<FanoutP
   }
 }
 
+/**
+ * Deliveries an earlier attempt may have sent outside the nonce window are settled from the DM channel and
+ * counted; the rest are returned for this attempt to send (or skip).
+ */
+async function settleUnconfirmed(
+  s: Services,
+  key: DeliveryKey,
+  rows: readonly Pending[],
+  at: number,
+  mode: "send" | "skip",
+  totals: NonNullable<FanoutPayload["totals"]>,
+): Promise<Pending[]> {
+  const doubtful = rows.filter((r) => unconfirmed(r, at, mode));
+  if (!doubtful.length) return [...rows];
+  const resolved = await resolveUnconfirmed(s, key, doubtful, mode === "skip" ? "skipped" : "failed", MAX_DM_ATTEMPTS);
+  await settle(s.env.DB, key, resolved, s.now());
+  for (const r of resolved) totals[r.status]++;
+  return rows.filter((r) => !doubtful.includes(r));
+}
+
 const fanout: TimerAction = {
   kind: "reminders.dm",
   async run(item, { services: s, timerName }): Promise<TimerOutcome> {
@@ -116,24 +138,20 @@ const fanout: TimerAction = {
       limit: CHUNK,
     });
     const totals = { sent: 0, failed: 0, skipped: 0, retry: 0, ...p.totals };
-    const mine = await claim(s.env.DB, { ...key, event_name: ev.name }, users, s.now());
+    const at = s.now();
+    const claimed = await claim(s.env.DB, { ...key, event_name: ev.name }, users, at);
+    const mine = await settleUnconfirmed(s, key, claimed, at, mode, totals);
     if (mode === "skip") {
       const reason = `late by ${Math.round((s.now() - due) / 1000)} s`;
       await settle(
         s.env.DB,
         key,
-        mine.map((user_id) => ({ user_id, status: "skipped", reason })),
+        mine.map(({ user_id }) => ({ user_id, status: "skipped", reason })),
         s.now(),
       );
       totals.skipped += mine.length;
     } else {
-      const c = await deliver(
-        s,
-        key,
-        mine.map((user_id) => ({ user_id, attempts: 0 })),
-        reminderEmbed(ev, p.offset_s),
-        p.last_group_at,
-      );
+      const c = await deliver(s, key, mine, reminderEmbed(ev, p.offset_s), p.last_group_at);
       totals.sent += c.sent;
       totals.failed += c.failed;
       totals.retry += c.retry;
@@ -155,21 +173,25 @@ const retry: TimerAction = {
     if (!ev?.active || ev.start_at !== p.start_at) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
     const users = await pendingRetries(s.env.DB, key, CHUNK);
-    const c = await deliver(s, key, users, reminderEmbed(ev, p.offset_s));
+    const doubtful = { sent: 0, failed: 0, skipped: 0, retry: 0 };
+    const rest = await settleUnconfirmed(s, key, users, s.now(), "send", doubtful);
+    const c = await deliver(s, key, rest, reminderEmbed(ev, p.offset_s));
     if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: p } };
-    if (c.retry > 0)
+    if (c.retry + doubtful.retry > 0)
       await s.timer(timerName).schedule(`dm:${p.offset_s}:retry`, s.now() + backoffMs(p.round + 1), "reminders.retry", { ...key, round: p.round + 1 });
   },
 };
 
-/** The optional channel post at T−1h and T−0, replacing the previous one for the event. */
+/** The optional channel post at T−1h and T−0, replacing the previous one for the event; posted once across retries. */
 const channelPost: TimerAction = {
   kind: "reminders.channel",
   async run(item, { services: s }) {
     const p = item.payload as DeliveryKey;
     const [ev, settings] = await Promise.all([getReminderEvent(s.env.DB, p.guild_id, p.event_id), readReminderSettings(s.env.DB, p.guild_id)]);
     if (!ev?.active || ev.start_at !== p.start_at || !settings.channel_id) return;
-    if (s.now() - (p.start_at - p.offset_s * 1000) > LATE_MS) return;
+    const key = `rm-channel:${p.guild_id}:${p.event_id}:${p.start_at}:${p.offset_s}`;
+    // Too late to post, unless an earlier attempt already began this post (then it is finished, not repeated).
+    if (s.now() - (p.start_at - p.offset_s * 1000) > LATE_MS && !(await intentExists(s.env.DB, key))) return;
     // The event role, when the event-channels feature made one for this event.
     const role = await s.env.DB.prepare("SELECT role_id FROM event_channel_events WHERE guild_id = ? AND event_id = ? AND state = 'live'")
       .bind(p.guild_id, p.event_id)
@@ -181,19 +203,24 @@ const channelPost: TimerAction = {
     const previous = await s.env.DB.prepare("SELECT channel_id, message_id FROM reminder_channel_posts WHERE guild_id = ? AND event_id = ?")
       .bind(p.guild_id, p.event_id)
       .first<{ channel_id: string; message_id: string }>();
-    const msg = await s.discord.post<{ id: string }>(Routes.channelMessages(settings.channel_id), {
+    const posted = await postOnce(s, {
+      key,
+      guildId: p.guild_id,
+      channelId: settings.channel_id,
       body: {
         content,
         embeds: [reminderEmbed(ev, p.offset_s)],
-        allowed_mentions: role?.role_id ? { roles: [role.role_id] } : settings.channel_everyone ? { parse: ["everyone"] } : { parse: [] },
+        allowed_mentions: role?.role_id ? { roles: [role.role_id] } : settings.channel_everyone ? { parse: [AllowedMentionsTypes.Everyone] } : { parse: [] },
       },
     });
+    if (!posted.messageId || previous?.message_id === posted.messageId) return;
+    // The previous post goes before the record moves on, so a crash in between leaves it findable, not forgotten.
+    if (previous) await s.discord.delete(Routes.channelMessage(previous.channel_id, previous.message_id)).catch(() => undefined);
     await s.env.DB.prepare(
       "INSERT INTO reminder_channel_posts (guild_id, event_id, channel_id, message_id) VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, event_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id",
     )
-      .bind(p.guild_id, p.event_id, settings.channel_id, msg.id)
+      .bind(p.guild_id, p.event_id, posted.channelId, posted.messageId)
       .run();
-    if (previous) await s.discord.delete(Routes.channelMessage(previous.channel_id, previous.message_id)).catch(() => undefined);
   },
 };
 

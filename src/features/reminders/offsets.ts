@@ -42,15 +42,29 @@ export interface EventInfo {
   channel_id: string | null;
 }
 
-/** The reminder DM: name, start (absolute and relative), where, the event link, how to change it. */
+const eventUrl = (guildId: string, eventId: string) => `https://discord.com/events/${guildId}/${eventId}`;
+const startsValue = (startAt: number) => `<t:${Math.floor(startAt / 1000)}:F> (<t:${Math.floor(startAt / 1000)}:R>)`;
+/** Which reminder this is; with the event link and start it names the delivery, so a lost send can be recognised. */
+const whichReminder = (offset: number) => (offset === 0 ? "At the start" : `${formatOffset(offset)} before the start`);
+
+/** The reminder DM: name, start (absolute and relative), where, the event link, which reminder, how to change it. */
 export function reminderEmbed(ev: EventInfo, offset: number): APIEmbed {
   const t = Math.floor(ev.start_at / 1000);
   const where = ev.channel_id ? `<#${ev.channel_id}>` : ev.location ? ev.location.slice(0, 200) : null;
   return {
     title: offset === 0 ? `Starting now: ${ev.name}` : `Reminder: ${ev.name}`,
-    url: `https://discord.com/events/${ev.guild_id}/${ev.event_id}`,
+    url: eventUrl(ev.guild_id, ev.event_id),
     description: offset === 0 ? `**${ev.name}** is starting now.` : `**${ev.name}** starts <t:${t}:R>.`,
-    fields: [{ name: "Starts", value: `<t:${t}:F> (<t:${t}:R>)`, inline: true }, ...(where ? [{ name: "Where", value: where, inline: true }] : [])],
-    footer: { text: "Change or stop these reminders with /subscribe or /unsubscribe in the server." },
+    fields: [{ name: "Starts", value: startsValue(ev.start_at), inline: true }, ...(where ? [{ name: "Where", value: where, inline: true }] : [])],
+    footer: { text: `${whichReminder(offset)} · Change or stop these reminders with /subscribe or /unsubscribe in the server.` },
   };
+}
+
+/** Whether an embed is the reminder for this event, start time and offset (whatever the event is called now). */
+export function isReminderEmbed(embed: APIEmbed | undefined, k: { guild_id: string; event_id: string; start_at: number; offset_s: number }): boolean {
+  return (
+    embed?.url === eventUrl(k.guild_id, k.event_id) &&
+    embed.fields?.[0]?.value === startsValue(k.start_at) &&
+    (embed.footer?.text ?? "").startsWith(`${whichReminder(k.offset_s)} · `)
+  );
 }

@@ -124,26 +124,35 @@ export interface DeliveryKey {
   offset_s: number;
 }
 
-/** Claims (user, offset) for this start time; returns the users this attempt should send to (claimed or left to retry). */
-export async function claim(db: D1Database, k: DeliveryKey & { event_name: string }, users: readonly string[], now: number): Promise<string[]> {
+/** A delivery this attempt may send: claimed just now, or left claimed / to retry by an earlier attempt. */
+export interface Pending {
+  user_id: string;
+  attempts: number;
+  /** When the first send of this delivery began (its nonce can have been used since then). */
+  first_try_at: number;
+}
+
+/** Claims (user, offset) for this start time; returns the deliveries this attempt should handle (claimed or left to retry). */
+export async function claim(db: D1Database, k: DeliveryKey & { event_name: string }, users: readonly string[], now: number): Promise<Pending[]> {
   if (!users.length) return [];
   await db.batch(
     users.map((u) =>
       db
         .prepare(
-          "INSERT OR IGNORE INTO reminder_deliveries (guild_id, event_id, start_at, user_id, offset_s, status, event_name, updated_at) VALUES (?, ?, ?, ?, ?, 'claimed', ?, ?)",
+          "INSERT OR IGNORE INTO reminder_deliveries (guild_id, event_id, start_at, user_id, offset_s, status, event_name, updated_at, first_try_at) VALUES (?, ?, ?, ?, ?, 'claimed', ?, ?, ?)",
         )
-        .bind(k.guild_id, k.event_id, k.start_at, u, k.offset_s, k.event_name, now),
+        .bind(k.guild_id, k.event_id, k.start_at, u, k.offset_s, k.event_name, now, now),
     ),
   );
   const rows = await db
     .prepare(
-      `SELECT user_id FROM reminder_deliveries WHERE guild_id = ? AND event_id = ? AND start_at = ? AND offset_s = ? AND status IN ('claimed', 'retry')
-       AND user_id IN (${users.map(() => "?").join(", ")})`,
+      `SELECT user_id, attempts, COALESCE(first_try_at, updated_at) AS first_try_at FROM reminder_deliveries
+       WHERE guild_id = ? AND event_id = ? AND start_at = ? AND offset_s = ? AND status IN ('claimed', 'retry')
+       AND user_id IN (${users.map(() => "?").join(", ")}) ORDER BY user_id`,
     )
     .bind(k.guild_id, k.event_id, k.start_at, k.offset_s, ...users)
-    .all<{ user_id: string }>();
-  return rows.results.map((r) => r.user_id);
+    .all<Pending>();
+  return rows.results;
 }
 
 export type Settled = { user_id: string; status: "sent" | "failed" | "retry" | "skipped"; reason: string | null };
@@ -162,12 +171,13 @@ export async function settle(db: D1Database, k: DeliveryKey, outcomes: readonly 
   );
 }
 
-export async function pendingRetries(db: D1Database, k: DeliveryKey, limit: number): Promise<{ user_id: string; attempts: number }[]> {
+export async function pendingRetries(db: D1Database, k: DeliveryKey, limit: number): Promise<Pending[]> {
   const rows = await db
     .prepare(
-      "SELECT user_id, attempts FROM reminder_deliveries WHERE guild_id = ? AND event_id = ? AND start_at = ? AND offset_s = ? AND status = 'retry' ORDER BY user_id LIMIT ?",
+      `SELECT user_id, attempts, COALESCE(first_try_at, updated_at) AS first_try_at FROM reminder_deliveries
+       WHERE guild_id = ? AND event_id = ? AND start_at = ? AND offset_s = ? AND status = 'retry' ORDER BY user_id LIMIT ?`,
     )
     .bind(k.guild_id, k.event_id, k.start_at, k.offset_s, limit)
-    .all<{ user_id: string; attempts: number }>();
+    .all<Pending>();
   return rows.results;
 }

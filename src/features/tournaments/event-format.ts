@@ -5,6 +5,7 @@ import {
   type RESTPatchAPIGuildScheduledEventJSONBody,
   type RESTPostAPIGuildScheduledEventJSONBody,
 } from "discord-api-types/v10";
+import { MARKER_ROOM, stripMarker, withMarker } from "./event-marker";
 
 export interface Side {
   kind: "team" | "member";
@@ -46,7 +47,8 @@ export interface EventFields {
 
 export const FIELD_NAMES = ["name", "description", "location", "start_at", "end_at"] as const;
 export const NAME_MAX = 100;
-export const DESCRIPTION_MAX = 1000;
+/** Discord's 1000, less the room the bot's marker line takes. */
+export const DESCRIPTION_MAX = 1000 - MARKER_ROOM;
 export const LOCATION_MAX = 100;
 /** Matches starting sooner than this get no event: Discord refuses past start times and the event would be noise. */
 export const MIN_LEAD_MS = 60_000;
@@ -147,10 +149,16 @@ export function changedFields(want: EventFields, have: Partial<EventFields> | nu
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function createBody(f: EventFields): RESTPostAPIGuildScheduledEventJSONBody {
+/** Who the event is for: the description Discord gets carries the marker that finds it again. */
+export interface EventOwner {
+  guildId: string;
+  matchId: number;
+}
+
+export function createBody(f: EventFields, owner: EventOwner): RESTPostAPIGuildScheduledEventJSONBody {
   return {
     name: f.name,
-    description: f.description,
+    description: withMarker(f.description, owner.guildId, owner.matchId),
     privacy_level: GuildScheduledEventPrivacyLevel.GuildOnly,
     entity_type: GuildScheduledEventEntityType.External,
     entity_metadata: { location: f.location },
@@ -172,7 +180,12 @@ export function patchBody(changed: Partial<EventFields>, want: EventFields): RES
   return body;
 }
 
-/** What Discord's event currently says, in the same shape (times as epoch ms). */
+/** A PATCH that rewrites the description keeps the marker in it. */
+export function markPatch(body: RESTPatchAPIGuildScheduledEventJSONBody, owner: EventOwner): RESTPatchAPIGuildScheduledEventJSONBody {
+  return typeof body.description === "string" ? { ...body, description: withMarker(body.description, owner.guildId, owner.matchId) } : body;
+}
+
+/** What Discord's event currently says, in the same shape (times as epoch ms; the marker line left out). */
 export function observedFields(ev: {
   name: string;
   description?: string | null;
@@ -182,7 +195,7 @@ export function observedFields(ev: {
 }): EventFields {
   return {
     name: ev.name,
-    description: ev.description ?? "",
+    description: stripMarker(ev.description ?? ""),
     location: ev.entity_metadata?.location ?? "",
     start_at: Date.parse(ev.scheduled_start_time),
     end_at: ev.scheduled_end_time ? Date.parse(ev.scheduled_end_time) : Number.NaN,

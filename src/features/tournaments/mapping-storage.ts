@@ -16,6 +16,9 @@ export interface Mapping {
   lease_owner: string | null;
   lease_until: number | null;
   last_error: string | null;
+  /** Set before a create's POST and cleared when its outcome is recorded: while set, the event may exist unmapped. */
+  create_nonce: string | null;
+  create_started_at: number | null;
   created_at: number;
   /** When the stored copy of the event last changed (0: never sent). */
   updated_at: number;
@@ -54,38 +57,73 @@ export async function mappingByEvent(db: D1Database, guildId: string, eventId: s
   return db.prepare("SELECT * FROM match_events WHERE guild_id = ? AND scheduled_event_id = ?").bind(guildId, eventId).first<Mapping>();
 }
 
-/** Stores what Discord now has for the match (or that it has nothing), under the lease. */
-export async function recordOutcome(
-  db: D1Database,
-  owner: string,
-  matchId: number,
-  o: { eventId: string | null; fields: EventFields | null; slug: string | null; revision: number; error: string | null; status?: number | null },
-  now: number,
-): Promise<void> {
+export interface Outcome {
+  eventId: string | null;
+  fields: EventFields | null;
+  slug: string | null;
+  revision: number;
+  error: string | null;
+  status?: number | null;
+}
+
+const OUTCOME_SET = `scheduled_event_id = ?1, event_slug = ?2, name = ?3, description = ?4, location = ?5, start_at = ?6, end_at = ?7,
+  event_status = CASE WHEN ?1 IS NULL THEN NULL WHEN ?8 IS NOT NULL THEN ?8 ELSE event_status END, synced_revision = ?9, last_error = ?10,
+  updated_at = ?11, create_nonce = NULL, create_started_at = NULL`;
+
+function outcomeValues(o: Outcome, now: number): unknown[] {
   const f = o.fields;
-  await db
-    .prepare(
-      `UPDATE match_events SET scheduled_event_id = ?1, event_slug = ?2, name = ?3, description = ?4, location = ?5, start_at = ?6, end_at = ?7,
-       event_status = CASE WHEN ?1 IS NULL THEN NULL WHEN ?8 IS NOT NULL THEN ?8 ELSE event_status END, synced_revision = ?9, last_error = ?10,
-       updated_at = ?11, lease_until = ?12 WHERE match_id = ?13 AND lease_owner = ?14`,
-    )
-    .bind(
-      o.eventId,
-      o.slug,
-      f?.name ?? null,
-      f?.description ?? null,
-      f?.location ?? null,
-      f?.start_at ?? null,
-      f?.end_at ?? null,
-      o.status ?? null,
-      o.revision,
-      o.error,
-      now,
-      now + LEASE_MS,
-      matchId,
-      owner,
-    )
+  return [
+    o.eventId,
+    o.slug,
+    f?.name ?? null,
+    f?.description ?? null,
+    f?.location ?? null,
+    f?.start_at ?? null,
+    f?.end_at ?? null,
+    o.status ?? null,
+    o.revision,
+    o.error,
+    now,
+  ];
+}
+
+/** Stores what Discord now has for the match (or that it has nothing), under the lease; false: the lease is lost. */
+export async function recordOutcome(db: D1Database, owner: string, matchId: number, o: Outcome, now: number): Promise<boolean> {
+  const r = await db
+    .prepare(`UPDATE match_events SET ${OUTCOME_SET}, lease_until = ?12 WHERE match_id = ?13 AND lease_owner = ?14`)
+    .bind(...outcomeValues(o, now), now + LEASE_MS, matchId, owner)
     .run();
+  return r.meta.changes > 0;
+}
+
+/**
+ * A create that lost its lease records its event anyway when nothing happened to the match since its intent
+ * (the nonce is still its own, so no other create began and no outcome was recorded) and nobody holds it now.
+ */
+export async function recordOrphan(db: D1Database, nonce: string, matchId: number, o: Outcome, now: number): Promise<boolean> {
+  const r = await db
+    .prepare(`UPDATE match_events SET ${OUTCOME_SET} WHERE match_id = ?12 AND create_nonce = ?13 AND (lease_until IS NULL OR lease_until < ?11)`)
+    .bind(...outcomeValues(o, now), matchId, nonce)
+    .run();
+  return r.meta.changes > 0;
+}
+
+/** The intent, written before the POST under the lease (renewing it); false: the lease is lost. */
+export async function beginCreate(db: D1Database, owner: string, matchId: number, nonce: string, now: number): Promise<boolean> {
+  const r = await db
+    .prepare("UPDATE match_events SET create_nonce = ?, create_started_at = ?, lease_until = ? WHERE match_id = ? AND lease_owner = ?")
+    .bind(nonce, now, now + LEASE_MS, matchId, owner)
+    .run();
+  return r.meta.changes > 0;
+}
+
+/** Extends the lease before a Discord call (compare-and-set on the holder's token); false: another invocation took it. */
+export async function renewLease(db: D1Database, owner: string, matchId: number, now: number): Promise<boolean> {
+  const r = await db
+    .prepare("UPDATE match_events SET lease_until = ? WHERE match_id = ? AND lease_owner = ?")
+    .bind(now + LEASE_MS, matchId, owner)
+    .run();
+  return r.meta.changes > 0;
 }
 
 /** After a PATCH: stores the fields sent (and only those) and the revision handled. */
@@ -98,15 +136,16 @@ export async function recordPatch(
   revision: number,
   status: number | null,
   now: number,
-): Promise<void> {
+): Promise<boolean> {
   const cols = changed.filter((k) => FIELD_NAMES.includes(k));
-  await db
+  const r = await db
     .prepare(
       `UPDATE match_events SET ${cols.map((c) => `${c} = ?, `).join("")}event_status = COALESCE(?, event_status), synced_revision = ?, last_error = NULL,
        updated_at = ?, lease_until = ? WHERE match_id = ? AND lease_owner = ?`,
     )
     .bind(...cols.map((c) => fields[c]), status, revision, now, now + LEASE_MS, matchId, owner)
     .run();
+  return r.meta.changes > 0;
 }
 
 /**
@@ -124,26 +163,32 @@ export async function markDrift(db: D1Database, guildId: string, matchId: number
 }
 
 /** Marks the revision handled without touching the stored copy (nothing needed sending). */
-export async function recordRevision(db: D1Database, owner: string, matchId: number, revision: number, error: string | null): Promise<void> {
-  await db
+export async function recordRevision(db: D1Database, owner: string, matchId: number, revision: number, error: string | null): Promise<boolean> {
+  const r = await db
     .prepare("UPDATE match_events SET synced_revision = ?, last_error = ? WHERE match_id = ? AND lease_owner = ?")
     .bind(revision, error, matchId, owner)
     .run();
+  return r.meta.changes > 0;
 }
 
 /**
  * Gives the lease back only if no change arrived meanwhile (the match's revision is the one handled);
- * a row with neither an event nor an error goes away. False: the caller must run again.
+ * a row with neither an event, an error nor a create in flight goes away. "again": the caller must run
+ * again; "lost": another invocation holds the match now, so the caller stops.
  */
-export async function releaseLease(db: D1Database, owner: string, matchId: number): Promise<boolean> {
+export async function releaseLease(db: D1Database, owner: string, matchId: number): Promise<"released" | "again" | "lost"> {
   const current = "synced_revision >= COALESCE((SELECT revision FROM matches WHERE id = ?1), 0)";
-  const [removed, released] = await db.batch([
+  const [removed, released, held] = await db.batch<{ held: number }>([
     db
-      .prepare(`DELETE FROM match_events WHERE match_id = ?1 AND lease_owner = ?2 AND scheduled_event_id IS NULL AND last_error IS NULL AND ${current}`)
+      .prepare(
+        `DELETE FROM match_events WHERE match_id = ?1 AND lease_owner = ?2 AND scheduled_event_id IS NULL AND last_error IS NULL AND create_nonce IS NULL AND ${current}`,
+      )
       .bind(matchId, owner),
     db.prepare(`UPDATE match_events SET lease_owner = NULL, lease_until = NULL WHERE match_id = ?1 AND lease_owner = ?2 AND ${current}`).bind(matchId, owner),
+    db.prepare("SELECT COUNT(*) AS held FROM match_events WHERE match_id = ?1 AND lease_owner = ?2").bind(matchId, owner),
   ]);
-  return (removed?.meta.changes ?? 0) + (released?.meta.changes ?? 0) > 0;
+  if ((removed?.meta.changes ?? 0) + (released?.meta.changes ?? 0) > 0) return "released";
+  return (held?.results[0]?.held ?? 0) > 0 ? "again" : "lost";
 }
 
 /** Lets go regardless (after an error or too many rounds); the hourly sync picks up whatever is left. */

@@ -58,7 +58,7 @@ export interface SyncEntry {
 
 export interface GuildSyncPlan {
   /** Matches whose event needs a write, soonest first, with the action the list implies. */
-  work: { matchId: number; action: MirrorAction["do"] | "evict" }[];
+  work: { matchId: number; action: MirrorAction["do"] | "evict" | "tidy" }[];
   /** Mapping rows whose event is gone and that need no event any more (no REST call). */
   forget: number[];
   /** Matches that should have an event but do not fit under the guild's limit. */

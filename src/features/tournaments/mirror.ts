@@ -11,7 +11,8 @@ import { botGuildPermissions, forgetBotPermissions } from "../../discord/permiss
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
-import { createBody, type EventFields, observedFields } from "./event-format";
+import { type EventFields, markPatch, observedFields } from "./event-format";
+import { Lease, LeaseLost } from "./lease";
 import {
   abandonLease,
   acquireLease,
@@ -25,6 +26,7 @@ import {
   storedFields,
 } from "./mapping-storage";
 import { matchWithTournament } from "./match-storage";
+import { createOnce, deleteOwnEvent, leftovers, settleLostCreate } from "./mirror-create";
 import { type MirrorAction, planMirror } from "./mirror-plan";
 import { setPermissionWarning } from "./sync-status";
 
@@ -42,6 +44,8 @@ export interface MirrorOptions {
   observed?: { at: number; event: APIGuildScheduledEvent | null };
   /** The sync needs the slot for a sooner match. */
   evict?: boolean;
+  /** The sync's list of the guild's events: the bot's own unmapped events for the match are adopted or removed. */
+  listed?: readonly APIGuildScheduledEvent[];
 }
 
 interface Step {
@@ -54,6 +58,12 @@ interface Step {
   store: boolean;
   /** For a PATCH: the fields sent. */
   changed?: (keyof EventFields)[];
+  /** For a create: its intent's nonce (a create that loses its lease settles with it). */
+  nonce?: string;
+  /** An earlier attempt's event was adopted as it is: plan again against it before letting go. */
+  again?: boolean;
+  /** The create already dealt with the bot's unmapped events for the match. */
+  tidied?: boolean;
 }
 
 export const mirrorTimerName = (guildId: string, matchId: number) => `tm:${guildId}:${matchId}`;
@@ -84,23 +94,35 @@ export const mirrorKind: TimerAction = {
 export async function mirrorMatch(s: Services, guildId: string, matchId: number, opts: MirrorOptions = {}): Promise<MirrorState> {
   const db = s.env.DB;
   const owner = crypto.randomUUID();
-  let mapping = await acquireLease(db, guildId, matchId, owner, s.now());
+  const acquiredAt = s.now();
+  let mapping = await acquireLease(db, guildId, matchId, owner, acquiredAt);
   if (!mapping) {
     // Another invocation holds the match; it re-reads the revision we bumped before it lets go.
     logger.debug("tournaments.mirror_busy", { guild_id: guildId, match_id: matchId });
     return "busy";
   }
+  const lease = new Lease(db, matchId, owner, () => s.now(), acquiredAt);
   let state: MirrorState = "unchanged";
   try {
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      state = (await run(s, guildId, matchId, mapping, round === 0 ? opts : {}, owner)).state;
-      if (await releaseLease(db, owner, matchId)) return state;
+      const step = await run(s, guildId, matchId, mapping, round === 0 ? opts : {}, lease);
+      state = step.state;
+      if (!step.again) {
+        const released = await releaseLease(db, owner, matchId);
+        if (released === "released") return state;
+        if (released === "lost") throw new LeaseLost(matchId);
+      }
       const again = await readMapping(db, guildId, matchId);
       if (!again) return state;
       mapping = again;
     }
     logger.warn("tournaments.mirror_rounds_exhausted", { guild_id: guildId, match_id: matchId });
   } catch (error) {
+    if (error instanceof LeaseLost) {
+      // Whoever holds the match now finishes it; this invocation must not write another thing.
+      logger.warn("tournaments.mirror_lease_lost", { guild_id: guildId, match_id: matchId });
+      return "busy";
+    }
     logger.error("tournaments.mirror_failed", { guild_id: guildId, match_id: matchId, error });
     await abandonLease(db, owner, matchId, `error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
     return "failed";
@@ -109,7 +131,16 @@ export async function mirrorMatch(s: Services, guildId: string, matchId: number,
   return state;
 }
 
-async function run(s: Services, guildId: string, matchId: number, m: Mapping, o: MirrorOptions, owner: string): Promise<Step> {
+interface Ctx {
+  s: Services;
+  guildId: string;
+  matchId: number;
+  m: Mapping;
+  lease: Lease;
+  listed?: readonly APIGuildScheduledEvent[];
+}
+
+async function run(s: Services, guildId: string, matchId: number, m: Mapping, o: MirrorOptions, lease: Lease): Promise<Step> {
   const db = s.env.DB;
   const { match, tournament } = await matchWithTournament(db, guildId, matchId);
   const revision = match?.revision ?? m.synced_revision;
@@ -122,7 +153,8 @@ async function run(s: Services, guildId: string, matchId: number, m: Mapping, o:
       ? { do: "delete", why: "disabled" }
       : { do: "none", why: "unchanged" }
     : planMirror({ tournament, match, hasEvent: eventId !== null, current, eventStatus: observed?.status ?? m.event_status, now: s.now() });
-  const step = await execute(s, guildId, action, eventId, current, o.evict === true).catch(async (error: unknown): Promise<Step> => {
+  const ctx: Ctx = { s, guildId, matchId, m, lease, listed: o.listed };
+  const step = await execute(ctx, action, eventId, current, o.evict === true).catch(async (error: unknown): Promise<Step> => {
     // The cache said yes but Discord said no: believe Discord, tell the admin once, retry nothing.
     if (!(error instanceof DiscordApiError && error.is(DiscordErrorCode.MissingPermissions))) throw error;
     await forgetBotPermissions(db, guildId);
@@ -130,41 +162,61 @@ async function run(s: Services, guildId: string, matchId: number, m: Mapping, o:
     await setPermissionWarning(s, guildId, "Discord refused to change the event: I need the **Create Events** permission (or **Manage Events**).");
     return { state: "skipped", eventId, fields: current, error: MIRROR_ERRORS.permission, store: false };
   });
-  if (step.changed && !adoptObserved) {
-    // Only what was sent is known to be on Discord; a drift the sync marked on another field must survive.
-    await recordPatch(db, owner, matchId, step.changed, step.fields as EventFields, revision, step.status ?? null, s.now());
-  } else if (step.store || adoptObserved) {
-    await recordOutcome(
-      db,
-      owner,
-      matchId,
-      { eventId: step.eventId, fields: step.fields, slug: tournament?.slug ?? m.event_slug, revision, error: step.error, status: step.status },
-      s.now(),
-    );
-  } else {
-    await recordRevision(db, owner, matchId, revision, step.error);
-  }
+  if (o.listed && !step.tidied && step.state !== "skipped") await removeLeftovers(ctx, step);
+  await record(ctx, step, { revision: step.again ? m.synced_revision : revision, slug: tournament?.slug ?? m.event_slug, adoptObserved });
   if (step.state !== "skipped" && step.state !== "unchanged") {
     logger.info("tournaments.mirrored", { guild_id: guildId, match_id: matchId, action: step.state, scheduled_event_id: step.eventId });
   }
   return step;
 }
 
+/** The bot's own events for the match that the outcome does not keep (duplicates of a lost create) go. */
+async function removeLeftovers(c: Ctx, step: Step): Promise<void> {
+  const extra = (await leftovers(c.s, c.guildId, c.m, c.lease, c.listed)).filter((e) => e.id !== step.eventId);
+  for (const e of extra) await deleteOwnEvent(c.s, c.guildId, e.id, c.lease);
+  if (extra.length) {
+    logger.warn("tournaments.duplicates_removed", { guild_id: c.guildId, match_id: c.matchId, removed: extra.map((e) => e.id) });
+    if (step.state === "unchanged") step.state = "deleted";
+  }
+}
+
+/** Writes the step's outcome under the lease; 0 rows changed means the lease is lost, and the invocation stops. */
+async function record(c: Ctx, step: Step, o: { revision: number; slug: string | null; adoptObserved: boolean }): Promise<void> {
+  const { s, lease, matchId } = c;
+  const db = s.env.DB;
+  if (step.changed && !o.adoptObserved) {
+    // Only what was sent is known to be on Discord; a drift the sync marked on another field must survive.
+    lease.held(await recordPatch(db, lease.owner, matchId, step.changed, step.fields as EventFields, o.revision, step.status ?? null, s.now()));
+    return;
+  }
+  if (!step.store && !o.adoptObserved) {
+    lease.held(await recordRevision(db, lease.owner, matchId, o.revision, step.error));
+    return;
+  }
+  const outcome = { eventId: step.eventId, fields: step.fields, slug: o.slug, revision: o.revision, error: step.error, status: step.status };
+  if (await recordOutcome(db, lease.owner, matchId, outcome, s.now())) return;
+  if (step.nonce && step.eventId) await settleLostCreate(s, c.guildId, matchId, step.nonce, { ...outcome, eventId: step.eventId });
+  throw new LeaseLost(matchId);
+}
+
 /** One check per guild per invocation: a sync's hundred writes need not re-read the cache a hundred times. */
 const checked = new WeakMap<Services, Map<string, boolean>>();
 
-async function permitted(s: Services, guildId: string): Promise<boolean> {
+async function permitted(c: Ctx): Promise<boolean> {
+  const { s, guildId } = c;
   const memo = checked.get(s) ?? new Map<string, boolean>();
   checked.set(s, memo);
   const known = memo.get(guildId);
   if (known !== undefined) return known;
-  const ok = ((await botGuildPermissions(s, guildId)) & EVENT_PERMISSIONS) !== 0n;
+  // The cache may read the bot's roles from Discord: that call, too, stays inside the lease.
+  const ok = ((await c.lease.call(() => botGuildPermissions(s, guildId))) & EVENT_PERMISSIONS) !== 0n;
   memo.set(guildId, ok);
   await setPermissionWarning(s, guildId, ok ? null : "I need the **Create Events** permission (or **Manage Events**) to put matches in the Events tab.");
   return ok;
 }
 
-async function execute(s: Services, guildId: string, action: MirrorAction, eventId: string | null, current: EventFields | null, evict: boolean): Promise<Step> {
+async function execute(c: Ctx, action: MirrorAction, eventId: string | null, current: EventFields | null, evict: boolean): Promise<Step> {
+  const { s, guildId, lease } = c;
   const keep: Step = { state: "unchanged", eventId, fields: current, error: null, store: false };
   switch (action.do) {
     case "none":
@@ -172,27 +224,30 @@ async function execute(s: Services, guildId: string, action: MirrorAction, event
     case "forget":
       return { state: "deleted", eventId: null, fields: null, error: null, store: true };
     case "create":
-      if (!(await permitted(s, guildId))) return { ...keep, state: "skipped", error: MIRROR_ERRORS.permission };
-      return create(s, guildId, action.fields);
+      if (!(await permitted(c))) return { ...keep, state: "skipped", error: MIRROR_ERRORS.permission };
+      return create(c, action.fields);
     case "patch": {
-      if (!(await permitted(s, guildId))) return { ...keep, state: "skipped", error: MIRROR_ERRORS.permission };
+      if (!(await permitted(c))) return { ...keep, state: "skipped", error: MIRROR_ERRORS.permission };
       try {
-        const ev = await s.discord.patch<APIGuildScheduledEvent>(Routes.guildScheduledEvent(guildId, eventId as string), { body: action.body });
+        const body = markPatch(action.body, { guildId, matchId: c.matchId });
+        const route = Routes.guildScheduledEvent(guildId, eventId as string);
+        const ev = await lease.call((signal) => s.discord.patch<APIGuildScheduledEvent>(route, { body, signal }));
         return { state: "updated", eventId: ev.id, fields: action.fields, changed: action.changed, status: ev.status, error: null, store: true };
       } catch (error) {
         // Deleted behind our back: make a new one and re-map (seed: NotFound → clean up the record).
-        if (isGone(error)) return create(s, guildId, action.fields);
+        if (isGone(error)) return create(c, action.fields);
         throw error;
       }
     }
     case "delete":
     case "complete": {
-      if (!(await permitted(s, guildId))) return { ...keep, state: "skipped", error: MIRROR_ERRORS.permission };
+      if (!(await permitted(c))) return { ...keep, state: "skipped", error: MIRROR_ERRORS.permission };
       const route = Routes.guildScheduledEvent(guildId, eventId as string);
       try {
         if (action.do === "complete") {
-          await s.discord.patch(route, { body: { status: GuildScheduledEventStatus.Completed } satisfies RESTPatchAPIGuildScheduledEventJSONBody });
-        } else await s.discord.delete(route);
+          const body = { status: GuildScheduledEventStatus.Completed } satisfies RESTPatchAPIGuildScheduledEventJSONBody;
+          await lease.call((signal) => s.discord.patch(route, { body, signal }));
+        } else await lease.call((signal) => s.discord.delete(route, { signal }));
       } catch (error) {
         if (!isGone(error)) throw error;
       }
@@ -207,17 +262,15 @@ async function execute(s: Services, guildId: string, action: MirrorAction, event
   }
 }
 
-async function create(s: Services, guildId: string, fields: EventFields): Promise<Step> {
-  try {
-    const ev = await s.discord.post<APIGuildScheduledEvent>(Routes.guildScheduledEvents(guildId), { body: createBody(fields) });
-    return { state: "created", eventId: ev.id, fields, status: ev.status, error: null, store: true };
-  } catch (error) {
-    if (error instanceof DiscordApiError && error.is(DiscordErrorCode.MaxScheduledEvents)) {
-      logger.warn("tournaments.event_limit", { guild_id: guildId });
-      return { state: "skipped", eventId: null, fields: null, error: MIRROR_ERRORS.limit, store: true };
-    }
-    throw error;
+async function create(c: Ctx, fields: EventFields): Promise<Step> {
+  const r = await createOnce(c.s, c.guildId, c.m, fields, c.lease, c.listed);
+  if (r.kind === "limit") {
+    logger.warn("tournaments.event_limit", { guild_id: c.guildId });
+    return { state: "skipped", eventId: null, fields: null, error: MIRROR_ERRORS.limit, store: true };
   }
+  const made = { eventId: r.event.id, status: r.event.status, error: null, store: true, tidied: true };
+  if (r.kind === "adopted") return { ...made, state: "unchanged", fields: r.fields, again: true };
+  return { ...made, state: "created", fields, nonce: r.nonce };
 }
 
 function isGone(error: unknown): boolean {

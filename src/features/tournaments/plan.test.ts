@@ -1,6 +1,16 @@
 import { GuildScheduledEventStatus } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
-import { changedFields, createBody, desiredEvent, eventLocation, eventName, type MatchForEvent, patchBody, type TournamentForEvent } from "./event-format";
+import {
+  changedFields,
+  createBody,
+  DESCRIPTION_MAX,
+  desiredEvent,
+  eventLocation,
+  eventName,
+  type MatchForEvent,
+  patchBody,
+  type TournamentForEvent,
+} from "./event-format";
 import { GUILD_EVENT_LIMIT, planGuildSync, planMirror, type SyncEntry } from "./mirror-plan";
 import { parseMatchTime, zonedToUtc } from "./time-input";
 
@@ -86,10 +96,14 @@ describe("event formatting (seed 001)", () => {
     expect(d.end_at - d.start_at).toBe(120 * 60_000);
   });
 
-  it("fills a description template and keeps it within 1000 characters", () => {
+  it("fills a description template and keeps it, with the bot's marker line, within Discord's 1000 characters", () => {
     const t = tournament({ description_template: "{slug}: {match} ({round}) at {time} on {stream} {unknown}" });
     expect(desiredEvent(t, match({ round: "Week 3" })).description).toMatch(/^ALTTPR2026: Alice vs Bob \(Week 3\) at <t:\d+:F> on TBD \{unknown\}$/);
-    expect([...desiredEvent(tournament({ description_template: "x".repeat(990) + "{match}{match}" }), match()).description]).toHaveLength(1000);
+    const long = desiredEvent(tournament({ description_template: "x".repeat(990) + "{match}{match}" }), match());
+    expect([...long.description]).toHaveLength(DESCRIPTION_MAX);
+    const sent = createBody(long, { guildId: "123456789012345678", matchId: 999_999_999_999 }).description ?? "";
+    expect([...sent].length).toBeLessThanOrEqual(1000);
+    expect(sent.startsWith(long.description)).toBe(true);
   });
 
   it("picks the location: stream channel, then multistream of both players, else TBD", () => {
@@ -102,7 +116,7 @@ describe("event formatting (seed 001)", () => {
 
   it("creates EXTERNAL, GUILD_ONLY events and patches only what changed", () => {
     const want = desiredEvent(tournament(), match());
-    expect(createBody(want)).toMatchObject({ entity_type: 3, privacy_level: 2, entity_metadata: { location: "TBD" } });
+    expect(createBody(want, { guildId: "1", matchId: 1 })).toMatchObject({ entity_type: 3, privacy_level: 2, entity_metadata: { location: "TBD" } });
     const moved = desiredEvent(tournament(), match({ scheduled_at: NOW + 48 * H }));
     const changed = changedFields(moved, want);
     expect(Object.keys(changed)).toEqual(["description", "start_at", "end_at"]);

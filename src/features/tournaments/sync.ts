@@ -5,6 +5,7 @@ import type { CronJob, TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { FIELD_NAMES, observedFields } from "./event-format";
+import { markedMatch, ownEventsOf } from "./event-marker";
 import { forgetMapping, type Mapping, mappingsOf, markDrift, storedFields } from "./mapping-storage";
 import { type MatchView, matchesBetween, matchViews, purgeDeletedMatches } from "./match-storage";
 import { type MirrorState, mirrorMatch } from "./mirror";
@@ -54,14 +55,19 @@ export async function syncGuild(s: Services, guildId: string, maxWrites = SYNC_W
   }
   const listed = new Map(events.map((e) => [e.id, e]));
   const mappingOf = new Map<number, Mapping>(mappings.map((m) => [m.match_id, m]));
+  const ours = new Set(mappings.map((m) => m.scheduled_event_id));
+  // The bot's own events (its creator, its marker) that nothing maps: a create whose answer was lost, or a duplicate.
+  const strays = ownEventsOf(events, guildId, s.env.DISCORD_APPLICATION_ID).filter((e) => !ours.has(e.id));
+  const strayMatches = new Set(strays.map((e) => markedMatch(e.description, guildId) as number));
   const seen = new Set(inWindow.map((m) => m.id));
+  const ids = [...new Set([...seen, ...mappings.map((m) => m.match_id), ...strayMatches])];
   const outside = await matchViews(
     db,
     guildId,
-    mappings.filter((m) => !seen.has(m.match_id)).map((m) => m.match_id),
+    ids.filter((id) => !seen.has(id)),
   );
   const matches = new Map<number, MatchView>([...inWindow, ...outside].map((m) => [m.id, m]));
-  const entries: SyncEntry[] = [...new Set([...seen, ...mappings.map((m) => m.match_id)])].map((id) => {
+  const entries: SyncEntry[] = ids.map((id) => {
     const match = matches.get(id) ?? null;
     const mapping = mappingOf.get(id);
     const ev = mapping?.scheduled_event_id ? listed.get(mapping.scheduled_event_id) : undefined;
@@ -75,9 +81,15 @@ export async function syncGuild(s: Services, guildId: string, maxWrites = SYNC_W
       observedStatus: ev?.status ?? null,
     };
   });
-  const ours = new Set(mappings.map((m) => m.scheduled_event_id));
-  const othersActive = events.filter((e) => !ours.has(e.id) && e.status <= GuildScheduledEventStatus.Active).length;
+  const strayIds = new Set(strays.map((e) => e.id));
+  const othersActive = events.filter((e) => !ours.has(e.id) && !strayIds.has(e.id) && e.status <= GuildScheduledEventStatus.Active).length;
   const plan = planGuildSync(entries, othersActive, now);
+  // A match whose only business is a stray event still gets its mirror run: it adopts the stray or removes it.
+  for (const id of strayMatches) {
+    if (plan.work.some((w) => w.matchId === id)) continue;
+    plan.work.push({ matchId: id, action: "tidy" });
+    plan.forget = plan.forget.filter((f) => f !== id);
+  }
   result.unchanged = plan.unchanged;
   result.over_limit = plan.overLimit.length;
   for (const id of plan.forget) {
@@ -96,7 +108,7 @@ export async function syncGuild(s: Services, guildId: string, maxWrites = SYNC_W
     if (slots) await untilSlot(slots, writes);
     const row = mappingOf.get(matchId);
     const ev = (row?.scheduled_event_id && listed.get(row.scheduled_event_id)) || null;
-    let state = await mirrorMatch(s, guildId, matchId, { observed: { at: listedAt, event: ev }, evict: action === "evict" });
+    let state = await mirrorMatch(s, guildId, matchId, { observed: { at: listedAt, event: ev }, evict: action === "evict", listed: events });
     if (state === "busy" && action === "patch" && row && ev) {
       // A live change holds the match and knows nothing of the drift: hand the drift over, then try once more.
       const stored = storedFields(row);
