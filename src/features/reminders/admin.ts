@@ -124,7 +124,7 @@ export const reminders: Command = {
           const raw = o.string(field);
           if (raw === null) continue;
           const parsed = parseOffsetList(raw);
-          if (!parsed.ok) throw new UserError(`\`${parsed.bad.slice(0, 30)}\` is not a time like \`24h\`, \`90m\` or \`now\`.`);
+          if (!parsed.ok) throw new UserError(parsed.reason);
           if (!parsed.offsets.length || parsed.offsets.length > 25) throw new UserError("List between 1 and 25 times.");
           if (field === "allowed") next.allowed_offsets = parsed.offsets;
           else next.default_offsets = parsed.offsets;
