@@ -1,8 +1,10 @@
 /** The daily cleanup: warn creators of commands idle 60+ days (once per idle period), delete those idle 90+ days, report. */
 import { Routes } from "discord-api-types/v10";
 import { sendDm } from "../../discord/dm";
+import { LIMITS } from "../../discord/message-limits";
 import type { CronJob } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
+import { cappedList } from "../../interactions/list-view";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { afterChange } from "./slash";
@@ -48,7 +50,9 @@ export async function cleanGuild(s: Services, guildId: string, now: number): Pro
     const dm = await sendDm(
       s,
       creator,
-      { content: `Your custom commands in this server have not been used for a while:\n${lines.join("\n")}\nUse one once (\`/cc run\`) to keep it.` },
+      {
+        content: `${cappedList("Your custom commands in this server have not been used for a while:", lines, LIMITS.content - 60)}\nUse one once (\`/cc run\`) to keep it.`,
+      },
       `cc-warn|${guildId}|${creator}|${day}`,
     );
     if (!dm.ok) report.dm_failed++;
@@ -67,7 +71,7 @@ export async function cleanGuild(s: Services, guildId: string, now: number): Pro
       s,
       creator,
       {
-        content: `These custom commands were deleted after ${DELETE_AFTER_DAYS} days unused:\n${lines.join("\n")}\nYou can make them again with \`/cc create\`.`,
+        content: `${cappedList(`These custom commands were deleted after ${DELETE_AFTER_DAYS} days unused:`, lines, LIMITS.content - 60)}\nYou can make them again with \`/cc create\`.`,
       },
       `cc-delete|${guildId}|${creator}|${day}`,
     );

@@ -104,7 +104,12 @@ function parseRelative(body: string): number | null {
 /** Parses `input` relative to `now` in the guild's timezone; errors say what was wrong (unreadable, past, too far, not a date). */
 export function parseMatchTime(input: string, tz: string, now: number): ParsedTime {
   const text = input.trim();
-  const fail = (): ParsedTime => ({ ok: false, problem: "unreadable", reason: acceptedForms(text, tz, now), label: `Not understood — try YYYY-MM-DD HH:MM (${tz}), in 2h, or <t:…>` });
+  const fail = (): ParsedTime => ({
+    ok: false,
+    problem: "unreadable",
+    reason: acceptedForms(text, tz, now),
+    label: `Not understood — try YYYY-MM-DD HH:MM (${tz}), in 2h, or <t:…>`,
+  });
   if (!text || text.length > 64) return fail();
   const shown = `\`${text.replace(/`/g, "'")}\``;
   const ts = TIMESTAMP.exec(text);
