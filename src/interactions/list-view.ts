@@ -5,6 +5,7 @@ import type { MessageData } from "./reply";
 
 /** Room kept under the content limit for the "Page x of y" line. */
 const FOOTER_ROOM = 40;
+const HEADER_MAX = 300;
 export const DEFAULT_PER_PAGE = 15;
 
 export interface PageOptions {
@@ -60,16 +61,28 @@ export function pageButtons(pageId: (n: number) => string, page: number, pages: 
 
 /** One page of a list as message content, with "Page x of y" and Prev/Next when there is more than one page. */
 export function pagedList(list: PagedList): MessageData {
-  const header = truncate(list.header, 300);
   if (!list.lines.length) return { content: truncate(list.empty, LIMITS.content), components: [] };
-  const budget = LIMITS.content - header.length - 1 - FOOTER_ROOM;
-  const pages = paginate(list.lines, { perPage: list.perPage ?? DEFAULT_PER_PAGE, budget });
+  const header = truncate(list.header, HEADER_MAX);
+  const pages = paginate(list.lines, { perPage: list.perPage ?? DEFAULT_PER_PAGE, budget: LIMITS.content - header.length - 1 - FOOTER_ROOM });
   const page = Math.min(Math.max(Math.trunc(list.page) || 1, 1), pages.length);
-  const body = (pages[page - 1] ?? []).join("\n");
-  const footer = pages.length > 1 ? `\n-# Page ${page} of ${pages.length}` : "";
+  return listPage({ header, lines: pages[page - 1] ?? [], page, pages: pages.length, pageId: list.pageId });
+}
+
+/**
+ * A page the caller already cut (e.g. with LIMIT/OFFSET in SQL): the header, the lines (as many as fit, then
+ * "…and N more"), "Page x of y" and Prev/Next.
+ */
+export function listPage(p: {
+  header: string;
+  lines: readonly string[];
+  page: number;
+  pages: number;
+  pageId?: ((n: number) => string) | undefined;
+}): MessageData {
+  const footer = p.pages > 1 ? `\n-# Page ${p.page} of ${p.pages}` : "";
   return {
-    content: `${header}\n${body}${footer}`,
-    components: pages.length > 1 && list.pageId ? [pageButtons(list.pageId, page, pages.length)] : [],
+    content: `${cappedList(truncate(p.header, HEADER_MAX), p.lines, LIMITS.content - footer.length)}${footer}`,
+    components: p.pages > 1 && p.pageId ? [pageButtons(p.pageId, p.page, p.pages)] : [],
   };
 }
 
