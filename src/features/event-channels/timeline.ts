@@ -1,7 +1,9 @@
 /** The per-event timeline on its EventTimer: create → start message → deletion warning → cleanup, plus follow-ups. */
 import { type APIActionRowComponent, type APIButtonComponent, ButtonStyle, ComponentType, Routes } from "discord-api-types/v10";
+import { LIMITS, truncate } from "../../discord/message-limits";
 import type { TimerAction } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
+import { cappedList } from "../../interactions/list-view";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import type { TimerOutcome } from "../../timers/kinds";
@@ -36,7 +38,10 @@ export async function planLiveSteps(s: Services, rec: EventRecord, settings: Set
 
 /** Tells the admins once, in the audit channel (or a DM to whoever configured the feature), instead of retrying. */
 async function reportProblem(s: Services, rec: EventRecord, problems: string[]): Promise<void> {
-  const text = `⚠️ I could not create the channels for **${rec.name}**:\n${problems.map((p) => `• ${p}`).join("\n")}`;
+  const text = cappedList(
+    `⚠️ I could not create the channels for **${rec.name}**:`,
+    problems.map((p) => `• ${p}`),
+  );
   await s.bus.emit("permission.missing", { event_id: rec.event_id, problems }, { guildId: rec.guild_id });
   const audit = (await readGuildSettings(s.env.DB, rec.guild_id)).audit_channel_id;
   try {
@@ -97,7 +102,10 @@ const create: TimerAction = {
     await giveRole(s, rec.guild_id, made.roleId, users);
     await syncDivider(s, rec.guild_id, settings, view);
     if (settings.announcement_message) {
-      const content = fill(settings.announcement_message, { role: `<@&${made.roleId}>`, event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` });
+      const content = truncate(
+        fill(settings.announcement_message, { role: `<@&${made.roleId}>`, event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` }),
+        LIMITS.content,
+      );
       await s.discord.post(Routes.channelMessages(made.textId), {
         body: { content, allowed_mentions: { roles: [made.roleId] }, components: [remindMeButton(rec.event_id)] },
       });
@@ -113,7 +121,11 @@ const create: TimerAction = {
 
 async function post(s: Services, rec: EventRecord, template: string, extra: Record<string, unknown> = {}): Promise<string | null> {
   if (!rec.text_id || !template) return null;
-  const content = fill(template, { role: rec.role_id ? `<@&${rec.role_id}>` : "", event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` });
+  // A template of 1800 characters with {event} several times can outgrow a message.
+  const content = truncate(
+    fill(template, { role: rec.role_id ? `<@&${rec.role_id}>` : "", event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` }),
+    LIMITS.content,
+  );
   const msg = await s.discord.post<{ id: string }>(Routes.channelMessages(rec.text_id), {
     body: { content, allowed_mentions: { roles: rec.role_id ? [rec.role_id] : [] }, ...extra },
   });
