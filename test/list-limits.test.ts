@@ -162,4 +162,21 @@ describe("lists past Discord's limits", () => {
     const page2 = await press(g, g.member_id, next(mine));
     expectPaged(page2, 2, 34);
   });
+
+  it("/bot-config webhook list with five webhooks whose filters are 500 characters each", async () => {
+    const g = await newGuild();
+    const filter = Array.from({ length: 40 }, (_, i) => `namespace${i}.*`);
+    await insertAll(
+      Array.from({ length: 5 }, (_, i) =>
+        env.DB.prepare("INSERT INTO webhooks (guild_id, id, url, filter, secret, created_at) VALUES (?, ?, 'https://hooks.example.com/x', ?, 's', 0)").bind(
+          g.guild_id,
+          `hook${i}`,
+          JSON.stringify(filter),
+        ),
+      ),
+    );
+    const list = await interact({ kind: "command", name: "bot-config", subcommand: "webhook list", guild_id: g.guild_id, user_id: g.admin_id });
+    expect(list.valid, JSON.stringify(list.issues)).toBe(true);
+    expect(content(list).match(/hook\d/g)).toHaveLength(5);
+  });
 });
