@@ -1,7 +1,10 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { createDiscord } from "../src/discord/rest";
+import { registry } from "../src/features";
 import worker from "../src/index";
+import { registerCommands } from "../src/registration";
 import { create, data } from "./custom-command-helpers";
 import { asAdmin, type Fixture, interact, newGuild, requestsTo } from "./helpers";
 
@@ -58,5 +61,44 @@ describe("custom commands as guild slash commands (optional)", () => {
     await create(a, a.member_id, "secret", "A's answer");
     await asAdmin(a, "cc", "slash", { enabled: true });
     expect(data(await asSlash(b, b.member_id, "secret")).content).toContain("Unknown command");
+  });
+
+  it("keeps the bot's own commands registered for the server (the README's test set-up) and puts the custom ones after them", async () => {
+    const g = await newGuild();
+    await registerCommands(createDiscord(env), env.DISCORD_APPLICATION_ID, registry.commands.values(), g.guild_id);
+    const own = [...registry.commands.keys()].sort();
+    await asAdmin(g, "cc", "slash", { enabled: true });
+    await create(g, g.member_id, "faq", "Read the pins.");
+    const names = await slashNames(g);
+    expect(names.slice(0, own.length).sort()).toEqual(own);
+    expect(names).toContain("faq");
+    // The bot's own commands still answer.
+    expect((await asAdmin(g, "bot-config", "view")).valid).toBe(true);
+    // Turning it off removes only the custom ones.
+    await asAdmin(g, "cc", "slash", { enabled: false });
+    expect((await slashNames(g)).sort()).toEqual(own);
+  });
+
+  it("fills Discord's 100 with custom commands after the bot's own, the most used first", async () => {
+    const g = await newGuild();
+    await registerCommands(createDiscord(env), env.DISCORD_APPLICATION_ID, registry.commands.values(), g.guild_id);
+    const rows = Array.from({ length: 120 }, (_, i) =>
+      env.DB.prepare("INSERT INTO custom_commands (guild_id, name, response, creator_id, created_at, updated_at, uses) VALUES (?, ?, 'x', ?, 0, 0, ?)").bind(
+        g.guild_id,
+        `cmd-${String(i).padStart(3, "0")}`,
+        g.member_id,
+        i,
+      ),
+    );
+    await env.DB.batch(rows);
+    const on = await asAdmin(g, "cc", "slash", { enabled: true });
+    expect(on.valid).toBe(true);
+    const names = await slashNames(g);
+    expect(names).toHaveLength(100);
+    for (const own of registry.commands.keys()) expect(names).toContain(own);
+    expect(names).toContain("cmd-119");
+    expect(names).not.toContain("cmd-000");
+    expect(data(on).content).toMatch(/\d+ not registered/);
+    expect(data(on).content?.length).toBeLessThanOrEqual(2000);
   });
 });

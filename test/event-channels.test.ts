@@ -189,3 +189,15 @@ describe("/eventchannels settings", () => {
     expect(await env.DB.prepare("SELECT * FROM event_channel_settings WHERE guild_id = ?").bind(g.guild_id).first()).toBeNull();
   });
 });
+
+describe("event channels: messages built from admin templates", () => {
+  it("an announcement whose {event} placeholders outgrow a message is cut to Discord's 2000 and still posted", async () => {
+    const g = await newGuild();
+    const name = `Marathon ${"m".repeat(80)}`;
+    const { rec } = await liveEvent(g, name, 1, { announcement_message: "{event} ".repeat(225) });
+    const posted = (await guildState(g.guild_id)).messages[rec.text_id ?? ""] ?? [];
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.content).toHaveLength(2000);
+    expect(posted[0]?.content.startsWith(name)).toBe(true);
+  });
+});

@@ -67,6 +67,33 @@ describe("the emulator validates bodies like Discord", () => {
   });
 });
 
+describe("message limits the schema does not carry", () => {
+  it("the emulator rejects 2001 characters of content, 6001 across embeds and 6 action rows, as Discord does", async () => {
+    const g = await newGuild();
+    const path = `/channels/${g.channels.text}/messages`;
+    const row = (i: number) => ({ type: 1, components: [{ type: 2, style: 2, label: "b", custom_id: `b${i}` }] });
+    const cases = [
+      [{ content: "x".repeat(2001) }, "content"],
+      [{ embeds: [{ description: "x".repeat(4000) }, { description: "x".repeat(2001) }] }, "embeds"],
+      [{ content: "x", components: Array.from({ length: 6 }, (_, i) => row(i)) }, "components"],
+    ] as const;
+    for (const [body, field] of cases) {
+      const res = await rawPost(path, body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 50035, errors: { [field]: { _errors: [expect.anything()] } } });
+    }
+    expect((await rawPost(path, { content: "x".repeat(2000), components: Array.from({ length: 5 }, (_, i) => row(i)) })).status).toBe(200);
+  });
+
+  it("the bot's REST client cuts a message over the limits before sending it", async () => {
+    const g = await newGuild();
+    await createDiscord(env).post(Routes.channelMessages(g.channels.text), { body: { content: "y".repeat(2500) } });
+    const [sent] = (await requestsTo(`/channels/${g.channels.text}/messages`)).filter((r) => r.method === "POST");
+    expect(sent?.status).toBe(200);
+    expect(sent?.body).toEqual({ content: `${"y".repeat(1999)}…` });
+  });
+});
+
 describe("rate limits and faults", () => {
   it("answers 429 with retry_after and rate-limit headers", async () => {
     const g = await newGuild();

@@ -1,7 +1,9 @@
 /** The one place that builds Discord REST clients: @discordjs/rest's fetch build, typed errors, no global timers. */
 import { REST, type RequestData, type RouteLike } from "@discordjs/rest";
 import { apiBase, type Env } from "../env";
-import { toDiscordApiError } from "./errors";
+import { logger } from "../log";
+import { routeTemplate, toDiscordApiError } from "./errors";
+import { fitOutgoing } from "./message-limits";
 
 export const USER_AGENT_APPENDIX = "eventbot (+https://github.com/eventbot/eventbot)";
 
@@ -77,8 +79,16 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
   const call =
     (method: "get" | "post" | "put" | "patch" | "delete", client: () => REST = () => rest) =>
     async <T>(route: RouteLike, data?: RequestData): Promise<T> => {
+      let request = data;
+      if (data?.body !== undefined) {
+        const fit = fitOutgoing(method, route, data.body);
+        if (fit.clamped.length) {
+          logger.warn("discord.message_clamped", { method: method.toUpperCase(), route: routeTemplate(route), clamped: fit.clamped });
+          request = { ...data, body: fit.body };
+        }
+      }
       try {
-        return (await client()[method](route, data)) as T;
+        return (await client()[method](route, request)) as T;
       } catch (err) {
         throw toDiscordApiError(err, method.toUpperCase(), route);
       }

@@ -8,6 +8,7 @@ import {
   InteractionResponseType,
   MessageFlags,
 } from "discord-api-types/v10";
+import { type Clamped, clampChoices, clampMessage, clampModal } from "../discord/message-limits";
 
 export type MessageData = APIInteractionResponseCallbackData;
 
@@ -39,7 +40,7 @@ export const reply = {
     return { type: InteractionResponseType.Modal, data };
   },
   choices(choices: APIApplicationCommandOptionChoice[]): APIInteractionResponse {
-    return { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: choices.slice(0, 25) } };
+    return { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: clampChoices(choices) } };
   },
   deferred(ephemeral: boolean): APIInteractionResponse {
     return { type: InteractionResponseType.DeferredChannelMessageWithSource, data: ephemeral ? { flags: MessageFlags.Ephemeral } : {} };
@@ -56,4 +57,31 @@ export function editBody(response: APIInteractionResponse): MessageData | null {
     return rest;
   }
   return null;
+}
+
+/**
+ * The last step before an answer leaves: any body over Discord's limits is cut to fit (Discord would reject it
+ * and the member would see "interaction failed"); `clamped` says what was cut, for a warning.
+ */
+export function fitResponse(response: APIInteractionResponse): { response: APIInteractionResponse; clamped: Clamped } {
+  switch (response.type) {
+    case InteractionResponseType.ChannelMessageWithSource:
+    case InteractionResponseType.UpdateMessage: {
+      if (!response.data) return { response, clamped: [] };
+      const { message, clamped } = clampMessage(response.data);
+      return { response: clamped.length ? { ...response, data: message } : response, clamped };
+    }
+    case InteractionResponseType.ApplicationCommandAutocompleteResult: {
+      const clamped: Clamped = [];
+      const choices = clampChoices(response.data.choices ?? [], clamped);
+      return { response: clamped.length ? { ...response, data: { choices } } : response, clamped };
+    }
+    case InteractionResponseType.Modal: {
+      const clamped: Clamped = [];
+      const data = clampModal(response.data, clamped);
+      return { response: clamped.length ? { ...response, data } : response, clamped };
+    }
+    default:
+      return { response, clamped: [] };
+  }
 }

@@ -17,7 +17,7 @@ import { ALL_PERMISSIONS, missingPermissions } from "../discord/permissions";
 import { logger } from "../log";
 import type { Services } from "../services";
 import { flattenOptions, modalFields, optionReader } from "./options";
-import { editBody, reply } from "./reply";
+import { editBody, fitResponse, reply } from "./reply";
 import {
   type BaseContext,
   type CommandDef,
@@ -90,6 +90,28 @@ async function requirePermissions(ctx: BaseContext<Services>, required: bigint |
   if (missing.length) throw new UserError(`You need the **${missing.join(", ")}** permission to do this.`);
 }
 
+/** Where the interaction came from, for the clamp warning: the command, or the component's or modal's custom id. */
+function origin(interaction: APIInteraction): string {
+  if (interaction.type === InteractionType.ApplicationCommand || interaction.type === InteractionType.ApplicationCommandAutocomplete)
+    return `/${interaction.data.name}`;
+  if (interaction.type === InteractionType.MessageComponent || interaction.type === InteractionType.ModalSubmit)
+    return interaction.data.custom_id.split(":").slice(0, 2).join(":");
+  return "ping";
+}
+
+/** No handler can send a body Discord would reject: it is cut to the limits here, and the cut is logged as a handler bug. */
+function fitted(response: APIInteractionResponse, interaction: APIInteraction): APIInteractionResponse {
+  const fit = fitResponse(response);
+  if (fit.clamped.length)
+    logger.warn("interaction.reply_clamped", {
+      guild_id: interaction.guild_id ?? null,
+      interaction_id: interaction.id,
+      from: origin(interaction),
+      clamped: fit.clamped,
+    });
+  return fit.response;
+}
+
 export interface RouterOptions {
   /** Defer a handler still running after this long; tests shorten it. */
   deferAfterMs?: number;
@@ -106,6 +128,10 @@ export class InteractionRouter {
   }
 
   async handle(interaction: APIInteraction, services: Services): Promise<APIInteractionResponse> {
+    return fitted(await this.dispatch(interaction, services), interaction);
+  }
+
+  private async dispatch(interaction: APIInteraction, services: Services): Promise<APIInteractionResponse> {
     switch (interaction.type) {
       case InteractionType.Ping:
         return { type: InteractionResponseType.Pong };
@@ -252,7 +278,7 @@ export class InteractionRouter {
     } catch (error) {
       response = this.errorResponse(error, interaction, services);
     }
-    const body = editBody(response) ?? { content: "Done." };
+    const body = editBody(fitted(response, interaction)) ?? { content: "Done." };
     try {
       await services.discord.patch(Routes.webhookMessage(interaction.application_id, interaction.token, "@original"), { body, auth: false });
     } catch (error) {

@@ -4,10 +4,14 @@ import { ApiError, errors, json, noContent, type Route } from "./http.ts";
 import { P } from "./permissions.ts";
 import type { ScheduledEvent, World } from "./state.ts";
 
-function withIds(world: World, commands: unknown[], guildId?: string) {
+/** As on Discord, a bulk overwrite keeps the id of a command whose name was there before (an update, not a new command). */
+function withIds(world: World, commands: unknown[], guildId?: string, before: unknown[] = []) {
+  const idOf = (name: unknown) => (before as { id: string; name: string }[]).find((b) => b.name === name)?.id;
   return commands.map((c) => ({
+    // Discord fills in the type (chat input unless given) and answers with it.
+    type: 1,
     ...(c as object),
-    id: world.ids.next(),
+    id: idOf((c as { name?: unknown }).name) ?? world.ids.next(),
     application_id: world.applicationId,
     version: world.ids.next(),
     ...(guildId ? { guild_id: guildId } : {}),
@@ -48,8 +52,16 @@ export function appRoutes(gateway: () => { url: string; shards: number }): Route
       pattern: "/applications/:app/commands",
       handler: ({ world, params, body }) => {
         checkApp(world, params.app);
-        world.globalCommands = withIds(world, body as unknown[]);
+        world.globalCommands = withIds(world, body as unknown[], undefined, world.globalCommands);
         return json(world.globalCommands);
+      },
+    },
+    {
+      method: "GET",
+      pattern: "/applications/:app/guilds/:guild/commands",
+      handler: ({ world, params }) => {
+        checkApp(world, params.app);
+        return json(guildOf(world, params.guild).commands);
       },
     },
     {
@@ -59,7 +71,7 @@ export function appRoutes(gateway: () => { url: string; shards: number }): Route
         checkApp(world, params.app);
         const g = guildOf(world, params.guild);
         if ((body as unknown[]).length > 100) throw errors.badRequest("A guild can have at most 100 chat input commands");
-        g.commands = withIds(world, body as unknown[], g.id);
+        g.commands = withIds(world, body as unknown[], g.id, g.commands);
         return json(g.commands);
       },
     },

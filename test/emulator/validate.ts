@@ -1,6 +1,7 @@
 /** Validates request bodies against Discord's OpenAPI-derived zod schemas, strictly (unknown keys are errors). */
 import * as S from "discord-api-spec/preview/zod";
 import * as z from "zod/mini";
+import { callbackLimitIssues, messageLimitIssues } from "./message-limits.ts";
 
 type Schema = z.ZodMiniType;
 // biome-ignore lint/suspicious/noExplicitAny: walking zod's internal definition tree.
@@ -16,14 +17,22 @@ function spec(name: string): Schema {
 
 const union = (...options: Schema[]) => z.union(options as [Schema, Schema, ...Schema[]]);
 
+/** Checks Discord makes beyond the schema (see message-limits.ts), by schema. */
+const LIMIT_CHECKS = new Map<Schema, (body: unknown) => Issue[]>();
+function withLimits(schema: Schema, check: (body: unknown) => Issue[]): Schema {
+  LIMIT_CHECKS.set(schema, check);
+  return schema;
+}
+const messageSchema = (schema: Schema) => withLimits(schema, (body) => messageLimitIssues(body));
+
 /** Request-body schemas by "METHOD /route/template", as the OpenAPI document pairs them. */
 const BODY_SCHEMAS: Record<string, Schema> = {
   "PUT /applications/:id/commands": z.array(spec("ApplicationCommandUpdateRequest")).check(z.maxLength(130)),
   "PUT /applications/:id/guilds/:id/commands": z.array(spec("ApplicationCommandUpdateRequest")).check(z.maxLength(130)),
   "POST /applications/:id/commands": spec("ApplicationCommandCreateRequest"),
-  "PATCH /webhooks/:id/:token/messages/@original": spec("IncomingWebhookUpdateRequestPartial"),
-  "PATCH /webhooks/:id/:token/messages/:id": spec("IncomingWebhookUpdateRequestPartial"),
-  "POST /webhooks/:id/:token": union(spec("IncomingWebhookRequestPartial"), spec("IncomingWebhookUpdateRequestPartial")),
+  "PATCH /webhooks/:id/:token/messages/@original": messageSchema(spec("IncomingWebhookUpdateRequestPartial")),
+  "PATCH /webhooks/:id/:token/messages/:id": messageSchema(spec("IncomingWebhookUpdateRequestPartial")),
+  "POST /webhooks/:id/:token": messageSchema(union(spec("IncomingWebhookRequestPartial"), spec("IncomingWebhookUpdateRequestPartial"))),
   "POST /guilds/:id/scheduled-events": union(
     spec("ExternalScheduledEventCreateRequest"),
     spec("StageScheduledEventCreateRequest"),
@@ -39,17 +48,20 @@ const BODY_SCHEMAS: Record<string, Schema> = {
   "POST /guilds/:id/channels": spec("CreateGuildChannelRequest"),
   "PATCH /channels/:id": spec("UpdateGuildChannelRequestPartial"),
   "POST /users/@me/channels": spec("CreatePrivateChannelRequest"),
-  "POST /channels/:id/messages": spec("MessageCreateRequest"),
-  "PATCH /channels/:id/messages/:id": spec("MessageEditRequestPartial"),
+  "POST /channels/:id/messages": messageSchema(spec("MessageCreateRequest")),
+  "PATCH /channels/:id/messages/:id": messageSchema(spec("MessageEditRequestPartial")),
 };
 
 /** The bot's HTTP answer to an interaction, validated like a POST to /callback. */
-export const CALLBACK_SCHEMA: Schema = union(
-  spec("PongInteractionCallbackRequest"),
-  spec("CreateMessageInteractionCallbackRequest"),
-  spec("UpdateMessageInteractionCallbackRequest"),
-  spec("ApplicationCommandAutocompleteCallbackRequest"),
-  spec("ModalInteractionCallbackRequest"),
+export const CALLBACK_SCHEMA: Schema = withLimits(
+  union(
+    spec("PongInteractionCallbackRequest"),
+    spec("CreateMessageInteractionCallbackRequest"),
+    spec("UpdateMessageInteractionCallbackRequest"),
+    spec("ApplicationCommandAutocompleteCallbackRequest"),
+    spec("ModalInteractionCallbackRequest"),
+  ),
+  callbackLimitIssues,
 );
 
 export function schemaFor(method: string, template: string): Schema | undefined {
@@ -132,6 +144,7 @@ export function validateBody(schema: Schema, raw: unknown): Issue[] {
   }
   const issues: Issue[] = [];
   unknownKeys(schema, body, [], issues);
+  issues.push(...(LIMIT_CHECKS.get(schema)?.(body) ?? []));
   return issues;
 }
 

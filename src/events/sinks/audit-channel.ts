@@ -5,9 +5,11 @@
  */
 import type { APIEmbed } from "discord-api-types/v10";
 import { DiscordApiError } from "../../discord/errors";
+import { LIMITS } from "../../discord/message-limits";
 import { postOnce } from "../../discord/post-once";
 import type { Listener, TimerAction } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
+import { cappedList } from "../../interactions/list-view";
 import { logger } from "../../log";
 import type { TimerOutcome } from "../../timers/kinds";
 
@@ -47,15 +49,7 @@ function line(r: Row): string {
 
 export function auditEmbed(rows: readonly Row[]): APIEmbed {
   const top = rows.reduce((a, r) => (ORDER.indexOf(r.level) > ORDER.indexOf(a) ? r.level : a), "FULL");
-  let description = "";
-  let shown = 0;
-  for (const r of rows) {
-    const next = `${line(r)}\n`;
-    if (description.length + next.length > 3900) break;
-    description += next;
-    shown++;
-  }
-  if (shown < rows.length) description += `… and ${rows.length - shown} more (see the event log)`;
+  const description = cappedList("", rows.map(line), LIMITS.embedDescription, (n) => `… and ${n} more (see the event log)`);
   return { title: rows.length === 1 ? "Bot event" : `${rows.length} bot events`, description, color: COLORS[top] };
 }
 

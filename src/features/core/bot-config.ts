@@ -2,10 +2,12 @@
 import { type APIChannel, ApplicationCommandOptionType, ButtonStyle, ChannelType, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
 import { rotateCalendarToken } from "../../calendar/feed";
 import { botChannelPermissions, botStanding, checkRequirements } from "../../discord/bot-permissions";
+import { LIMITS } from "../../discord/message-limits";
 import { missingPermissions } from "../../discord/permissions";
 import { effectiveLevel, LEVELS, parseLevel } from "../../events/levels";
 import type { Command, Component } from "../../feature";
 import { normaliseTimezone, readGuildSettings, updateGuildSettings } from "../../guild-settings";
+import { cappedList } from "../../interactions/list-view";
 import type { MessageData } from "../../interactions/reply";
 import { customId, UserError } from "../../interactions/types";
 import type { Services } from "../../services";
@@ -61,7 +63,7 @@ export async function permissionReport(services: Services, guildId: string): Pro
     embeds: [
       {
         title: ok ? "All permissions in place" : "Some permissions are missing",
-        description: lines.join("\n") || "No feature needs extra permissions.",
+        description: lines.length ? cappedList("", lines, LIMITS.embedDescription) : "No feature needs extra permissions.",
         color: ok ? 0x3ba55c : 0xed4245,
       },
     ],

@@ -1,7 +1,9 @@
 /** `/bot-config webhook add|list|remove|test`: outbound webhooks, their filters, and a test delivery. */
+import { truncate } from "../../discord/message-limits";
 import type { EmittedEvent } from "../../events/bus";
 import { checkWebhookUrl, REFUSAL_TEXT } from "../../events/sinks/webhook-host";
 import { allowedHosts, deliver, hostOf, listWebhooks, outcomeClass } from "../../events/sinks/webhooks";
+import { cappedList } from "../../interactions/list-view";
 import type { OptionReader } from "../../interactions/options";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
@@ -14,12 +16,14 @@ export async function webhookCommand(action: string, s: Services, guildId: strin
   const hooks = await listWebhooks(db, guildId);
   if (action === "list") {
     if (!hooks.length) return "No webhooks. Add one with `/bot-config webhook add url:https://…`.";
-    return hooks
-      .map(
-        (h) =>
-          `• \`${h.id}\` ${h.enabled ? "✅" : "⛔ disabled"} ${hostOf(h.url)} — ${h.filter.length ? h.filter.join(", ") : "all events"}${h.failures ? ` (${h.failures} failures)` : ""}`,
-      )
-      .join("\n");
+    // Each filter can be 500 characters: five of them outgrow one message.
+    const filter = (f: string[]) => truncate(f.length ? f.join(", ") : "all events", 300);
+    return cappedList(
+      "Webhooks:",
+      hooks.map(
+        (h) => `• \`${h.id}\` ${h.enabled ? "✅" : "⛔ disabled"} ${hostOf(h.url)} — ${filter(h.filter)}${h.failures ? ` (${h.failures} failures)` : ""}`,
+      ),
+    );
   }
   if (action === "add") {
     if (hooks.length >= MAX_HOOKS) throw new UserError(`A server can have ${MAX_HOOKS} webhooks.`);

@@ -3,9 +3,11 @@
  * report. Each DM is recorded with the change it announces, so a rerun or a crash never sends one twice.
  */
 import { openDm } from "../../discord/dm";
+import { LIMITS } from "../../discord/message-limits";
 import { deliverKey, intentStatement, postOnce, unfinished } from "../../discord/post-once";
 import type { CronJob } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
+import { cappedList } from "../../interactions/list-view";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { afterChange } from "./slash";
@@ -84,7 +86,7 @@ export async function cleanGuild(s: Services, guildId: string, now: number): Pro
 
   for (const [creator, list] of byCreator(warn)) {
     const lines = list.map((c) => `• \`${c.name}\` — unused for ${idleDays(c, now)} days; deleted in ${DELETE_AFTER_DAYS - idleDays(c, now)} days`);
-    const content = `Your custom commands in this server have not been used for a while:\n${lines.join("\n")}\nUse one once (\`/cc run\`) to keep it.`;
+    const content = `${cappedList("Your custom commands in this server have not been used for a while:", lines, LIMITS.content - 60)}\nUse one once (\`/cc run\`) to keep it.`;
     // Warned once per idle period even when the DM bounced: the deletion stays on schedule either way.
     const marks = list.map((c) =>
       db.prepare("UPDATE custom_commands SET warned_at = ? WHERE guild_id = ? AND name = ? AND warned_at IS NULL").bind(now, guildId, c.name),
@@ -100,7 +102,7 @@ export async function cleanGuild(s: Services, guildId: string, now: number): Pro
     const lines = list.map(
       (c) => `• \`${c.name}\` — used ${c.uses} times, last ${c.last_used_at ? new Date(c.last_used_at).toISOString().slice(0, 10) : "never"}`,
     );
-    const content = `These custom commands were deleted after ${DELETE_AFTER_DAYS} days unused:\n${lines.join("\n")}\nYou can make them again with \`/cc create\`.`;
+    const content = `${cappedList(`These custom commands were deleted after ${DELETE_AFTER_DAYS} days unused:`, lines, LIMITS.content - 60)}\nYou can make them again with \`/cc create\`.`;
     const deletes = list.map((c) => db.prepare("DELETE FROM custom_commands WHERE guild_id = ? AND name = ?").bind(guildId, c.name));
     const { mine, dm } = await announce(s, guildId, creator, noticeKey("delete", guildId, day, creator), content, deletes);
     if (!mine) continue;

@@ -1,12 +1,24 @@
 /** `/cc`: create and edit (a modal for the text), delete, list, info, and run a guild's custom commands. */
 import { ApplicationCommandOptionType, ComponentType, PermissionFlagsBits, TextInputStyle } from "discord-api-types/v10";
 import { missingPermissions } from "../../discord/permissions";
-import type { Command, Modal } from "../../feature";
-import { reply } from "../../interactions/reply";
+import type { Command, Component, Modal } from "../../feature";
+import { cappedList, pagedList } from "../../interactions/list-view";
+import { type MessageData, reply } from "../../interactions/reply";
 import { customId, UserError } from "../../interactions/types";
 import type { Services } from "../../services";
 import { afterChange, readSlashSettings, setSlash, syncSlashCommands } from "./slash";
-import { createCommand, deleteCommand, getCommand, listCommands, NAME_RULE, recordUse, updateResponse } from "./storage";
+import {
+  countCommands,
+  createCommand,
+  deleteCommand,
+  getCommand,
+  listCommands,
+  MAX_COMMANDS_PER_GUILD,
+  MAX_COMMANDS_PER_MEMBER,
+  NAME_RULE,
+  recordUse,
+  updateResponse,
+} from "./storage";
 
 const nameOption = (autocomplete: boolean) => ({
   type: ApplicationCommandOptionType.String,
@@ -48,10 +60,43 @@ function responseModal(id: string, name: string, title: string, value?: string) 
   });
 }
 
+const isManager = (perms: bigint) => missingPermissions(perms, PermissionFlagsBits.ManageGuild).length === 0;
+
 /** Creators and Manage Server members may change a command. */
 function mayChange(creatorId: string, userId: string, perms: bigint): boolean {
-  return creatorId === userId || missingPermissions(perms, PermissionFlagsBits.ManageGuild).length === 0;
+  return creatorId === userId || isManager(perms);
 }
+
+/** The reply at a cap, or null while there is room. */
+function capReached(counts: { guild: number; member: number }, manager: boolean): string | null {
+  if (counts.guild >= MAX_COMMANDS_PER_GUILD)
+    return `This server has ${counts.guild} custom commands, the most it can have (${MAX_COMMANDS_PER_GUILD}). Delete unused ones first (\`/cc list\`, \`/cc delete\`).`;
+  if (!manager && counts.member >= MAX_COMMANDS_PER_MEMBER)
+    return `You have made ${counts.member} custom commands here, the most one member can make (${MAX_COMMANDS_PER_MEMBER}). Delete one of yours first, or ask someone with Manage Server.`;
+  return null;
+}
+
+/** `/cc list` and its Prev/Next buttons: one page of every command with its use count. */
+async function listPage(db: D1Database, guildId: string, page: number): Promise<MessageData> {
+  const all = await listCommands(db, guildId);
+  return pagedList({
+    header: `Custom commands (${all.length}), use one with \`/cc run\`:`,
+    lines: all.map((c) => `• \`${c.name}\` — used ${c.uses} time${c.uses === 1 ? "" : "s"}`),
+    page,
+    empty: "No custom commands yet. Make one with `/cc create`.",
+    pageId: (n) => customId(LIST_PAGE, n),
+  });
+}
+
+const LIST_PAGE = "cc:list";
+
+export const listPageButton: Component = {
+  id: LIST_PAGE,
+  async run(ctx) {
+    if (!ctx.guildId) throw new UserError("Custom commands live in servers.");
+    return reply.update(await listPage(ctx.services.env.DB, ctx.guildId, Number(ctx.args[0]) || 1));
+  },
+};
 
 const ago = (t: number | null) => (t ? `<t:${Math.floor(t / 1000)}:R>` : "never");
 
@@ -64,7 +109,9 @@ export const cc: Command = {
       sub("create", "Make a custom command (you type its answer next)", [nameOption(false)]),
       sub("edit", "Change a custom command's answer", [nameOption(true)]),
       sub("delete", "Delete a custom command", [nameOption(true)]),
-      sub("list", "All custom commands here"),
+      sub("list", "All custom commands here", [
+        { type: ApplicationCommandOptionType.Integer, name: "page", description: "Page of the list", min_value: 1, max_value: 1000 },
+      ]),
       sub("info", "Who made a command and how much it is used", [nameOption(true)]),
       sub("slash", "Also register each custom command as /name in this server (Manage Server)", [
         { type: ApplicationCommandOptionType.Boolean, name: "enabled", description: "On or off (leave out to see the state)" },
@@ -85,15 +132,14 @@ export const cc: Command = {
     if (!guildId) throw new UserError("Custom commands live in servers.");
     const db = ctx.services.env.DB;
     if (ctx.subcommand === "slash") return slashCommand(ctx.services, guildId, ctx.options.boolean("enabled"));
-    if (ctx.subcommand === "list") {
-      const all = await listCommands(db, guildId);
-      return all.length
-        ? `Custom commands (${all.length}): ${all.map((c) => `\`${c.name}\` (${c.uses})`).join(", ")}`
-        : "No custom commands yet. Make one with `/cc create`.";
-    }
+    if (ctx.subcommand === "list") return listPage(db, guildId, ctx.options.integer("page") ?? 1);
     const name = checkName(ctx.options.required(ctx.options.string("name"), "name"));
     if (ctx.subcommand === "create") {
       if (await getCommand(db, guildId, name)) throw new UserError(`\`${name}\` already exists here; use \`/cc edit\`.`);
+      // Checked before the form opens so nobody types an answer for nothing; the insert checks again.
+      const counts = await countCommands(db, guildId, ctx.user.id);
+      const full = capReached(counts, isManager(ctx.memberPermissions));
+      if (full) throw new UserError(full);
       return responseModal("cc:create", name, `New command: ${name}`);
     }
     const existing = await getCommand(db, guildId, name);
@@ -128,8 +174,13 @@ async function slashCommand(s: Services, guildId: string, enabled: boolean | nul
     if (!r.ok) throw new UserError("Discord did not accept the server's commands just now; try `/cc slash` again in a minute.");
     await s.bus.emit("bot.config_changed", { setting: "custom_commands.slash", value: enabled }, { guildId });
     if (!enabled) return "Custom commands are no longer registered as slash commands here; `/cc run` still works.";
-    const left = r.left.length ? ` Not registered: ${r.left.map((n) => `\`${n}\``).join(", ")} (the bot's own names, or over Discord's 100 per server).` : "";
-    return `Registered ${r.registered} custom command${r.registered === 1 ? "" : "s"} as slash commands (\`/name\`).${left}`;
+    const done = `Registered ${r.registered} custom command${r.registered === 1 ? "" : "s"} as slash commands (\`/name\`).`;
+    if (!r.left.length) return done;
+    const left = `${r.left.length} not registered (the bot's own names, or over Discord's 100 per server; they still work with \`/cc run\`):`;
+    return cappedList(
+      `${done}\n${left}`,
+      r.left.map((n) => `• \`${n}\``),
+    );
   }
   const st = await readSlashSettings(db, guildId);
   if (!st.register_slash) return "Custom commands are used with `/cc run` only. `/cc slash enabled:True` also registers each as `/name`.";
@@ -144,12 +195,12 @@ export const createModal: Modal = {
     const name = checkName(ctx.args[0] ?? "");
     const response = (ctx.fields.get("response") ?? "").trim();
     if (!response) throw new UserError("The answer is empty.");
-    if (
-      !(await createCommand(ctx.services.env.DB, { guild_id: guildId, name, response: response.slice(0, 2000), creator_id: ctx.user.id }, ctx.services.now()))
-    ) {
-      throw new UserError(`\`${name}\` already exists here; use \`/cc edit\`.`);
-    }
     const s = ctx.services;
+    const manager = isManager(ctx.memberPermissions);
+    const row = { guild_id: guildId, name, response: response.slice(0, 2000), creator_id: ctx.user.id };
+    const outcome = await createCommand(s.env.DB, row, s.now(), manager ? null : MAX_COMMANDS_PER_MEMBER);
+    if (outcome === "exists") throw new UserError(`\`${name}\` already exists here; use \`/cc edit\`.`);
+    if (outcome !== "created") throw new UserError(capReached(await countCommands(s.env.DB, guildId, ctx.user.id), manager) ?? "No room for another command.");
     const slash = (await readSlashSettings(s.env.DB, guildId)).register_slash === 1;
     const how = slash && !s.botCommandNames.has(name) ? `\`/${name}\` or \`/cc run name:${name}\`` : `\`/cc run name:${name}\``;
     const shadow = slash && s.botCommandNames.has(name) ? ` (\`/${name}\` is one of my own commands, so it stays under /cc run.)` : "";

@@ -1,7 +1,7 @@
 /** Custom commands (seed 004): guild text commands with usage tracking and a daily usage-based cleanup. */
 import type { Feature } from "../../feature";
 import { customCommandCleanup } from "./cleanup";
-import { cc, createModal, editModal } from "./commands";
+import { cc, createModal, editModal, listPageButton } from "./commands";
 import { customCommandEvents } from "./events";
 import { runAsSlash } from "./slash";
 
@@ -9,6 +9,7 @@ export const customCommandsFeature: Feature = {
   name: "custom-commands",
   commands: [cc],
   commandFallback: runAsSlash,
+  components: [listPageButton],
   modals: [createModal, editModal],
   events: customCommandEvents,
   crons: [customCommandCleanup],

@@ -1,5 +1,6 @@
 /** Custom commands as guild slash commands (`/name`), when a guild turns it on: one bulk overwrite per change. */
 import {
+  type APIApplicationCommand,
   ApplicationCommandType,
   ApplicationIntegrationType,
   InteractionContextType,
@@ -38,46 +39,86 @@ export async function setSlash(db: D1Database, guildId: string, on: boolean, now
     .run();
 }
 
-/** Which commands get a `/name`: never one of the bot's own names; the most used first when over 100. */
-export function slashPlan(all: readonly CustomCommand[], reserved: ReadonlySet<string>): { registered: CustomCommand[]; left: CustomCommand[] } {
+/** The description every custom command is registered with; it tells them apart from the bot's own guild commands. */
+export const CUSTOM_DESCRIPTION = "Custom command of this server";
+
+/** Which commands get a `/name`: never a name already taken; the most used first when there is room for fewer than all. */
+export function slashPlan(
+  all: readonly CustomCommand[],
+  reserved: ReadonlySet<string>,
+  room: number = GUILD_COMMAND_LIMIT,
+): { registered: CustomCommand[]; left: CustomCommand[] } {
   const eligible = all.filter((c) => !reserved.has(c.name));
   const ranked = [...eligible].sort((a, b) => b.uses - a.uses || a.name.localeCompare(b.name));
-  const registered = ranked.slice(0, GUILD_COMMAND_LIMIT).sort((a, b) => a.name.localeCompare(b.name));
+  const registered = ranked.slice(0, Math.max(room, 0)).sort((a, b) => a.name.localeCompare(b.name));
   const chosen = new Set(registered.map((c) => c.name));
   return { registered, left: all.filter((c) => !chosen.has(c.name)) };
 }
 
+/** A guild command this feature put there (and so may replace): a chat-input command with its description, under a name the bot does not use. */
+export function isCustomRegistration(c: APIApplicationCommand, botNames: ReadonlySet<string>): boolean {
+  return c.type === ApplicationCommandType.ChatInput && c.description === CUSTOM_DESCRIPTION && !botNames.has(c.name);
+}
+
+/** A command read from Discord as the bulk overwrite takes it back unchanged (the server-set fields dropped). */
+function asWritten(c: APIApplicationCommand): RESTPutAPIApplicationGuildCommandsJSONBody[number] | null {
+  // Entry-point commands are global only; a guild list never holds one.
+  if (c.type === ApplicationCommandType.PrimaryEntryPoint) return null;
+  return {
+    type: c.type,
+    name: c.name,
+    description: c.description,
+    ...(c.name_localizations ? { name_localizations: c.name_localizations } : {}),
+    ...(c.description_localizations ? { description_localizations: c.description_localizations } : {}),
+    ...(c.options?.length ? { options: c.options } : {}),
+    default_member_permissions: c.default_member_permissions,
+    ...(c.contexts ? { contexts: c.contexts } : {}),
+    ...(c.integration_types ? { integration_types: c.integration_types } : {}),
+  };
+}
+
 /**
- * Overwrites the guild's commands with its custom commands (or with none when the setting is off).
- * Never throws: a failure is stored for `/cc slash` to show, and the next change retries.
+ * Rewrites the guild's commands as: every command that is not one of ours (the bot's own, registered per guild
+ * for testing, stay first and unchanged) + the custom commands that fit in Discord's 100 (none when the setting
+ * is off). Never throws: a failure is stored for `/cc slash` to show, and the next change retries.
  */
 export async function syncSlashCommands(s: Services, guildId: string): Promise<{ ok: boolean; registered: number; left: string[] }> {
   const db = s.env.DB;
+  const route = Routes.applicationGuildCommands(s.env.DISCORD_APPLICATION_ID, guildId);
   const settings = await readSlashSettings(db, guildId);
-  const plan = settings.register_slash ? slashPlan(await listCommands(db, guildId), s.botCommandNames) : { registered: [], left: [] };
-  const body: RESTPutAPIApplicationGuildCommandsJSONBody = plan.registered.map((c) => ({
-    type: ApplicationCommandType.ChatInput,
-    name: c.name,
-    description: "Custom command of this server",
-    contexts: [InteractionContextType.Guild],
-    integration_types: [ApplicationIntegrationType.GuildInstall],
-  }));
   let error: string | null = null;
+  let plan: { registered: CustomCommand[]; left: CustomCommand[] } = { registered: [], left: [] };
   try {
-    await s.discord.put(Routes.applicationGuildCommands(s.env.DISCORD_APPLICATION_ID, guildId), { body });
+    const current = await s.discord.get<APIApplicationCommand[]>(route);
+    const kept = current.filter((c) => !isCustomRegistration(c, s.botCommandNames));
+    const taken = new Set([...s.botCommandNames, ...kept.map((c) => c.name)]);
+    const room = GUILD_COMMAND_LIMIT - kept.filter((c) => c.type === ApplicationCommandType.ChatInput).length;
+    if (settings.register_slash) plan = slashPlan(await listCommands(db, guildId), taken, room);
+    const body: RESTPutAPIApplicationGuildCommandsJSONBody = [
+      ...kept.flatMap((c) => asWritten(c) ?? []),
+      ...plan.registered.map((c) => ({
+        type: ApplicationCommandType.ChatInput as const,
+        name: c.name,
+        description: CUSTOM_DESCRIPTION,
+        contexts: [InteractionContextType.Guild],
+        integration_types: [ApplicationIntegrationType.GuildInstall],
+      })),
+    ];
+    await s.discord.put(route, { body });
   } catch (e) {
     error = (e instanceof Error ? e.message : String(e)).slice(0, 300);
     logger.error("custom_commands.slash_sync_failed", { guild_id: guildId, error: e });
   }
+  const count = plan.registered.length;
   await db
     .prepare(
       `INSERT INTO custom_command_settings (guild_id, register_slash, registered_count, registered_at, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (guild_id) DO UPDATE SET registered_count = COALESCE(excluded.registered_count, registered_count),
        registered_at = COALESCE(excluded.registered_at, registered_at), last_error = excluded.last_error, updated_at = excluded.updated_at`,
     )
-    .bind(guildId, settings.register_slash, error ? null : body.length, error ? null : s.now(), error, s.now())
+    .bind(guildId, settings.register_slash, error ? null : count, error ? null : s.now(), error, s.now())
     .run();
-  return { ok: error === null, registered: body.length, left: plan.left.map((c) => c.name) };
+  return { ok: error === null, registered: count, left: plan.left.map((c) => c.name) };
 }
 
 /** After a create or delete: re-register only where the guild asked for slash commands. */

@@ -23,13 +23,43 @@ export async function listCommands(db: D1Database, guildId: string): Promise<Cus
   return (await db.prepare("SELECT * FROM custom_commands WHERE guild_id = ? ORDER BY name").bind(guildId).all<CustomCommand>()).results;
 }
 
-/** Inserts a new command; false when the guild already has one of that name. */
-export async function createCommand(db: D1Database, c: Pick<CustomCommand, "guild_id" | "name" | "response" | "creator_id">, now: number): Promise<boolean> {
+/** Most custom commands one guild can hold, and one member can make (unless they have Manage Server). */
+export const MAX_COMMANDS_PER_GUILD = 500;
+export const MAX_COMMANDS_PER_MEMBER = 25;
+
+export type CreateOutcome = "created" | "exists" | "guild_full" | "member_full";
+
+/**
+ * Inserts a new command unless the name is taken or a cap is reached; the caps are checked inside the insert,
+ * so members racing each other cannot push the guild past them. `memberCap` null: no per-member cap.
+ */
+export async function createCommand(
+  db: D1Database,
+  c: Pick<CustomCommand, "guild_id" | "name" | "response" | "creator_id">,
+  now: number,
+  memberCap: number | null = MAX_COMMANDS_PER_MEMBER,
+): Promise<CreateOutcome> {
   const r = await db
-    .prepare("INSERT OR IGNORE INTO custom_commands (guild_id, name, response, creator_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
-    .bind(c.guild_id, c.name, c.response, c.creator_id, now, now)
+    .prepare(
+      `INSERT OR IGNORE INTO custom_commands (guild_id, name, response, creator_id, created_at, updated_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?5
+       WHERE (SELECT COUNT(*) FROM custom_commands WHERE guild_id = ?1) < ?6
+         AND (?7 IS NULL OR (SELECT COUNT(*) FROM custom_commands WHERE guild_id = ?1 AND creator_id = ?4) < ?7)`,
+    )
+    .bind(c.guild_id, c.name, c.response, c.creator_id, now, MAX_COMMANDS_PER_GUILD, memberCap)
     .run();
-  return r.meta.changes > 0;
+  if (r.meta.changes > 0) return "created";
+  if (await getCommand(db, c.guild_id, c.name)) return "exists";
+  const counts = await countCommands(db, c.guild_id, c.creator_id);
+  return counts.guild >= MAX_COMMANDS_PER_GUILD ? "guild_full" : "member_full";
+}
+
+export async function countCommands(db: D1Database, guildId: string, creatorId: string): Promise<{ guild: number; member: number }> {
+  const r = await db
+    .prepare("SELECT COUNT(*) AS guild, COALESCE(SUM(creator_id = ?2), 0) AS member FROM custom_commands WHERE guild_id = ?1")
+    .bind(guildId, creatorId)
+    .first<{ guild: number; member: number }>();
+  return { guild: r?.guild ?? 0, member: r?.member ?? 0 };
 }
 
 export async function updateResponse(db: D1Database, guildId: string, name: string, response: string, now: number): Promise<boolean> {

@@ -1,6 +1,8 @@
 /** `/eventchannels`: every setting of the seed's schema, a view of the effective values, and the Extend button. */
 import { ApplicationCommandOptionType, ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
+import { clampEmbeds } from "../../discord/message-limits";
 import type { Command, Component } from "../../feature";
+import { fieldValue } from "../../interactions/list-view";
 import type { MessageData } from "../../interactions/reply";
 import { UserError } from "../../interactions/types";
 import { timezoneChoices } from "../core/timezones";
@@ -49,14 +51,21 @@ function parseValue(key: string, raw: string): unknown {
   return key === "channel_name_limit_char" && v.toLowerCase() === "none" ? "" : raw;
 }
 
+/** Keywords one server can set per map (voice multipliers, voice minimums). */
+export const MAX_VOICE_KEYWORDS = 25;
+
+/** The effective settings as one embed; admin-written text (messages up to 1800 characters) is cut to a field's 1024. */
 function show(s: Settings): MessageData {
-  const msg = (m: string) => (m ? `\`${m}\`` : "off");
+  const msg = (m: string) => fieldValue(m ? `\`${m}\`` : "off");
   const map = (r: Record<string, number>) =>
-    Object.entries(r)
-      .map(([k, v]) => `\`${k}\` → ${v}`)
-      .join(", ") || "none";
+    fieldValue(
+      Object.entries(r)
+        .map(([k, v]) => `\`${k}\` → ${v}`)
+        .join(", ") || "none",
+    );
   return {
-    embeds: [
+    // Every value is within its own limit; together they can still pass the 6000 of an embed.
+    embeds: clampEmbeds([
       {
         title: "Event channels",
         fields: [
@@ -66,8 +75,8 @@ function show(s: Settings): MessageData {
           { name: "Create", value: `${s.creation_minutes} min before start`, inline: true },
           { name: "Delete", value: `${s.deletion_hours} h after end`, inline: true },
           { name: "Divider", value: s.divider_enabled ? `\`${s.divider_name}\`` : "off", inline: true },
-          { name: "Role name", value: `\`${s.role_format}\``, inline: true },
-          { name: "Channel name", value: `\`${s.channel_format}\` (spaces → \`${s.space_replacer}\`)`, inline: true },
+          { name: "Role name", value: fieldValue(`\`${s.role_format}\``), inline: true },
+          { name: "Channel name", value: fieldValue(`\`${s.channel_format}\` (spaces → \`${s.space_replacer}\`)`), inline: true },
           {
             name: "Name limit",
             value: s.channel_name_limit_char ? `cut at \`${s.channel_name_limit_char}\`` : `${s.channel_name_limit} characters`,
@@ -79,10 +88,10 @@ function show(s: Settings): MessageData {
           { name: "Voice multipliers", value: map(s.voice_multipliers), inline: true },
           { name: "Voice minimums", value: map(s.voice_minimum_roles), inline: true },
           { name: "Minimum retries", value: `${s.minimum_retry_intervals.join(", ")} min before start`, inline: true },
-          { name: "Whitelisted roles", value: s.whitelisted_roles.map((r) => `<@&${r}>`).join(" ") || "none" },
+          { name: "Whitelisted roles", value: fieldValue(s.whitelisted_roles.map((r) => `<@&${r}>`).join(" ") || "none") },
         ],
       },
-    ],
+    ]),
   };
 }
 
@@ -195,6 +204,8 @@ export const eventChannels: Command = {
         const next = { ...current[field] };
         if (n === 0) delete next[word];
         else next[word] = n;
+        if (Object.keys(next).length > MAX_VOICE_KEYWORDS)
+          throw new UserError(`A server can set at most ${MAX_VOICE_KEYWORDS} keywords here; remove one first (\`${ctx.subcommand} keyword:… 0\`).`);
         patch = { [field]: next };
         break;
       }

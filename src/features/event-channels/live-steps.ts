@@ -7,6 +7,7 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
   Routes,
 } from "discord-api-types/v10";
+import { LIMITS, truncate } from "../../discord/message-limits";
 import { postOnce } from "../../discord/post-once";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
@@ -34,10 +35,9 @@ async function post(
   extra: Partial<RESTPostAPIChannelMessageJSONBody> = {},
 ): Promise<string | null> {
   if (!rec.text_id || !template) return null;
-  const content = fill(template, { role: rec.role_id ? `<@&${rec.role_id}>` : "", event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` }).slice(
-    0,
-    2000,
-  );
+  // A template of 1800 characters with {event} several times can outgrow a message.
+  const values = { role: rec.role_id ? `<@&${rec.role_id}>` : "", event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` };
+  const content = truncate(fill(template, values), LIMITS.content);
   const posted = await postOnce(s, {
     key: `ec:${rec.guild_id}:${rec.event_id}:${rec.start_at}:${step}`,
     guildId: rec.guild_id,

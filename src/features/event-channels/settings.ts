@@ -16,6 +16,12 @@ function placeholders(allowed: string[]) {
   };
 }
 
+/** A whole number of some unit within bounds, refused with a message that names the unit and the range. */
+function wholeNumber(min: number, max: number, unit: string) {
+  const range = `must be ${min}–${max} ${unit}`;
+  return z.number({ error: range }).int(`${range}, as a whole number`).min(min, range).max(max, range);
+}
+
 /** "none" (any case) disables a message, as in the cog. */
 const message = z
   .string()
@@ -33,8 +39,8 @@ export const settingsSchema = z.object({
       if (!ok) ctx.addIssue({ code: "custom", message: `"${tz}" is not an IANA timezone (e.g. Europe/Berlin)` });
       return ok ?? "UTC";
     }),
-  creation_minutes: z.number().int().min(0).max(1440).default(15),
-  deletion_hours: z.number().int().min(0).max(168).default(4),
+  creation_minutes: wholeNumber(0, 1440, "minutes before the start (up to a day)").default(15),
+  deletion_hours: wholeNumber(0, 168, "hours after the end (up to a week)").default(4),
   role_format: z.string().min(1).max(100).default("{name} {day_abbrev} {day}. {month_abbrev} {time}").superRefine(placeholders(ROLE_PLACEHOLDERS)),
   channel_format: z
     .string()
@@ -53,7 +59,10 @@ export const settingsSchema = z.object({
   channel_name_limit_char: z.string().max(5).default(""),
   voice_multipliers: z.record(z.string().min(1).max(50), z.number().int().min(1).max(99)).default({}),
   voice_minimum_roles: z.record(z.string().min(1).max(50), z.number().int().min(1).max(999)).default({}),
-  minimum_retry_intervals: z.array(z.number().int().min(1).max(1440)).max(10).default([10, 5, 2]),
+  minimum_retry_intervals: z
+    .array(wholeNumber(1, 1440, "minutes before the start"))
+    .max(10, "at most 10 retry times")
+    .default([10, 5, 2]),
   whitelisted_roles: z.array(snowflake).max(25).default([]),
   archive_category_id: snowflake.nullable().default(null),
 });

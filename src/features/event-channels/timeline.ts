@@ -7,6 +7,7 @@ import { DiscordApiError } from "../../discord/errors";
 import { postOnce } from "../../discord/post-once";
 import type { TimerAction } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
+import { cappedList } from "../../interactions/list-view";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import type { TimerOutcome } from "../../timers/kinds";
@@ -46,7 +47,10 @@ export async function queueCleanup(s: Services, r: EventRef, reason: string): Pr
 
 /** Tells the admins once, in the audit channel (or a DM to whoever configured the feature), instead of retrying. */
 async function reportProblem(s: Services, rec: EventRecord, problems: string[]): Promise<void> {
-  const text = `⚠️ I could not create the channels for **${rec.name}**:\n${problems.map((p) => `• ${p}`).join("\n")}`.slice(0, 2000);
+  const text = cappedList(
+    `⚠️ I could not create the channels for **${rec.name}**:`,
+    problems.map((p) => `• ${p}`),
+  );
   await s.bus.emit("permission.missing", { event_id: rec.event_id, problems }, { guildId: rec.guild_id });
   const key = `ec:${rec.guild_id}:${rec.event_id}:${rec.start_at}:problem`;
   const body = { content: text, allowed_mentions: { parse: [] } };

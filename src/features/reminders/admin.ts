@@ -4,41 +4,17 @@ import { missingPermissions } from "../../discord/permissions";
 import type { Command } from "../../feature";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
-import { matchEventIds } from "../tournaments/league-query";
+import { failuresView, mineView, typesView, when } from "./lists";
 import { formatOffset, parseOffsetList } from "./offsets";
 import { planReminders } from "./schedule";
-import { deleteType, listTypes, matchingTypes, putType, readReminderSettings, STARTER_TYPES, writeReminderSettings } from "./settings";
-import { getSubscription, upcomingEvents } from "./storage";
+import { deleteType, listTypes, putType, readReminderSettings, writeReminderSettings } from "./settings";
+import { upcomingEvents } from "./storage";
 
-const PAGE = 10;
 const sub = (name: string, description: string, options: unknown[] = []) => ({ type: ApplicationCommandOptionType.Subcommand, name, description, options });
-const when = (offsets: number[]) => offsets.map((o) => (o === 0 ? "at the start" : `${formatOffset(o)} before`)).join(", ");
+const page = { type: ApplicationCommandOptionType.Integer, name: "page", description: "Page of the list", min_value: 1, max_value: 1000 };
 
-/** The next reminders this member gets: subscribed types, single-event and Interested reminders. */
-async function mine(s: Services, guildId: string, userId: string): Promise<string> {
-  const [events, types, settings, sub] = await Promise.all([
-    upcomingEvents(s.env.DB, guildId, s.now()),
-    listTypes(s.env.DB, guildId),
-    readReminderSettings(s.env.DB, guildId),
-    getSubscription(s.env.DB, guildId, userId),
-  ]);
-  const members = await s.env.DB.prepare("SELECT event_id, source FROM reminder_event_members WHERE guild_id = ? AND user_id = ?")
-    .bind(guildId, userId)
-    .all<{ event_id: string; source: string }>();
-  const matchIds = await matchEventIds(s.env.DB, guildId);
-  const own = (eventId: string, source: string) => members.results.some((m) => m.event_id === eventId && m.source === source);
-  const lines: string[] = [];
-  for (const ev of events) {
-    const byType = sub && matchingTypes(types, ev.name, matchIds.has(ev.event_id)).some((t) => sub.types.includes(t));
-    const offsets = byType || own(ev.event_id, "remind") ? (sub?.offsets.length ? sub.offsets : settings.default_offsets) : [];
-    const interested = own(ev.event_id, "interested") && settings.interested_enabled && !sub?.interested_opt_out ? settings.default_offsets : [];
-    const all = [...new Set([...offsets, ...interested])].filter((o) => ev.start_at - o * 1000 > s.now()).sort((a, b) => b - a);
-    if (all.length) lines.push(`• **${ev.name}** <t:${Math.floor(ev.start_at / 1000)}:f> — ${when(all)}`);
-  }
-  return lines.length
-    ? `Your next reminders:\n${lines.slice(0, 15).join("\n")}`
-    : "No reminders coming up. Use `/subscribe`, `/remind`, or click **Interested** on an event.";
-}
+/** Most reminder types a server can have: with `all` and `matches` they fill the 25 options of the /subscribe menu. */
+export const MAX_REMINDER_TYPES = 23;
 
 function requireAdmin(memberPermissions: bigint): void {
   const missing = missingPermissions(memberPermissions, PermissionFlagsBits.ManageGuild);
@@ -60,7 +36,7 @@ export const reminders: Command = {
     name: "reminders",
     description: "Your upcoming reminders; admins: reminder types, times, channel and delivery reports",
     options: [
-      sub("mine", "The reminders you will get next"),
+      sub("mine", "The reminders you will get next", [page]),
       sub("types", "Admins: the kinds of events members can subscribe to", [
         {
           type: ApplicationCommandOptionType.String,
@@ -71,6 +47,7 @@ export const reminders: Command = {
         },
         { type: ApplicationCommandOptionType.String, name: "name", description: "Type name, e.g. raids", max_length: 32 },
         { type: ApplicationCommandOptionType.String, name: "keywords", description: "Comma-separated words matched in event names", max_length: 200 },
+        page,
       ]),
       sub("offsets", "Admins: the times members can pick, and the default ones", [
         { type: ApplicationCommandOptionType.String, name: "allowed", description: "e.g. 24h, 12h, 4h, 1h, 15m, now", max_length: 100 },
@@ -88,9 +65,7 @@ export const reminders: Command = {
         },
         { type: ApplicationCommandOptionType.Boolean, name: "everyone", description: "Mention @everyone when the event has no role" },
       ]),
-      sub("failures", "Admins: DMs that could not be delivered", [
-        { type: ApplicationCommandOptionType.Integer, name: "page", description: "Page (10 per page)", min_value: 1, max_value: 1000 },
-      ]),
+      sub("failures", "Admins: DMs that could not be delivered", [page]),
       sub("stats", "Admins: reminders sent, failed and skipped in the last 7 days"),
     ],
   } as Command["data"],
@@ -99,7 +74,7 @@ export const reminders: Command = {
     const guildId = ctx.guildId;
     if (!guildId) throw new UserError("Use this in a server.");
     const o = ctx.options;
-    if (ctx.subcommand === "mine") return mine(s, guildId, ctx.user.id);
+    if (ctx.subcommand === "mine") return mineView(s, guildId, ctx.user.id, o.integer("page") ?? 1);
     requireAdmin(await ctx.guildPermissions(PermissionFlagsBits.ManageGuild));
     const settings = await readReminderSettings(s.env.DB, guildId);
     const changed = (setting: string, value: unknown) =>
@@ -107,12 +82,7 @@ export const reminders: Command = {
     switch (ctx.subcommand) {
       case "types": {
         const action = o.string("action");
-        if (action === "list") {
-          const types = await listTypes(s.env.DB, guildId);
-          if (!types.length)
-            return `No types yet; members can still pick **all**. Starters you could add:\n${STARTER_TYPES.map((t) => `• \`/reminders types action:add name:${t.name} keywords:${t.keywords.join(", ")}\``).join("\n")}`;
-          return `Types (plus **all**):\n${types.map((t) => `• **${t.name}**: ${t.keywords.join(", ")}`).join("\n")}`;
-        }
+        if (action === "list") return typesView(s, guildId, o.integer("page") ?? 1);
         const name = o.required(o.string("name"), "name").trim().toLowerCase();
         if (!/^[a-z0-9][a-z0-9 _-]{0,31}$/.test(name) || name === "all" || name === "matches")
           throw new UserError("Type names are 1–32 letters, digits, spaces, - or _ (and not `all` or `matches`).");
@@ -123,7 +93,11 @@ export const reminders: Command = {
           .filter(Boolean);
         if (!keywords.length || keywords.some((k) => k.length > 50))
           throw new UserError("Give one or more comma-separated keywords (each up to 50 characters).");
-        if ((await listTypes(s.env.DB, guildId)).length >= 24) throw new UserError("A server can have up to 24 types.");
+        const existing = await listTypes(s.env.DB, guildId);
+        if (existing.length >= MAX_REMINDER_TYPES && !existing.some((t) => t.name === name))
+          throw new UserError(
+            `This server has ${existing.length} reminder types, the most it can have (${MAX_REMINDER_TYPES}, so that they fit in the /subscribe menu with **all** and **matches**). Remove one first.`,
+          );
         await putType(s.env.DB, guildId, { name, keywords });
         await changed("types", { name, keywords });
         return `Saved **${name}**: events whose name contains ${keywords.map((k) => `\`${k}\``).join(" or ")}.`;
@@ -134,7 +108,7 @@ export const reminders: Command = {
           const raw = o.string(field);
           if (raw === null) continue;
           const parsed = parseOffsetList(raw);
-          if (!parsed.ok) throw new UserError(`\`${parsed.bad.slice(0, 30)}\` is not a time like \`24h\`, \`90m\` or \`now\`.`);
+          if (!parsed.ok) throw new UserError(parsed.reason);
           if (!parsed.offsets.length || parsed.offsets.length > 25) throw new UserError("List between 1 and 25 times.");
           if (field === "allowed") next.allowed_offsets = parsed.offsets;
           else next.default_offsets = parsed.offsets;
@@ -160,22 +134,8 @@ export const reminders: Command = {
         if (channel) await replan(s, guildId);
         return channel ? `Reminders will also be posted in <#${channel}> an hour before and at the start.` : "Channel reminders are off.";
       }
-      case "failures": {
-        const page = o.integer("page") ?? 1;
-        const rows = await s.env.DB.prepare(
-          "SELECT user_id, event_name, start_at, offset_s, reason, updated_at FROM reminder_deliveries WHERE guild_id = ? AND status = 'failed' ORDER BY updated_at DESC LIMIT ? OFFSET ?",
-        )
-          .bind(guildId, PAGE + 1, (page - 1) * PAGE)
-          .all<{ user_id: string; event_name: string; start_at: number; offset_s: number; reason: string; updated_at: number }>();
-        if (!rows.results.length) return page === 1 ? "No failed DMs." : "No more failures.";
-        const lines = rows.results
-          .slice(0, PAGE)
-          .map((r) => `• <@${r.user_id}> — **${r.event_name}** (${formatOffset(r.offset_s)}) — ${r.reason} — <t:${Math.floor(r.updated_at / 1000)}:R>`);
-        return {
-          content: `Failed DMs, page ${page}:\n${lines.join("\n")}${rows.results.length > PAGE ? `\nMore: \`/reminders failures page:${page + 1}\`` : ""}`,
-          allowed_mentions: { parse: [] },
-        };
-      }
+      case "failures":
+        return failuresView(s, guildId, o.integer("page") ?? 1);
       case "stats": {
         const since = s.now() - 7 * 86_400_000;
         const rows = await s.env.DB.prepare("SELECT status, COUNT(*) AS n FROM reminder_deliveries WHERE guild_id = ? AND updated_at >= ? GROUP BY status")

@@ -5,11 +5,12 @@ import { cancelButton, offsetsSelect, optOutButton, remind, remindButton, saveBu
 import { timerKinds } from "./delivery";
 import { reminderEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
+import { listButtons } from "./lists";
 
 export const remindersFeature: Feature = {
   name: "reminders",
   commands: [subscribe, unsubscribe, remind, reminders],
-  components: [typesSelect, offsetsSelect, optOutButton, saveButton, cancelButton, remindButton],
+  components: [typesSelect, offsetsSelect, optOutButton, saveButton, cancelButton, remindButton, ...listButtons],
   timerKinds,
   events: reminderEvents,
   gateway: gatewayHandlers,

@@ -3,21 +3,27 @@ import type { APIEmbed } from "discord-api-types/v10";
 
 const UNITS: Record<string, number> = { d: 86_400, h: 3_600, m: 60 };
 
-/** "24h", "1h30m", "15m", "2d", "now" or "0m" → seconds; null for anything else ("tomorrow-ish"). */
-export function parseOffset(text: string): number | null {
+/** The earliest reminder: 30 days before the start. */
+export const MAX_OFFSET_S = 30 * 86_400;
+
+/** "24h", "1h30m", "15m", "2d", "now" or "0m" → seconds; "unreadable" for anything else ("tomorrow-ish"), "too_far" past 30 days. */
+export function parseOffset(text: string): number | "unreadable" | "too_far" {
   const t = text.trim().toLowerCase();
   if (t === "now" || t === "0" || t === "0m") return 0;
-  const parts = [...t.matchAll(/(\d{1,4})\s*([dhm])/g)];
-  if (!parts.length || parts.map((p) => p[0]).join("") !== t.replace(/\s+/g, "")) return null;
+  const parts = [...t.matchAll(/(\d{1,6})\s*([dhm])/g)];
+  if (!parts.length || parts.map((p) => p[0]).join("") !== t.replace(/\s+/g, "")) return "unreadable";
   const seconds = parts.reduce((sum, p) => sum + Number(p[1]) * (UNITS[p[2] as string] as number), 0);
-  return seconds <= 30 * 86_400 ? seconds : null;
+  return seconds <= MAX_OFFSET_S ? seconds : "too_far";
 }
 
-export function parseOffsetList(text: string): { ok: true; offsets: number[] } | { ok: false; bad: string } {
+/** A list of offsets, or the first entry that is wrong and what is wrong with it. */
+export function parseOffsetList(text: string): { ok: true; offsets: number[] } | { ok: false; bad: string; reason: string } {
   const out: number[] = [];
   for (const part of text.split(/[,\s]+/).filter(Boolean)) {
     const s = parseOffset(part);
-    if (s === null) return { ok: false, bad: part };
+    const shown = `\`${part.slice(0, 30).replace(/`/g, "'")}\``;
+    if (s === "unreadable") return { ok: false, bad: part, reason: `${shown} is not a time like \`24h\`, \`90m\`, \`1h30m\` or \`now\`.` };
+    if (s === "too_far") return { ok: false, bad: part, reason: `${shown} is more than 30 days before the start; the earliest reminder is \`30d\`.` };
     out.push(s);
   }
   return { ok: true, offsets: [...new Set(out)].sort((a, b) => b - a) };

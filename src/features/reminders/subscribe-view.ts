@@ -1,5 +1,6 @@
 /** The /subscribe view: two selects (types, offsets), an Interested opt-out and Save/Cancel; its state lives in the message. */
 import { type APIActionRowComponent, type APIComponentInMessageActionRow, type APIMessage, ButtonStyle, ComponentType } from "discord-api-types/v10";
+import { LIMITS, truncate } from "../../discord/message-limits";
 import type { MessageData } from "../../interactions/reply";
 import { formatOffset } from "./offsets";
 import type { ReminderSettings, ReminderType } from "./settings";
@@ -14,7 +15,7 @@ export interface ViewState {
 type Row = APIActionRowComponent<APIComponentInMessageActionRow>;
 
 export function subscribeView(state: ViewState, types: readonly ReminderType[], settings: ReminderSettings, note = ""): MessageData {
-  const typeOptions = [{ name: "all", keywords: [] as string[] }, ...types].slice(0, 25);
+  const typeOptions = [{ name: "all", keywords: [] as string[] }, ...types].slice(0, LIMITS.selectOptions);
   const rows: Row[] = [
     {
       type: ComponentType.ActionRow,
@@ -29,7 +30,11 @@ export function subscribeView(state: ViewState, types: readonly ReminderType[], 
             label: t.name,
             value: t.name,
             description:
-              t.name === "all" ? "Every scheduled event" : t.name === MATCHES_TYPE ? "Tournament matches" : `Names with ${t.keywords.join(", ")}`.slice(0, 100),
+              t.name === "all"
+                ? "Every scheduled event"
+                : t.name === MATCHES_TYPE
+                  ? "Tournament matches"
+                  : truncate(`Names with ${t.keywords.join(", ")}`, LIMITS.optionText),
             default: state.types.includes(t.name),
           })),
         },
@@ -41,7 +46,7 @@ export function subscribeView(state: ViewState, types: readonly ReminderType[], 
         {
           type: ComponentType.StringSelect,
           custom_id: "rm:offsets",
-          placeholder: `When? (none picked = ${settings.default_offsets.map(formatOffset).join(", ")} before)`,
+          placeholder: truncate(`When? (none picked = ${settings.default_offsets.map(formatOffset).join(", ")} before)`, LIMITS.placeholder),
           min_values: 0,
           max_values: settings.allowed_offsets.length,
           options: settings.allowed_offsets.map((o) => ({

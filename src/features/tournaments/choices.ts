@@ -62,7 +62,7 @@ async function matchChoices(s: Services, guildId: string, q: string, tz: string)
 function timeChoices(input: string, tz: string, now: number): Choice[] {
   if (!input.trim()) return [];
   const parsed = parseMatchTime(input, tz, now);
-  if (!parsed.ok) return [choice(`Not understood — try YYYY-MM-DD HH:MM (${tz}), in 2h, or <t:…>`, input)];
+  if (!parsed.ok) return [choice(`⚠️ ${parsed.label}`, input)];
   const label = `${describeTime(parsed.at, tz)} · ${relativeLabel(parsed.at, now)}`;
   return [choice(label, `<t:${Math.floor(parsed.at / 1000)}:F>`)];
 }

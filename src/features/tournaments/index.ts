@@ -3,6 +3,7 @@ import { PermissionFlagsBits } from "discord-api-types/v10";
 import type { Feature } from "../../feature";
 import { mirrorListener, tournamentEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
+import { listButtons } from "./lists";
 import { matchCommand } from "./match-command";
 import { mirrorKind } from "./mirror";
 import { profileCommand } from "./profile-command";
@@ -13,7 +14,7 @@ import { syncButton, tournamentCommand } from "./tournament-command";
 export const tournamentsFeature: Feature = {
   name: "tournaments",
   commands: [tournamentCommand, teamCommand, matchCommand, profileCommand],
-  components: [syncButton],
+  components: [syncButton, ...listButtons],
   events: tournamentEvents,
   listeners: [mirrorListener],
   crons: [matchEventSync],

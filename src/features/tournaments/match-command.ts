@@ -5,9 +5,11 @@ import { readGuildSettings } from "../../guild-settings";
 import type { CommandContext } from "../../interactions/types";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
+import { capMessages } from "./caps";
 import { autocomplete, requireMatch, requireTeam, requireTournament } from "./choices";
+import { matchListView, pageOption } from "./lists";
 import { readMapping } from "./mapping-storage";
-import { insertMatch, type MatchPatch, type MatchView, matchesBetween, matchWithTournament, type NewMatch, updateMatch } from "./match-storage";
+import { insertMatch, type MatchPatch, type MatchView, matchWithTournament, type NewMatch, updateMatch } from "./match-storage";
 import { matchLine, mirrorNote } from "./replies";
 import type { Tournament } from "./storage";
 import { parseMatchTime } from "./time-input";
@@ -150,7 +152,7 @@ export const matchCommand: Command = {
         type: ApplicationCommandOptionType.Subcommand,
         name: "list",
         description: "Upcoming matches",
-        options: [{ type: S, name: "tournament", description: "Only this tournament", autocomplete: true }],
+        options: [{ type: S, name: "tournament", description: "Only this tournament", autocomplete: true }, pageOption],
       },
     ],
   },
@@ -173,6 +175,7 @@ export const matchCommand: Command = {
           stream_channel: validStream(o.string("stream")),
         };
         const id = await insertMatch(s.env.DB, guildId, m, ctx.user.id, s.now());
+        if (id === null) throw new UserError(capMessages.matches(t.name));
         const changed = [
           "scheduled_at",
           "sides",
@@ -195,13 +198,7 @@ export const matchCommand: Command = {
         return change(ctx, guildId, "match.deleted", { status: "deleted" }, "Deleted");
       case "list": {
         const slug = o.string("tournament");
-        const t = slug ? await requireTournament(s, guildId, slug) : null;
-        const now = s.now();
-        const list = await matchesBetween(s.env.DB, guildId, now - 3 * 3_600_000, now + 60 * 86_400_000, t?.id);
-        if (!list.length) return t ? `No upcoming matches in ${t.name}.` : "No upcoming matches.";
-        const shown = list.slice(0, 20).map(matchLine);
-        if (list.length > 20) shown.push(`…and ${list.length - 20} more.`);
-        return shown.join("\n").slice(0, 2000);
+        return matchListView(s, guildId, slug ? await requireTournament(s, guildId, slug) : null, o.integer("page") ?? 1);
       }
     }
     throw new UserError("Unknown subcommand.");

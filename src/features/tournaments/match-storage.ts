@@ -1,4 +1,5 @@
 /** D1 storage for matches, read as the views the event formatting needs (team names and stream handles joined in). */
+import { MAX_UPCOMING_MATCHES } from "./caps";
 import type { MatchForEvent, Side } from "./event-format";
 import type { Tournament } from "./storage";
 
@@ -124,11 +125,13 @@ export type NewMatch = Pick<
   | "stream_channel"
 >;
 
-export async function insertMatch(db: D1Database, guildId: string, m: NewMatch, userId: string, now: number): Promise<number> {
+/** Inserts a match; null at the tournament's cap of upcoming matches (checked inside the insert). */
+export async function insertMatch(db: D1Database, guildId: string, m: NewMatch, userId: string, now: number): Promise<number | null> {
   const r = await db
     .prepare(
       `INSERT INTO matches (guild_id, tournament_id, side_a_kind, side_a_id, side_a_name, side_b_kind, side_b_id, side_b_name, title, round, scheduled_at,
-       stream_channel, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+       stream_channel, created_by, created_at, updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14
+       WHERE (SELECT COUNT(*) FROM matches WHERE guild_id = ?1 AND tournament_id = ?2 AND status = 'scheduled' AND scheduled_at > ?14) < ?15 RETURNING id`,
     )
     .bind(
       guildId,
@@ -145,11 +148,10 @@ export async function insertMatch(db: D1Database, guildId: string, m: NewMatch, 
       m.stream_channel,
       userId,
       now,
-      now,
+      MAX_UPCOMING_MATCHES,
     )
     .first<{ id: number }>();
-  if (!r) throw new Error("match insert returned no id");
-  return r.id;
+  return r?.id ?? null;
 }
 
 export type MatchPatch = Partial<Pick<MatchRow, "title" | "round" | "scheduled_at" | "stream_channel" | "status" | "finished_at">>;

@@ -3,6 +3,7 @@ import { MIN_LEAD_MS, matchLabel, type TournamentForEvent } from "./event-format
 import type { Mapping } from "./mapping-storage";
 import type { MatchView } from "./match-storage";
 import { MIRROR_ERRORS } from "./mirror";
+import type { Tournament } from "./storage";
 
 export const eventLink = (guildId: string, eventId: string) => `https://discord.com/events/${guildId}/${eventId}`;
 
@@ -25,4 +26,12 @@ export function mirrorNote(guildId: string, t: TournamentForEvent, m: MatchView,
   if (!t.scheduled_events_enabled) return "Discord events are paused for this tournament (`/tournament edit events_enabled:True`).";
   if (m.scheduled_at <= now + MIN_LEAD_MS) return "No Discord event: the match starts within a minute or is in the past.";
   return "Its Discord event is being updated.";
+}
+
+/** One line per tournament: name, slug, format and its event settings. */
+export function describeTournament(t: Tournament): string {
+  const events = t.create_scheduled_events ? (t.scheduled_events_enabled ? "on" : "on, paused") : "off";
+  return `**${t.name}** (\`${t.slug}\`, ${t.format === "teams" ? "teams" : "1v1"}) · Discord events: ${events} · ${t.event_minutes} min · streams: ${t.stream_base}${
+    t.description_template ? " · custom description" : ""
+  }`;
 }

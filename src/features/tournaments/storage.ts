@@ -1,4 +1,5 @@
 /** D1 storage for tournaments, teams and player stream handles; every query is scoped by guild. */
+import { ACTIVE_AFTER_CREATION_MS, MAX_ACTIVE_TOURNAMENTS, MAX_TEAMS_PER_TOURNAMENT } from "./caps";
 import type { TournamentForEvent } from "./event-format";
 
 export interface Tournament extends TournamentForEvent {
@@ -27,12 +28,20 @@ export async function listTournaments(db: D1Database, guildId: string): Promise<
 
 export type TournamentInput = Omit<Tournament, "id" | "guild_id" | "created_at" | "updated_at">;
 
-/** Inserts a tournament; null when the slug is taken in this guild. */
-export async function insertTournament(db: D1Database, guildId: string, t: TournamentInput, now: number): Promise<Tournament | null> {
-  return db
+/** Tournaments that count towards the cap: created recently, or with a scheduled match at most a week old. */
+const ACTIVE_COUNT = `SELECT COUNT(*) FROM tournaments t WHERE t.guild_id = ?1 AND (t.created_at > ?10 - ?12
+  OR EXISTS (SELECT 1 FROM matches m WHERE m.guild_id = t.guild_id AND m.tournament_id = t.id AND m.status = 'scheduled' AND m.scheduled_at > ?10 - 604800000))`;
+
+/**
+ * Inserts a tournament; "taken" when the slug is in use here, "full" at the cap of active tournaments (checked
+ * inside the insert, so simultaneous creates cannot pass it).
+ */
+export async function insertTournament(db: D1Database, guildId: string, t: TournamentInput, now: number): Promise<Tournament | "taken" | "full"> {
+  const row = await db
     .prepare(
       `INSERT INTO tournaments (guild_id, slug, name, format, create_scheduled_events, scheduled_events_enabled, event_minutes, description_template, stream_base, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, slug) DO NOTHING RETURNING *`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE (${ACTIVE_COUNT}) < ?13
+       ON CONFLICT (guild_id, slug) DO NOTHING RETURNING *`,
     )
     .bind(
       guildId,
@@ -46,8 +55,12 @@ export async function insertTournament(db: D1Database, guildId: string, t: Tourn
       t.stream_base,
       now,
       now,
+      ACTIVE_AFTER_CREATION_MS,
+      MAX_ACTIVE_TOURNAMENTS,
     )
     .first<Tournament>();
+  if (row) return row;
+  return (await tournamentBySlug(db, guildId, t.slug)) ? "taken" : "full";
 }
 
 /** Saves a tournament's settings and bumps its scheduled matches' revisions in one batch, so a running mirror re-reads them. */
@@ -88,11 +101,24 @@ export async function teamsForRoles(db: D1Database, guildId: string, roleIds: re
   ).results;
 }
 
-export async function insertTeam(db: D1Database, guildId: string, tournamentId: number, name: string, roleId: string, now: number): Promise<Team | null> {
-  return db
-    .prepare("INSERT INTO teams (guild_id, tournament_id, name, role_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *")
-    .bind(guildId, tournamentId, name, roleId, now, now)
+/** Inserts a team; "taken" when the name is in use in the tournament, "full" at the cap (checked inside the insert). */
+export async function insertTeam(
+  db: D1Database,
+  guildId: string,
+  tournamentId: number,
+  name: string,
+  roleId: string,
+  now: number,
+): Promise<Team | "taken" | "full"> {
+  const row = await db
+    .prepare(
+      `INSERT INTO teams (guild_id, tournament_id, name, role_id, created_at, updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?5
+       WHERE (SELECT COUNT(*) FROM teams WHERE guild_id = ?1 AND tournament_id = ?2) < ?6 ON CONFLICT DO NOTHING RETURNING *`,
+    )
+    .bind(guildId, tournamentId, name, roleId, now, MAX_TEAMS_PER_TOURNAMENT)
     .first<Team>();
+  if (row) return row;
+  return (await teamByName(db, guildId, tournamentId, name)) ? "taken" : "full";
 }
 
 /** Renames/re-roles a team and bumps the revisions of its scheduled matches; returns those matches' ids. */

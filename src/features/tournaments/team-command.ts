@@ -2,7 +2,9 @@
 import { ApplicationCommandOptionType, PermissionFlagsBits } from "discord-api-types/v10";
 import type { Command } from "../../feature";
 import { UserError } from "../../interactions/types";
+import { capMessages } from "./caps";
 import { autocomplete, requireTeam, requireTournament } from "./choices";
+import { pageOption, teamListView } from "./lists";
 import { mirrorMatch } from "./mirror";
 import { deleteTeam, insertTeam, listTeams, teamMatchCount, updateTeam } from "./storage";
 
@@ -45,7 +47,7 @@ export const teamCommand: Command = {
         ],
       },
       { type: ApplicationCommandOptionType.Subcommand, name: "delete", description: "Remove a team without matches", options: [tournament, team] },
-      { type: ApplicationCommandOptionType.Subcommand, name: "list", description: "List a tournament's teams", options: [tournament] },
+      { type: ApplicationCommandOptionType.Subcommand, name: "list", description: "List a tournament's teams", options: [tournament, pageOption] },
     ],
   },
   autocomplete,
@@ -62,7 +64,8 @@ export const teamCommand: Command = {
         const roleId = ctx.options.required(ctx.options.id("role"), "role");
         if (roleId === guildId) throw new UserError("@everyone cannot be a team's role.");
         const created = await insertTeam(db, guildId, t.id, name, roleId, s.now());
-        if (!created) throw new UserError(`${t.name} already has a team called **${name}**.`);
+        if (created === "taken") throw new UserError(`${t.name} already has a team called **${name}**.`);
+        if (created === "full") throw new UserError(capMessages.teams(t.name));
         await s.bus.emit("team.created", { team_id: created.id, tournament_id: t.id, name, role_id: roleId }, who);
         return `Added **${name}** (<@&${roleId}>) to ${t.name}.`;
       }
@@ -90,14 +93,8 @@ export const teamCommand: Command = {
         await s.bus.emit("team.deleted", { team_id: current.id, tournament_id: t.id, name: current.name }, who);
         return `Removed **${current.name}** from ${t.name}.`;
       }
-      case "list": {
-        const teams = await listTeams(db, guildId, t.id);
-        if (!teams.length) return `${t.name} has no teams yet: \`/team create\`.`;
-        return {
-          content: `**${t.name}** teams:\n${teams.map((x) => `• ${x.name} — <@&${x.role_id}>`).join("\n")}`.slice(0, 2000),
-          allowed_mentions: { parse: [] },
-        };
-      }
+      case "list":
+        return teamListView(s, t, ctx.options.integer("page") ?? 1);
     }
     throw new UserError("Unknown subcommand.");
   },

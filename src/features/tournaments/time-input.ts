@@ -1,6 +1,11 @@
 /** Reads a match time as a member types it (wall time in the guild's timezone, `in 2h`, or `<t:…>`); pure. */
 
-export type ParsedTime = { ok: true; at: number; form: "local" | "offset" | "relative" | "timestamp" } | { ok: false; reason: string };
+/** Why a time was refused: not a time at all, or a time outside what a match can have. */
+export type TimeProblem = "unreadable" | "out_of_range" | "past" | "too_far";
+
+export type ParsedTime =
+  | { ok: true; at: number; form: "local" | "offset" | "relative" | "timestamp" }
+  | { ok: false; problem: TimeProblem; reason: string; label: string };
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const UNIT_ALIASES: Record<string, string> = {
@@ -21,8 +26,13 @@ const UNIT_ALIASES: Record<string, string> = {
   week: "w",
   weeks: "w",
 };
-/** Far enough for any league season; rejects typos like year 20266. */
-const MAX_AHEAD_MS = 2 * 366 * 86_400_000;
+const DAY_MS = 86_400_000;
+/** Far enough for any league season; rejects typos like 2062 for 2026. */
+export const MAX_AHEAD_MS = 2 * 366 * DAY_MS;
+/** A match played in the last week can still be recorded (it gets no Discord event); older is a typo. */
+export const MAX_PAST_MS = 7 * DAY_MS;
+/** The last instant a JavaScript Date (and so an ISO time for Discord) can hold: ±8.64e15 ms. */
+const DATE_LIMIT_MS = 8.64e15;
 
 /** Offset of `tz` from UTC (ms, local minus UTC) at the instant `utcMs`. */
 export function zoneOffsetMs(utcMs: number, tz: string): number {
@@ -50,7 +60,33 @@ export function zonedToUtc(wall: { y: number; mo: number; d: number; h: number; 
 
 const ISO = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+|\s*,\s*)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*(am|pm)?\s*(z|utc|[+-]\d{2}:?\d{2})?$/i;
 const RELATIVE = /^in\s+((?:\d+\s*[a-z]+\s*)+)$/i;
-const TIMESTAMP = /^<t:(-?\d{1,13})(?::[tTdDfFR])?>$/;
+const TIMESTAMP = /^<t:(-?\d{1,20})(?::[tTdDfFR])?>$/;
+
+/** The one range check every form goes through: a real date, at most a week past and two years ahead. */
+function inRange(at: number, form: "local" | "offset" | "relative" | "timestamp", shown: string, tz: string, now: number): ParsedTime {
+  if (!Number.isFinite(at) || Math.abs(at) > DATE_LIMIT_MS)
+    return {
+      ok: false,
+      problem: "out_of_range",
+      label: `${shown} is not a date Discord can show`,
+      reason: `${shown} is not a date Discord can show. A pasted timestamp counts seconds since 1970, like \`<t:${Math.floor((now + 7 * DAY_MS) / 1000)}:F>\`.`,
+    };
+  if (at < now - MAX_PAST_MS)
+    return {
+      ok: false,
+      problem: "past",
+      label: `In the past: ${describeTime(at, tz)}`,
+      reason: `${shown} is ${describeTime(at, tz)}, which is in the past. A match can be at most 7 days in the past (to record one already played); check the year and the date.`,
+    };
+  if (at > now + MAX_AHEAD_MS)
+    return {
+      ok: false,
+      problem: "too_far",
+      label: `Too far ahead: ${describeTime(at, tz)}`,
+      reason: `${shown} is ${describeTime(at, tz)}, more than 2 years ahead. Matches can be scheduled up to 2 years ahead; check the year.`,
+    };
+  return { ok: true, at, form };
+}
 
 function parseRelative(body: string): number | null {
   let total = 0;
@@ -65,18 +101,23 @@ function parseRelative(body: string): number | null {
   return consumed.replace(/\s/g, "") === body.replace(/\s/g, "") && total > 0 ? total : null;
 }
 
-/** Parses `input` relative to `now` in the guild's timezone; errors name the accepted forms. */
+/** Parses `input` relative to `now` in the guild's timezone; errors say what was wrong (unreadable, past, too far, not a date). */
 export function parseMatchTime(input: string, tz: string, now: number): ParsedTime {
   const text = input.trim();
-  const fail = (): ParsedTime => ({ ok: false, reason: acceptedForms(text, tz, now) });
+  const fail = (): ParsedTime => ({
+    ok: false,
+    problem: "unreadable",
+    reason: acceptedForms(text, tz, now),
+    label: `Not understood — try YYYY-MM-DD HH:MM (${tz}), in 2h, or <t:…>`,
+  });
   if (!text || text.length > 64) return fail();
+  const shown = `\`${text.replace(/`/g, "'")}\``;
   const ts = TIMESTAMP.exec(text);
-  if (ts) return { ok: true, at: Number(ts[1]) * 1000, form: "timestamp" };
+  if (ts) return inRange(Number(ts[1]) * 1000, "timestamp", shown, tz, now);
   const rel = RELATIVE.exec(text);
   if (rel) {
     const ms = parseRelative(rel[1] ?? "");
-    if (ms === null || ms > MAX_AHEAD_MS) return fail();
-    return { ok: true, at: now + ms, form: "relative" };
+    return ms === null ? fail() : inRange(now + ms, "relative", shown, tz, now);
   }
   const iso = ISO.exec(text);
   if (!iso) return fail();
@@ -99,8 +140,7 @@ export function parseMatchTime(input: string, tz: string, now: number): ParsedTi
   } else {
     at = zonedToUtc(wall, tz);
   }
-  if (Math.abs(at - now) > MAX_AHEAD_MS) return fail();
-  return { ok: true, at, form: zone ? "offset" : "local" };
+  return inRange(at, zone ? "offset" : "local", shown, tz, now);
 }
 
 /** The error text for input that is not a time: what was typed and every form that works, in this guild's zone. */

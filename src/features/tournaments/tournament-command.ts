@@ -1,13 +1,18 @@
 /** `/tournament create|edit|list|status|sync` and the "Sync events now" button (Manage Events). */
 import { ApplicationCommandOptionType, ButtonStyle, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
+import { LIMITS, truncate } from "../../discord/message-limits";
 import type { Command, Component } from "../../feature";
+import { cappedList } from "../../interactions/list-view";
 import type { OptionReader } from "../../interactions/options";
 import type { MessageData } from "../../interactions/reply";
 import { customId, UserError } from "../../interactions/types";
 import type { Services } from "../../services";
+import { capMessages } from "./caps";
 import { autocomplete, requireTournament } from "./choices";
 import { DESCRIPTION_MAX, TEMPLATE_PLACEHOLDERS } from "./event-format";
+import { pageOption, tournamentListView } from "./lists";
 import { mappingsOf } from "./mapping-storage";
+import { describeTournament } from "./replies";
 import { insertTournament, listTournaments, type Tournament, type TournamentInput, updateTournament } from "./storage";
 import { queueGuildSync, syncGuild } from "./sync";
 import { readSyncStatus, type SyncResult } from "./sync-status";
@@ -63,13 +68,6 @@ function applySettings(o: OptionReader, base: TournamentInput): TournamentInput 
   };
 }
 
-function describe(t: Tournament): string {
-  const events = t.create_scheduled_events ? (t.scheduled_events_enabled ? "on" : "on, paused") : "off";
-  return `**${t.name}** (\`${t.slug}\`, ${t.format === "teams" ? "teams" : "1v1"}) · Discord events: ${events} · ${t.event_minutes} min · streams: ${t.stream_base}${
-    t.description_template ? " · custom description" : ""
-  }`;
-}
-
 function syncSummary(r: SyncResult | null): string {
   if (!r) return "never";
   if (r.error) return `failed (${r.error.slice(0, 100)})`;
@@ -92,9 +90,9 @@ export async function statusMessage(s: Services, guildId: string): Promise<Messa
     `Upcoming Discord events for matches: **${live}**${waiting ? ` · matches without their event: **${waiting}**` : ""}`,
   ];
   if (status.permission_warning) lines.push(`⚠️ ${status.permission_warning}`);
-  lines.push("", ...(tournaments.length ? tournaments.map(describe) : ["No tournaments yet: `/tournament create`."]));
+  const list = tournaments.length ? tournaments.map(describeTournament) : ["No tournaments yet: `/tournament create`."];
   return {
-    content: lines.join("\n"),
+    content: cappedList(`${lines.join("\n")}\n`, list, LIMITS.content, (n) => `…and ${n} more: \`/tournament list\``),
     components: [
       {
         type: ComponentType.ActionRow,
@@ -148,7 +146,7 @@ export const tournamentCommand: Command = {
           ...settingOptions,
         ],
       },
-      { type: ApplicationCommandOptionType.Subcommand, name: "list", description: "List tournaments" },
+      { type: ApplicationCommandOptionType.Subcommand, name: "list", description: "List tournaments", options: [pageOption] },
       { type: ApplicationCommandOptionType.Subcommand, name: "status", description: "Last sync, upcoming events and warnings" },
       { type: ApplicationCommandOptionType.Subcommand, name: "sync", description: "Sync match events with Discord now" },
     ],
@@ -174,25 +172,24 @@ export const tournamentCommand: Command = {
         });
         if (!input.name) throw new UserError("Give the tournament a name.");
         const t = await insertTournament(s.env.DB, guildId, input, s.now());
-        if (!t) throw new UserError(`A tournament with the slug \`${slug}\` already exists here.`);
+        if (t === "taken") throw new UserError(`A tournament with the slug \`${slug}\` already exists here.`);
+        if (t === "full") throw new UserError(capMessages.tournaments());
         await s.bus.emit("tournament.created", { tournament_id: t.id, slug, name: t.name }, { guildId, userId: ctx.user.id });
-        return `Created ${describe(t)}.${t.create_scheduled_events ? "" : "\nDiscord events are off; `/tournament edit discord_events:True` turns them on."}`;
+        return `Created ${describeTournament(t)}.${t.create_scheduled_events ? "" : "\nDiscord events are off; `/tournament edit discord_events:True` turns them on."}`;
       }
       case "edit": {
         const t = await requireTournament(s, guildId, ctx.options.string("tournament"));
         const next = { ...t, ...applySettings(ctx.options, t) };
         const changed = (Object.keys(next) as (keyof Tournament)[]).filter((k) => next[k] !== t[k]);
-        if (changed.length === 0) return `Nothing changed. ${describe(t)}`;
+        if (changed.length === 0) return `Nothing changed. ${describeTournament(t)}`;
         await updateTournament(s.env.DB, next, s.now());
         await s.bus.emit("tournament.updated", { tournament_id: t.id, slug: t.slug, changed }, { guildId, userId: ctx.user.id });
         // Switches, duration and template touch every match: one sync brings them all in line.
         const synced = await syncNow(s, guildId);
-        return `Saved ${describe(next)}.\n${synced}`;
+        return `Saved ${describeTournament(next)}.\n${synced}`;
       }
-      case "list": {
-        const all = await listTournaments(s.env.DB, guildId);
-        return all.length ? all.map(describe).join("\n").slice(0, 2000) : "No tournaments yet: `/tournament create`.";
-      }
+      case "list":
+        return tournamentListView(s, guildId, ctx.options.integer("page") ?? 1);
       case "status":
         return statusMessage(s, guildId);
       case "sync":
@@ -210,6 +207,6 @@ export const syncButton: Component = {
     const guildId = ctx.guildId as string;
     const summary = await syncNow(ctx.services, guildId);
     const status = await statusMessage(ctx.services, guildId);
-    return { ...status, content: `${summary}\n\n${status.content}`.slice(0, 2000) };
+    return { ...status, content: truncate(`${summary}\n\n${status.content}`, LIMITS.content) };
   },
 };

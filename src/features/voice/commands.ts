@@ -165,15 +165,15 @@ export const voiceConfig: Command = {
       `Category: ${v.category_id ? `<#${v.category_id}>` : "not set"} · removed after **${v.empty_minutes}** empty minutes · at most **${v.max_live}** at once, **${v.max_per_member}** per member.`;
     if (ctx.subcommand === "view") return show(current);
     const o = ctx.options;
-    const within = (name: string, v: number | null, min: number, max: number) => {
-      if (v !== null && (v < min || v > max)) throw new UserError(`\`${name}\` must be between ${min} and ${max}.`);
+    const within = (name: string, v: number | null, min: number, max: number, unit = "") => {
+      if (v !== null && (v < min || v > max)) throw new UserError(`\`${name}\` must be between ${min} and ${max}${unit}.`);
       return v;
     };
     const next = {
       ...DEFAULT_VOICE_SETTINGS,
       ...current,
       category_id: o.id("category") ?? current.category_id,
-      empty_minutes: within("empty_minutes", o.integer("empty_minutes"), 1, 1440) ?? current.empty_minutes,
+      empty_minutes: within("empty_minutes", o.integer("empty_minutes"), 1, 1440, " minutes (up to a day)") ?? current.empty_minutes,
       max_live: within("max_live", o.integer("max_live"), 1, 100) ?? current.max_live,
       max_per_member: within("max_per_member", o.integer("max_per_member"), 1, 10) ?? current.max_per_member,
     };
