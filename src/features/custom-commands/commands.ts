@@ -138,7 +138,7 @@ export const cc: Command = {
       if (await getCommand(db, guildId, name)) throw new UserError(`\`${name}\` already exists here; use \`/cc edit\`.`);
       // Checked before the form opens so nobody types an answer for nothing; the insert checks again.
       const counts = await countCommands(db, guildId, ctx.user.id);
-      const full = capReached(counts, isManager(ctx.memberPermissions));
+      const full = capReached(counts, isManager(await ctx.guildPermissions(PermissionFlagsBits.ManageGuild)));
       if (full) throw new UserError(full);
       return responseModal("cc:create", name, `New command: ${name}`);
     }
@@ -196,7 +196,7 @@ export const createModal: Modal = {
     const response = (ctx.fields.get("response") ?? "").trim();
     if (!response) throw new UserError("The answer is empty.");
     const s = ctx.services;
-    const manager = isManager(ctx.memberPermissions);
+    const manager = isManager(await ctx.guildPermissions(PermissionFlagsBits.ManageGuild));
     const row = { guild_id: guildId, name, response: response.slice(0, 2000), creator_id: ctx.user.id };
     const outcome = await createCommand(s.env.DB, row, s.now(), manager ? null : MAX_COMMANDS_PER_MEMBER);
     if (outcome === "exists") throw new UserError(`\`${name}\` already exists here; use \`/cc edit\`.`);
