@@ -1,6 +1,7 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import worker from "../src/index";
 import {
   channelsIn,
   guildTimerOf,
@@ -197,3 +198,41 @@ async function untilState(guildId: string, eventId: string, state: string) {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe("records from before ownership was tracked", () => {
+  it("a role adopted by name (role_created = 0) is never handed out, taken away, pinged or deleted", async () => {
+    const g = await newGuild();
+    const mods = await emu<{ id: string }>(`/_emulator/guilds/${g.guild_id}/roles`, { body: { name: "Moderators", user_ids: [g.admin_id] } });
+    const { ev, start } = await liveEvent(g);
+    // As the old code left it: the live record points at a role it found by name.
+    await env.DB.prepare("UPDATE event_channel_events SET role_id = ?, role_created = 0 WHERE guild_id = ? AND event_id = ?")
+      .bind(mods.id, g.guild_id, ev.id)
+      .run();
+    const fan = (await emu<{ id: string }>("/_emulator/users", { body: { username: "late-fan", guild_id: g.guild_id } })).id;
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { user_ids: [fan, g.admin_id] } });
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users/${g.admin_id}`, { method: "DELETE" });
+    await untilPlanned(g.guild_id, ev.id, `member:${g.admin_id}`).catch(() => undefined);
+    await runAt(g.guild_id, ev.id, start - 5 * MIN);
+    expect(await memberRoles(g, fan)).not.toContain(mods.id);
+    expect(await memberRoles(g, g.admin_id)).toContain(mods.id);
+    await runAt(g.guild_id, ev.id, start + 5 * HOUR);
+    expect((await rolesNamed(g, "Moderators")).map((r) => r.id)).toEqual([mods.id]);
+  });
+
+  it("a cleanup that gave up (a refusal) is picked up again by the hourly job once it is stale", async () => {
+    const g = await newGuild();
+    const { ev, start, rec } = await liveEvent(g);
+    await emu("/_emulator/faults", { body: { path: `/channels/${rec.text_id}`, method: "DELETE", status: 403, times: 1 } });
+    await runAt(g.guild_id, ev.id, start + 5 * HOUR);
+    expect((await record(g.guild_id, ev.id))?.state).toBe("ending");
+    expect(channelsIn(await guildState(g.guild_id), g.channels.category).map((c) => c.id)).toContain(rec.text_id);
+    await env.DB.prepare("UPDATE event_channel_events SET updated_at = ? WHERE guild_id = ? AND event_id = ?")
+      .bind(Date.now() - 2 * HOUR, g.guild_id, ev.id)
+      .run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    await untilRecord(g.guild_id, ev.id, (r) => r?.state === "done", "the resumed cleanup");
+    expect(channelsIn(await guildState(g.guild_id), g.channels.category)).toEqual([]);
+  });
+});

@@ -121,3 +121,26 @@ describe("powers the bot lends", () => {
     expect(await settings()).toMatchObject({ channel_id: g.channels.text, channel_everyone: 1 });
   });
 });
+
+describe("a channel overwrite proves nothing about the guild", () => {
+  it("Manage Server or Administrator allowed in one channel's overwrite does not change server settings", async () => {
+    const g = await guildWithCommands();
+    const sneaky = await member(g, "sneaky");
+    const tz = () => env.DB.prepare("SELECT timezone FROM guilds WHERE guild_id = ?").bind(g.guild_id).first();
+    const before = await tz();
+    for (const bits of [F.ManageGuild, F.Administrator]) {
+      const scoped = await channelWith(g, { id: sneaky, type: OverwriteType.Member, allow: bits });
+      const r = await interact({
+        kind: "command",
+        name: "bot-config",
+        subcommand: "timezone",
+        options: { zone: "Asia/Tokyo" },
+        guild_id: g.guild_id,
+        channel_id: scoped,
+        user_id: sneaky,
+      });
+      expect(text(r)).toContain("Manage Server");
+    }
+    expect(await tz()).toEqual(before);
+  });
+});

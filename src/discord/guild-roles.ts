@@ -1,6 +1,6 @@
 /** The guild's roles and owner, read from Discord and kept briefly per isolate, for guild-level permission checks. */
 import { type APIGuild, PermissionFlagsBits, Routes } from "discord-api-types/v10";
-import { ALL_PERMISSIONS, basePermissions } from "./permissions";
+import { basePermissions } from "./permissions";
 import type { Discord } from "./rest";
 
 export interface GuildRoles {
@@ -36,31 +36,23 @@ export function forgetGuildRoles(guildId?: string): void {
   else cache.clear();
 }
 
-/**
- * Bits Discord never lets a channel overwrite grant or deny (empty channel-type column in the permissions table):
- * for these the channel-scoped value an interaction carries is already the guild-level one.
- */
-export const GUILD_ONLY_BITS = PermissionFlagsBits.Administrator | PermissionFlagsBits.ManageGuild;
-
 export interface MemberRef {
   userId: string;
   roleIds: readonly string[];
-  /** The interaction's channel-scoped permissions, used only for the guild-only bits. */
-  channelPermissions: bigint;
   /** ISO time until which the member is timed out (they then hold nothing but View Channel and Read History). */
   timedOutUntil?: string | null;
 }
 
 /**
- * A member's guild-level permissions for `required`: from their roles and the guild's roles (owner and
- * Administrator included), never from one channel's overwrites. Reads Discord only when a channel-overridable
- * bit is asked for.
+ * A member's guild-level permissions: from their roles and the guild's roles (owner and Administrator included),
+ * never from the channel-scoped value an interaction carries: a channel overwrite may allow any bit there,
+ * Administrator and Manage Server included, so that value proves nothing about the guild.
  */
-export async function memberGuildPermissions(discord: Discord, guildId: string, member: MemberRef, required: bigint, now: number): Promise<bigint> {
-  const admin = PermissionFlagsBits.Administrator;
-  if ((member.channelPermissions & admin) === admin) return ALL_PERMISSIONS;
-  if (member.timedOutUntil && Date.parse(member.timedOutUntil) > now) return member.channelPermissions & GUILD_ONLY_BITS;
-  if ((required & ~GUILD_ONLY_BITS) === 0n) return member.channelPermissions & GUILD_ONLY_BITS;
+export async function memberGuildPermissions(discord: Discord, guildId: string, member: MemberRef, now: number): Promise<bigint> {
   const guild = await guildRoles(discord, guildId, now);
-  return basePermissions(guild, { userId: member.userId, roleIds: member.roleIds });
+  const perms = basePermissions(guild, { userId: member.userId, roleIds: member.roleIds });
+  const admin = (perms & PermissionFlagsBits.Administrator) === PermissionFlagsBits.Administrator;
+  if (member.timedOutUntil && Date.parse(member.timedOutUntil) > now && guild.ownerId !== member.userId && !admin)
+    return perms & (PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory);
+  return perms;
 }

@@ -12,8 +12,8 @@ import {
   Routes,
 } from "discord-api-types/v10";
 import { DiscordApiError, DiscordErrorCode } from "../discord/errors";
-import { GUILD_ONLY_BITS, memberGuildPermissions } from "../discord/guild-roles";
-import { ALL_PERMISSIONS, missingPermissions } from "../discord/permissions";
+import { memberGuildPermissions } from "../discord/guild-roles";
+import { missingPermissions } from "../discord/permissions";
 import { logger } from "../log";
 import type { Services } from "../services";
 import { flattenOptions, modalFields, optionReader } from "./options";
@@ -57,21 +57,19 @@ function baseContext(interaction: APIInteraction, services: Services): BaseConte
 }
 
 /** Memoised per interaction, so several checks in one handler cost at most one read of the guild's roles. */
-function guildPermissionsOf(interaction: APIInteraction, services: Services): (required: bigint) => Promise<bigint> {
-  const member = interaction.member;
-  const guildId = interaction.guild_id;
-  let full: Promise<bigint> | undefined;
-  return async (required) => {
-    if (!member || !guildId) return 0n;
-    const ref = {
-      userId: member.user.id,
-      roleIds: member.roles,
-      channelPermissions: BigInt(member.permissions),
-      timedOutUntil: member.communication_disabled_until ?? null,
-    };
-    if ((required & ~GUILD_ONLY_BITS) === 0n) return memberGuildPermissions(services.discord, guildId, ref, required, services.now());
-    full ??= memberGuildPermissions(services.discord, guildId, ref, required | ALL_PERMISSIONS, services.now());
-    return full;
+function guildPermissionsOf(interaction: APIInteraction, services: Services): () => Promise<bigint> {
+  let perms: Promise<bigint> | undefined;
+  return () => {
+    const member = interaction.member;
+    const guildId = interaction.guild_id;
+    if (!member || !guildId) return Promise.resolve(0n);
+    perms ??= memberGuildPermissions(
+      services.discord,
+      guildId,
+      { userId: member.user.id, roleIds: member.roles, timedOutUntil: member.communication_disabled_until ?? null },
+      services.now(),
+    );
+    return perms;
   };
 }
 
@@ -86,7 +84,7 @@ function normalise(result: HandlerResult, visibility: Visibility): APIInteractio
 async function requirePermissions(ctx: BaseContext<Services>, required: bigint | undefined): Promise<void> {
   if (!required) return;
   if (!ctx.guildId) throw new UserError("This can only be used in a server.");
-  const missing = missingPermissions(await ctx.guildPermissions(required), required);
+  const missing = missingPermissions(await ctx.guildPermissions(), required);
   if (missing.length) throw new UserError(`You need the **${missing.join(", ")}** permission to do this.`);
 }
 

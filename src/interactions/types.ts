@@ -30,7 +30,7 @@ export interface BaseContext<S> {
   /** The bot's permissions in that channel, from the interaction (not its guild-level permissions). */
   appPermissions: bigint;
   /** The member's guild-level permissions (their roles, owner, Administrator), for guild-wide changes. */
-  guildPermissions(required: bigint): Promise<bigint>;
+  guildPermissions(): Promise<bigint>;
 }
 
 export interface CommandContext<S> extends BaseContext<S> {

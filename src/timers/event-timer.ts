@@ -144,7 +144,8 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
       const attempts = row.attempts + 1;
       try {
         if (!kind) throw new PermanentError(`no handler registered for timer kind "${item.kind}"`);
-        const outcome = await kind.run(item as AgendaItem & { payload: never }, { services, now, timerName });
+        // Each item sees the clock when it starts (follow-ups run later in the same invocation).
+        const outcome = await kind.run(item as AgendaItem & { payload: never }, { services, now: this.clock(), timerName });
         if (outcome && "again" in outcome) {
           const payload = JSON.stringify(outcome.again.payload ?? item.payload);
           this.sql.exec(

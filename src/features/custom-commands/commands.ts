@@ -138,7 +138,7 @@ export const cc: Command = {
       if (await getCommand(db, guildId, name)) throw new UserError(`\`${name}\` already exists here; use \`/cc edit\`.`);
       // Checked before the form opens so nobody types an answer for nothing; the insert checks again.
       const counts = await countCommands(db, guildId, ctx.user.id);
-      const full = capReached(counts, isManager(await ctx.guildPermissions(PermissionFlagsBits.ManageGuild)));
+      const full = capReached(counts, isManager(await ctx.guildPermissions()));
       if (full) throw new UserError(full);
       return responseModal("cc:create", name, `New command: ${name}`);
     }
@@ -151,11 +151,11 @@ export const cc: Command = {
       case "info":
         return `\`${existing.name}\` by <@${existing.creator_id}>: used ${existing.uses} times, last ${ago(existing.last_used_at)}, made <t:${Math.floor(existing.created_at / 1000)}:D>.`;
       case "edit":
-        if (!mayChange(existing.creator_id, ctx.user.id, await ctx.guildPermissions(PermissionFlagsBits.ManageGuild)))
+        if (!mayChange(existing.creator_id, ctx.user.id, await ctx.guildPermissions()))
           throw new UserError("Only its creator or someone with Manage Server can change it.");
         return responseModal("cc:edit", name, `Edit: ${name}`, existing.response);
       case "delete":
-        if (!mayChange(existing.creator_id, ctx.user.id, await ctx.guildPermissions(PermissionFlagsBits.ManageGuild)))
+        if (!mayChange(existing.creator_id, ctx.user.id, await ctx.guildPermissions()))
           throw new UserError("Only its creator or someone with Manage Server can delete it.");
         await deleteCommand(db, guildId, name);
         await ctx.services.bus.emit("custom_command.deleted", { name, reason: "deleted by a member", uses: existing.uses }, { guildId, userId: ctx.user.id });
@@ -196,7 +196,7 @@ export const createModal: Modal = {
     const response = (ctx.fields.get("response") ?? "").trim();
     if (!response) throw new UserError("The answer is empty.");
     const s = ctx.services;
-    const manager = isManager(await ctx.guildPermissions(PermissionFlagsBits.ManageGuild));
+    const manager = isManager(await ctx.guildPermissions());
     const row = { guild_id: guildId, name, response: response.slice(0, 2000), creator_id: ctx.user.id };
     const outcome = await createCommand(s.env.DB, row, s.now(), manager ? null : MAX_COMMANDS_PER_MEMBER);
     if (outcome === "exists") throw new UserError(`\`${name}\` already exists here; use \`/cc edit\`.`);
@@ -215,7 +215,7 @@ export const editModal: Modal = {
     const name = checkName(ctx.args[0] ?? "");
     const existing = await getCommand(ctx.services.env.DB, guildId, name);
     if (!existing) throw new UserError(`There is no custom command \`${name}\` here.`);
-    if (!mayChange(existing.creator_id, ctx.user.id, await ctx.guildPermissions(PermissionFlagsBits.ManageGuild)))
+    if (!mayChange(existing.creator_id, ctx.user.id, await ctx.guildPermissions()))
       throw new UserError("Only its creator or someone with Manage Server can change it.");
     const response = (ctx.fields.get("response") ?? "").trim();
     if (!response) throw new UserError("The answer is empty.");

@@ -10,11 +10,12 @@ import {
 import { botStanding } from "../../discord/bot-permissions";
 import { DiscordApiError } from "../../discord/errors";
 import { missingPermissions } from "../../discord/permissions";
+import { logger } from "../../log";
 import type { Services } from "../../services";
 import { findIntended } from "./ownership";
 import { type ChannelNames, eventOverwrites, TEXT, VOICE } from "./plan";
 import type { Settings } from "./settings";
-import { type EventRecord, getDivider, getEvent, type IntentKind, updateEvent } from "./storage";
+import { type EventRecord, getDivider, getEvent, type IntentKind, ownedChannelIds, updateEvent } from "./storage";
 
 const REQUIRED = PermissionFlagsBits.ManageChannels | PermissionFlagsBits.ManageRoles;
 const MAX_GUILD_CHANNELS = 500;
@@ -82,17 +83,9 @@ export async function lookBeforeCreating(s: Services, rec: EventRecord, settings
   return { roles: standing.guild.roles, channels, problems };
 }
 
-/** Ids the guild's event records own, so an intent is never matched to another event's object. */
+/** Ids the guild's event records and its divider own, so an intent is never matched to another's object. */
 async function ownedIds(s: Services, guildId: string): Promise<Set<string>> {
-  const rows = await s.env.DB.prepare(
-    "SELECT role_id, text_id, voice_ids FROM event_channel_events WHERE guild_id = ? AND state IN ('creating', 'live', 'ending')",
-  )
-    .bind(guildId)
-    .all<{ role_id: string | null; text_id: string | null; voice_ids: string }>();
-  const ids = new Set<string>();
-  for (const r of rows.results) {
-    for (const id of [r.role_id, r.text_id, ...(JSON.parse(r.voice_ids) as string[])]) if (id) ids.add(id);
-  }
+  const ids = await ownedChannelIds(s.env.DB, guildId);
   const divider = await getDivider(s.env.DB, guildId);
   if (divider.channel_id) ids.add(divider.channel_id);
   return ids;
@@ -131,12 +124,28 @@ async function setIntent(s: Services, rec: EventRecord, kind: IntentKind | null,
   Object.assign(rec, patch);
 }
 
-/** Records a made object; false when the event stopped being created meanwhile (a cancel won the race). */
-async function recordMade(s: Services, rec: EventRecord, patch: Partial<EventRecord>): Promise<boolean> {
+/**
+ * Records a made object. False when the event stopped being created meanwhile (a cancel won the race): the loser
+ * undoes what it just made, since the cleanup may already have run without seeing it.
+ */
+async function recordMade(s: Services, rec: EventRecord, made: { kind: IntentKind; id: string }): Promise<boolean> {
+  const patch: Partial<EventRecord> =
+    made.kind === "role" ? { role_id: made.id, role_created: true } : made.kind === "text" ? { text_id: made.id } : { voice_ids: [...rec.voice_ids, made.id] };
   const full = { ...patch, intent_kind: null, intent_name: null, intent_at: null };
   await updateEvent(s.env.DB, rec.guild_id, rec.event_id, full, s.now());
   Object.assign(rec, full);
-  return (await getEvent(s.env.DB, rec.guild_id, rec.event_id))?.state === "creating";
+  if ((await getEvent(s.env.DB, rec.guild_id, rec.event_id))?.state === "creating") return true;
+  const route = made.kind === "role" ? Routes.guildRole(rec.guild_id, made.id) : Routes.channel(made.id);
+  await gone(s.discord.delete(route, { reason: "Event cancelled while its channels were being made" }));
+  const undo: Partial<EventRecord> =
+    made.kind === "role"
+      ? { role_id: null, role_created: false }
+      : made.kind === "text"
+        ? { text_id: null }
+        : { voice_ids: rec.voice_ids.filter((v) => v !== made.id) };
+  await updateEvent(s.env.DB, rec.guild_id, rec.event_id, undo, s.now());
+  logger.info("event_channels.creation_lost_race", { guild_id: rec.guild_id, event_id: rec.event_id, kind: made.kind, id: made.id });
+  return false;
 }
 
 /**
@@ -156,13 +165,11 @@ export async function createMissing(
   const g = rec.guild_id;
   const reason = `Event: ${rec.name}`.slice(0, 500);
   const recovered = await recoverIntent(s, rec, view);
-  if (rec.intent_kind === "role" && recovered && !(await recordMade(s, rec, { role_id: recovered, role_created: true }))) return false;
-  if (rec.intent_kind === "text" && recovered && !(await recordMade(s, rec, { text_id: recovered }))) return false;
-  if (rec.intent_kind === "voice" && recovered && !(await recordMade(s, rec, { voice_ids: [...rec.voice_ids, recovered] }))) return false;
+  if (rec.intent_kind && recovered && !(await recordMade(s, rec, { kind: rec.intent_kind, id: recovered }))) return false;
   if (!rec.role_id) {
     await setIntent(s, rec, "role", roleName);
     const role = await s.discord.create<APIRole>(Routes.guildRoles(g), { body: { name: roleName, permissions: "0", mentionable: true }, reason });
-    if (!(await recordMade(s, rec, { role_id: role.id, role_created: true }))) return false;
+    if (!(await recordMade(s, rec, { kind: "role", id: role.id }))) return false;
   }
   const roleId = rec.role_id as string;
   const overwrites = eventOverwrites(g, roleId, s.env.DISCORD_APPLICATION_ID, settings.whitelisted_roles);
@@ -172,7 +179,7 @@ export async function createMissing(
   };
   if (!rec.text_id) {
     const id = await make("text", { name: names.text, type: TEXT, parent_id: settings.category_id, permission_overwrites: overwrites });
-    if (!(await recordMade(s, rec, { text_id: id }))) return false;
+    if (!(await recordMade(s, rec, { kind: "text", id }))) return false;
   }
   for (const name of names.voice.slice(rec.voice_ids.length)) {
     const body: RESTPostAPIGuildChannelJSONBody = {
@@ -183,7 +190,7 @@ export async function createMissing(
       ...(userLimit ? { user_limit: userLimit } : {}),
     };
     const id = await make("voice", body);
-    if (!(await recordMade(s, rec, { voice_ids: [...rec.voice_ids, id] }))) return false;
+    if (!(await recordMade(s, rec, { kind: "voice", id }))) return false;
   }
   if (rec.intent_kind) await setIntent(s, rec, null, null);
   return true;

@@ -1,6 +1,8 @@
 /** Cleanup as a resumable step: removes exactly what the event's record owns, recording each removal as it goes. */
 import { type APIMessage, Routes } from "discord-api-types/v10";
+import { DiscordApiError } from "../../discord/errors";
 import type { TimerAction } from "../../feature";
+import { logger } from "../../log";
 import type { Services } from "../../services";
 import { gone, recoverIntent } from "./actions";
 import { queueDividerSync } from "./divider";
@@ -27,6 +29,25 @@ async function adoptDanglingIntent(s: Services, rec: EventRecord): Promise<void>
   Object.assign(rec, patch);
 }
 
+/**
+ * Moves the text channel members wrote in to the archive category, read-only. If Discord refuses the move (the
+ * archive category is full or gone), it is archived where it is: never left writable, never lost.
+ */
+async function archive(s: Services, rec: EventRecord, settings: Settings, textId: string): Promise<"archived" | "deleted"> {
+  const name = `archived-${channelNames(settings, rec.name, 1).text}`.slice(0, 100);
+  const permission_overwrites = archivedOverwrites(rec.guild_id, rec.role_created ? rec.role_id : null, s.env.DISCORD_APPLICATION_ID);
+  const reason = "Event over: archived";
+  try {
+    return (await gone(s.discord.patch(Routes.channel(textId), { body: { name, parent_id: settings.archive_category_id, permission_overwrites }, reason })))
+      ? "archived"
+      : "deleted";
+  } catch (error) {
+    if (!(error instanceof DiscordApiError) || error.transient) throw error;
+    logger.warn("event_channels.archive_in_place", { guild_id: rec.guild_id, event_id: rec.event_id, error });
+    return (await gone(s.discord.patch(Routes.channel(textId), { body: { name, permission_overwrites }, reason }))) ? "archived" : "deleted";
+  }
+}
+
 /** Voice channels and the role deleted, the text channel archived (members wrote in it) or deleted; each recorded as done. */
 async function removeOwned(s: Services, rec: EventRecord, settings: Settings | null): Promise<"archived" | "deleted"> {
   const g = rec.guild_id;
@@ -38,11 +59,8 @@ async function removeOwned(s: Services, rec: EventRecord, settings: Settings | n
   }
   let outcome: "archived" | "deleted" = "deleted";
   if (rec.text_id) {
-    if (settings?.archive_category_id && (await hasMemberMessages(s, rec.text_id))) {
-      const name = `archived-${channelNames(settings, rec.name, 1).text}`.slice(0, 100);
-      const body = { name, parent_id: settings.archive_category_id, permission_overwrites: archivedOverwrites(g, rec.role_id, s.env.DISCORD_APPLICATION_ID) };
-      if (await gone(s.discord.patch(Routes.channel(rec.text_id), { body, reason: "Event over: archived" }))) outcome = "archived";
-    } else await gone(s.discord.delete(Routes.channel(rec.text_id), { reason: "Event over" }));
+    if (settings?.archive_category_id && (await hasMemberMessages(s, rec.text_id))) outcome = await archive(s, rec, settings, rec.text_id);
+    else await gone(s.discord.delete(Routes.channel(rec.text_id), { reason: "Event over" }));
     await save({ text_id: null });
   }
   // Only a role the bot made (or the Red cog's records named) is ever deleted.
@@ -77,8 +95,12 @@ export async function cleanUp(s: Services, r: EventRef, reason: string, runningK
   await s.bus.emit(`event_channels.${outcome}`, { event_id: rec.event_id, name: rec.name, reason, text_id: textId }, { guildId: rec.guild_id });
 }
 
+/** Removal retries for about a day (backoff capped at an hour), and a stale `ending` row is picked up again hourly. */
+const CLEANUP_ATTEMPTS = 30;
+
 const remove: TimerAction = {
   kind: "ec.delete",
+  maxAttempts: CLEANUP_ATTEMPTS,
   async run(item, { services: s }) {
     await cleanUp(s, item.payload as EventRef, "ended", item.key);
   },
@@ -86,6 +108,7 @@ const remove: TimerAction = {
 
 const cleanup: TimerAction = {
   kind: "ec.cleanup",
+  maxAttempts: CLEANUP_ATTEMPTS,
   async run(item, { services: s }) {
     const p = item.payload as EventRef & { reason: string };
     await cleanUp(s, p, p.reason, item.key);

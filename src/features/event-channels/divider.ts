@@ -9,7 +9,7 @@ import { gone } from "./actions";
 import { findIntended } from "./ownership";
 import { dividerOverwrites, TEXT } from "./plan";
 import { readSettings } from "./settings";
-import { getDivider, liveEvents, setDivider } from "./storage";
+import { getDivider, liveEvents, ownedChannelIds, setDivider } from "./storage";
 
 export const guildTimerName = (guildId: string) => `ecg:${guildId}`;
 
@@ -28,10 +28,11 @@ export async function syncDivider(s: Services, guildId: string): Promise<void> {
   if (divider.intent_name && divider.intent_at !== null && divider.intent_at !== undefined && !divider.channel_id) {
     // A creation that crashed before its id was written: adopt what it made, by the recorded intent only.
     const channels = await s.discord.get<APIChannel[]>(Routes.guildChannels(guildId));
+    const inCategory = channels.filter((c) => c.type === TEXT && "parent_id" in c && c.parent_id === settings?.category_id);
     const found = findIntended(
-      channels.filter((c) => c.type === TEXT).map((c) => ({ id: c.id, name: c.name ?? "" })),
+      inCategory.map((c) => ({ id: c.id, name: c.name ?? "" })),
       { name: divider.intent_name, at: divider.intent_at },
-      new Set(),
+      await ownedChannelIds(s.env.DB, guildId),
     );
     // Its overwrites are unknown: an empty role list makes the step below set them.
     divider = { channel_id: found?.id ?? null, role_ids: [], intent_name: null, intent_at: null };

@@ -4,7 +4,7 @@ import { type GatewayHandler, gatewayHandler } from "../../feature";
 import type { Services } from "../../services";
 import { deletionTime } from "./plan";
 import { readSettings } from "./settings";
-import { eventByChannel, eventByRole, getDivider, getEvent, setDivider, transition, updateEvent, upsertEvent } from "./storage";
+import { eventByChannel, eventByRole, forgetChannel, getDivider, getEvent, ownsAnything, setDivider, transition, updateEvent, upsertEvent } from "./storage";
 import { planCreation, planLiveSteps, queueCleanup, timerOf } from "./timeline";
 
 const ACTIVE = new Set<number>([GuildScheduledEventStatus.Scheduled, GuildScheduledEventStatus.Active]);
@@ -30,10 +30,10 @@ export async function followEvent(s: Services, ev: APIGuildScheduledEvent): Prom
     }
     return;
   }
+  // A new start time gives the minimum-attendance check a fresh chance (compare-and-set: a create step that
+  // claimed the event meanwhile keeps it).
   if (before && before.start_at !== startAt && (rec.state === "skipped" || rec.state === "retrying")) {
-    // A new start time gives the minimum-attendance check a fresh chance.
-    await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { state: "scheduled" }, s.now());
-    rec.state = "scheduled";
+    if (await transition(s.env.DB, rec.guild_id, rec.event_id, ["skipped", "retrying"], "scheduled", s.now())) rec.state = "scheduled";
   }
   await planCreation(s, rec, settings);
 }
@@ -45,11 +45,13 @@ export async function followEvent(s: Services, ev: APIGuildScheduledEvent): Prom
 async function dropEvent(s: Services, guildId: string, eventId: string, reason: string): Promise<void> {
   const rec = await getEvent(s.env.DB, guildId, eventId);
   if (!rec) return;
-  if (await transition(s.env.DB, guildId, eventId, ["scheduled", "retrying", "skipped"], "cancelled", s.now())) {
+  if (!ownsAnything(rec) && (await transition(s.env.DB, guildId, eventId, ["scheduled", "retrying", "skipped"], "cancelled", s.now()))) {
     await timerOf(s, rec).cancel("*");
     return;
   }
-  if (await transition(s.env.DB, guildId, eventId, ["creating", "live"], "ending", s.now())) await queueCleanup(s, rec, reason);
+  // Anything that exists (whatever the state says) is removed by the cleanup.
+  if (await transition(s.env.DB, guildId, eventId, ["scheduled", "retrying", "skipped", "creating", "live"], "ending", s.now()))
+    await queueCleanup(s, rec, reason);
 }
 
 async function interest(s: Services, d: { guild_id: string; guild_scheduled_event_id: string; user_id: string }, add: boolean): Promise<void> {
@@ -79,12 +81,11 @@ export const gatewayHandlers: GatewayHandler[] = [
       await setDivider(s.env.DB, guildId, { channel_id: null, role_ids: [] });
       return;
     }
-    const rec = await eventByChannel(s.env.DB, guildId, ch.id);
-    if (!rec) return;
-    const text_id = rec.text_id === ch.id ? null : rec.text_id;
-    const voice_ids = rec.voice_ids.filter((id) => id !== ch.id);
-    await updateEvent(s.env.DB, guildId, rec.event_id, { text_id, voice_ids }, s.now());
-    if (!text_id && voice_ids.length === 0 && rec.state === "live") await queueCleanup(s, rec, "channels deleted");
+    const found = await eventByChannel(s.env.DB, guildId, ch.id);
+    if (!found) return;
+    // One statement: a create step recording another voice channel at the same moment is never overwritten.
+    const rec = await forgetChannel(s.env.DB, guildId, found.event_id, ch.id, s.now());
+    if (rec && !rec.text_id && rec.voice_ids.length === 0 && rec.state === "live") await queueCleanup(s, rec, "channels deleted");
   }),
   gatewayHandler(GatewayDispatchEvents.GuildRoleDelete, "event_channels.role_deleted", async (d, s) => {
     const rec = await eventByRole(s.env.DB, d.guild_id, d.role_id);

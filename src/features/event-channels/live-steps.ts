@@ -36,13 +36,14 @@ async function post(
 ): Promise<string | null> {
   if (!rec.text_id || !template) return null;
   // A template of 1800 characters with {event} several times can outgrow a message.
-  const values = { role: rec.role_id ? `<@&${rec.role_id}>` : "", event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` };
+  const role = rec.role_created ? rec.role_id : null;
+  const values = { role: role ? `<@&${role}>` : "", event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` };
   const content = truncate(fill(template, values), LIMITS.content);
   const posted = await postOnce(s, {
     key: `ec:${rec.guild_id}:${rec.event_id}:${rec.start_at}:${step}`,
     guildId: rec.guild_id,
     channelId: rec.text_id,
-    body: { content, allowed_mentions: { roles: rec.role_id ? [rec.role_id] : [] }, ...extra },
+    body: { content, allowed_mentions: { roles: role ? [role] : [] }, ...extra },
   });
   return posted.messageId;
 }
@@ -52,7 +53,8 @@ const grant: TimerAction = {
   kind: "ec.grant",
   async run(item, { services: s }): Promise<TimerOutcome> {
     const rec = await getEvent(s.env.DB, (item.payload as EventRef).guild_id, (item.payload as EventRef).event_id);
-    if (rec?.state !== "live" || !rec.role_id) return;
+    // A role the bot did not make (adopted by name before 0014) is never handed out.
+    if (rec?.state !== "live" || !rec.role_id || !rec.role_created) return;
     const page = await interestedPage(s, rec.guild_id, rec.event_id, rec.grant_cursor);
     await giveRole(s, rec.guild_id, rec.role_id, page);
     if (page.length) await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { grant_cursor: page.at(-1) ?? null }, s.now());
@@ -96,7 +98,7 @@ const member: TimerAction = {
   async run(item, { services: s }) {
     const p = item.payload as EventRef & { user_id: string; add: boolean };
     const rec = await getEvent(s.env.DB, p.guild_id, p.event_id);
-    if (rec?.state !== "live" || !rec.role_id) return;
+    if (rec?.state !== "live" || !rec.role_id || !rec.role_created) return;
     if (p.add) await giveRole(s, rec.guild_id, rec.role_id, [p.user_id]);
     else
       await s.discord.delete(Routes.guildMemberRole(rec.guild_id, p.user_id, rec.role_id), { reason: "No longer interested" }).catch((error) => {

@@ -4,12 +4,32 @@ import { Routes } from "discord-api-types/v10";
 import { DiscordApiError } from "../../discord/errors";
 import type { CronJob } from "../../feature";
 import { logger } from "../../log";
+import type { Services } from "../../services";
 import { followEvent } from "./gateway";
+import { queueCleanup, ref, timerOf } from "./timeline";
+
+/** A step left `creating` or `ending` for an hour gave up (a long outage, a permission fixed since): run it again. */
+const STALE_MS = 60 * 60_000;
+const STALE_PER_RUN = 200;
+
+async function resumeStale(s: Services): Promise<void> {
+  const rows = await s.env.DB.prepare(
+    "SELECT guild_id, event_id, state FROM event_channel_events WHERE state IN ('creating', 'ending') AND updated_at < ? LIMIT ?",
+  )
+    .bind(s.now() - STALE_MS, STALE_PER_RUN)
+    .all<{ guild_id: string; event_id: string; state: string }>();
+  for (const r of rows.results) {
+    if (r.state === "ending") await queueCleanup(s, r, "ended");
+    else await timerOf(s, r).schedule("create", s.now(), "ec.create", ref(r));
+    logger.info("event_channels.stale_resumed", { guild_id: r.guild_id, event_id: r.event_id, state: r.state });
+  }
+}
 
 export const reconcileEvents: CronJob = {
   name: "event_channels.reconcile",
   cron: "0 * * * *",
   async run(s) {
+    await resumeStale(s);
     const guilds = await s.env.DB.prepare(
       "SELECT guild_id FROM event_channel_settings WHERE json_extract(settings, '$.category_id') IS NOT NULL ORDER BY guild_id",
     ).all<{ guild_id: string }>();

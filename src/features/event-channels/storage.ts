@@ -97,18 +97,35 @@ export async function transition(db: D1Database, guildId: string, eventId: strin
   return res.meta.changes === 1;
 }
 
+/** Drops a channel deleted by hand from the event's record, atomically; returns the record after. */
+export async function forgetChannel(db: D1Database, guildId: string, eventId: string, channelId: string, now: number): Promise<EventRecord | null> {
+  await db
+    .prepare(
+      `UPDATE event_channel_events SET
+         text_id = CASE WHEN text_id = ?1 THEN NULL ELSE text_id END,
+         voice_ids = (SELECT json_group_array(value) FROM json_each(event_channel_events.voice_ids) WHERE value != ?1),
+         updated_at = ?2
+       WHERE guild_id = ?3 AND event_id = ?4`,
+    )
+    .bind(channelId, now, guildId, eventId)
+    .run();
+  return getEvent(db, guildId, eventId);
+}
+
+/** Every channel and role id the guild's event records own (an intent is never matched to one of them). */
+export async function ownedChannelIds(db: D1Database, guildId: string): Promise<Set<string>> {
+  const rows = await db
+    .prepare("SELECT role_id, text_id, voice_ids FROM event_channel_events WHERE guild_id = ? AND state IN ('creating', 'live', 'ending')")
+    .bind(guildId)
+    .all<{ role_id: string | null; text_id: string | null; voice_ids: string }>();
+  const ids = new Set<string>();
+  for (const r of rows.results) for (const id of [r.role_id, r.text_id, ...(JSON.parse(r.voice_ids) as string[])]) if (id) ids.add(id);
+  return ids;
+}
+
 /** Whether anything of the event exists (or may exist) on Discord: made objects, or one being made. */
 export function ownsAnything(rec: EventRecord): boolean {
   return !!(rec.role_id || rec.text_id || rec.voice_ids.length || rec.intent_kind);
-}
-
-/** The role of an event whose channels are live, for other features (a channel reminder pings it). */
-export async function liveEventRole(db: D1Database, guildId: string, eventId: string): Promise<string | null> {
-  const r = await db
-    .prepare("SELECT role_id FROM event_channel_events WHERE guild_id = ? AND event_id = ? AND state = 'live'")
-    .bind(guildId, eventId)
-    .first<{ role_id: string | null }>();
-  return r?.role_id ?? null;
 }
 
 export async function deleteEvent(db: D1Database, guildId: string, eventId: string): Promise<void> {

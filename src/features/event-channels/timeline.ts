@@ -138,6 +138,9 @@ const create: TimerAction = {
     } catch (error) {
       // A refusal (full category after a race, a permission taken away mid-way) will not pass on a retry.
       if (!(error instanceof DiscordApiError) || error.transient) throw error;
+      // A definite refusal made nothing: the intent is not to be matched against anything.
+      await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { intent_kind: null, intent_name: null, intent_at: null }, s.now());
+      Object.assign(rec, { intent_kind: null, intent_name: null, intent_at: null });
       await abandon(s, rec, [`Discord refused: ${error.message} (${error.status}).`]);
       return;
     }

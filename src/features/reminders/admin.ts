@@ -75,7 +75,7 @@ export const reminders: Command = {
     if (!guildId) throw new UserError("Use this in a server.");
     const o = ctx.options;
     if (ctx.subcommand === "mine") return mineView(s, guildId, ctx.user.id, o.integer("page") ?? 1);
-    requireAdmin(await ctx.guildPermissions(PermissionFlagsBits.ManageGuild));
+    requireAdmin(await ctx.guildPermissions());
     const settings = await readReminderSettings(s.env.DB, guildId);
     const changed = (setting: string, value: unknown) =>
       s.bus.emit("bot.config_changed", { setting: `reminders.${setting}`, value }, { guildId, userId: ctx.user.id });

@@ -1,4 +1,5 @@
 /** Reminder delivery on the event's timer: one item per offset fans out in paced chunks, exactly once per member. */
+
 import { AllowedMentionsTypes, Routes } from "discord-api-types/v10";
 import { sendDm } from "../../discord/dm";
 import { intentExists, postOnce } from "../../discord/post-once";
@@ -8,6 +9,7 @@ import { logger } from "../../log";
 import type { Services } from "../../services";
 import { backoffMs } from "../../timers/agenda";
 import type { TimerOutcome } from "../../timers/kinds";
+import { liveEventRole } from "../event-channels/role-query";
 import { isMatchEvent } from "../tournaments/league-query";
 import { formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, readReminderSettings } from "./settings";
@@ -193,10 +195,7 @@ const channelPost: TimerAction = {
     // Too late to post, unless an earlier attempt already began this post (then it is finished, not repeated).
     if (s.now() - (p.start_at - p.offset_s * 1000) > LATE_MS && !(await intentExists(s.env.DB, key))) return;
     // The event role, when the event-channels feature made one for this event.
-    const role = await s.env.DB.prepare("SELECT role_id FROM event_channel_events WHERE guild_id = ? AND event_id = ? AND state = 'live'")
-      .bind(p.guild_id, p.event_id)
-      .first<{ role_id: string | null }>()
-      .catch(() => null);
+    const role = { role_id: await liveEventRole(s.env.DB, p.guild_id, p.event_id).catch(() => null) };
     const mention = role?.role_id ? `<@&${role.role_id}> ` : settings.channel_everyone ? "@everyone " : "";
     const t = Math.floor(ev.start_at / 1000);
     const content = p.offset_s === 0 ? `${mention}**${ev.name}** is starting now!` : `${mention}**${ev.name}** starts <t:${t}:R> (<t:${t}:t>).`;
