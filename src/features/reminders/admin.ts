@@ -9,6 +9,7 @@ import { formatOffset, parseOffsetList } from "./offsets";
 import { planReminders } from "./schedule";
 import { deleteType, listTypes, putType, readReminderSettings, writeReminderSettings } from "./settings";
 import { upcomingEvents } from "./storage";
+import { viewerOf } from "./visibility";
 
 const sub = (name: string, description: string, options: unknown[] = []) => ({ type: ApplicationCommandOptionType.Subcommand, name, description, options });
 const page = { type: ApplicationCommandOptionType.Integer, name: "page", description: "Page of the list", min_value: 1, max_value: 1000 };
@@ -74,7 +75,7 @@ export const reminders: Command = {
     const guildId = ctx.guildId;
     if (!guildId) throw new UserError("Use this in a server.");
     const o = ctx.options;
-    if (ctx.subcommand === "mine") return mineView(s, guildId, ctx.user.id, o.integer("page") ?? 1);
+    if (ctx.subcommand === "mine") return mineView(s, guildId, viewerOf(ctx.interaction), o.integer("page") ?? 1);
     requireAdmin(await ctx.guildPermissions());
     const settings = await readReminderSettings(s.env.DB, guildId);
     const changed = (setting: string, value: unknown) =>

@@ -9,6 +9,7 @@ import { formatOffset } from "./offsets";
 import { memberTypes, readReminderSettings } from "./settings";
 import { addEventMember, deleteSubscription, getReminderEvent, getSubscription, putSubscription, upcomingEvents } from "./storage";
 import { stateFrom, subscribeView, type ViewState } from "./subscribe-view";
+import { type Viewer, viewerOf, visibleEvents } from "./visibility";
 
 const DM_CLOSED = "I couldn't DM you — open your DMs from this server (Server menu → Privacy Settings → Direct Messages).";
 
@@ -44,9 +45,12 @@ export const unsubscribe: Command = {
 };
 
 /** Subscribes one member to one event (the /remind command and the Remind-me button). */
-async function remindOne(s: Services, guildId: string, userId: string, eventId: string): Promise<string> {
+async function remindOne(s: Services, guildId: string, viewer: Viewer | null, eventId: string): Promise<string> {
+  const userId = viewer?.userId ?? "";
   const ev = await getReminderEvent(s.env.DB, guildId, eventId);
-  if (!ev?.active || ev.start_at <= s.now()) throw new UserError("That event is not upcoming any more.");
+  // An event in a channel the member cannot see answers exactly like one that does not exist.
+  if (!ev?.active || ev.start_at <= s.now() || !(await visibleEvents(s, guildId, viewer, [ev])).length)
+    throw new UserError("That event is not upcoming any more.");
   await addEventMember(s.env.DB, guildId, eventId, userId, "remind", s.now());
   await s.bus.emit("subscription.updated", { action: "remind", event_id: eventId }, { guildId, userId });
   const sub = await getSubscription(s.env.DB, guildId, userId);
@@ -64,7 +68,12 @@ export const remind: Command = {
   async autocomplete(ctx) {
     if (!ctx.guildId) return [];
     const typed = (ctx.options.focused()?.value ?? "").toLowerCase();
-    const events = await upcomingEvents(ctx.services.env.DB, ctx.guildId, ctx.services.now());
+    const events = await visibleEvents(
+      ctx.services,
+      ctx.guildId,
+      viewerOf(ctx.interaction),
+      await upcomingEvents(ctx.services.env.DB, ctx.guildId, ctx.services.now()),
+    );
     return events
       .filter((e) => e.name.toLowerCase().includes(typed))
       .slice(0, 25)
@@ -74,7 +83,7 @@ export const remind: Command = {
     if (!ctx.guildId) throw new UserError("Use this in a server.");
     const eventId = ctx.options.required(ctx.options.string("event"), "event");
     if (!/^\d{17,20}$/.test(eventId)) throw new UserError("Pick an event from the list.");
-    return remindOne(ctx.services, ctx.guildId, ctx.user.id, eventId);
+    return remindOne(ctx.services, ctx.guildId, viewerOf(ctx.interaction), eventId);
   },
 };
 
@@ -82,7 +91,7 @@ export const remindButton: Component = {
   id: "rm:remind",
   async run(ctx) {
     if (!ctx.guildId || !ctx.args[0]) throw new UserError("This button is not from an event.");
-    return remindOne(ctx.services, ctx.guildId, ctx.user.id, ctx.args[0]);
+    return remindOne(ctx.services, ctx.guildId, viewerOf(ctx.interaction), ctx.args[0]);
   },
 };
 

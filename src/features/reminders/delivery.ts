@@ -1,6 +1,7 @@
 /** Reminder delivery on the event's timer: one item per offset fans out in paced chunks, exactly once per member. */
 
 import { AllowedMentionsTypes, Routes } from "discord-api-types/v10";
+import { everyoneCanView } from "../../discord/channel-access";
 import { sendDm } from "../../discord/dm";
 import { intentExists, postOnce } from "../../discord/post-once";
 import { paced, rateGate } from "../../discord/rate-gate";
@@ -29,6 +30,8 @@ export interface FanoutPayload extends DeliveryKey {
   /** When the previous chunk's last group of sends started (the pacing bound carries across chunks). */
   last_group_at?: number;
   mode?: "send" | "skip";
+  /** The event sits in a channel @everyone cannot see: only members who marked Interested or asked are reminded. */
+  hidden?: boolean;
   totals?: { sent: number; failed: number; skipped: number; retry: number };
 }
 
@@ -129,10 +132,12 @@ const fanout: TimerAction = {
       listTypes(s.env.DB, p.guild_id),
       isMatchEvent(s.env.DB, p.guild_id, p.event_id),
     ]);
+    // Read once per fan-out: a subscription by type never reveals an event in a channel the member may not see.
+    const hidden = p.hidden ?? (ev.channel_id ? !(await everyoneCanView(s.discord, p.guild_id, ev.channel_id, s.now())) : false);
     const users = await recipients(s.env.DB, {
       guildId: p.guild_id,
       eventId: p.event_id,
-      types: matchingTypes(types, ev.name, isMatch),
+      types: hidden ? [] : matchingTypes(types, ev.name, isMatch),
       offset: p.offset_s,
       defaultsInclude: settings.default_offsets.includes(p.offset_s),
       interested: settings.interested_enabled,
@@ -159,7 +164,8 @@ const fanout: TimerAction = {
       totals.retry += c.retry;
       p.last_group_at = c.lastGroupAt;
     }
-    if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: { ...key, cursor: users.at(-1), mode, totals, last_group_at: p.last_group_at } } };
+    if (users.length === CHUNK)
+      return { again: { dueAt: s.now(), payload: { ...key, cursor: users.at(-1), mode, hidden, totals, last_group_at: p.last_group_at } } };
     if (totals.sent + totals.failed + totals.skipped + totals.retry > 0) await finish(s, key, totals, ev.name, timerName);
     if (mode === "skip" && totals.skipped)
       logger.warn("reminders.skipped_late", { guild_id: p.guild_id, event_id: p.event_id, offset: p.offset_s, skipped: totals.skipped });

@@ -1,4 +1,5 @@
 /** The reminder lists members and admins read (`/reminders mine`, `types list`, `failures`), page by page, with their Prev/Next buttons. */
+
 import { PermissionFlagsBits } from "discord-api-types/v10";
 import { truncate } from "../../discord/message-limits";
 import type { Component } from "../../feature";
@@ -10,6 +11,7 @@ import { matchEventIds } from "../tournaments/league-query";
 import { formatOffset } from "./offsets";
 import { listTypes, matchingTypes, readReminderSettings, STARTER_TYPES } from "./settings";
 import { getSubscription, upcomingEvents } from "./storage";
+import { type Viewer, viewerOf, visibleEvents } from "./visibility";
 
 /** How many upcoming events `/reminders mine` looks through (its pages cover them all). */
 export const MINE_EVENTS = 1000;
@@ -21,8 +23,9 @@ const FAILURES_PAGE = "rm:failures";
 export const when = (offsets: number[]) => offsets.map((o) => (o === 0 ? "at the start" : `${formatOffset(o)} before`)).join(", ");
 
 /** The next reminders this member gets: subscribed types, single-event and Interested reminders. */
-export async function mineView(s: Services, guildId: string, userId: string, page: number): Promise<MessageData> {
-  const [events, types, settings, sub, members, matchIds] = await Promise.all([
+export async function mineView(s: Services, guildId: string, viewer: Viewer | null, page: number): Promise<MessageData> {
+  const userId = viewer?.userId ?? "";
+  const [upcoming, types, settings, sub, members, matchIds] = await Promise.all([
     upcomingEvents(s.env.DB, guildId, s.now(), MINE_EVENTS),
     listTypes(s.env.DB, guildId),
     readReminderSettings(s.env.DB, guildId),
@@ -33,9 +36,11 @@ export async function mineView(s: Services, guildId: string, userId: string, pag
     matchEventIds(s.env.DB, guildId),
   ]);
   const own = new Set(members.results.map((m) => `${m.source}:${m.event_id}`));
+  // Events in channels the member cannot see are not theirs to know about; type subscriptions skip private channels.
+  const events = await visibleEvents(s, guildId, viewer, upcoming);
   const lines: string[] = [];
   for (const ev of events) {
-    const byType = sub && matchingTypes(types, ev.name, matchIds.has(ev.event_id)).some((t) => sub.types.includes(t));
+    const byType = sub && !ev.channel_id && matchingTypes(types, ev.name, matchIds.has(ev.event_id)).some((t) => sub.types.includes(t));
     const offsets = byType || own.has(`remind:${ev.event_id}`) ? (sub?.offsets.length ? sub.offsets : settings.default_offsets) : [];
     const interested = own.has(`interested:${ev.event_id}`) && settings.interested_enabled && !sub?.interested_opt_out ? settings.default_offsets : [];
     const all = [...new Set([...offsets, ...interested])].filter((o) => ev.start_at - o * 1000 > s.now()).sort((a, b) => b - a);
@@ -87,12 +92,16 @@ export async function failuresView(s: Services, guildId: string, page: number): 
   };
 }
 
-const pageButton = (id: string, view: (s: Services, guildId: string, userId: string, page: number) => Promise<MessageData>, admin: boolean): Component => ({
+const pageButton = (
+  id: string,
+  view: (s: Services, guildId: string, viewer: Viewer | null, page: number) => Promise<MessageData>,
+  admin: boolean,
+): Component => ({
   id,
   ...(admin ? { requires: PermissionFlagsBits.ManageGuild } : {}),
   async run(ctx) {
     if (!ctx.guildId) throw new UserError("Use this in a server.");
-    return reply.update(await view(ctx.services, ctx.guildId, ctx.user.id, Number(ctx.args[0]) || 1));
+    return reply.update(await view(ctx.services, ctx.guildId, viewerOf(ctx.interaction), Number(ctx.args[0]) || 1));
   },
 });
 
