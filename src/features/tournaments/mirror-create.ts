@@ -59,7 +59,7 @@ export async function createOnce(
   lease.extended(at);
   try {
     const body = createBody(fields, { guildId, matchId: m.match_id });
-    const event = await lease.call((signal) => s.discord.post<APIGuildScheduledEvent>(Routes.guildScheduledEvents(guildId), { body, signal }));
+    const event = await lease.call((signal) => s.discord.create<APIGuildScheduledEvent>(Routes.guildScheduledEvents(guildId), { body, signal }));
     return { kind: "created", event, fields, nonce };
   } catch (error) {
     // Refused outright: nothing was made. A timeout or 5xx leaves the intent set, so the next attempt looks first.
