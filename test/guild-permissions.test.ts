@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { PermissionFlagsBits as F, OverwriteType } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
 import { emu, type Fixture, interact } from "./helpers";
-import { ahead, events, guildWithCommands, iso, league, mapping, member, text } from "./tournament-helpers";
+import { ahead, events, guildWithCommands, iso, type League, league, mapping, member, text } from "./tournament-helpers";
 
 /** A channel whose overwrites give (or take) bits to a role or member: the only place those bits apply. */
 async function channelWith(g: Fixture, overwrite: { id: string; type: OverwriteType; allow?: bigint; deny?: bigint }): Promise<string> {
@@ -14,6 +14,18 @@ async function channelWith(g: Fixture, overwrite: { id: string; type: OverwriteT
   });
   return (ch as { id: string }).id;
 }
+
+/** `/match schedule` typed by `userId` in `channelId`. */
+const scheduleFrom = (l: League, channelId: string, userId: string) =>
+  interact({
+    kind: "command",
+    name: "match",
+    subcommand: "schedule",
+    options: { tournament: l.slug, time: iso(ahead(30)), player_a: l.alice, player_b: l.bob },
+    guild_id: l.g.guild_id,
+    channel_id: channelId,
+    user_id: userId,
+  });
 
 const voiceSettings = (guildId: string) => env.DB.prepare("SELECT * FROM voice_settings WHERE guild_id = ?").bind(guildId).first();
 
@@ -61,15 +73,7 @@ describe("guild-wide settings need guild-wide permission", () => {
     const l = await league();
     const helper = await member(l.g, "helper");
     const scoped = await channelWith(l.g, { id: helper, type: OverwriteType.Member, allow: F.ManageEvents });
-    const r = await interact({
-      kind: "command",
-      name: "match",
-      subcommand: "schedule",
-      options: { tournament: l.slug, time: iso(ahead(30)), player_a: l.alice, player_b: l.bob },
-      guild_id: l.g.guild_id,
-      channel_id: scoped,
-      user_id: helper,
-    });
+    const r = await scheduleFrom(l, scoped, helper);
     expect(text(r)).toContain("Manage Events");
     expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM matches WHERE guild_id = ?").bind(l.g.guild_id).first("n")).toBe(0);
   });
@@ -78,15 +82,7 @@ describe("guild-wide settings need guild-wide permission", () => {
     const l = await league();
     // The channel denies the bot's role Create/Manage Events; the guild role still grants them.
     const scoped = await channelWith(l.g, { id: l.g.roles.bot, type: OverwriteType.Role, deny: F.CreateEvents | F.ManageEvents });
-    const r = await interact({
-      kind: "command",
-      name: "match",
-      subcommand: "schedule",
-      options: { tournament: l.slug, time: iso(ahead(30)), player_a: l.alice, player_b: l.bob },
-      guild_id: l.g.guild_id,
-      channel_id: scoped,
-      user_id: l.g.admin_id,
-    });
+    const r = await scheduleFrom(l, scoped, l.g.admin_id);
     const id = Number(text(r).match(/`#(\d+)`/)?.[1]);
     expect(text(r)).not.toContain("permission");
     expect((await mapping(id))?.scheduled_event_id).toBeTruthy();
