@@ -28,6 +28,7 @@ export function gatedServices(s: Services, opts: SlotSourceOptions | SlotSource)
   return Object.create(s, { discord: { value: gatedDiscord(s.discord, slots), enumerable: true } }) as Services;
 }
 
+/** Slot times are the gate's real clock (not a test's moved one), so the source waits against Date.now(). */
 export function slotSource(s: Services, opts: SlotSourceOptions): SlotSource {
-  return new SlotSource(rateGate(s.env.RATE_GATE), { clock: () => s.now(), ...opts });
+  return new SlotSource(rateGate(s.env.RATE_GATE), opts);
 }

@@ -60,7 +60,8 @@ async function deliver(
     s.env.DB,
     users.map((u) => u.user_id),
   );
-  const gs = gatedServices(s, { lane: "bulk", guild: key.guild_id, notAfter: lateAt });
+  // Slots are in real time; `lateAt` is on the services' clock (the timer's, moved in tests).
+  const gs = gatedServices(s, { lane: "bulk", guild: key.guild_id, notAfter: Date.now() + (lateAt - s.now()) });
   const outcomes = await Promise.all(
     users.map(async (u) => {
       const nonce = `${key.guild_id}|${key.event_id}|${key.start_at}|${key.offset_s}|${u.user_id}`;
