@@ -5,10 +5,8 @@ export interface Env {
   DB: D1Database;
   EVENT_TIMER: DurableObjectNamespace<EventTimer>;
   GATEWAY_RELAY: DurableObjectNamespace<GatewayRelay>;
-  /** Paces DM fan-outs across isolates under Discord's global limit. */
+  /** The REST budget: every call outside an interaction response takes its slot here, by lane and guild. */
   RATE_GATE: DurableObjectNamespace<RateGate>;
-  /** DMs per second for reminder fan-outs (default 49.5; never more than Discord's 50 in any second). */
-  DM_RATE_PER_SECOND?: string;
   /** Hex Ed25519 key from the Developer Portal; verifies interaction signatures. */
   DISCORD_PUBLIC_KEY: string;
   DISCORD_APPLICATION_ID: string;

@@ -2,6 +2,7 @@
 import { type RESTGetAPIGatewayBotResult, Routes } from "discord-api-types/v10";
 import { createFetchHandler } from "./app";
 import { runCron } from "./cron";
+import { gatedServices } from "./discord/gated";
 import { RateGateObject } from "./discord/rate-gate-object";
 import type { Env } from "./env";
 import { registry } from "./features";
@@ -22,6 +23,7 @@ export class EventTimer extends TimerObject<Env, Services> {
           registry,
           () => this.clock(),
         ),
+      gated: (services, lane, guild) => gatedServices(services, { lane, guild }),
       gaveUp: async (item, error, services, timer) => {
         const guildId = (item.payload as { guild_id?: string } | null)?.guild_id ?? null;
         await services.bus.emit("timer.failed", item, { guildId, timer, error });

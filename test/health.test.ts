@@ -73,6 +73,17 @@ describe("/health", () => {
     expect(line).toContain("internal detail 7f3a");
   });
 
+  it("shows how far ahead each lane of the REST budget is booked", async () => {
+    const { rateGate } = await import("../src/discord/rate-gate");
+    await rateGate(env.RATE_GATE).take({ lane: "bulk", guild: "g1", n: 10 });
+    const body = JSON.parse((await worker()()).text) as { rest_budget: Record<string, { booked: number; ahead_ms: number }> };
+    expect(Object.keys(body.rest_budget).sort()).toEqual(["background", "bulk", "critical", "interactive"]);
+    expect(body.rest_budget.bulk?.booked).toBeGreaterThan(0);
+    expect(body.rest_budget.bulk?.ahead_ms).toBeGreaterThan(0);
+    expect(body.rest_budget.bulk?.ahead_ms).toBeLessThanOrEqual(1_500);
+    expect(body.rest_budget.critical).toEqual({ booked: 0, ahead_ms: 0, guilds: 0 });
+  });
+
   it("a relay failure shows as 'relay: error' with a ref, never its text", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     const relay = {

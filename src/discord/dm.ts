@@ -3,6 +3,7 @@ import { type RESTPostAPIChannelMessageJSONBody, Routes } from "discord-api-type
 import type { Services } from "../services";
 import { stableId } from "../util/hash";
 import { DiscordApiError, DiscordErrorCode } from "./errors";
+import { BudgetDeferred } from "./rate-gate";
 
 /** The `dm_channels` table: a user's DM channel id, so a DM after the first is one call. */
 export async function cachedDmChannel(db: D1Database, userId: string): Promise<string | null> {
@@ -61,6 +62,8 @@ export async function sendDm(
     }
     return { ok: true };
   } catch (err) {
+    // No call was made: the caller decides (later, or skipped as late), it is not a failed send.
+    if (err instanceof BudgetDeferred) throw err;
     return classify(err);
   }
 }

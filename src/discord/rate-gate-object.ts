@@ -1,16 +1,20 @@
 /** The RateGate Durable Object (kept apart from the client helpers so Node scripts can load the feature graph). */
 import { DurableObject } from "cloudflare:workers";
-import type { Reservation } from "./rate-gate";
+import { BudgetScheduler, type Grant, LANES, type Lane, type LaneStatus, type SlotRequest } from "./budget";
 
 export class RateGateObject<E> extends DurableObject<E> {
-  /** The first free slot; kept in memory (a fresh object starts at "now", which is only ever later). */
-  private next = 0;
+  /**
+   * Kept in memory: bookings reach at most 10 s ahead, so a fresh object (after an eviction) forgets at most
+   * that much; the per-isolate limiter in rest.ts still bounds each isolate meanwhile.
+   */
+  private readonly budget = new BudgetScheduler();
 
-  /** Reserves `n` evenly spaced slots at `perSecond`. */
-  async reserve(n: number, perSecond: number): Promise<Reservation> {
-    const interval = 1000 / Math.max(1, perSecond);
-    const start = Math.max(Date.now(), this.next);
-    this.next = start + Math.max(0, n) * interval;
-    return { start, interval };
+  async take(req: SlotRequest): Promise<Grant> {
+    if (!LANES.includes(req?.lane) || typeof req.guild !== "string" || !Number.isFinite(req.n)) throw new Error("RateGate.take: bad request");
+    return this.budget.request(req, Date.now());
+  }
+
+  async status(): Promise<Record<Lane, LaneStatus>> {
+    return this.budget.status(Date.now());
   }
 }

@@ -1,24 +1,48 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { paced, rateGate } from "./rate-gate";
+import { BudgetDeferred, rateGate, SlotSource } from "./rate-gate";
 
-describe("RateGate and paced", () => {
-  it("hands out back-to-back, evenly spaced slots to everyone who asks", async () => {
+describe("the RateGate object and SlotSource", () => {
+  it("grants small, just-in-time slots and shows per lane how far ahead it is booked", async () => {
     const gate = rateGate(env.RATE_GATE, `test-${crypto.randomUUID()}`);
-    const a = await gate.reserve(40, 50);
-    const b = await gate.reserve(10, 50);
-    expect(a.interval).toBe(20);
-    expect(b.start).toBeGreaterThanOrEqual(a.start + 40 * 20);
+    const g = await gate.take({ lane: "bulk", guild: "1", n: 500 });
+    expect(g.ok && g.slots.length).toBe(10);
+    const st = await gate.status();
+    expect(st.bulk.booked).toBe(10);
+    expect(st.bulk.ahead_ms).toBeGreaterThan(0);
+    expect(st.critical.booked).toBe(0);
   });
 
-  it("never starts more than 50 calls in any one second, even when asked for everything at once", async () => {
+  it("starts no more than 50 calls in any one second when 120 calls of two guilds wait at once", async () => {
+    const gate = rateGate(env.RATE_GATE, `test-${crypto.randomUUID()}`);
     const starts: number[] = [];
-    const { results } = await paced({ start: Date.now(), interval: 0 }, 60, async (i) => {
-      starts.push(Date.now());
-      return i;
-    });
-    expect(results).toHaveLength(60);
-    for (let i = 50; i < starts.length; i++) expect((starts[i] as number) - (starts[i - 50] as number)).toBeGreaterThanOrEqual(1000);
+    const a = new SlotSource(gate, { lane: "bulk", guild: "a", maxWaitMs: 60_000 });
+    const b = new SlotSource(gate, { lane: "background", guild: "b", maxWaitMs: 60_000 });
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        (i % 2 ? a : b).take().then(() => {
+          starts.push(Date.now());
+        }),
+      ),
+    );
+    starts.sort((x, y) => x - y);
+    expect(starts).toHaveLength(120);
+    for (let i = 50; i < starts.length; i++) expect((starts[i] as number) - (starts[i - 50] as number)).toBeGreaterThanOrEqual(990);
+  });
+
+  it("defers a call the budget cannot serve soon, and refuses one whose slot comes after its deadline", async () => {
+    const gate = rateGate(env.RATE_GATE, `test-${crypto.randomUUID()}`);
+    // Critical work books the next 10 s full.
+    for (let i = 0; i < 60; i++) await gate.take({ lane: "critical", guild: `c${i}`, n: 10 });
+    const bg = new SlotSource(gate, { lane: "background", guild: "b", maxWaitMs: 1_000 });
+    const err = await bg.take().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BudgetDeferred);
+    expect((err as BudgetDeferred).late).toBe(false);
+    expect((err as BudgetDeferred).retryAt).toBeGreaterThan(Date.now() + 5_000);
+    const late = new SlotSource(gate, { lane: "critical", guild: "z", notAfter: Date.now() + 500 });
+    const lateErr = await late.take().catch((e: unknown) => e);
+    expect(lateErr).toBeInstanceOf(BudgetDeferred);
+    expect((lateErr as BudgetDeferred).late).toBe(true);
   });
 });
 

@@ -1,52 +1,97 @@
 /**
- * RateGate: one Durable Object every isolate asks before a burst of REST calls, so fan-outs from many alarms
- * together stay under Discord's global limit (50 requests/s per bot) instead of drawing 429s.
+ * RateGate: the one Durable Object every isolate asks for a slot before a Discord call made outside an
+ * interaction response, so calls from many alarms together stay under Discord's global limit, by lane and
+ * fairly between guilds (the scheduling itself lives in ./budget).
  */
-
-export interface Reservation {
-  /** When the first call may start (epoch ms). */
-  start: number;
-  /** Spacing between calls: evenly spread, so any one-second window holds at most `perSecond`. */
-  interval: number;
-}
+import type { Grant, Lane, LaneStatus, SlotRequest } from "./budget";
 
 export interface RateGate {
-  reserve(n: number, perSecond: number): Promise<Reservation>;
+  take(req: SlotRequest): Promise<Grant>;
+  status(): Promise<Record<Lane, LaneStatus>>;
 }
 
 export function rateGate(ns: { getByName(name: string): unknown }, name = "discord-global"): RateGate {
   return ns.getByName(name) as RateGate;
 }
 
-/** Discord's global limit: no more than this many requests in any one second. */
-export const GLOBAL_LIMIT_PER_SECOND = 50;
-/**
- * Calls start in groups of 5, groups at least 100 ms apart: any one-second window then holds at most 10 groups,
- * 50 calls, however late the timers fire (they fire late, never early). One timer per group, not per call,
- * keeps timer lateness from eating into the rate.
- */
-const GROUP = 5;
-const MIN_GROUP_GAP_MS = (GROUP * 1000) / GLOBAL_LIMIT_PER_SECOND;
-
-/**
- * Runs `task(i)` for each slot of a reservation, all in flight together, and says when the last group started
- * (the caller's next batch passes it as `notBefore`, so the bound holds across batches too).
- */
-export async function paced<T>(r: Reservation, count: number, task: (i: number) => Promise<T>, notBefore = 0): Promise<{ results: T[]; lastGroupAt: number }> {
-  const running: Promise<T>[] = [];
-  let last = notBefore ? notBefore : Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < count; i += GROUP) {
-    const at = Math.max(r.start + i * r.interval, last + MIN_GROUP_GAP_MS);
-    const wait = at - Date.now();
-    if (wait > 0) await new Promise((res) => setTimeout(res, wait));
-    last = Date.now();
-    for (let j = i; j < Math.min(count, i + GROUP); j++) running.push(task(j));
+/** The gate could not give a slot soon enough (or before the caller's deadline): ask again at `retryAt`. */
+export class BudgetDeferred extends Error {
+  override readonly name = "BudgetDeferred";
+  constructor(
+    readonly retryAt: number,
+    /** The slot would come after the caller's `notAfter`: the call is no longer worth making. */
+    readonly late: boolean,
+  ) {
+    super(late ? "no REST slot before the deadline" : `REST budget full until ${new Date(retryAt).toISOString()}`);
   }
-  return { results: await Promise.all(running), lastGroupAt: last === Number.NEGATIVE_INFINITY ? 0 : last };
 }
 
-/** Waits for the i-th slot of a reservation, for callers that make their calls one after another. */
-export async function untilSlot(r: Reservation, i: number): Promise<void> {
-  const wait = r.start + i * r.interval - Date.now();
-  if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+export interface SlotSourceOptions {
+  lane: Lane;
+  guild: string;
+  /** A refusal further away than this is not waited out: the call throws BudgetDeferred (default 3 s). */
+  maxWaitMs?: number;
+  /** Calls whose slot comes after this (epoch ms) are not made: they throw BudgetDeferred with `late`. */
+  notAfter?: number;
+  clock?: () => number;
+}
+
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+
+/**
+ * Hands each call its own slot from the gate, just in time: it asks for as many slots as calls are waiting
+ * right now (≤ 10 per request), so concurrent calls of one fan-out share one gate request and nothing is
+ * booked for a call that is not being made.
+ */
+export class SlotSource {
+  private readonly cache: number[] = [];
+  private waiting = 0;
+  private refill: Promise<void> | null = null;
+  private deferred: BudgetDeferred | null = null;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly gate: RateGate,
+    private readonly opts: SlotSourceOptions,
+  ) {
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  /** When a call was last deferred (the budget was full past `maxWaitMs`): when to run again; 0 if never. */
+  get deferredUntil(): number {
+    return this.deferred?.retryAt ?? 0;
+  }
+
+  /** Waits for this call's slot; throws BudgetDeferred when the budget cannot serve it in time. */
+  async take(): Promise<void> {
+    this.waiting++;
+    try {
+      for (;;) {
+        if (this.deferred && this.deferred.retryAt > this.clock()) throw this.deferred;
+        const at = this.cache.shift();
+        if (at !== undefined) {
+          if (this.opts.notAfter !== undefined && at > this.opts.notAfter) throw new BudgetDeferred(at, true);
+          await sleep(at - this.clock());
+          return;
+        }
+        this.refill ??= this.ask().finally(() => {
+          this.refill = null;
+        });
+        await this.refill;
+      }
+    } finally {
+      this.waiting--;
+    }
+  }
+
+  private async ask(): Promise<void> {
+    const grant = await this.gate.take({ lane: this.opts.lane, guild: this.opts.guild, n: Math.max(1, this.waiting) });
+    if (grant.ok) {
+      this.cache.push(...grant.slots);
+      return;
+    }
+    const wait = grant.retryAt - this.clock();
+    if (wait > (this.opts.maxWaitMs ?? 3_000)) this.deferred = new BudgetDeferred(grant.retryAt, false);
+    else await sleep(wait);
+  }
 }

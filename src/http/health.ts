@@ -3,6 +3,8 @@
  * most once per cache window per isolate, since the route is public and each computation costs D1 and a relay RPC.
  * Failures appear as "d1: error" / "relay: error" with a ref; the full error goes only to the log under that ref.
  */
+
+import { rateGate } from "../discord/rate-gate";
 import { type Env, missingSecrets } from "../env";
 import { relayHealth } from "../gateway/client";
 import { logger } from "../log";
@@ -19,7 +21,7 @@ export interface HealthReport {
 const newRef = () => crypto.randomUUID().slice(0, 8);
 
 /** Logs the full error under a fresh ref and returns what /health may show of it. */
-function hidden(part: "d1" | "relay", error: unknown): { error: string; ref: string } {
+function hidden(part: "d1" | "relay" | "budget", error: unknown): { error: string; ref: string } {
   const ref = newRef();
   logger.error(`health.${part}_failed`, { ref, error });
   return { error: `${part}: error`, ref };
@@ -39,12 +41,15 @@ async function readD1(db: D1Database, now: number) {
 }
 
 export async function computeHealth(env: Env, catalogErrors: readonly string[], now: number): Promise<HealthReport> {
-  const [d1, relay] = await Promise.all([
+  const [d1, relay, budget] = await Promise.all([
     readD1(env.DB, now).then(
       (r) => ({ ok: true as const, ...r }),
       (error: unknown) => ({ ok: false as const, ...hidden("d1", error) }),
     ),
     relayHealth(env.GATEWAY_RELAY).catch((error: unknown) => hidden("relay", error)),
+    rateGate(env.RATE_GATE)
+      .status()
+      .catch((error: unknown) => hidden("budget", error)),
   ]);
   const secrets = missingSecrets(env);
   const ok = d1.ok && secrets.length === 0 && catalogErrors.length === 0;
@@ -61,6 +66,8 @@ export async function computeHealth(env: Env, catalogErrors: readonly string[], 
       relay,
       // Timers with pending items; "overdue" ones are a minute past due (stuck alarms would show here).
       timers: d1.ok ? d1.timers : null,
+      // The REST budget per lane: slots booked and how far ahead (bulk and background never beyond 1.5 s / 1 s).
+      rest_budget: budget,
     },
   };
 }

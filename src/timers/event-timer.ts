@@ -1,6 +1,8 @@
 /** EventTimer: a Durable Object whose single alarm runs an agenda of due items, generic over action kinds. */
 import { DurableObject } from "cloudflare:workers";
+import type { Lane } from "../discord/budget";
 import { DiscordApiError } from "../discord/errors";
+import { BudgetDeferred } from "../discord/rate-gate";
 import { describeError, logger } from "../log";
 import { type AgendaItem, type AgendaStatus, backoffMs, cancelPattern, DEFAULT_MAX_ATTEMPTS, upsertDecision } from "./agenda";
 import { PermanentError, type TimerKind } from "./kinds";
@@ -30,6 +32,8 @@ export interface ScheduleResult {
 export interface TimerHooks<S> {
   kinds: ReadonlyMap<string, TimerKind<S>>;
   services(): S;
+  /** The services a kind with a lane runs with: every Discord call takes a slot of that lane for the guild. */
+  gated?(services: S, lane: Lane, guildId: string): S;
   /** Called once when an item is given up (attempts exhausted or a permanent error). */
   gaveUp(item: AgendaItem, error: unknown, services: S, timerName: string): Promise<void>;
   /** Told the timer's pending count and next due time whenever they change (for /health). */
@@ -122,7 +126,7 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
   }
 
   override async alarm(): Promise<void> {
-    const { kinds, services: makeServices, gaveUp } = this.hooks();
+    const { kinds, services: makeServices, gaveUp, gated } = this.hooks();
     const now = this.clock();
     const timerName = this.name();
     let services: S | undefined;
@@ -144,8 +148,10 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
       const attempts = row.attempts + 1;
       try {
         if (!kind) throw new PermanentError(`no handler registered for timer kind "${item.kind}"`);
+        const guildId = (item.payload as { guild_id?: unknown } | null)?.guild_id;
+        const itemServices = kind.lane && gated && typeof guildId === "string" ? gated(services, kind.lane, guildId) : services;
         // Each item sees the clock when it starts (follow-ups run later in the same invocation).
-        const outcome = await kind.run(item as AgendaItem & { payload: never }, { services, now: this.clock(), timerName });
+        const outcome = await kind.run(item as AgendaItem & { payload: never }, { services: itemServices, now: this.clock(), timerName });
         if (outcome && "again" in outcome) {
           const payload = JSON.stringify(outcome.again.payload ?? item.payload);
           this.sql.exec(
@@ -161,6 +167,12 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
         }
         logger.debug("timer.ran", { timer: timerName, key: row.key, kind: row.kind });
       } catch (error) {
+        if (error instanceof BudgetDeferred && !error.late) {
+          // The REST budget is full for a while: run again when the gate has room, as if not yet due.
+          this.sql.exec("UPDATE agenda SET due_at = ?, updated_at = ? WHERE key = ? AND gen = ?", error.retryAt, this.clock(), row.key, row.gen);
+          logger.info("timer.budget_deferred", { timer: timerName, key: row.key, kind: row.kind, retry_at: error.retryAt });
+          continue;
+        }
         const max = kind?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
         const message = JSON.stringify(describeError(error));
         if (isPermanent(error) || attempts >= max) {

@@ -110,6 +110,8 @@ async function abandon(s: Services, rec: EventRecord, problems: string[]): Promi
 
 const create: TimerAction = {
   kind: "ec.create",
+  // Channels due at T−x must exist at T−x, whatever fan-out or sync is running.
+  lane: "critical",
   async run(item, { services: s }): Promise<TimerOutcome> {
     const loaded = await load(s, item.payload as EventRef);
     if (!loaded) return;

@@ -3,8 +3,9 @@
 import { AllowedMentionsTypes, Routes } from "discord-api-types/v10";
 import { everyoneCanView } from "../../discord/channel-access";
 import { sendDm } from "../../discord/dm";
+import { gatedServices } from "../../discord/gated";
 import { intentExists, postOnce } from "../../discord/post-once";
-import { paced, rateGate } from "../../discord/rate-gate";
+import { BudgetDeferred } from "../../discord/rate-gate";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
@@ -21,21 +22,15 @@ import { resolveUnconfirmed, unconfirmed } from "./unconfirmed";
 export const LATE_MS = 60_000;
 /** Members per alarm invocation: one DM each (cached channel) stays inside the subrequest budget. */
 export const CHUNK = 40;
-/** Planned sends per second for DMs; `paced` keeps the hard bound of 50 in any one second. */
-export const DEFAULT_DM_RATE = 49.5;
 const MAX_DM_ATTEMPTS = 3;
 
 export interface FanoutPayload extends DeliveryKey {
   cursor?: string;
-  /** When the previous chunk's last group of sends started (the pacing bound carries across chunks). */
-  last_group_at?: number;
   mode?: "send" | "skip";
   /** The event sits in a channel @everyone cannot see: only members who marked Interested or asked are reminded. */
   hidden?: boolean;
   totals?: { sent: number; failed: number; skipped: number; retry: number };
 }
-
-const rate = (s: Services) => Number(s.env.DM_RATE_PER_SECOND) || DEFAULT_DM_RATE;
 
 /** DM channels already known for a chunk, in one query. */
 async function knownChannels(db: D1Database, users: readonly string[]): Promise<Map<string, string>> {
@@ -47,39 +42,51 @@ async function knownChannels(db: D1Database, users: readonly string[]): Promise<
   return new Map(rows.results.map((r) => [r.user_id, r.channel_id]));
 }
 
-/** Sends to `users` at the shared pace and records each outcome; returns the counts. */
+/**
+ * Sends to `users`, each call at a slot of the REST budget's bulk lane (fair between guilds), and records each
+ * outcome. A member whose slot would come after `lateAt` is skipped as late (lateness judged after the wait); one
+ * the budget cannot serve soon stays claimed for the next run, at `deferredUntil`.
+ */
 async function deliver(
   s: Services,
   key: DeliveryKey,
   users: readonly { user_id: string; attempts: number }[],
   embed: ReturnType<typeof reminderEmbed>,
-  notBefore = 0,
+  lateAt: number,
 ) {
-  const counts = { sent: 0, failed: 0, retry: 0, lastGroupAt: notBefore };
+  const counts = { sent: 0, failed: 0, retry: 0, skipped: 0, deferredUntil: 0 };
   if (!users.length) return counts;
   const known = await knownChannels(
     s.env.DB,
     users.map((u) => u.user_id),
   );
-  const calls = users.length + users.filter((u) => !known.has(u.user_id)).length;
-  const slots = await rateGate(s.env.RATE_GATE).reserve(calls, rate(s));
-  const { results: outcomes, lastGroupAt } = await paced(
-    slots,
-    users.length,
-    async (i) => {
-      const u = users[i] as { user_id: string; attempts: number };
+  // Slots are in real time; `lateAt` is on the services' clock (the timer's, moved in tests).
+  const gs = gatedServices(s, { lane: "bulk", guild: key.guild_id, notAfter: Date.now() + (lateAt - s.now()) });
+  const outcomes = await Promise.all(
+    users.map(async (u) => {
       const nonce = `${key.guild_id}|${key.event_id}|${key.start_at}|${key.offset_s}|${u.user_id}`;
-      return { u, out: await sendDm(s, u.user_id, { embeds: [embed] }, nonce, known.get(u.user_id) ?? null) };
-    },
-    notBefore,
+      try {
+        return { u, out: await sendDm(gs, u.user_id, { embeds: [embed] }, nonce, known.get(u.user_id) ?? null), deferred: null };
+      } catch (error) {
+        if (error instanceof BudgetDeferred) return { u, out: null, deferred: error };
+        throw error;
+      }
+    }),
   );
-  counts.lastGroupAt = lastGroupAt;
-  const settled: Settled[] = outcomes.map(({ u, out }) => {
-    if (out.ok) return { user_id: u.user_id, status: "sent", reason: null };
-    if (out.permanent || u.attempts + 1 >= MAX_DM_ATTEMPTS) return { user_id: u.user_id, status: "failed", reason: out.reason };
-    return { user_id: u.user_id, status: "retry", reason: out.reason };
-  });
-  for (const x of settled) counts[x.status as "sent" | "failed" | "retry"]++;
+  const settled: Settled[] = [];
+  for (const o of outcomes) {
+    if (o.deferred) {
+      if (o.deferred.late) settled.push({ user_id: o.u.user_id, status: "skipped", reason: `no send slot before ${new Date(lateAt).toISOString()}` });
+      else counts.deferredUntil = Math.max(counts.deferredUntil, o.deferred.retryAt);
+      continue;
+    }
+    const { u, out } = o;
+    if (!out) continue;
+    if (out.ok) settled.push({ user_id: u.user_id, status: "sent", reason: null });
+    else if (out.permanent || u.attempts + 1 >= MAX_DM_ATTEMPTS) settled.push({ user_id: u.user_id, status: "failed", reason: out.reason });
+    else settled.push({ user_id: u.user_id, status: "retry", reason: out.reason });
+  }
+  for (const x of settled) counts[x.status as "sent" | "failed" | "retry" | "skipped"]++;
   await settle(s.env.DB, key, settled, s.now());
   return counts;
 }
@@ -158,14 +165,15 @@ const fanout: TimerAction = {
       );
       totals.skipped += mine.length;
     } else {
-      const c = await deliver(s, key, mine, reminderEmbed(ev, p.offset_s), p.last_group_at);
+      const c = await deliver(s, key, mine, reminderEmbed(ev, p.offset_s), due + LATE_MS);
       totals.sent += c.sent;
       totals.failed += c.failed;
       totals.retry += c.retry;
-      p.last_group_at = c.lastGroupAt;
+      totals.skipped += c.skipped;
+      // The budget is full for a while: this chunk's unsent members stay claimed; the item runs again then.
+      if (c.deferredUntil) return { again: { dueAt: c.deferredUntil, payload: { ...key, cursor: p.cursor, mode, hidden, totals } } };
     }
-    if (users.length === CHUNK)
-      return { again: { dueAt: s.now(), payload: { ...key, cursor: users.at(-1), mode, hidden, totals, last_group_at: p.last_group_at } } };
+    if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: { ...key, cursor: users.at(-1), mode, hidden, totals } } };
     if (totals.sent + totals.failed + totals.skipped + totals.retry > 0) await finish(s, key, totals, ev.name, timerName);
     if (mode === "skip" && totals.skipped)
       logger.warn("reminders.skipped_late", { guild_id: p.guild_id, event_id: p.event_id, offset: p.offset_s, skipped: totals.skipped });
@@ -183,7 +191,9 @@ const retry: TimerAction = {
     const users = await pendingRetries(s.env.DB, key, CHUNK);
     const doubtful = { sent: 0, failed: 0, skipped: 0, retry: 0 };
     const rest = await settleUnconfirmed(s, key, users, s.now(), "send", doubtful);
-    const c = await deliver(s, key, rest, reminderEmbed(ev, p.offset_s));
+    // A retry is late by design (backoff): its deadline is the retry window, not the reminder's offset.
+    const c = await deliver(s, key, rest, reminderEmbed(ev, p.offset_s), Number.POSITIVE_INFINITY);
+    if (c.deferredUntil) return { again: { dueAt: c.deferredUntil, payload: p } };
     if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: p } };
     if (c.retry + doubtful.retry > 0)
       await s.timer(timerName).schedule(`dm:${p.offset_s}:retry`, s.now() + backoffMs(p.round + 1), "reminders.retry", { ...key, round: p.round + 1 });

@@ -89,32 +89,49 @@ export async function removeEventMember(db: D1Database, guildId: string, eventId
  * Who gets the reminder at `offset` for this event, in user-id order after `cursor`: subscribers whose types
  * match and whose offsets (or the guild's defaults) include it, members who asked for this one event, and
  * members who clicked Interested (unless the guild turned that off or they opted out).
+ *
+ * The cursor sits inside each arm, so each arm is a range scan of its primary key from the cursor ((guild_id,
+ * user_id) and (guild_id, event_id, user_id, source)) rather than relying on the optimizer to push an outer filter
+ * into the UNION; the compound ORDER BY … LIMIT merges the arms and stops after `limit` rows.
  */
 export async function recipients(
   db: D1Database,
   q: { guildId: string; eventId: string; types: string[]; offset: number; defaultsInclude: boolean; interested: boolean; cursor: string; limit: number },
 ): Promise<string[]> {
+  return (await recipientsWithMeta(db, q)).users;
+}
+
+/** `recipients` with D1's figures for the query (rows read), for tests and benchmarks. */
+export async function recipientsWithMeta(
+  db: D1Database,
+  q: { guildId: string; eventId: string; types: string[]; offset: number; defaultsInclude: boolean; interested: boolean; cursor: string; limit: number },
+): Promise<{ users: string[]; rowsRead: number }> {
   const typeList = q.types.map(() => "?").join(", ");
   const offsetMatch = (alias: string) =>
     `(CASE WHEN ${alias}.user_id IS NULL OR json_array_length(${alias}.offsets) = 0 THEN ? ELSE EXISTS (SELECT 1 FROM json_each(${alias}.offsets) WHERE value = ?) END)`;
-  const sql = `SELECT user_id FROM (
-      SELECT s.user_id FROM reminder_subscriptions s
-        WHERE s.guild_id = ? AND EXISTS (SELECT 1 FROM json_each(s.types) WHERE value IN (${typeList})) AND ${offsetMatch("s")}
+  // A compound SELECT with ORDER BY … LIMIT: SQLite merges the arms' ordered range scans and stops after `limit`.
+  const sql = `SELECT s.user_id FROM reminder_subscriptions s
+        WHERE s.guild_id = ? AND s.user_id > ? AND EXISTS (SELECT 1 FROM json_each(s.types) WHERE value IN (${typeList})) AND ${offsetMatch("s")}
       UNION
       SELECT m.user_id FROM reminder_event_members m
         LEFT JOIN reminder_subscriptions s ON s.guild_id = m.guild_id AND s.user_id = m.user_id
-        WHERE m.guild_id = ? AND m.event_id = ? AND m.source = 'remind' AND ${offsetMatch("s")}
+        WHERE m.guild_id = ? AND m.event_id = ? AND m.user_id > ? AND m.source = 'remind' AND ${offsetMatch("s")}
       UNION
       SELECT m.user_id FROM reminder_event_members m
         LEFT JOIN reminder_subscriptions s ON s.guild_id = m.guild_id AND s.user_id = m.user_id
-        WHERE m.guild_id = ? AND m.event_id = ? AND m.source = 'interested' AND ? AND ? AND COALESCE(s.interested_opt_out, 0) = 0
-    ) WHERE user_id > ? ORDER BY user_id LIMIT ?`;
+        WHERE m.guild_id = ? AND m.event_id = ? AND m.user_id > ? AND m.source = 'interested' AND ? AND ? AND COALESCE(s.interested_opt_out, 0) = 0
+      ORDER BY 1 LIMIT ?`;
   const d = q.defaultsInclude ? 1 : 0;
   const rows = await db
     .prepare(sql)
-    .bind(q.guildId, ...q.types, d, q.offset, q.guildId, q.eventId, d, q.offset, q.guildId, q.eventId, q.interested ? 1 : 0, d, q.cursor, q.limit)
+    .bind(
+      ...[q.guildId, q.cursor, ...q.types, d, q.offset],
+      ...[q.guildId, q.eventId, q.cursor, d, q.offset],
+      ...[q.guildId, q.eventId, q.cursor, q.interested ? 1 : 0, d],
+      q.limit,
+    )
     .all<{ user_id: string }>();
-  return rows.results.map((r) => r.user_id);
+  return { users: rows.results.map((r) => r.user_id), rowsRead: rows.meta.rows_read ?? 0 };
 }
 
 export interface DeliveryKey {

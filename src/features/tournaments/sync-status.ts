@@ -13,6 +13,8 @@ export interface SyncResult {
   calls: number;
   /** Writes left for the next run (a run's write budget was spent). */
   remaining?: number;
+  /** The REST budget was full: the next run is at this time (epoch ms). */
+  retry_at?: number;
   error?: string;
 }
 

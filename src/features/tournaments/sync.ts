@@ -1,6 +1,7 @@
 /** The match → event sync: one list call per guild, compared with every match in the next 168 h, writing only differences. */
 import { type APIGuildScheduledEvent, GuildScheduledEventStatus, Routes } from "discord-api-types/v10";
-import { rateGate, untilSlot } from "../../discord/rate-gate";
+import { gatedServices, slotSource } from "../../discord/gated";
+import { BudgetDeferred } from "../../discord/rate-gate";
 import type { CronJob, TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
@@ -20,10 +21,11 @@ const WRITES: readonly MirrorState[] = ["created", "updated", "deleted", "comple
  * league stays inside one invocation's subrequest and CPU budget.
  */
 export const SYNC_WRITES_PER_RUN = 200;
-/** The syncs' combined write rate; it leaves room for interactions and other timers under Discord's 50/s. */
-const SYNC_WRITES_PER_SECOND = 40;
-
-export async function syncGuild(s: Services, guildId: string, maxWrites = SYNC_WRITES_PER_RUN): Promise<SyncResult> {
+export async function syncGuild(base: Services, guildId: string, maxWrites = SYNC_WRITES_PER_RUN): Promise<SyncResult> {
+  // Every call the sync makes (the list, each write when it becomes a call) takes a background slot of the REST
+  // budget just before it is made, fair between the guilds whose syncs all run at the same hour.
+  const slots = slotSource(base, { lane: "background", guild: guildId, maxWaitMs: 10_000 });
+  const s = gatedServices(base, slots);
   const db = s.env.DB;
   const now = s.now();
   const result: SyncResult = { created: 0, updated: 0, deleted: 0, unchanged: 0, over_limit: 0, failed: 0, calls: 0 };
@@ -48,6 +50,7 @@ export async function syncGuild(s: Services, guildId: string, maxWrites = SYNC_W
     events = await s.discord.get<APIGuildScheduledEvent[]>(Routes.guildScheduledEvents(guildId));
     result.calls++;
   } catch (error) {
+    if (error instanceof BudgetDeferred) return { ...result, remaining: 1, retry_at: error.retryAt };
     logger.error("tournaments.sync_list_failed", { guild_id: guildId, error });
     const failed = { ...result, calls: 1, error: error instanceof Error ? error.message : String(error) };
     await recordSync(db, guildId, failed, now);
@@ -96,16 +99,13 @@ export async function syncGuild(s: Services, guildId: string, maxWrites = SYNC_W
     if ((mappingOf.get(id)?.updated_at ?? 0) <= listedAt) await forgetMapping(db, guildId, id, s.now());
   }
   let writes = 0;
-  // Every guild's sync runs on its own timer at the same hour: writes take evenly spaced slots from the
-  // rate gate, so together they stay under Discord's global limit. A sync with nothing to write asks nothing.
-  const budget = Math.min(plan.work.length, maxWrites);
-  const slots = budget > 0 ? await rateGate(s.env.RATE_GATE).reserve(budget, SYNC_WRITES_PER_SECOND) : null;
   for (const [index, { matchId, action }] of plan.work.entries()) {
-    if (writes >= maxWrites) {
+    // The budget is full for a while (more urgent lanes, other guilds): the rest waits for the next run.
+    if (writes >= maxWrites || slots.deferredUntil) {
       result.remaining = plan.work.length - index;
+      if (slots.deferredUntil) result.retry_at = slots.deferredUntil;
       break;
     }
-    if (slots) await untilSlot(slots, writes);
     const row = mappingOf.get(matchId);
     const ev = (row?.scheduled_event_id && listed.get(row.scheduled_event_id)) || null;
     let state = await mirrorMatch(s, guildId, matchId, { observed: { at: listedAt, event: ev }, evict: action === "evict", listed: events });
@@ -156,7 +156,7 @@ export const syncKind: TimerAction = {
   async run(item, { services: s, now }) {
     const { guild_id } = item.payload as { guild_id: string };
     const r = await syncGuild(s, guild_id);
-    if (r.remaining) return { again: { dueAt: now } };
+    if (r.remaining) return { again: { dueAt: Math.max(now, r.retry_at ?? 0) } };
     return undefined;
   },
 };

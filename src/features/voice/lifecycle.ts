@@ -21,6 +21,8 @@ export async function cancelDeletion(s: Services, guildId: string, channelId: st
 
 const deleteWhenEmpty: TimerAction = {
   kind: "voice.delete",
+  // An empty channel left standing is what members see: it goes before bulk and background work.
+  lane: "critical",
   async run(item, { services: s }) {
     const p = item.payload as { guild_id: string; channel_id: string };
     const ch = await getChannel(s.env.DB, p.guild_id, p.channel_id);

@@ -1,0 +1,132 @@
+/**
+ * The bot's one REST budget, as a pure scheduler: lanes by urgency, fair shares between guilds inside a lane,
+ * small just-in-time grants, and a bounded booking horizon per lane. The RateGate Durable Object holds one.
+ */
+
+export const LANES = ["interactive", "critical", "bulk", "background"] as const;
+export type Lane = (typeof LANES)[number];
+
+/** Discord's global limit: no more than this many requests in any one second. */
+export const GLOBAL_LIMIT_PER_SECOND = 50;
+/**
+ * Slots live in 100 ms buckets of 5, each slot starting at its bucket's start: any one-second window then holds
+ * at most 10 bucket starts, 50 slots.
+ */
+export const BUCKET_MS = 100;
+export const BUCKET_SLOTS = (GLOBAL_LIMIT_PER_SECOND * BUCKET_MS) / 1000;
+/** Slots one request may take: grants are for calls about to be made, never for a whole plan. */
+export const MAX_GRANT = 10;
+
+/**
+ * How far ahead each lane may book. Bulk and background only ever hold the next moment, so a time-critical
+ * step arriving while they saturate the budget waits at most their horizon (≤ 1.5 s); the urgent lanes may
+ * book further so they win the buckets the lower lanes have not reached yet.
+ */
+export const HORIZON_MS: Record<Lane, number> = { interactive: 10_000, critical: 10_000, bulk: 1_500, background: 1_000 };
+/** A guild that asked within this long counts as active in a lane (for its fair share). */
+const ACTIVE_MS = 3_000;
+
+export interface SlotRequest {
+  lane: Lane;
+  guild: string;
+  /** Calls about to be made (clamped to 1..MAX_GRANT). */
+  n: number;
+}
+
+/** Either the start times of the granted slots (epoch ms, ascending, 1..n of them) or when to ask again. */
+export type Grant = { ok: true; slots: number[] } | { ok: false; retryAt: number };
+
+export interface LaneStatus {
+  /** Slots booked from now on. */
+  booked: number;
+  /** How far ahead the last booked slot lies (ms; 0 when nothing is booked). */
+  ahead_ms: number;
+  /** Guilds that asked in this lane lately. */
+  guilds: number;
+}
+
+interface Booking {
+  lane: Lane;
+  guild: string;
+  at: number;
+}
+
+export class BudgetScheduler {
+  /** Slots used per bucket index (bucket start = index × BUCKET_MS). */
+  private readonly used = new Map<number, number>();
+  /** Every booked slot not yet passed, oldest first. */
+  private bookings: Booking[] = [];
+  /** Last request per lane and guild, for the count of guilds sharing a lane. */
+  private readonly seen: Record<Lane, Map<string, number>> = { interactive: new Map(), critical: new Map(), bulk: new Map(), background: new Map() };
+
+  request(req: SlotRequest, now: number): Grant {
+    this.prune(now);
+    const lane = req.lane;
+    this.seen[lane].set(req.guild, now);
+    const want = Math.max(1, Math.min(MAX_GRANT, Math.floor(req.n) || 1));
+    const horizonEnd = now + HORIZON_MS[lane];
+    const mine = this.bookings.filter((b) => b.lane === lane && b.guild === req.guild);
+    const allowed = Math.min(want, this.fairShare(lane, now) - mine.length);
+    // Over its share: ask again when its own earliest slot has passed (others get the room meanwhile).
+    if (allowed <= 0) return { ok: false, retryAt: (mine[0]?.at ?? now) + 1 };
+    const slots: number[] = [];
+    const first = Math.ceil(now / BUCKET_MS);
+    for (let b = first; b * BUCKET_MS <= horizonEnd && slots.length < allowed; b++) {
+      const free = BUCKET_SLOTS - (this.used.get(b) ?? 0);
+      for (let k = 0; k < free && slots.length < allowed; k++) slots.push(b * BUCKET_MS);
+    }
+    if (!slots.length) return { ok: false, retryAt: this.firstFreeAfter(Math.floor(horizonEnd / BUCKET_MS) + 1) * BUCKET_MS - HORIZON_MS[lane] };
+    for (const at of slots) {
+      const b = at / BUCKET_MS;
+      this.used.set(b, (this.used.get(b) ?? 0) + 1);
+      this.bookings.push({ lane, guild: req.guild, at });
+    }
+    this.bookings.sort((x, y) => x.at - y.at);
+    return { ok: true, slots };
+  }
+
+  /** Per lane: what is booked from now on and how far ahead (for /health). */
+  status(now: number): Record<Lane, LaneStatus> {
+    this.prune(now);
+    const out = {} as Record<Lane, LaneStatus>;
+    for (const lane of LANES) {
+      const mine = this.bookings.filter((b) => b.lane === lane);
+      const last = mine.at(-1)?.at;
+      out[lane] = { booked: mine.length, ahead_ms: last === undefined ? 0 : Math.max(0, last - now), guilds: this.activeGuilds(lane, now) };
+    }
+    return out;
+  }
+
+  /**
+   * A guild's share of the lane's horizon: its capacity split between the guilds asking in it, never under one
+   * grant (a lone guild may use the whole lane).
+   */
+  private fairShare(lane: Lane, now: number): number {
+    const capacity = (HORIZON_MS[lane] / BUCKET_MS) * BUCKET_SLOTS;
+    return Math.max(MAX_GRANT, Math.floor(capacity / Math.max(1, this.activeGuilds(lane, now))));
+  }
+
+  private activeGuilds(lane: Lane, now: number): number {
+    let n = 0;
+    for (const [guild, at] of this.seen[lane]) {
+      if (now - at <= ACTIVE_MS) n++;
+      else this.seen[lane].delete(guild);
+    }
+    return n;
+  }
+
+  private firstFreeAfter(bucket: number): number {
+    let b = bucket;
+    while ((this.used.get(b) ?? 0) >= BUCKET_SLOTS) b++;
+    return b;
+  }
+
+  /** Forgets slots whose time has come: they are spent (used or not). */
+  private prune(now: number): void {
+    const current = Math.ceil(now / BUCKET_MS);
+    let i = 0;
+    while (i < this.bookings.length && (this.bookings[i] as Booking).at < current * BUCKET_MS) i++;
+    if (i) this.bookings = this.bookings.slice(i);
+    for (const b of this.used.keys()) if (b < current) this.used.delete(b);
+  }
+}
