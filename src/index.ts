@@ -41,7 +41,7 @@ export class GatewayRelay extends RelayObject<Env, Services> {
   protected hooks(): RelayHooks<Services> {
     return {
       services: () => createServices(this.env, (p) => this.ctx.waitUntil(p), registry),
-      forward: (payload, services) => runGatewayHandlers(registry.gateway.get(payload.t), payload, services),
+      forward: (payload, services, skip) => runGatewayHandlers(registry.gateway.get(payload.t), payload, services, skip),
       lifecycle: async (change, state, services) => {
         await services.bus.emit(`gateway.${change}`, state, { guildId: null });
       },

@@ -49,7 +49,13 @@ export function buildRegistry(features: readonly Feature[]): Registry {
     for (const k of f.timerKinds ?? []) addUnique(reg.timerKinds, k.kind, k, "timer kind", f.name);
     reg.listeners.push(...(f.listeners ?? []));
     reg.crons.push(...(f.crons ?? []));
-    for (const h of f.gateway ?? []) reg.gateway.set(h.event, [...(reg.gateway.get(h.event) ?? []), h]);
+    for (const h of f.gateway ?? []) {
+      const same = reg.gateway.get(h.event) ?? [];
+      // A retried dispatch skips the handlers that already succeeded, by name.
+      if (same.some((x) => x.name === h.name))
+        throw new Error(`gateway handler "${h.name}" for ${h.event} is registered twice (second time by feature "${f.name}")`);
+      reg.gateway.set(h.event, [...same, h]);
+    }
     reg.botRequirements.push(...(f.botPermissions ?? []).map((p) => ({ ...p, feature: f.name })));
   }
   reg.catalogErrors = validateCatalog(reg.catalog);

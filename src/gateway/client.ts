@@ -1,10 +1,10 @@
 /** How the Worker reaches the relay: one GatewayRelay object per shard, kept alive by the cron. */
-import type { RelayState } from "./relay";
+import type { RelayState, RelayView } from "./relay";
 
 export interface RelayStub {
-  ensure(shard?: [number, number]): Promise<RelayState & { connected: boolean }>;
+  ensure(shard?: [number, number]): Promise<RelayView>;
   stop(): Promise<RelayState>;
-  status(): Promise<RelayState & { connected: boolean }>;
+  status(): Promise<RelayView>;
   gatewayInfo(force?: boolean): Promise<{ url: string; shards: number; fetched_at: number }>;
 }
 
