@@ -10,11 +10,14 @@ export interface DrainHooks {
   afterEach(): Promise<void>;
 }
 
+/** The part of the queue the drainer uses (the real one is SQLite in the relay's storage). */
+export type DrainQueue = Pick<Inbox, "oldest" | "remove" | "failed">;
+
 export class Drainer {
   private running = false;
 
   constructor(
-    private readonly inbox: Inbox,
+    private readonly inbox: DrainQueue,
     private readonly hooks: DrainHooks,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
