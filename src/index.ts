@@ -5,6 +5,7 @@ import { runCron } from "./cron";
 import { RateGateObject } from "./discord/rate-gate-object";
 import type { Env } from "./env";
 import { registry } from "./features";
+import { recordRelay } from "./gateway/freshness";
 import { runGatewayHandlers } from "./gateway/handlers";
 import { type RelayHooks, RelayObject } from "./gateway/relay";
 import { createServices, type Services } from "./services";
@@ -43,6 +44,7 @@ export class GatewayRelay extends RelayObject<Env, Services> {
       services: () => createServices(this.env, (p) => this.ctx.waitUntil(p), registry),
       forward: (payload, services, skip) => runGatewayHandlers(registry.gateway.get(payload.t), payload, services, skip),
       lifecycle: async (change, state, services) => {
+        if (change === "connected" && state.name) await recordRelay(this.env.DB, state.name, state.shard, services.now());
         await services.bus.emit(`gateway.${change}`, state, { guildId: null });
       },
       gatewayBot: (services) => services.discord.get(Routes.gatewayBot()) as Promise<RESTGetAPIGatewayBotResult>,
