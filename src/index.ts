@@ -11,6 +11,12 @@ import { type RelayHooks, RelayObject } from "./gateway/relay";
 import { createServices, type Services } from "./services";
 import { type TimerHooks, TimerObject } from "./timers/event-timer";
 
+/** Timer names are `{kind}:{guild}[:…]` by convention: the guild, so retention can prune its status rows. */
+const timerGuild = (name: string): string | null => {
+  const id = name.split(":")[1];
+  return id && /^\d{15,25}$/.test(id) ? id : null;
+};
+
 export class EventTimer extends TimerObject<Env, Services> {
   protected hooks(): TimerHooks<Services> {
     return {
@@ -28,10 +34,15 @@ export class EventTimer extends TimerObject<Env, Services> {
         await services.bus.emit("timer.failed", item, { guildId, timer, error });
       },
       report: async (name, pending, nextDue) => {
+        // Only timers with work have a row: the table stays as small as the pending work.
+        if (pending === 0) {
+          await this.env.DB.prepare("DELETE FROM timers WHERE name = ?").bind(name).run();
+          return;
+        }
         await this.env.DB.prepare(
-          "INSERT INTO timers (name, pending, next_due, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET pending = excluded.pending, next_due = excluded.next_due, updated_at = excluded.updated_at",
+          "INSERT INTO timers (name, guild_id, pending, next_due, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET pending = excluded.pending, next_due = excluded.next_due, updated_at = excluded.updated_at, guild_id = excluded.guild_id",
         )
-          .bind(name, pending, nextDue, Date.now())
+          .bind(name, timerGuild(name), pending, nextDue, Date.now())
           .run();
       },
     };

@@ -3,6 +3,7 @@ import type { Feature } from "../../feature";
 import { customCommandCleanup } from "./cleanup";
 import { cc, createModal, editModal } from "./commands";
 import { customCommandEvents } from "./events";
+import { customCommandsRetention } from "./retention";
 import { runAsSlash } from "./slash";
 
 export const customCommandsFeature: Feature = {
@@ -12,4 +13,5 @@ export const customCommandsFeature: Feature = {
   modals: [createModal, editModal],
   events: customCommandEvents,
   crons: [customCommandCleanup],
+  retention: customCommandsRetention,
 };

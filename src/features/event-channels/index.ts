@@ -5,6 +5,7 @@ import { eventChannels, extend } from "./commands";
 import { eventChannelEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
 import { reconcileEvents } from "./reconcile";
+import { eventChannelsRetention } from "./retention";
 import { timerKinds } from "./timeline";
 
 export const eventChannelsFeature: Feature = {
@@ -15,6 +16,7 @@ export const eventChannelsFeature: Feature = {
   events: eventChannelEvents,
   gateway: gatewayHandlers,
   crons: [reconcileEvents],
+  retention: eventChannelsRetention,
   botPermissions: [
     {
       bits: PermissionFlagsBits.ManageChannels | PermissionFlagsBits.ManageRoles | PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages,

@@ -5,6 +5,7 @@ import { cancelButton, offsetsSelect, optOutButton, remind, remindButton, saveBu
 import { timerKinds } from "./delivery";
 import { reminderEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
+import { remindersRetention } from "./retention";
 
 export const remindersFeature: Feature = {
   name: "reminders",
@@ -13,4 +14,5 @@ export const remindersFeature: Feature = {
   timerKinds,
   events: reminderEvents,
   gateway: gatewayHandlers,
+  retention: remindersRetention,
 };
