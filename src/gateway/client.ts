@@ -41,6 +41,9 @@ export async function relayHealth(ns: RelayNamespace): Promise<unknown> {
     last_dispatch_at: s.last_dispatch_at,
     last_ack_at: s.last_ack_at,
     resumes: s.resumes,
+    // Dispatches received and not yet handled, and since when the handlers are caught up (null: not now).
+    backlog: s.backlog?.rows ?? 0,
+    live_since: s.live_since ?? null,
     last_close: s.last_close,
     fatal: s.fatal ? { code: s.fatal.code, reason: s.fatal.reason, at: s.fatal.at } : null,
   }));
