@@ -41,10 +41,9 @@ export function normaliseTimezone(input: string): string | null {
   }
 }
 
-/** What a GUILD_CREATE changed: whether the bot had been removed (a purge may be pending), whether retention runs. */
+/** What a GUILD_CREATE changed: whether the bot had been removed (a purge may be pending). */
 export interface Presence {
   wasLeft: boolean;
-  retentionArmed: boolean;
 }
 
 /** GUILD_CREATE: the bot is (again) in this guild. Settings, if any, are kept. */
@@ -60,7 +59,7 @@ export async function markGuildPresent(db: D1Database, guildId: string, now = Da
     )
     .bind(guildId, now, now, now)
     .run();
-  return { wasLeft: before?.left_at != null, retentionArmed: before?.retention_at != null };
+  return { wasLeft: before?.left_at != null };
 }
 
 /**

@@ -151,7 +151,7 @@ async function dispatch(t: string, d: Record<string, unknown>, g: string) {
 }
 
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   for (;;) {
     const v = await read();
     if (ok(v)) return v;
@@ -199,7 +199,7 @@ describe("data retention", () => {
     expect(await count("event_channel_events", g, "state = 'live'")).toBe(1);
     // It re-armed itself for the next day's slot.
     expect((await pending(retTimer(g), "daily"))?.dueAt).toBe((item?.dueAt as number) + DAY);
-  });
+  }, 30_000);
 
   it("deletes in bounded batches and continues on its timer until done", async () => {
     const g = guildId();
@@ -231,7 +231,7 @@ describe("data retention", () => {
     await runAt(retTimer(g), (await pending(retTimer(g), "daily"))?.dueAt as number);
     expect(await count("event_log", g)).toBe(0);
     expect((await pending(retTimer(g), "daily"))?.dueAt).toBe(due + DAY);
-  });
+  }, 30_000);
 
   it("purges a guild 7 days after the bot was removed, and nothing of other guilds", async () => {
     const g = guildId();
@@ -262,7 +262,7 @@ describe("data retention", () => {
     expect(Object.values(await snapshot(g)).every((n) => n === 0)).toBe(true);
     expect(await count("match_events", g)).toBe(0);
     expect(await snapshot(other)).toEqual(otherBefore);
-  });
+  }, 30_000);
 
   it("does not purge after a GUILD_DELETE that is an outage (unavailable)", async () => {
     const g = guildId();
@@ -282,7 +282,7 @@ describe("data retention", () => {
     await runAt(retTimer(g), now + 8 * DAY);
     expect((await snapshot(g)).custom_commands).toBe(before.custom_commands);
     expect((await snapshot(g)).guilds).toBe(1);
-  });
+  }, 30_000);
 
   it("calls the purge off when the bot is added back before it", async () => {
     const g = guildId();
@@ -312,5 +312,5 @@ describe("data retention", () => {
     expect(after.guilds).toBe(1);
     expect(after.custom_commands).toBe(1);
     expect(after.voice_settings).toBe(1);
-  });
+  }, 30_000);
 });

@@ -7,9 +7,11 @@ import { armRetention, cancelPurge, schedulePurge } from "./retention";
 export const guildPresence: GatewayHandler[] = [
   gatewayHandler(GatewayDispatchEvents.GuildCreate, "core.guild_joined", async (guild, services) => {
     const presence = await markGuildPresent(services.env.DB, guild.id, services.now());
-    // Back before the purge: it is called off. A reconnect's GUILD_CREATE costs nothing more.
-    if (presence.wasLeft) await cancelPurge(services, guild.id);
-    if (presence.wasLeft || !presence.retentionArmed) {
+    // Back before the purge: it is called off and the daily run resumes. Otherwise nothing more: a reconnect's
+    // thousands of GUILD_CREATEs stay cheap, and a new guild's timer is armed by the daily cron (retention
+    // only matters after 30 days).
+    if (presence.wasLeft) {
+      await cancelPurge(services, guild.id);
       await armRetention(services, guild.id);
       await markRetention(services.env.DB, [guild.id], services.now());
     }

@@ -38,8 +38,10 @@ async function createPublic(s: Services, guildId: string, userId: string, reques
     "Temporary voice channel",
   );
   // Nobody has joined yet: without a join it goes after the same empty time.
-  await scheduleDeletion(s, guildId, ch.channelId);
-  await s.bus.emit("voice.channel_created", { channel_id: ch.channelId, name, kind: "public" }, { guildId, userId });
+  await Promise.all([
+    scheduleDeletion(s, guildId, ch.channelId),
+    s.bus.emit("voice.channel_created", { channel_id: ch.channelId, name, kind: "public" }, { guildId, userId }),
+  ]);
   return `Created ${link(guildId, ch.channelId)}. It is removed ${settings.empty_minutes} minutes after it empties.`;
 }
 
@@ -91,8 +93,10 @@ async function createPrivate(s: Services, guildId: string, userId: string, membe
     const winner = await channelForMatch(s.env.DB, guildId, key);
     return winner ? `Your match channel is ${link(guildId, winner.channel_id)}.` : "Your match channel is being set up; try again in a moment.";
   }
-  await scheduleDeletion(s, guildId, ch.channelId);
-  await s.bus.emit("voice.channel_created", { channel_id: ch.channelId, name, kind: "private" }, { guildId, userId });
+  await Promise.all([
+    scheduleDeletion(s, guildId, ch.channelId),
+    s.bus.emit("voice.channel_created", { channel_id: ch.channelId, name, kind: "private" }, { guildId, userId }),
+  ]);
   return `Created ${link(guildId, ch.channelId)} for **${name}**: both teams can join and talk, everyone else can see it. It is removed ${settings.empty_minutes} minutes after it empties.`;
 }
 

@@ -23,8 +23,7 @@ export async function createTempChannel(
   reason: string,
 ): Promise<Created> {
   const intent: Intent = { ...want, nonce: crypto.randomUUID(), created_at: s.now(), channel_id: null };
-  await recordIntent(s.env.DB, intent);
-  await planReconcile(s, intent);
+  await Promise.all([recordIntent(s.env.DB, intent), planReconcile(s, intent)]);
   const ch = await s.discord.post<APIChannel>(Routes.guildChannels(want.guild_id), { body: { ...body, bitrate: markBitrate(intent.nonce) }, reason });
   const tracked = await trackFromIntent(s.env.DB, intent, ch.id, want.match_key);
   return { channelId: ch.id, tracked, intent };
