@@ -5,6 +5,7 @@ import type { EventDefinitions } from "./events/catalog";
 import { type DispatchData, type GatewayHandler as GatewayHandlerOf, onGateway } from "./gateway/handlers";
 import type { ForwardedEvent } from "./gateway/protocol";
 import type { CommandDef, CommandFallback, ComponentDef, ModalDef } from "./interactions/types";
+import type { RetentionPolicy } from "./retention/policy";
 import type { Services } from "./services";
 import type { TimerKind } from "./timers/kinds";
 
@@ -49,4 +50,6 @@ export interface Feature {
   gateway?: GatewayHandler[];
   /** Guild permissions the bot needs for this feature, checked before acting and shown by `/bot-config check`. */
   botPermissions?: Omit<BotRequirement, "feature">[];
+  /** How long its rows are kept, and how it forgets a guild the bot left (run by the per-guild retention timer). */
+  retention?: RetentionPolicy;
 }

@@ -41,8 +41,17 @@ export function normaliseTimezone(input: string): string | null {
   }
 }
 
+/** What a GUILD_CREATE changed: whether the bot had been removed (a purge may be pending). */
+export interface Presence {
+  wasLeft: boolean;
+}
+
 /** GUILD_CREATE: the bot is (again) in this guild. Settings, if any, are kept. */
-export async function markGuildPresent(db: D1Database, guildId: string, now = Date.now()): Promise<void> {
+export async function markGuildPresent(db: D1Database, guildId: string, now = Date.now()): Promise<Presence> {
+  const before = await db
+    .prepare("SELECT left_at, retention_at FROM guilds WHERE guild_id = ?")
+    .bind(guildId)
+    .first<{ left_at: number | null; retention_at: number | null }>();
   await db
     .prepare(
       `INSERT INTO guilds (guild_id, joined_at, created_at, updated_at) VALUES (?, ?, ?, ?)
@@ -50,11 +59,28 @@ export async function markGuildPresent(db: D1Database, guildId: string, now = Da
     )
     .bind(guildId, now, now, now)
     .run();
+  return { wasLeft: before?.left_at != null };
 }
 
-/** GUILD_DELETE without `unavailable`: the bot was removed (an outage sends `unavailable: true` instead). */
-export async function markGuildLeft(db: D1Database, guildId: string, now = Date.now()): Promise<void> {
-  await db.prepare("UPDATE guilds SET left_at = ?, joined_at = NULL WHERE guild_id = ?").bind(now, guildId).run();
+/**
+ * GUILD_DELETE without `unavailable`: the bot was removed (an outage sends `unavailable: true` instead). The
+ * first removal's time stands: a replayed dispatch does not move the purge that counts from it.
+ */
+export async function markGuildLeft(db: D1Database, guildId: string, now = Date.now()): Promise<number> {
+  const row = await db
+    .prepare(
+      `INSERT INTO guilds (guild_id, left_at, created_at, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (guild_id) DO UPDATE SET left_at = COALESCE(guilds.left_at, excluded.left_at), joined_at = NULL RETURNING left_at`,
+    )
+    .bind(guildId, now, now, now)
+    .first<{ left_at: number }>();
+  return row?.left_at ?? now;
+}
+
+/** The retention timer of the guild ran or was armed now. */
+export async function markRetention(db: D1Database, guildIds: readonly string[], now: number): Promise<void> {
+  if (!guildIds.length) return;
+  await db.prepare(`UPDATE guilds SET retention_at = ? WHERE guild_id IN (SELECT value FROM json_each(?))`).bind(now, JSON.stringify(guildIds)).run();
 }
 
 /** Guilds the bot is in, as last told by the gateway. */

@@ -6,10 +6,17 @@ import { gatedServices } from "./discord/gated";
 import { RateGateObject } from "./discord/rate-gate-object";
 import type { Env } from "./env";
 import { registry } from "./features";
+import { recordRelay } from "./gateway/freshness";
 import { runGatewayHandlers } from "./gateway/handlers";
 import { type RelayHooks, RelayObject } from "./gateway/relay";
 import { createServices, type Services } from "./services";
 import { type TimerHooks, TimerObject } from "./timers/event-timer";
+
+/** Timer names are `{kind}:{guild}[:…]` by convention: the guild, so retention can prune its status rows. */
+const timerGuild = (name: string): string | null => {
+  const id = name.split(":")[1];
+  return id && /^\d{15,25}$/.test(id) ? id : null;
+};
 
 export class EventTimer extends TimerObject<Env, Services> {
   protected hooks(): TimerHooks<Services> {
@@ -29,10 +36,15 @@ export class EventTimer extends TimerObject<Env, Services> {
         await services.bus.emit("timer.failed", item, { guildId, timer, error });
       },
       report: async (name, pending, nextDue) => {
+        // Only timers with work have a row: the table stays as small as the pending work.
+        if (pending === 0) {
+          await this.env.DB.prepare("DELETE FROM timers WHERE name = ?").bind(name).run();
+          return;
+        }
         await this.env.DB.prepare(
-          "INSERT INTO timers (name, pending, next_due, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET pending = excluded.pending, next_due = excluded.next_due, updated_at = excluded.updated_at",
+          "INSERT INTO timers (name, guild_id, pending, next_due, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET pending = excluded.pending, next_due = excluded.next_due, updated_at = excluded.updated_at, guild_id = excluded.guild_id",
         )
-          .bind(name, pending, nextDue, Date.now())
+          .bind(name, timerGuild(name), pending, nextDue, Date.now())
           .run();
       },
     };
@@ -43,8 +55,9 @@ export class GatewayRelay extends RelayObject<Env, Services> {
   protected hooks(): RelayHooks<Services> {
     return {
       services: () => createServices(this.env, (p) => this.ctx.waitUntil(p), registry),
-      forward: (payload, services) => runGatewayHandlers(registry.gateway.get(payload.t), payload, services),
+      forward: (payload, services, skip) => runGatewayHandlers(registry.gateway.get(payload.t), payload, services, skip),
       lifecycle: async (change, state, services) => {
+        if (change === "connected" && state.name) await recordRelay(this.env.DB, state.name, state.shard, services.now());
         await services.bus.emit(`gateway.${change}`, state, { guildId: null });
       },
       gatewayBot: (services) => services.discord.get(Routes.gatewayBot()) as Promise<RESTGetAPIGatewayBotResult>,

@@ -3,6 +3,7 @@ import { ApplicationIntegrationType, InteractionContextType, type RESTPutAPIAppl
 import type { BotRequirement } from "./discord/bot-permissions";
 import { buildCatalog, type Catalog, validateCatalog } from "./events/catalog";
 import type { Command, Component, CronJob, Fallback, Feature, GatewayHandler, Listener, Modal, TimerAction } from "./feature";
+import type { RetentionPolicy } from "./retention/policy";
 
 export interface Registry {
   features: readonly Feature[];
@@ -16,6 +17,8 @@ export interface Registry {
   /** Gateway handlers by dispatch name, in feature order. */
   gateway: Map<string, GatewayHandler[]>;
   botRequirements: BotRequirement[];
+  /** Each feature's retention policy, in feature order. */
+  retention: RetentionPolicy[];
   catalog: Catalog;
   /** Problems found in the event catalog (seed 003's startup validation); empty when valid. */
   catalogErrors: string[];
@@ -38,6 +41,7 @@ export function buildRegistry(features: readonly Feature[]): Registry {
     crons: [],
     gateway: new Map(),
     botRequirements: [],
+    retention: [],
     catalog: buildCatalog(features.flatMap((f) => (f.events ? [f.events] : []))),
     catalogErrors: [],
   };
@@ -49,8 +53,15 @@ export function buildRegistry(features: readonly Feature[]): Registry {
     for (const k of f.timerKinds ?? []) addUnique(reg.timerKinds, k.kind, k, "timer kind", f.name);
     reg.listeners.push(...(f.listeners ?? []));
     reg.crons.push(...(f.crons ?? []));
-    for (const h of f.gateway ?? []) reg.gateway.set(h.event, [...(reg.gateway.get(h.event) ?? []), h]);
+    for (const h of f.gateway ?? []) {
+      const same = reg.gateway.get(h.event) ?? [];
+      // A retried dispatch skips the handlers that already succeeded, by name.
+      if (same.some((x) => x.name === h.name))
+        throw new Error(`gateway handler "${h.name}" for ${h.event} is registered twice (second time by feature "${f.name}")`);
+      reg.gateway.set(h.event, [...same, h]);
+    }
     reg.botRequirements.push(...(f.botPermissions ?? []).map((p) => ({ ...p, feature: f.name })));
+    if (f.retention) reg.retention.push(f.retention);
   }
   reg.catalogErrors = validateCatalog(reg.catalog);
   return reg;

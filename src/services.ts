@@ -6,6 +6,7 @@ import { EventBus, type ListenerSpec } from "./events/bus";
 import type { Catalog } from "./events/catalog";
 import { readGuildSettings } from "./guild-settings";
 import { setLogLevel } from "./log";
+import type { RetentionPolicy } from "./retention/policy";
 import { type Timer, timerFor } from "./timers/client";
 
 export interface Services {
@@ -19,6 +20,8 @@ export interface Services {
   botRequirements: readonly BotRequirement[];
   /** The names of the bot's own slash commands (runtime-registered names must not shadow them). */
   botCommandNames: ReadonlySet<string>;
+  /** Every feature's retention policy, for the per-guild retention timer. */
+  retention: readonly RetentionPolicy[];
 }
 
 export interface ServiceWiring {
@@ -27,6 +30,7 @@ export interface ServiceWiring {
   botRequirements: readonly BotRequirement[];
   commands?: ReadonlyMap<string, unknown>;
   discordOptions?: DiscordOptions;
+  retention?: readonly RetentionPolicy[];
 }
 
 const namesByWiring = new WeakMap<ServiceWiring, ReadonlySet<string>>();
@@ -66,6 +70,7 @@ export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => voi
     waitUntil,
     now: clock,
     botRequirements: wiring.botRequirements,
+    retention: wiring.retention ?? [],
     get botCommandNames() {
       return commandNamesOf(wiring);
     },

@@ -164,8 +164,13 @@ describe("the gateway relay", () => {
     expect(dead.fatal).toMatchObject({ code: 4014, reason: "DisallowedIntents" });
     expect(await runDurableObjectAlarm(stub)).toBe(false);
     expect((await stub.ensure([0, 1])).status).toBe("fatal");
-    const log = await env.DB.prepare("SELECT name, level, data FROM event_log WHERE name = 'gateway.fatal'").all<{ level: string; data: string }>();
-    expect(log.results.some((r) => r.level === "CRITICAL" && JSON.parse(r.data).fatal?.code === 4014)).toBe(true);
+    // The event leaves from the relay's queue, right after what was queued before it.
+    const fatalLogged = async () => {
+      const log = await env.DB.prepare("SELECT name, level, data FROM event_log WHERE name = 'gateway.fatal'").all<{ level: string; data: string }>();
+      return log.results.some((r) => r.level === "CRITICAL" && JSON.parse(r.data).fatal?.code === 4014);
+    };
+    for (let i = 0; i < 250 && !(await fatalLogged()); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await fatalLogged()).toBe(true);
     const connectionsAfter = (await emu<{ counters: { connections: number } }>("/_emulator/gateway")).counters.connections;
     expect(connectionsAfter).toBe(connectionsBefore);
   });

@@ -66,8 +66,8 @@ describe("cron", () => {
       .bind(old + 1)
       .first<{ n: number }>();
     expect(left?.n).toBe(0);
-    const run = await env.DB.prepare("SELECT job, last_status FROM cron_runs WHERE job = 'event-log.trim'").first();
-    expect(run).toEqual({ job: "event-log.trim", last_status: "ok" });
+    const run = await env.DB.prepare("SELECT job, last_status FROM cron_runs WHERE job = 'retention.arm'").first();
+    expect(run).toEqual({ job: "retention.arm", last_status: "ok" });
     const health = (await (await worker.fetch(new Request("https://bot.test/health"), env, createExecutionContext())).json()) as {
       ok: boolean;
       version: string;
@@ -76,6 +76,6 @@ describe("cron", () => {
       events: { valid: boolean };
     };
     expect(health).toMatchObject({ ok: true, version: "0.1.0", d1: { ok: true }, events: { valid: true } });
-    expect(health.crons.map((c) => c.job)).toContain("event-log.trim");
+    expect(health.crons.map((c) => c.job)).toContain("retention.arm");
   });
 });

@@ -53,6 +53,19 @@ async function untilDeletion(g: Fixture, channelId: string, ok: (due: number | n
   }
 }
 
+/** Who the bot believes is in the channel (D1), once the relay has handed the change over. */
+async function untilOccupancy(g: Fixture, channelId: string, n: number) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM voice_members WHERE guild_id = ? AND channel_id = ?")
+      .bind(g.guild_id, channelId)
+      .first<{ n: number }>();
+    if (row?.n === n) return;
+    if (Date.now() > deadline) throw new Error(`occupancy of ${channelId} never reached ${n}; now ${row?.n}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function runAt(g: Fixture, channelId: string, at: number) {
   const t = timerOf(g.guild_id, channelId);
   await runInDurableObject(t, (instance: EventTimer) => {
@@ -104,8 +117,9 @@ describe("temporary channel cleanup", () => {
     const { id } = await create(g, g.member_id);
     const ch = id as string;
     await voice(g, g.member_id, ch);
-    await untilDeletion(g, ch, (due) => due === null);
+    await untilOccupancy(g, ch, 1);
     await voice(g, g.member_id, null);
+    await untilOccupancy(g, ch, 0);
     const due = (await untilDeletion(g, ch, (d) => d !== null)) as number;
     expect(due - Date.now()).toBeGreaterThan(4 * MIN);
     expect(await runAt(g, ch, due)).toBe(true);
@@ -119,11 +133,12 @@ describe("temporary channel cleanup", () => {
     const g = await configured();
     const ch = (await create(g, g.member_id)).id as string;
     await voice(g, g.member_id, ch);
-    await untilDeletion(g, ch, (d) => d === null);
+    await untilOccupancy(g, ch, 1);
     await voice(g, g.member_id, null);
+    await untilOccupancy(g, ch, 0);
     const due = (await untilDeletion(g, ch, (d) => d !== null)) as number;
     await voice(g, g.admin_id, ch);
-    await untilDeletion(g, ch, (d) => d === null);
+    await untilOccupancy(g, ch, 1);
     await runAt(g, ch, due);
     expect(await exists(g, ch)).toBe(true);
   });
@@ -142,9 +157,10 @@ describe("temporary channel cleanup", () => {
     const a = (await create(g, g.member_id)).id as string;
     const b = (await create(g, other)).id as string;
     await voice(g, g.member_id, a);
-    await untilDeletion(g, a, (d) => d === null);
+    await untilOccupancy(g, a, 1);
     await voice(g, g.member_id, b);
-    await untilDeletion(g, b, (d) => d === null);
+    await untilOccupancy(g, b, 1);
+    await untilOccupancy(g, a, 0);
     const dueA = (await untilDeletion(g, a, (d) => d !== null)) as number;
     await runAt(g, a, dueA);
     expect(await exists(g, a)).toBe(false);
@@ -160,7 +176,7 @@ describe("temporary channel cleanup", () => {
     const fresh = await privateRelay();
     await fresh.ensure([0, 1]);
     await ready(fresh);
-    await untilDeletion(g, ch, (d) => d === null);
+    await untilOccupancy(g, ch, 1);
     await fresh.stop();
     await runAt(g, ch, due);
     expect(await exists(g, ch)).toBe(true);

@@ -4,7 +4,7 @@ import { type Catalog, setOf } from "./catalog";
 import { type EventSet, effectiveLevel, isEmitted, type Level } from "./levels";
 
 export interface EmittedEvent {
-  /** Unique per emission; sinks use it as the idempotency id. */
+  /** Unique per emission (or fixed by the emitter for a repeatable one); sinks use it as the idempotency id. */
   id: string;
   name: string;
   level: Exclude<EventSet, "DISABLED">;
@@ -25,6 +25,11 @@ export interface ListenerSpec<S> {
    * even when the level suppresses the event, because levels decide what is recorded, not what works.
    */
   always?: boolean;
+}
+
+export interface EmitOptions {
+  /** A fixed id for an emission that may be repeated (a replayed gateway dispatch): sinks deduplicate on it. */
+  id?: string;
 }
 
 export interface EmitContext {
@@ -67,7 +72,7 @@ export class EventBus<S> {
    * Emits an event. Returns the emitted event, or null when suppressed. Listener failures are logged
    * and never reach the emitter: the action that emitted has already happened.
    */
-  async emit(name: string, obj: unknown, ctx: EmitContext = {}): Promise<EmittedEvent | null> {
+  async emit(name: string, obj: unknown, ctx: EmitContext = {}, opts: EmitOptions = {}): Promise<EmittedEvent | null> {
     const { catalog } = this.opts;
     const set = setOf(catalog, name);
     const serializer = catalog.serializers.get(name);
@@ -92,7 +97,7 @@ export class EventBus<S> {
       return null;
     }
     const event: EmittedEvent = {
-      id: crypto.randomUUID(),
+      id: opts.id ?? crypto.randomUUID(),
       name,
       level: set === "DISABLED" ? "FULL" : set,
       guild_id: guildId,

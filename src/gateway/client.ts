@@ -1,10 +1,10 @@
 /** How the Worker reaches the relay: one GatewayRelay object per shard, kept alive by the cron. */
-import type { RelayState } from "./relay";
+import type { RelayState, RelayView } from "./relay";
 
 export interface RelayStub {
-  ensure(shard?: [number, number]): Promise<RelayState & { connected: boolean }>;
+  ensure(shard?: [number, number]): Promise<RelayView>;
   stop(): Promise<RelayState>;
-  status(): Promise<RelayState & { connected: boolean }>;
+  status(): Promise<RelayView>;
   gatewayInfo(force?: boolean): Promise<{ url: string; shards: number; fetched_at: number }>;
 }
 
@@ -41,6 +41,9 @@ export async function relayHealth(ns: RelayNamespace): Promise<unknown> {
     last_dispatch_at: s.last_dispatch_at,
     last_ack_at: s.last_ack_at,
     resumes: s.resumes,
+    // Dispatches received and not yet handled, and since when the handlers are caught up (null: not now).
+    backlog: s.backlog?.rows ?? 0,
+    live_since: s.live_since ?? null,
     last_close: s.last_close,
     fatal: s.fatal ? { code: s.fatal.code, reason: s.fatal.reason, at: s.fatal.at } : null,
   }));

@@ -1,15 +1,19 @@
-/** GatewayRelay: a Durable Object holding one shard's gateway WebSocket; one alarm drives heartbeats and reconnects. */
+/**
+ * GatewayRelay: a Durable Object holding one shard's gateway WebSocket; one alarm drives heartbeats and reconnects.
+ * Dispatches are at-least-once: each is appended to a queue in the object's storage in the same write as the
+ * resume seq, handled from there in order, and deleted once its handlers succeeded.
+ */
 import { DurableObject } from "cloudflare:workers";
-import {
-  type GatewayDispatchPayload,
-  GatewayOpcodes,
-  type GatewayReceivePayload,
-  type GatewayResumeData,
-  type RESTGetAPIGatewayBotResult,
-} from "discord-api-types/v10";
+import { type GatewayDispatchPayload, GatewayOpcodes, type GatewayReceivePayload, type GatewayResumeData } from "discord-api-types/v10";
 import { describeError, logger } from "../log";
 import { stableId } from "../util/hash";
+import { Drainer } from "./drain";
+import { Inbox, type InboxRow } from "./inbox";
+import { DEFAULT_INBOX_BOUND, type InboxBound, mayResume, mustPause } from "./inbox-policy";
 import { connectUrl, INTENTS, isForwarded, onClose, reconnectDelayMs } from "./protocol";
+import { type GatewayInfo, initialState, type LifecycleEntry, type RelayHooks, type RelayState, type RelayView } from "./relay-state";
+
+export type { Backlog, GatewayInfo, RelayHooks, RelayState, RelayStatus, RelayView } from "./relay-state";
 
 /** A connection that has not said HELLO by then, or a heartbeat not ACKed by the next one, is a zombie. */
 const HELLO_TIMEOUT_MS = 30_000;
@@ -17,67 +21,8 @@ const HELLO_TIMEOUT_MS = 30_000;
 const RECONNECT_CLOSE = 4900;
 /** How long the gateway URL and shard count from GET /gateway/bot are reused. */
 const GATEWAY_INFO_TTL_MS = 60 * 60_000;
-
-export type RelayStatus = "idle" | "connecting" | "identifying" | "resuming" | "ready" | "backoff" | "fatal" | "stopped";
-
-export interface RelayState {
-  shard: [number, number];
-  status: RelayStatus;
-  session_id: string | null;
-  resume_gateway_url: string | null;
-  seq: number | null;
-  heartbeat_interval: number | null;
-  awaiting_ack: boolean;
-  last_heartbeat_at: number | null;
-  last_ack_at: number | null;
-  failures: number;
-  connected_at: number | null;
-  last_dispatch_at: number | null;
-  dispatches: number;
-  resumes: number;
-  identifies: number;
-  last_close: { code: number; reason: string; at: number } | null;
-  fatal: { code: number; reason: string; at: number; token: string } | null;
-  last_error: string | null;
-}
-
-export interface GatewayInfo {
-  url: string;
-  shards: number;
-  fetched_at: number;
-}
-
-export interface RelayHooks<S> {
-  services(): S;
-  /** Runs every feature handler for a forwarded dispatch; errors are the hook's to catch. */
-  forward(event: GatewayDispatchPayload, services: S): Promise<void>;
-  /** Connection lifecycle for the event bus: connected, disconnected, fatal. */
-  lifecycle(change: "connected" | "disconnected" | "fatal", state: RelayState, services: S): Promise<void>;
-  /** Fetches GET /gateway/bot. */
-  gatewayBot(services: S): Promise<RESTGetAPIGatewayBotResult>;
-  token(): string;
-}
-
-const initialState = (shard: [number, number]): RelayState => ({
-  shard,
-  status: "idle",
-  session_id: null,
-  resume_gateway_url: null,
-  seq: null,
-  heartbeat_interval: null,
-  awaiting_ack: false,
-  last_heartbeat_at: null,
-  last_ack_at: null,
-  failures: 0,
-  connected_at: null,
-  last_dispatch_at: null,
-  dispatches: 0,
-  resumes: 0,
-  identifies: 0,
-  last_close: null,
-  fatal: null,
-  last_error: null,
-});
+/** While paused on a full queue, the alarm looks this often whether reading can resume. */
+const PAUSED_CHECK_MS = 5_000;
 
 export abstract class RelayObject<E, S> extends DurableObject<E> {
   /** Replaced in tests to move time without sleeping. */
@@ -88,14 +33,23 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
   /** Bumped for every connection, so events from a socket we have left are ignored. */
   private gen = 0;
   private state: RelayState | null = null;
-  /** Dispatches are handled in arrival order, without holding up heartbeats. */
-  private queue: Promise<void> = Promise.resolve();
+  /** Replaced in tests to exercise the bound with a few dispatches. */
+  bound: InboxBound = DEFAULT_INBOX_BOUND;
+  private readonly inbox: Inbox;
+  private readonly drainer: Drainer;
+
+  constructor(ctx: DurableObjectState, env: E) {
+    super(ctx, env);
+    this.inbox = new Inbox(ctx.storage.sql);
+    this.drainer = new Drainer(this.inbox, { handle: (row) => this.handleEntry(row), afterEach: () => this.afterEntry() });
+  }
 
   protected abstract hooks(): RelayHooks<S>;
 
   /** Starts (or keeps) the connection for `shard`; the cron calls this every minute. A stopped relay starts again. */
-  async ensure(shard: [number, number] = [0, 1]): Promise<RelayState & { connected: boolean }> {
+  async ensure(shard: [number, number] = [0, 1]): Promise<RelayView> {
     const st = await this.load(shard);
+    this.drainer.kick();
     if (st.shard[0] !== shard[0] || st.shard[1] !== shard[1]) {
       // The shard count changed: the old session belongs to another shard layout.
       Object.assign(st, initialState(shard));
@@ -107,7 +61,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
       st.status = "idle";
       st.failures = 0;
     }
-    if (!this.ws && st.status !== "backoff") await this.openSocket(st);
+    if (!this.ws && st.status !== "backoff" && st.status !== "paused") await this.openSocket(st);
     else if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(this.clock());
     return this.status();
   }
@@ -125,8 +79,10 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     return st;
   }
 
-  async status(): Promise<RelayState & { connected: boolean }> {
-    return { ...(await this.load()), connected: this.ws !== null };
+  /** The stored state, whether the socket is open now, and the queue's size. */
+  async status(): Promise<RelayView> {
+    const size = this.inbox.stats();
+    return { ...(await this.load()), connected: this.ws !== null, backlog: { ...size, oldest_received_at: this.inbox.oldestReceivedAt() } };
   }
 
   /** GET /gateway/bot, cached for an hour: the gateway URL and the recommended shard count. */
@@ -141,8 +97,19 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
 
   override async alarm(): Promise<void> {
     const st = await this.load();
+    // After an eviction this is what picks up the queue that was left.
+    this.drainer.kick();
     if (st.status === "stopped" || st.status === "fatal") return;
     const now = this.clock();
+    if (st.status === "paused") {
+      if (!mayResume(this.inbox.stats(), this.bound)) {
+        await this.ctx.storage.setAlarm(now + PAUSED_CHECK_MS);
+        return;
+      }
+      logger.info("gateway.resuming_reads", { shard: st.shard, backlog: this.inbox.stats().rows });
+      await this.openSocket(st);
+      return;
+    }
     if (!this.ws) {
       // After an eviction, a drop, or a backoff wait: connect (and RESUME if the session is still ours).
       await this.openSocket(st);
@@ -163,6 +130,9 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     const gen = ++this.gen;
     const resume = st.session_id !== null && st.resume_gateway_url !== null;
     st.status = "connecting";
+    st.conn++;
+    st.live_since = null;
+    st.name ??= this.ctx.id.name ?? null;
     st.awaiting_ack = true; // waiting for HELLO counts as waiting for an answer
     try {
       const url = resume ? (st.resume_gateway_url as string) : (await this.gatewayInfo()).url;
@@ -264,34 +234,85 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
   }
 
   private async onDispatch(st: RelayState, p: GatewayDispatchPayload): Promise<void> {
+    const now = this.clock();
     st.seq = p.s;
     st.dispatches++;
-    st.last_dispatch_at = this.clock();
-    let change: "connected" | null = null;
+    st.last_dispatch_at = now;
+    let marker: LifecycleEntry | null = null;
     if (p.t === "READY") {
       st.session_id = p.d.session_id;
       st.resume_gateway_url = p.d.resume_gateway_url;
       st.status = "ready";
       st.failures = 0;
-      change = "connected";
+      marker = { change: "connected", conn: st.conn, fresh: true, state: { ...st } };
     } else if (p.t === "RESUMED") {
       st.status = "ready";
       st.failures = 0;
       st.resumes++;
-      change = "connected";
+      marker = { change: "connected", conn: st.conn, fresh: false, state: { ...st } };
     }
-    // Persisted on every dispatch, so a RESUME after eviction replays exactly what we missed.
-    await this.save(st);
-    const hooks = this.hooks();
-    if (change) {
-      const snapshot = { ...st };
-      this.enqueue(() => hooks.lifecycle("connected", snapshot, hooks.services()));
-    }
-    if (isForwarded(p.t)) this.enqueue(() => hooks.forward(p, hooks.services()));
+    const entry = isForwarded(p.t) ? { kind: "dispatch" as const, t: p.t, s: p.s, payload: JSON.stringify(p) } : null;
+    // One transaction: the resume seq never covers a dispatch that is not durably queued (RESUME replays the rest).
+    this.ctx.storage.transactionSync(() => {
+      if (marker) this.inbox.append({ kind: "lifecycle", t: marker.change, s: p.s, payload: JSON.stringify(marker) }, now);
+      if (entry) this.inbox.append(entry, now);
+      this.ctx.storage.kv.put("state", st);
+    });
+    this.state = st;
+    if (marker || entry) await this.afterAppend(st);
   }
 
-  private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((error) => logger.error("gateway.handler_failed", { error }));
+  /** Queues a connection change in order with the dispatches (the bus hears of it once what came before is handled). */
+  private queueLifecycle(st: RelayState, change: LifecycleEntry["change"]): void {
+    const entry: LifecycleEntry = { change, conn: st.conn, fresh: false, state: { ...st } };
+    this.ctx.storage.transactionSync(() => {
+      this.inbox.append({ kind: "lifecycle", t: change, s: null, payload: JSON.stringify(entry) }, this.clock());
+      this.ctx.storage.kv.put("state", st);
+    });
+    this.state = st;
+    this.drainer.kick();
+  }
+
+  private async afterAppend(st: RelayState): Promise<void> {
+    const size = this.inbox.stats();
+    if (size.rows > st.max_backlog) st.max_backlog = size.rows;
+    this.drainer.kick();
+    if (!mustPause(size, this.bound) || !this.ws) return;
+    // Full: stop reading. Nothing is lost: Discord keeps what it sends after the stored seq and replays it on
+    // RESUME; if the session has expired by then, the fresh IDENTIFY's GUILD_CREATEs carry each guild's state.
+    logger.warn("gateway.backlog_full", { shard: st.shard, rows: size.rows, bytes: size.bytes });
+    this.closeSocket(RECONNECT_CLOSE, "dispatch backlog full");
+    st.status = "paused";
+    st.live_since = null;
+    await this.save(st);
+    await this.ctx.storage.setAlarm(this.clock() + PAUSED_CHECK_MS);
+  }
+
+  /** One queued entry: a dispatch for the features' handlers, or a connection change for the bus. */
+  private async handleEntry(row: InboxRow): Promise<{ done: string[]; failed: string[] }> {
+    const hooks = this.hooks();
+    if (row.kind === "dispatch") return hooks.forward(JSON.parse(row.payload) as GatewayDispatchPayload, hooks.services(), new Set(row.done));
+    const entry = JSON.parse(row.payload) as LifecycleEntry;
+    if (entry.change === "connected") await this.caughtUp(entry);
+    await hooks.lifecycle(entry.change, entry.state, hooks.services());
+    return { done: [], failed: [] };
+  }
+
+  /** Everything received before this connection's READY/RESUMED has been handled: gateway-fed state is current. */
+  private async caughtUp(entry: LifecycleEntry): Promise<void> {
+    const st = await this.load();
+    const now = this.clock();
+    // A new session: state only GUILD_CREATE carries (voice occupancy) is stale until each guild's arrives.
+    if (entry.fresh) st.session_started_at = now;
+    // Sessions from before this field existed were trusted before; they keep that until their next IDENTIFY.
+    else st.session_started_at ??= 0;
+    if (entry.conn === st.conn && this.ws && st.status === "ready") st.live_since = now;
+    await this.save(st);
+  }
+
+  private async afterEntry(): Promise<void> {
+    const st = await this.load();
+    if (st.status === "paused" && mayResume(this.inbox.stats(), this.bound)) await this.ctx.storage.setAlarm(this.clock());
   }
 
   private async onSocketClose(gen: number, code: number, reason: string): Promise<void> {
@@ -300,19 +321,17 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     const st = await this.load();
     const wasReady = st.status === "ready";
     st.last_close = { code, reason, at: this.clock() };
+    st.live_since = null;
     const decision = onClose(code);
-    const hooks = this.hooks();
     if (decision.action === "stop") {
       st.status = "fatal";
       st.fatal = { code, reason: decision.reason, at: this.clock(), token: this.tokenFingerprint() };
       st.session_id = null;
       st.resume_gateway_url = null;
       st.seq = null;
-      await this.save(st);
+      this.queueLifecycle(st, "fatal");
       await this.ctx.storage.deleteAlarm();
       logger.error("gateway.fatal_close", { shard: st.shard, code, reason: decision.reason });
-      const snapshot = { ...st };
-      this.enqueue(() => hooks.lifecycle("fatal", snapshot, hooks.services()));
       return;
     }
     if (!decision.resume) {
@@ -323,12 +342,9 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     // A connection that was up reconnects at once; one that failed before READY backs off.
     st.failures = wasReady ? 0 : st.failures + 1;
     st.status = "backoff";
-    await this.save(st);
+    if (wasReady) this.queueLifecycle(st, "disconnected");
+    else await this.save(st);
     logger.warn("gateway.closed", { shard: st.shard, code, reason, failures: st.failures });
-    if (wasReady) {
-      const snapshot = { ...st };
-      this.enqueue(() => hooks.lifecycle("disconnected", snapshot, hooks.services()));
-    }
     await this.ctx.storage.setAlarm(this.clock() + reconnectDelayMs(st.failures));
   }
 
@@ -362,7 +378,8 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
   }
 
   private async load(shard: [number, number] = [0, 1]): Promise<RelayState> {
-    if (!this.state) this.state = (await this.ctx.storage.get<RelayState>("state")) ?? initialState(shard);
+    // Stored states from before a field existed get its initial value.
+    if (!this.state) this.state = { ...initialState(shard), ...(await this.ctx.storage.get<RelayState>("state")) };
     return this.state;
   }
 

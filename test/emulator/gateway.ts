@@ -38,6 +38,8 @@ interface Session {
   closes: (number | "dropped")[];
   disconnected_at: number | null;
   invalid: boolean;
+  /** Ask for a heartbeat (op 1) right after the next RESUME's replay, behind the replayed dispatches. */
+  heartbeat_after_replay: boolean;
 }
 
 export class Gateway {
@@ -130,6 +132,8 @@ export class Gateway {
           this.counters.resumes++;
           session = old;
           for (const m of old.buffer) if (m.s > seq) send({ op: 0, ...m });
+          if (old.heartbeat_after_replay) send({ op: 1, d: null, s: null, t: null });
+          old.heartbeat_after_replay = false;
           this.send(old, "RESUMED", {});
           return;
         }
@@ -169,6 +173,7 @@ export class Gateway {
       closes: [],
       disconnected_at: null,
       invalid: false,
+      heartbeat_after_replay: false,
     };
     this.sessions.set(s.id, s);
     return s;
@@ -273,7 +278,10 @@ export class Gateway {
         }
         return { ok: true };
       case "POST /_emulator/gateway/heartbeat-request":
-        for (const s of this.targets(body.session_id)) s.ws?.send(JSON.stringify({ op: 1, d: null, s: null, t: null }));
+        for (const s of this.targets(body.session_id)) {
+          if (body.after_replay) s.heartbeat_after_replay = true;
+          else s.ws?.send(JSON.stringify({ op: 1, d: null, s: null, t: null }));
+        }
         return { ok: true };
       default:
         return undefined;

@@ -29,6 +29,8 @@ export interface Fault {
   /** Hold the request this long before answering (or forever when `hang`), to test timeouts. */
   delayMs?: number;
   hang?: boolean;
+  /** Carry the request out first, then answer with the fault (or hang): the work is done, the reply is lost. */
+  effect?: boolean;
   retryAfter?: number;
   global?: boolean;
   body?: unknown;

@@ -118,10 +118,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     log.route = `${method} ${tpl}`;
     if (!route.noAuth && req.headers.authorization !== `Bot ${botToken}`) return reply(401, { message: "401: Unauthorized", code: 0 });
 
-    const fault = limiter.takeFault(method, path);
+    const taken = limiter.takeFault(method, path);
+    // `effect` (alias `commit`): Discord did the work but the answer was lost (a 5xx or a cut connection after the fact).
+    const after = taken?.effect || taken?.commit ? { ...taken, status: taken.status ?? (taken.hang ? undefined : 502) } : null;
+    const fault = after ? null : taken;
+    if (after) counters.faults++;
     if (fault) {
       counters.faults++;
-      if (fault.hang && !fault.commit) return; // never answers: the client's timeout must fire
+      if (fault.hang) return; // never answers: the client's timeout must fire
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status === 429) {
         counters.rate_limited++;
@@ -165,11 +169,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const ctx: Ctx = { world, params, query, body, actor: route.noAuth ? null : applicationId };
     try {
       const out = await route.handler(ctx);
-      // A committed fault: Discord did the work, but the answer is lost (a 5xx or timeout after the fact).
-      if (fault?.commit) {
-        if (fault.hang) return;
-        return reply(fault.status ?? 502, fault.body ?? { message: `${fault.status ?? 502}: injected fault after the change`, code: 0 });
-      }
+      if (after?.hang) return;
+      if (after?.status) return reply(after.status, after.body ?? { message: `${after.status}: injected fault`, code: 0 });
       reply(out.status, out.body, { ...rl.headers, ...out.headers });
     } catch (err) {
       if (err instanceof ApiError) return reply(err.status, { message: err.message, code: err.code, ...err.extra }, rl.headers);

@@ -3,6 +3,7 @@ import type { Feature } from "../../feature";
 import { customCommandCleanup } from "./cleanup";
 import { cc, createModal, editModal, listPageButton } from "./commands";
 import { customCommandEvents } from "./events";
+import { customCommandsRetention } from "./retention";
 import { runAsSlash } from "./slash";
 
 export const customCommandsFeature: Feature = {
@@ -13,4 +14,5 @@ export const customCommandsFeature: Feature = {
   modals: [createModal, editModal],
   events: customCommandEvents,
   crons: [customCommandCleanup],
+  retention: customCommandsRetention,
 };

@@ -8,6 +8,7 @@ import { eventChannelEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
 import { liveKinds } from "./live-steps";
 import { reconcileEvents } from "./reconcile";
+import { eventChannelsRetention } from "./retention";
 import { creationKinds } from "./timeline";
 
 export const eventChannelsFeature: Feature = {
@@ -18,6 +19,7 @@ export const eventChannelsFeature: Feature = {
   events: eventChannelEvents,
   gateway: gatewayHandlers,
   crons: [reconcileEvents],
+  retention: eventChannelsRetention,
   botPermissions: [
     {
       bits: PermissionFlagsBits.ManageChannels | PermissionFlagsBits.ManageRoles | PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages,

@@ -6,6 +6,7 @@ import { timerKinds } from "./delivery";
 import { reminderEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
 import { listButtons } from "./lists";
+import { remindersRetention } from "./retention";
 
 export const remindersFeature: Feature = {
   name: "reminders",
@@ -14,4 +15,5 @@ export const remindersFeature: Feature = {
   timerKinds,
   events: reminderEvents,
   gateway: gatewayHandlers,
+  retention: remindersRetention,
 };

@@ -7,6 +7,7 @@ import { listButtons } from "./lists";
 import { matchCommand } from "./match-command";
 import { mirrorKind } from "./mirror";
 import { profileCommand } from "./profile-command";
+import { tournamentsRetention } from "./retention";
 import { matchEventSync, syncKind } from "./sync";
 import { teamCommand } from "./team-command";
 import { syncButton, tournamentCommand } from "./tournament-command";
@@ -18,6 +19,7 @@ export const tournamentsFeature: Feature = {
   events: tournamentEvents,
   listeners: [mirrorListener],
   crons: [matchEventSync],
+  retention: tournamentsRetention,
   timerKinds: [syncKind, mirrorKind],
   gateway: gatewayHandlers,
   botPermissions: [{ bits: PermissionFlagsBits.CreateEvents, why: "put tournament matches in the Events tab" }],

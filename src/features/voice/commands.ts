@@ -1,20 +1,13 @@
 /** `/voice-channel public|private` for members and `/voice-config` for admins. */
-import {
-  type APIChannel,
-  ApplicationCommandOptionType,
-  ChannelType,
-  OverwriteType,
-  PermissionFlagsBits,
-  type RESTPostAPIGuildChannelJSONBody,
-  Routes,
-} from "discord-api-types/v10";
+import { ApplicationCommandOptionType, ChannelType, OverwriteType, PermissionFlagsBits, Routes } from "discord-api-types/v10";
 import type { Command } from "../../feature";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
 import { teamMatchThisWeek } from "../tournaments/league-query";
+import { createTempChannel } from "./create";
 import { scheduleDeletion } from "./lifecycle";
 import { codename, validName } from "./names";
-import { addChannel, channelForMatch, DEFAULT_VOICE_SETTINGS, liveChannels, readVoiceSettings, writeVoiceSettings } from "./storage";
+import { channelForMatch, DEFAULT_VOICE_SETTINGS, liveChannels, readVoiceSettings, writeVoiceSettings } from "./storage";
 
 const link = (guildId: string, channelId: string) => `<#${channelId}> (https://discord.com/channels/${guildId}/${channelId})`;
 
@@ -38,15 +31,18 @@ async function createPublic(s: Services, guildId: string, userId: string, reques
     if (!picked) throw new UserError("Every codename is in use; give the channel a name.");
     name = picked;
   }
-  const ch = await s.discord.post<APIChannel>(Routes.guildChannels(guildId), {
-    body: { name, type: ChannelType.GuildVoice, parent_id: category },
-    reason: "Temporary voice channel",
-  });
-  await addChannel(s.env.DB, { guild_id: guildId, channel_id: ch.id, kind: "public", name, owner_id: userId, match_key: null, created_at: s.now() });
+  const ch = await createTempChannel(
+    s,
+    { guild_id: guildId, kind: "public", name, parent_id: category, owner_id: userId, match_key: null },
+    { name, type: ChannelType.GuildVoice, parent_id: category },
+    "Temporary voice channel",
+  );
   // Nobody has joined yet: without a join it goes after the same empty time.
-  await scheduleDeletion(s, guildId, ch.id);
-  await s.bus.emit("voice.channel_created", { channel_id: ch.id, name, kind: "public" }, { guildId, userId });
-  return `Created ${link(guildId, ch.id)}. It is removed ${settings.empty_minutes} minutes after it empties.`;
+  await Promise.all([
+    scheduleDeletion(s, guildId, ch.channelId),
+    s.bus.emit("voice.channel_created", { channel_id: ch.channelId, name, kind: "public" }, { guildId, userId }),
+  ]);
+  return `Created ${link(guildId, ch.channelId)}. It is removed ${settings.empty_minutes} minutes after it empties.`;
 }
 
 async function checkLimits(s: Services, guildId: string) {
@@ -77,8 +73,10 @@ async function createPrivate(s: Services, guildId: string, userId: string, membe
   const { settings, category } = await checkLimits(s, guildId);
   const name = `${match.a.name} vs ${match.b.name}`.slice(0, 100);
   const team = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.Connect | PermissionFlagsBits.Speak;
-  const ch = await s.discord.post<APIChannel>(Routes.guildChannels(guildId), {
-    body: {
+  const ch = await createTempChannel(
+    s,
+    { guild_id: guildId, kind: "private", name, parent_id: category, owner_id: userId, match_key: key },
+    {
       name,
       type: ChannelType.GuildVoice,
       parent_id: category,
@@ -86,27 +84,20 @@ async function createPrivate(s: Services, guildId: string, userId: string, membe
         { id: guildId, type: OverwriteType.Role, allow: String(PermissionFlagsBits.ViewChannel), deny: String(PermissionFlagsBits.Connect) },
         ...roles.filter(Boolean).map((id) => ({ id, type: OverwriteType.Role, allow: String(team), deny: "0" })),
       ],
-    } satisfies RESTPostAPIGuildChannelJSONBody,
-    reason: `Private channel for match #${match.id}`,
-  });
-  const added = await addChannel(s.env.DB, {
-    guild_id: guildId,
-    channel_id: ch.id,
-    kind: "private",
-    name,
-    owner_id: userId,
-    match_key: key,
-    created_at: s.now(),
-  });
-  if (!added) {
-    // A teammate asked at the same moment and won: theirs stays, this one goes.
-    await s.discord.delete(Routes.channel(ch.id), { reason: "Duplicate private match channel" }).catch(() => undefined);
+    },
+    `Private channel for match #${match.id}`,
+  );
+  if (!ch.tracked) {
+    // A teammate asked at the same moment and won: theirs stays, this one (the bot's own, just made) goes.
+    await s.discord.delete(Routes.channel(ch.channelId), { reason: "Duplicate private match channel" }).catch(() => undefined);
     const winner = await channelForMatch(s.env.DB, guildId, key);
     return winner ? `Your match channel is ${link(guildId, winner.channel_id)}.` : "Your match channel is being set up; try again in a moment.";
   }
-  await scheduleDeletion(s, guildId, ch.id);
-  await s.bus.emit("voice.channel_created", { channel_id: ch.id, name, kind: "private" }, { guildId, userId });
-  return `Created ${link(guildId, ch.id)} for **${name}**: both teams can join and talk, everyone else can see it. It is removed ${settings.empty_minutes} minutes after it empties.`;
+  await Promise.all([
+    scheduleDeletion(s, guildId, ch.channelId),
+    s.bus.emit("voice.channel_created", { channel_id: ch.channelId, name, kind: "private" }, { guildId, userId }),
+  ]);
+  return `Created ${link(guildId, ch.channelId)} for **${name}**: both teams can join and talk, everyone else can see it. It is removed ${settings.empty_minutes} minutes after it empties.`;
 }
 
 export const voiceChannel: Command = {

@@ -5,6 +5,7 @@ import { voiceChannel, voiceConfig } from "./commands";
 import { voiceEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
 import { timerKinds } from "./lifecycle";
+import { voiceRetention } from "./retention";
 
 export const voiceFeature: Feature = {
   name: "voice",
@@ -12,5 +13,6 @@ export const voiceFeature: Feature = {
   timerKinds,
   events: voiceEvents,
   gateway: gatewayHandlers,
+  retention: voiceRetention,
   botPermissions: [{ bits: PermissionFlagsBits.ManageChannels | PermissionFlagsBits.Connect, why: "create and remove temporary voice channels" }],
 };

@@ -1,13 +1,25 @@
-/** Each temporary channel's timer: deleted `empty_minutes` after it empties (or after creation if nobody came). */
-import { Routes } from "discord-api-types/v10";
+/** Each temporary channel's timer: deleted `empty_minutes` after it empties, once its emptiness is certain. */
+import { type APIChannel, Routes } from "discord-api-types/v10";
 import { DiscordApiError } from "../../discord/errors";
 import type { TimerAction } from "../../feature";
+import { gatewayCurrentSince } from "../../gateway/freshness";
+import { logger } from "../../log";
 import type { Services } from "../../services";
-import { forgetChannel, getChannel, occupants, readVoiceSettings } from "./storage";
+import { dropIntent, getIntent, trackFromIntent } from "./intents";
+import { adoptable, INTENT_WINDOW_MS, type Intent } from "./ownership";
+import { forgetChannel, getChannel, liveChannels, occupancyRebuiltAt, occupants, readVoiceSettings, type TempChannel } from "./storage";
 
 export const timerName = (guildId: string, channelId: string) => `vc:${guildId}:${channelId}`;
+/** Creation intents are reconciled on the guild's voice timer. */
+export const guildTimerName = (guildId: string) => `vg:${guildId}`;
+/** While occupancy cannot be trusted (the relay is down or catching up), deletion is looked at again this often. */
+export const STALE_RETRY_MS = 60_000;
 
-/** Empty now: deletion at now + empty minutes (the same key, so a later empty moment replaces it). */
+/**
+ * (Re)arms the channel's check at now + empty minutes (the same key, so a later moment replaces it). Joins call
+ * it too: the check finds the channel occupied and looks again later, so a channel always has a pending check
+ * and a leave that a crash lost can never strand it.
+ */
 export async function scheduleDeletion(s: Services, guildId: string, channelId: string): Promise<void> {
   const { empty_minutes } = await readVoiceSettings(s.env.DB, guildId);
   await s
@@ -15,20 +27,35 @@ export async function scheduleDeletion(s: Services, guildId: string, channelId: 
     .schedule("delete", s.now() + empty_minutes * 60_000, "voice.delete", { guild_id: guildId, channel_id: channelId });
 }
 
-export async function cancelDeletion(s: Services, guildId: string, channelId: string): Promise<void> {
-  await s.timer(timerName(guildId, channelId)).cancel("delete");
+/**
+ * Occupancy in D1 is complete only if the gateway has been current since the channel was made (or since the
+ * guild's last GUILD_CREATE rebuilt it): otherwise someone may have joined while the relay was down.
+ */
+async function occupancyTrusted(s: Services, ch: TempChannel): Promise<{ ok: boolean; since: number | null }> {
+  const since = await gatewayCurrentSince(s.env, ch.guild_id, s.now());
+  if (since === null) return { ok: false, since };
+  const complete = Math.max(ch.created_at, (await occupancyRebuiltAt(s.env.DB, ch.guild_id)) ?? 0);
+  return { ok: complete >= since, since };
 }
 
 const deleteWhenEmpty: TimerAction = {
   kind: "voice.delete",
   // An empty channel left standing is what members see: it goes before bulk and background work.
   lane: "critical",
-  async run(item, { services: s }) {
+  async run(item, { services: s, now }) {
     const p = item.payload as { guild_id: string; channel_id: string };
     const ch = await getChannel(s.env.DB, p.guild_id, p.channel_id);
     if (!ch) return; // deleted by hand, already forgotten
-    // Someone is in it (a join whose cancel raced this alarm): keep it; the next empty moment reschedules.
-    if ((await occupants(s.env.DB, p.guild_id, p.channel_id)) > 0) return;
+    const { empty_minutes } = await readVoiceSettings(s.env.DB, p.guild_id);
+    // Someone is in it: look again later (the last leave brings this forward).
+    if ((await occupants(s.env.DB, p.guild_id, p.channel_id)) > 0) return { again: { dueAt: now + empty_minutes * 60_000 } };
+    // Discord has no list of a channel's voice members outside the gateway: wait until the gateway is current
+    // and has (re)told us who is where, rather than delete a channel someone joined while we were not listening.
+    const trusted = await occupancyTrusted(s, ch);
+    if (!trusted.ok) {
+      logger.info("voice.delete_deferred", { guild_id: p.guild_id, channel_id: p.channel_id, gateway_since: trusted.since });
+      return { again: { dueAt: now + STALE_RETRY_MS } };
+    }
     try {
       await s.discord.delete(Routes.channel(p.channel_id), { reason: "Temporary voice channel empty" });
     } catch (err) {
@@ -43,4 +70,32 @@ const deleteWhenEmpty: TimerAction = {
   },
 };
 
-export const timerKinds: TimerAction[] = [deleteWhenEmpty];
+/** After the intent's window: adopt what its POST made that D1 does not know (a crash, a retried create). */
+const reconcileIntent: TimerAction = {
+  kind: "voice.reconcile",
+  async run(item, { services: s }) {
+    const p = item.payload as { guild_id: string; nonce: string };
+    const intent = await getIntent(s.env.DB, p.guild_id, p.nonce);
+    if (!intent) return;
+    const [channels, live] = await Promise.all([s.discord.get<APIChannel[]>(Routes.guildChannels(p.guild_id)), liveChannels(s.env.DB, p.guild_id)]);
+    const found = adoptable(channels, intent, new Set(live.map((c) => c.channel_id)));
+    for (const ch of found) await adopt(s, intent, ch.id);
+    await dropIntent(s.env.DB, p.guild_id, p.nonce);
+  },
+};
+
+async function adopt(s: Services, intent: Intent, channelId: string): Promise<void> {
+  // A duplicate of a match channel gets no match key (the unique one is taken): it is just removed when empty.
+  if (!(await trackFromIntent(s.env.DB, intent, channelId, intent.match_key))) await trackFromIntent(s.env.DB, intent, channelId, null);
+  await scheduleDeletion(s, intent.guild_id, channelId);
+  logger.warn("voice.adopted", { guild_id: intent.guild_id, channel_id: channelId, intent: intent.nonce });
+}
+
+/** Plans the intent's reconciliation before its POST is sent, so a crash at any point is covered. */
+export async function planReconcile(s: Services, intent: Intent): Promise<void> {
+  await s
+    .timer(guildTimerName(intent.guild_id))
+    .schedule(`intent:${intent.nonce}`, intent.created_at + INTENT_WINDOW_MS, "voice.reconcile", { guild_id: intent.guild_id, nonce: intent.nonce });
+}
+
+export const timerKinds: TimerAction[] = [deleteWhenEmpty, reconcileIntent];

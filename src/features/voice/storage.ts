@@ -46,17 +46,6 @@ export async function getChannel(db: D1Database, guildId: string, channelId: str
   return db.prepare("SELECT * FROM voice_channels WHERE guild_id = ? AND channel_id = ?").bind(guildId, channelId).first<TempChannel>();
 }
 
-/** Records a new temporary channel; false when the match already has one (a concurrent request won). */
-export async function addChannel(db: D1Database, c: TempChannel): Promise<boolean> {
-  const r = await db
-    .prepare(
-      "INSERT INTO voice_channels (guild_id, channel_id, kind, name, owner_id, match_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(c.guild_id, c.channel_id, c.kind, c.name, c.owner_id, c.match_key, c.created_at)
-    .run();
-  return (r.meta.changes ?? 0) > 0;
-}
-
 /** The live private channel of a match, if any (one per match, by the unique match_key). */
 export async function channelForMatch(db: D1Database, guildId: string, matchKey: string): Promise<TempChannel | null> {
   return db.prepare("SELECT * FROM voice_channels WHERE guild_id = ? AND match_key = ?").bind(guildId, matchKey).first<TempChannel>();
@@ -78,7 +67,9 @@ export async function occupants(db: D1Database, guildId: string, channelId: stri
 
 /**
  * Records where a member now is (null = left voice) and returns the temporary channels whose occupancy
- * changed: the one they left and the one they joined, if those are temporary.
+ * changed: the one they left and the one they joined, if those are temporary. In a guild that set a category
+ * every voice channel is tracked, so a channel adopted after a crash (or a join racing its creation) has its
+ * occupancy from the start; elsewhere only temporary channels are.
  */
 export async function moveMember(
   db: D1Database,
@@ -86,13 +77,18 @@ export async function moveMember(
   userId: string,
   channelId: string | null,
 ): Promise<{ left: string | null; joined: string | null }> {
-  const before = await db
-    .prepare("SELECT channel_id FROM voice_members WHERE guild_id = ? AND user_id = ?")
-    .bind(guildId, userId)
-    .first<{ channel_id: string }>();
-  const temp = channelId ? await getChannel(db, guildId, channelId) : null;
-  if (before?.channel_id === channelId) return { left: null, joined: null };
-  if (temp) {
+  const now = await db
+    .prepare(
+      `SELECT m.channel_id AS before, (SELECT 1 FROM voice_channels c WHERE c.guild_id = ?1 AND c.channel_id = m.channel_id) AS before_temp,
+         (SELECT 1 FROM voice_channels c WHERE c.guild_id = ?1 AND c.channel_id = ?3) AS temp,
+         (SELECT category_id FROM voice_settings WHERE guild_id = ?1) AS category
+       FROM (SELECT 1) LEFT JOIN voice_members m ON m.guild_id = ?1 AND m.user_id = ?2`,
+    )
+    .bind(guildId, userId, channelId)
+    .first<{ before: string | null; before_temp: number | null; temp: number | null; category: string | null }>();
+  const before = now?.before ?? null;
+  if (before === channelId) return { left: null, joined: null };
+  if (channelId && (now?.temp || now?.category)) {
     await db
       .prepare(
         "INSERT INTO voice_members (guild_id, channel_id, user_id) VALUES (?, ?, ?) ON CONFLICT (guild_id, user_id) DO UPDATE SET channel_id = excluded.channel_id",
@@ -102,17 +98,37 @@ export async function moveMember(
   } else if (before) {
     await db.prepare("DELETE FROM voice_members WHERE guild_id = ? AND user_id = ?").bind(guildId, userId).run();
   }
-  return { left: before?.channel_id ?? null, joined: temp ? channelId : null };
+  return { left: now?.before_temp ? before : null, joined: now?.temp ? channelId : null };
 }
 
-/** After a reconnect: the gateway's full list of voice states replaces what we knew for this guild. */
-export async function replaceMembers(db: D1Database, guildId: string, states: readonly { user_id: string; channel_id: string | null }[]): Promise<void> {
+/** After a fresh connection: the gateway's full list of voice states replaces what we knew for this guild. */
+export async function replaceMembers(
+  db: D1Database,
+  guildId: string,
+  states: readonly { user_id: string; channel_id: string | null }[],
+  now: number,
+): Promise<void> {
+  const { category_id } = await readVoiceSettings(db, guildId);
   const live = new Set((await liveChannels(db, guildId)).map((c) => c.channel_id));
-  const inTemp = states.filter((s) => s.channel_id && live.has(s.channel_id));
+  const kept = states.filter((s) => s.channel_id && (category_id || live.has(s.channel_id)));
+  const rows = JSON.stringify(kept.map((s) => ({ c: s.channel_id, u: s.user_id })));
   await db.batch([
     db.prepare("DELETE FROM voice_members WHERE guild_id = ?").bind(guildId),
-    ...inTemp.map((s) =>
-      db.prepare("INSERT OR REPLACE INTO voice_members (guild_id, channel_id, user_id) VALUES (?, ?, ?)").bind(guildId, s.channel_id, s.user_id),
-    ),
+    // One statement however many are in voice (a large server can have hundreds).
+    db
+      .prepare(
+        "INSERT OR REPLACE INTO voice_members (guild_id, channel_id, user_id) SELECT ?, json_extract(value, '$.c'), json_extract(value, '$.u') FROM json_each(?)",
+      )
+      .bind(guildId, rows),
+    // Occupancy is complete from now on (as far as the relay that sent this is current).
+    db.prepare("UPDATE voice_settings SET occupancy_at = ? WHERE guild_id = ?").bind(now, guildId),
   ]);
+}
+
+/** When the guild's occupancy was last rebuilt from a GUILD_CREATE (null: never). */
+export async function occupancyRebuiltAt(db: D1Database, guildId: string): Promise<number | null> {
+  return (
+    (await db.prepare("SELECT occupancy_at FROM voice_settings WHERE guild_id = ?").bind(guildId).first<{ occupancy_at: number | null }>())?.occupancy_at ??
+    null
+  );
 }

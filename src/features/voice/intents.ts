@@ -1,0 +1,40 @@
+/** D1 storage of creation intents: written before the POST, resolved after it, reconciled if the bot crashed between. */
+import type { Intent } from "./ownership";
+
+export async function recordIntent(db: D1Database, i: Intent): Promise<void> {
+  await db
+    .prepare("INSERT INTO voice_intents (guild_id, nonce, kind, name, parent_id, owner_id, match_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    .bind(i.guild_id, i.nonce, i.kind, i.name, i.parent_id, i.owner_id, i.match_key, i.created_at)
+    .run();
+}
+
+export async function getIntent(db: D1Database, guildId: string, nonce: string): Promise<Intent | null> {
+  return db.prepare("SELECT * FROM voice_intents WHERE guild_id = ? AND nonce = ?").bind(guildId, nonce).first<Intent>();
+}
+
+export async function dropIntent(db: D1Database, guildId: string, nonce: string): Promise<void> {
+  await db.prepare("DELETE FROM voice_intents WHERE guild_id = ? AND nonce = ?").bind(guildId, nonce).run();
+}
+
+/** Records the channel an intent made; false when the match already has one (a concurrent request won). */
+export async function trackFromIntent(db: D1Database, i: Intent, channelId: string, matchKey: string | null): Promise<boolean> {
+  const [insert] = await db.batch([
+    db
+      .prepare(
+        "INSERT INTO voice_channels (guild_id, channel_id, kind, name, owner_id, match_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      )
+      // Created at the intent's time: the channel cannot have had anyone in it before then.
+      .bind(i.guild_id, channelId, i.kind, i.name, i.owner_id, matchKey, i.created_at),
+    db.prepare("UPDATE voice_intents SET channel_id = COALESCE(channel_id, ?) WHERE guild_id = ? AND nonce = ?").bind(channelId, i.guild_id, i.nonce),
+  ]);
+  return (insert?.meta.changes ?? 0) > 0;
+}
+
+/** Intents left behind (their reconcile item gave up or never ran), oldest first, for the retention job. */
+export async function pruneIntents(db: D1Database, guildId: string, before: number, limit: number): Promise<number> {
+  const r = await db
+    .prepare("DELETE FROM voice_intents WHERE rowid IN (SELECT rowid FROM voice_intents WHERE guild_id = ? AND created_at < ? LIMIT ?)")
+    .bind(guildId, before, limit)
+    .run();
+  return r.meta.changes ?? 0;
+}

@@ -1,0 +1,77 @@
+/** The relay's durable dispatch queue, in its own SQLite storage: appended on receipt, deleted once handled. */
+import type { InboxSize } from "./inbox-policy";
+
+/** A queued dispatch, or a connection change (connected, disconnected, fatal) kept in order with them. */
+export interface InboxEntry {
+  kind: "dispatch" | "lifecycle";
+  /** The dispatch name, or the lifecycle change. */
+  t: string;
+  /** The gateway sequence number (null for lifecycle entries). */
+  s: number | null;
+  payload: string;
+}
+
+export interface InboxRow extends InboxEntry {
+  id: number;
+  received_at: number;
+  attempts: number;
+  /** Handlers that already succeeded for this dispatch; a retry runs only the others. */
+  done: string[];
+}
+
+type Raw = Omit<InboxRow, "done"> & { done: string };
+
+export class Inbox {
+  private size: InboxSize | null = null;
+
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, t TEXT NOT NULL, s INTEGER, payload TEXT NOT NULL,
+      bytes INTEGER NOT NULL, received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, done TEXT NOT NULL DEFAULT '[]')`);
+  }
+
+  /** Synchronous, so the caller can write it in the same transaction as the resume seq. */
+  append(e: InboxEntry, now: number): void {
+    const bytes = e.payload.length;
+    this.sql.exec("INSERT INTO inbox (kind, t, s, payload, bytes, received_at) VALUES (?, ?, ?, ?, ?, ?)", e.kind, e.t, e.s, e.payload, bytes, now);
+    const size = this.stats();
+    size.rows++;
+    size.bytes += bytes;
+  }
+
+  /** The oldest entry: the queue is handled strictly in arrival order. */
+  oldest(): InboxRow | null {
+    const r = this.sql.exec<Raw>("SELECT id, kind, t, s, payload, received_at, attempts, done FROM inbox ORDER BY id LIMIT 1").toArray()[0];
+    return r ? { ...r, done: JSON.parse(r.done) as string[] } : null;
+  }
+
+  /** When the oldest waiting entry arrived (null when empty): how far behind the handlers are. */
+  oldestReceivedAt(): number | null {
+    return this.sql.exec<{ at: number }>("SELECT received_at AS at FROM inbox ORDER BY id LIMIT 1").toArray()[0]?.at ?? null;
+  }
+
+  remove(id: number): void {
+    const gone = this.sql.exec<{ bytes: number }>("DELETE FROM inbox WHERE id = ? RETURNING bytes", id).toArray()[0];
+    if (!gone) return;
+    const size = this.stats();
+    size.rows = Math.max(0, size.rows - 1);
+    size.bytes = Math.max(0, size.bytes - gone.bytes);
+  }
+
+  /** Records a failed attempt and the handlers that did succeed. */
+  failed(id: number, attempts: number, done: readonly string[]): void {
+    this.sql.exec("UPDATE inbox SET attempts = ?, done = ? WHERE id = ?", attempts, JSON.stringify(done), id);
+  }
+
+  /** Rows and bytes held; counted once per object lifetime, then kept in step with every write. */
+  stats(): InboxSize {
+    this.size ??= this.sql
+      .exec<{ rows: number; bytes: number | null }>("SELECT COUNT(*) AS rows, SUM(bytes) AS bytes FROM inbox")
+      .toArray()
+      .map((r) => ({
+        rows: r.rows,
+        bytes: r.bytes ?? 0,
+      }))[0] ?? { rows: 0, bytes: 0 };
+    return this.size;
+  }
+}
