@@ -5,7 +5,7 @@ import { registry } from "../src/features";
 import type { EventTimer } from "../src/index";
 import { createServices } from "../src/services";
 import type { TimerStub } from "../src/timers/client";
-import { asAdmin, type Fixture, guildState, interact, newGuild } from "./helpers";
+import { asAdmin, type Fixture, guildState, interact, newGuild, WAIT_MS } from "./helpers";
 
 async function withAudit(level?: string): Promise<Fixture> {
   const g = await newGuild();
@@ -16,7 +16,7 @@ async function withAudit(level?: string): Promise<Fixture> {
 
 async function flushAll(guildId: string) {
   const t = env.EVENT_TIMER.getByName(`audit:${guildId}`) as unknown as TimerStub & DurableObjectStub<EventTimer>;
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + WAIT_MS;
   while (!(await t.list()).some((i) => i.status === "pending")) {
     if (Date.now() > deadline) throw new Error("no flush planned");
     await new Promise((r) => setTimeout(r, 10));

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import ICAL from "ical.js";
 import { describe, expect, it } from "vitest";
 import { editEvent, HOUR, scheduleEvent, useRelay } from "./event-channel-helpers";
-import { callWorker, type Fixture, interact, newGuild } from "./helpers";
+import { callWorker, type Fixture, interact, newGuild, WAIT_MS } from "./helpers";
 
 useRelay();
 
@@ -15,7 +15,7 @@ async function feedPath(g: Fixture): Promise<string> {
 const get = (path: string) => callWorker(new Request(`https://bot.test${path}`));
 
 async function untilKnown(g: Fixture, eventId: string, ok: (r: { active: number; start_at: number } | null) => boolean) {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + WAIT_MS;
   for (;;) {
     const r = await env.DB.prepare("SELECT active, start_at FROM reminder_events WHERE guild_id = ? AND event_id = ?")
       .bind(g.guild_id, eventId)

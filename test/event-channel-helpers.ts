@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import type { EventRecord } from "../src/features/event-channels/storage";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
-import { asAdmin, emu, type Fixture, type guildState } from "./helpers";
+import { asAdmin, emu, type Fixture, type guildState, WAIT_MS } from "./helpers";
 import { privateRelay, type Relay, ready } from "./relay-helpers";
 
 /** One relay for the file, so scheduled-event changes made in the emulator reach this file's Worker. */
@@ -45,7 +45,7 @@ export function editEvent(g: Fixture, eventId: string, patch: Record<string, unk
 
 /** Waits for the event's record to match, running its alarm whenever something is due (cleanups are due "now"). */
 export async function untilRecord(guildId: string, eventId: string, ok: (r: Awaited<ReturnType<typeof record>>) => boolean, what = "record") {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + WAIT_MS;
   for (;;) {
     const r = await record(guildId, eventId);
     if (ok(r)) {
@@ -89,7 +89,7 @@ export function timerOf(guildId: string, eventId: string) {
 /** Waits for the relay to hand the dispatch over: the event's timer then holds `key`. */
 export async function untilPlanned(guildId: string, eventId: string, key: string) {
   const t = timerOf(guildId, eventId);
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + WAIT_MS;
   for (;;) {
     const items = await t.list();
     const item = items.find((i) => i.key === key && i.status === "pending");

@@ -19,7 +19,7 @@ import {
   untilRecord,
   useRelay,
 } from "./event-channel-helpers";
-import { asAdmin, emu, guildState, interact, interactionRecord, newGuild } from "./helpers";
+import { asAdmin, emu, guildState, interact, interactionRecord, newGuild, WAIT_MS } from "./helpers";
 import { gatewayControl } from "./relay-helpers";
 
 useRelay();
@@ -178,7 +178,7 @@ describe("event channels: channels and roles deleted by hand", () => {
     await emu(`/_emulator/guilds/${g.guild_id}/roles/${rec.role_id}`, { method: "DELETE" });
     const after = await untilRecord(g.guild_id, ev.id, (x) => !!x?.role_id && x.role_id !== rec.role_id, "a new role");
     // The record names the new role as soon as it exists; members get it within the same alarm, just after.
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + WAIT_MS;
     const hasRole = async () => {
       const members = (await guildState(g.guild_id)).guilds[0]?.members ?? [];
       return fans.every((id) => members.find((m) => m.user_id === id)?.roles.includes(after?.role_id as string));
@@ -195,7 +195,7 @@ describe("event channels: channels and roles deleted by hand", () => {
     await liveEvent(g);
     const divider = channelsIn(await guildState(g.guild_id), g.channels.category).find((c) => c.name.startsWith("━"));
     await emu(`/_emulator/channels/${divider?.id}`, { method: "DELETE" });
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + WAIT_MS;
     while (
       (await env.DB.prepare("SELECT channel_id FROM event_channel_dividers WHERE guild_id = ?").bind(g.guild_id).first<{ channel_id: string | null }>())
         ?.channel_id

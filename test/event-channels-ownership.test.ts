@@ -17,7 +17,7 @@ import {
   untilRecord,
   useRelay,
 } from "./event-channel-helpers";
-import { emu, type Fixture, guildState, interact, newGuild } from "./helpers";
+import { emu, type Fixture, guildState, interact, newGuild, WAIT_MS } from "./helpers";
 
 useRelay();
 
@@ -192,7 +192,7 @@ describe("event channels under races and restarts", () => {
 });
 
 async function untilState(guildId: string, eventId: string, state: string) {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + WAIT_MS;
   while ((await record(guildId, eventId))?.state !== state) {
     if (Date.now() > deadline) throw new Error(`event never reached ${state}`);
     await new Promise((r) => setTimeout(r, 10));

@@ -15,7 +15,7 @@ import {
   untilRecord,
   useRelay,
 } from "./event-channel-helpers";
-import { asAdmin, emu, guildState, interact, newGuild } from "./helpers";
+import { asAdmin, emu, guildState, interact, newGuild, WAIT_MS } from "./helpers";
 
 useRelay();
 
@@ -134,7 +134,7 @@ describe("event channels: members who change their mind after creation", () => {
     await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { user_ids: [g.member_id] } });
     await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users/${fans[0]}`, { method: "DELETE" });
     const roles = async (userId: string) => (await guildState(g.guild_id)).guilds[0]?.members.find((m) => m.user_id === userId)?.roles ?? [];
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + WAIT_MS;
     while (!(await roles(g.member_id)).includes(rec.role_id as string) || (await roles(fans[0] as string)).includes(rec.role_id as string)) {
       if (Date.now() > deadline) throw new Error("role changes never happened");
       await untilRecord(g.guild_id, ev.id, () => true);

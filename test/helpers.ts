@@ -5,6 +5,12 @@ import type { APIInteractionResponse } from "discord-api-types/v10";
 import worker from "../src/index";
 import type { InteractionRequest } from "./emulator/interactions";
 
+/**
+ * How long a test waits for the relay, a timer or the emulator to act. Loops return as soon as it has; the bound is
+ * generous because every test file's relay sees every file's dispatches on 2 shared cores.
+ */
+export const WAIT_MS = 20_000;
+
 export async function emu<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
   const res = await fetch(`${env.EMULATOR_URL}${path}`, {
     method: init.method ?? (init.body === undefined ? "GET" : "POST"),

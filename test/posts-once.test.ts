@@ -4,7 +4,7 @@ import { registry } from "../src/features";
 import { cleanGuild } from "../src/features/custom-commands/cleanup";
 import { createServices, type Services } from "../src/services";
 import type { AgendaItem } from "../src/timers/agenda";
-import { emu, type Fixture, guildState, newGuild } from "./helpers";
+import { emu, type Fixture, guildState, newGuild, WAIT_MS } from "./helpers";
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -30,7 +30,7 @@ type Msg = { id: string; content: string; embeds: { title?: string; description?
 const messages = async (g: Fixture, channelId = g.channels.text) => ((await guildState(g.guild_id)).messages[channelId] ?? []) as unknown as Msg[];
 
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + WAIT_MS;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));

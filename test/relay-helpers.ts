@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import type { RelayStub } from "../src/gateway/client";
 import type { RelayState } from "../src/gateway/relay";
 import type { GatewayRelay } from "../src/index";
-import { emu } from "./helpers";
+import { emu, WAIT_MS } from "./helpers";
 
 export type Relay = RelayStub & DurableObjectStub<GatewayRelay>;
 
@@ -40,7 +40,7 @@ export async function until(
   ok: (s: RelayState & { connected: boolean }) => boolean,
   what = "relay state",
 ): Promise<RelayState & { connected: boolean }> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + WAIT_MS;
   for (;;) {
     const s = await stub.status();
     if (ok(s)) return s;

@@ -3,7 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
-import { type Fixture, guildState, interact } from "./helpers";
+import { type Fixture, guildState, interact, WAIT_MS } from "./helpers";
 
 export type Msg = { id: string; content: string; embeds: { title?: string; description?: string; url?: string; fields?: { name: string; value: string }[] }[] };
 
@@ -12,7 +12,7 @@ export function timerOf(guildId: string, eventId: string) {
 }
 
 /** Waits until the relay has handed the event over and its reminder items are planned. */
-export async function untilItem(guildId: string, eventId: string, key: string, waitMs = 5000) {
+export async function untilItem(guildId: string, eventId: string, key: string, waitMs = WAIT_MS) {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const item = (await timerOf(guildId, eventId).list()).find((i) => i.key === key && i.status === "pending");

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { editEvent, HOUR, MIN, scheduleEvent, useRelay } from "./event-channel-helpers";
-import { asAdmin, emu, type Fixture, guildState, interact, interactionRecord, newGuild, requestsTo } from "./helpers";
+import { asAdmin, emu, type Fixture, guildState, interact, interactionRecord, newGuild, requestsTo, WAIT_MS } from "./helpers";
 import { choose, dms, runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
 
 useRelay();
@@ -132,7 +132,7 @@ describe("reminder delivery", () => {
     await untilItem(g.guild_id, ev.id, "dm:3600");
     const later = start + 2 * HOUR;
     await editEvent(g, ev.id, { scheduled_start_time: new Date(later).toISOString(), scheduled_end_time: new Date(later + HOUR).toISOString() });
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + WAIT_MS;
     while ((await untilItem(g.guild_id, ev.id, "dm:3600")).dueAt !== later - HOUR) {
       if (Date.now() > deadline) throw new Error("never replanned");
       await new Promise((r) => setTimeout(r, 10));
@@ -145,7 +145,7 @@ describe("reminder delivery", () => {
     const other = await scheduleEvent(g, "Cancelled raid", start);
     await untilItem(g.guild_id, other.id, "dm:3600");
     await editEvent(g, other.id, { status: 4 });
-    const until = Date.now() + 5000;
+    const until = Date.now() + WAIT_MS;
     while ((await timerOf(g.guild_id, other.id).list()).some((i) => i.status === "pending")) {
       if (Date.now() > until) throw new Error("items never cancelled");
       await new Promise((r) => setTimeout(r, 10));
@@ -211,7 +211,7 @@ describe("reminder delivery", () => {
     const ev = await scheduleEvent(g, "Raid", start);
     await untilItem(g.guild_id, ev.id, "dm:3600");
     await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { user_ids: [fan.id, g.member_id] } });
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + WAIT_MS;
     const count = async () =>
       (
         await env.DB.prepare("SELECT COUNT(*) AS n FROM reminder_event_members WHERE guild_id = ? AND event_id = ?")
@@ -274,7 +274,7 @@ describe("member views", () => {
     const ev = await scheduleEvent(g, "Boss fight", start);
     await untilItem(g.guild_id, ev.id, "dm:3600");
     await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { user_ids: [g.member_id] } });
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + WAIT_MS;
     let mine = "";
     while (!mine.includes("Boss fight") && Date.now() < deadline) {
       const r = await interact({ kind: "command", name: "reminders", subcommand: "mine", guild_id: g.guild_id, user_id: g.member_id });

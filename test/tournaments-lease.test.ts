@@ -5,7 +5,7 @@ import { LEASE_MS } from "../src/features/tournaments/mapping-storage";
 import { mirrorMatch } from "../src/features/tournaments/mirror";
 import { syncGuild } from "../src/features/tournaments/sync";
 import { createServices } from "../src/services";
-import { emu, requestsTo } from "./helpers";
+import { emu, requestsTo, WAIT_MS } from "./helpers";
 import { ahead, type EmuEvent, events, type League, league, mapping, silentMatch } from "./tournament-helpers";
 
 /** Services for one invocation; `skewMs` moves its clock (another isolate that sees the lease as expired). */
@@ -20,7 +20,7 @@ const services = (o: { skewMs?: number; timeoutMs?: number } = {}) =>
 const writes = async (guildId: string) => (await requestsTo(`/guilds/${guildId}/scheduled-events`)).filter((r) => r.method !== "GET");
 
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + WAIT_MS;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
 import { useRelay } from "./event-channel-helpers";
-import { asAdmin, emu, type Fixture, guildState, interact, newGuild, requestsTo } from "./helpers";
+import { asAdmin, emu, type Fixture, guildState, interact, newGuild, requestsTo, WAIT_MS } from "./helpers";
 import { privateRelay, ready } from "./relay-helpers";
 
 useRelay();
@@ -44,7 +44,7 @@ const voice = (g: Fixture, userId: string, channelId: string | null, silent = fa
 
 /** The pending deletion of a temporary channel (null when none), once the relay has handed the change over. */
 async function untilDeletion(g: Fixture, channelId: string, ok: (due: number | null) => boolean) {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + WAIT_MS;
   for (;;) {
     const due = (await timerOf(g.guild_id, channelId).list()).find((i) => i.key === "delete" && i.status === "pending")?.dueAt ?? null;
     if (ok(due)) return due;
@@ -55,7 +55,7 @@ async function untilDeletion(g: Fixture, channelId: string, ok: (due: number | n
 
 /** Who the bot believes is in the channel (D1), once the relay has handed the change over. */
 async function untilOccupancy(g: Fixture, channelId: string, n: number) {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + WAIT_MS;
   for (;;) {
     const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM voice_members WHERE guild_id = ? AND channel_id = ?")
       .bind(g.guild_id, channelId)
