@@ -17,8 +17,8 @@ interface Last {
   interaction: string;
   user: string;
   channel?: string;
-  /** The message the reply created, for `click`. */
-  message?: { id: string; components: unknown[] };
+  /** The message the reply created, for `click` (and to notice when the bot edits it). */
+  message?: { id: string; components: unknown[]; shown: string };
   /** The form the reply opened, for `form`. */
   modal?: string;
 }
@@ -114,20 +114,27 @@ async function send(ctx: Ctx, state: SandboxState, req: Record<string, unknown>,
   if (ctx.opts.json) console.log(JSON.stringify(out.response, null, 2));
   else console.log(out.status === 200 ? formatResponse(out.response, names) : `The bot answered ${out.status}: ${JSON.stringify(out.response)}`);
   const response = out.response as { type?: number; data?: { custom_id?: string } } | null;
+  const before = ctx.last?.message?.shown;
   ctx.last = { interaction: out.id, user, channel, modal: response?.type === 9 ? response.data?.custom_id : undefined };
-  const record = await waitForReply(ctx, out.id, response?.type === 5);
-  if (record?.original) ctx.last.message = { id: record.original.id, components: record.original.components };
-  if (response?.type === 5 && record?.original)
-    console.log(ctx.opts.json ? JSON.stringify(record.original, null, 2) : formatResponse({ type: 4, data: record.original }, names));
+  // A deferred reply (5) or update (6) is finished later by the bot, with an edit of the original message.
+  const later = response?.type === 5 || response?.type === 6;
+  const record = await waitForReply(ctx, out.id, later ? (rec) => !!rec.original && shown(rec.original) !== before : undefined);
+  if (record?.original) ctx.last.message = { id: record.original.id, components: record.original.components, shown: shown(record.original) };
+  if (later && record?.original)
+    console.log(
+      ctx.opts.json ? JSON.stringify(record.original, null, 2) : formatResponse({ type: response?.type === 6 ? 7 : 4, data: record.original }, names),
+    );
   for (const f of record?.followups ?? [])
     console.log(ctx.opts.json ? JSON.stringify(f, null, 2) : `followup:\n${formatResponse({ type: 4, data: f }, names)}`);
 }
 
-/** A deferred reply is finished later by the bot: wait up to 10 s for it. */
-async function waitForReply(ctx: Ctx, id: string, deferred: boolean): Promise<ReplyRecord | null> {
-  for (let i = 0; i < (deferred ? 40 : 1); i++) {
+const shown = (m: { content: string; embeds: unknown[]; components: unknown[] }) => JSON.stringify([m.content, m.embeds, m.components]);
+
+/** The interaction's record, once `done` holds (up to 10 s) when the bot finishes its reply later. */
+async function waitForReply(ctx: Ctx, id: string, done?: (rec: ReplyRecord) => boolean): Promise<ReplyRecord | null> {
+  for (let i = 0; i < (done ? 40 : 1); i++) {
     const rec = await ctx.get<ReplyRecord>(`/_emulator/interactions/${id}`);
-    if (!deferred || rec.original) return rec;
+    if (!done || done(rec)) return rec;
     await new Promise((r) => setTimeout(r, 250));
   }
   console.log("(the bot has not finished its reply yet)");

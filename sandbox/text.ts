@@ -147,7 +147,8 @@ export function formatGuild(s: SandboxState, timeZone?: string): string {
       out.push(`    ${icon} ${c.name} ${c.id}${who}${voice}`);
     }
   }
-  out.push("  Roles:", ...s.roles.map((r) => `    @${r.name} ${r.id} · ${r.members} member(s)`));
+  const at = (name: string) => (name.startsWith("@") ? name : `@${name}`);
+  out.push("  Roles:", ...s.roles.map((r) => `    ${at(r.name)} ${r.id} · ${r.members} member(s)`));
   out.push(
     "  Members:",
     ...s.members.map(
