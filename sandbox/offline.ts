@@ -48,6 +48,7 @@ function startWrangler(opts: OfflineOptions, vars: Record<string, string>, onLin
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0", NO_COLOR: "1" },
   });
+  child.on("error", (err) => onLine(`{"level":"error","event":"wrangler.spawn_failed","error":${JSON.stringify(err.message)}}`));
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     stream.pipe(log, { end: false });

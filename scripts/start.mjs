@@ -31,6 +31,7 @@ function runToEnd(cmd, args) {
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
+    child.on("error", (err) => reject(new Error(`${cmd} could not start (${err.message}); run it through npm (npm start)`)));
     child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(" ")} failed:\n${out}`))));
   });
 }
@@ -43,7 +44,12 @@ process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
 
 console.log("Applying D1 migrations to the local database…");
-await runToEnd("wrangler", ["d1", "migrations", "apply", "DB", "--local", ...persist]);
+try {
+  await runToEnd("wrangler", ["d1", "migrations", "apply", "DB", "--local", ...persist]);
+} catch (err) {
+  console.error(err.message);
+  process.exit(1);
+}
 
 if (ONLINE) await startOnline();
 else await startOffline();

@@ -113,7 +113,8 @@ function line(text: string, names: MentionNames): Node {
 /** Renders message or embed text: code blocks, headings, quotes, lists, inline formatting and mentions. */
 export function markdown(text: string, names: MentionNames): HTMLElement {
   const root = h("div", { class: "md" });
-  const parts = text.split(/```(?:[a-z]*\n)?([\s\S]*?)```/g);
+  // U+1CBC, the "invisible" space bots put in channel names, shows as a space in Discord's font.
+  const parts = text.replace(/\u1cbc/g, " ").split(/```(?:[a-z]*\n)?([\s\S]*?)```/g);
   parts.forEach((part, i) => {
     if (i % 2 === 1) root.appendChild(h("pre", {}, part.replace(/\n$/, "")));
     else if (part !== "") for (const l of part.replace(/^\n|\n$/g, "").split("\n")) root.appendChild(line(l, names));
