@@ -45,9 +45,55 @@ function changesWorld(e: EmulatorEvent): boolean {
   return true;
 }
 
+/** The server-sent-events stream: every open page gets the state on each change and each timeline entry. */
+class EventStream {
+  private readonly clients = new Set<ServerResponse>();
+  private readonly keepalive = setInterval(() => {
+    for (const c of this.clients) c.write(": keepalive\n\n");
+  }, KEEPALIVE_MS);
+
+  constructor() {
+    this.keepalive.unref();
+  }
+
+  open(req: IncomingMessage, res: ServerResponse, first: [string, string][]): void {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+    this.clients.add(res);
+    for (const [event, data] of first) EventStream.write(res, event, data);
+    req.on("close", () => this.clients.delete(res));
+  }
+
+  broadcast(event: string, data: string): void {
+    for (const c of this.clients) EventStream.write(c, event, data);
+  }
+
+  close(): void {
+    clearInterval(this.keepalive);
+    for (const c of this.clients) c.end();
+    this.clients.clear();
+  }
+
+  private static write(res: ServerResponse, event: string, data: string): void {
+    res.write(`event: ${event}\ndata: ${data}\n\n`);
+  }
+}
+
+/** The page's own files: its HTML, its styles, its script (bundled on each load). */
+async function asset(path: string): Promise<{ type: string; body: string; status?: number } | null> {
+  const file = (name: string) => readFile(join(HERE, "client", name), "utf8");
+  if (path === "/") return { type: "text/html; charset=utf-8", body: await file("index.html") };
+  if (path === "/sandbox.css") return { type: "text/css; charset=utf-8", body: (await Promise.all(STYLES.map(file))).join("\n") };
+  if (path !== "/sandbox.js") return null;
+  try {
+    return { type: "text/javascript; charset=utf-8", body: await bundle() };
+  } catch (err) {
+    return { type: "text/plain; charset=utf-8", body: `the sandbox page failed to build:\n${err instanceof Error ? err.message : String(err)}`, status: 500 };
+  }
+}
+
 export function createSandbox(): Sandbox {
   const timeline = new Timeline();
-  const clients = new Set<ServerResponse>();
+  const stream = new EventStream();
   let emulator: Emulator | null = null;
   let guildId = "";
   let pending: ReturnType<typeof setTimeout> | null = null;
@@ -60,33 +106,15 @@ export function createSandbox(): Sandbox {
       .sessions.map((s) => ({ id: s.id, connected: s.connected, seq: s.seq, resumes: s.resumes, identifies: s.identifies }));
     return guildView(emulator.world, guildId, { faults: emulator.limiter.faults, gateway });
   };
-  const write = (res: ServerResponse, event: string, data: string) => res.write(`event: ${event}\ndata: ${data}\n\n`);
-  const broadcast = (event: string, data: string) => {
-    for (const c of clients) write(c, event, data);
-  };
+  // Changes come in bursts (a channel creation is several REST calls): one push per burst, and none when nothing changed.
   const pushState = () => {
     pending = null;
     const text = JSON.stringify(state());
     if (text === lastState) return;
     lastState = text;
-    broadcast("state", text);
+    stream.broadcast("state", text);
   };
-  const schedulePush = () => {
-    pending ??= setTimeout(pushState, PUSH_DELAY_MS);
-  };
-  timeline.subscribe((entry) => broadcast("timeline", JSON.stringify(entry)));
-  const keepalive = setInterval(() => {
-    for (const c of clients) c.write(": keepalive\n\n");
-  }, KEEPALIVE_MS);
-  keepalive.unref();
-
-  function events(req: IncomingMessage, res: ServerResponse) {
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
-    clients.add(res);
-    write(res, "timeline-backlog", JSON.stringify(timeline.recent()));
-    write(res, "state", JSON.stringify(state()));
-    req.on("close", () => clients.delete(res));
-  }
+  timeline.subscribe((entry) => stream.broadcast("timeline", JSON.stringify(entry)));
 
   async function page(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     if (req.method !== "GET") return false;
@@ -95,28 +123,17 @@ export function createSandbox(): Sandbox {
       res.end(body);
       return true;
     };
-    switch (url.pathname) {
-      case "/":
-        return send("text/html; charset=utf-8", await readFile(join(HERE, "client", "index.html"), "utf8"));
-      case "/sandbox.css":
-        return send("text/css; charset=utf-8", (await Promise.all(STYLES.map((f) => readFile(join(HERE, "client", f), "utf8")))).join("\n"));
-      case "/sandbox.js":
-        try {
-          return send("text/javascript; charset=utf-8", await bundle());
-        } catch (err) {
-          return send("text/plain; charset=utf-8", `the sandbox page failed to build:\n${err instanceof Error ? err.message : String(err)}`, 500);
-        }
-      case "/favicon.ico":
-        res.writeHead(204).end();
-        return true;
-      case "/_sandbox/state":
-        return send("application/json", JSON.stringify(state()));
-      case "/_sandbox/events":
-        events(req, res);
-        return true;
-      default:
-        return false;
+    if (url.pathname === "/favicon.ico") return send("image/x-icon", "", 204);
+    if (url.pathname === "/_sandbox/state") return send("application/json", JSON.stringify(state()));
+    if (url.pathname === "/_sandbox/events") {
+      stream.open(req, res, [
+        ["timeline-backlog", JSON.stringify(timeline.recent())],
+        ["state", JSON.stringify(state())],
+      ]);
+      return true;
     }
+    const file = await asset(url.pathname);
+    return file ? send(file.type, file.body, file.status) : false;
   }
 
   return {
@@ -128,15 +145,13 @@ export function createSandbox(): Sandbox {
       em.observe((e) => {
         const entry = fromEmulatorEvent(e, (id) => em.world.users.get(id)?.username ?? id);
         if (entry) timeline.add(entry);
-        if (changesWorld(e)) schedulePush();
+        if (changesWorld(e)) pending ??= setTimeout(pushState, PUSH_DELAY_MS);
       });
-      schedulePush();
+      pending ??= setTimeout(pushState, PUSH_DELAY_MS);
     },
     close() {
-      clearInterval(keepalive);
       if (pending) clearTimeout(pending);
-      for (const c of clients) c.end();
-      clients.clear();
+      stream.close();
     },
   };
 }

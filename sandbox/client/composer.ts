@@ -1,5 +1,5 @@
 /** The message box: plain text is written in the channel as the member; `/` opens the command box with suggestions. */
-import { applySuggestion, parseCommandLine, type Suggestion, suggest } from "../command-line.ts";
+import { applySuggestion, parseCommandLine, type Suggestion, type Suggestions, suggest } from "../command-line.ts";
 import { call } from "./api.ts";
 import { fill, h, toast } from "./dom.ts";
 import { autocomplete, runCommand } from "./interactions.ts";
@@ -7,84 +7,104 @@ import { channel, commandChannel, go, lookup, member, shown, store } from "./sto
 
 const AUTOCOMPLETE_DELAY_MS = 250;
 
-export interface Composer {
-  el: HTMLElement;
-  /** Called when the view changes: the placeholder names the channel. */
-  update(): void;
+function quoted(value: string): string {
+  return /\s/.test(value) ? `"${value}"` : value;
 }
 
-export function createComposer(): Composer {
-  const input = h("input", { id: "composer", type: "text", autocomplete: "off", spellcheck: false });
-  const list = h("ul", { class: "suggestions", role: "listbox" });
-  const hint = h("div", { class: "hint" });
-  let items: Suggestion[] = [];
-  let active = 0;
-  let navigated = false;
-  let askId = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+export class Composer {
+  readonly el: HTMLElement;
+  private readonly input = h("input", { id: "composer", type: "text", autocomplete: "off", spellcheck: false });
+  private readonly list = h("ul", { class: "suggestions", role: "listbox" });
+  private readonly hint = h("div", { class: "hint" });
+  private items: Suggestion[] = [];
+  private active = 0;
+  /** Enter picks the highlighted suggestion only after the arrow keys moved it; otherwise it sends. */
+  private navigated = false;
+  private askId = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
-  const render = () => {
+  constructor() {
+    this.el = h("div", { class: "composer" }, this.list, this.input, this.hint);
+    this.input.addEventListener("input", () => this.refresh());
+    this.input.addEventListener("blur", () => this.show([]));
+    this.input.addEventListener("keydown", (e) => this.onKey(e));
+    this.show([]);
+  }
+
+  /** Called when the view changes: the placeholder names the channel and the member. */
+  update(): void {
+    const c = store.view.kind === "channel" ? channel(store.view.id) : undefined;
+    const where = c ? `#${shown(c.name)}` : store.view.kind === "channel" ? "your DM" : `#${channel(commandChannel() ?? "")?.name ?? "general"}`;
+    this.input.placeholder = `Message ${where} as ${member(store.me)?.name ?? "…"} — or type / for commands`;
+  }
+
+  private show(items: Suggestion[]): void {
+    this.items = items;
+    this.active = 0;
+    this.navigated = false;
+    this.render();
+  }
+
+  private render(): void {
+    const pick = (i: number) => (e: Event) => {
+      e.preventDefault();
+      this.accept(i);
+    };
     fill(
-      list,
-      items.map((s, i) =>
+      this.list,
+      this.items.map((s, i) =>
         h(
           "li",
-          {
-            class: i === active ? "active" : "",
-            role: "option",
-            onmousedown: (e: Event) => {
-              e.preventDefault();
-              accept(i);
-            },
-          },
+          { class: i === this.active ? "active" : "", role: "option", onmousedown: pick(i) },
           h("span", { class: "label" }, s.label),
           s.detail ? h("span", { class: "detail" }, s.detail) : null,
         ),
       ),
     );
-    list.hidden = items.length === 0;
-  };
+    this.list.hidden = this.items.length === 0;
+  }
 
-  const refresh = () => {
-    const s = suggest(input.value, store.state?.commands ?? [], lookup());
-    items = s.items;
-    active = 0;
-    navigated = false;
-    hint.textContent = s.hint ?? (input.value.startsWith("/") ? "" : "Type / for the bot's commands");
-    clearTimeout(timer);
+  private refresh(): void {
+    const s = suggest(this.input.value, store.state?.commands ?? [], lookup());
+    this.show(s.items);
+    this.hint.textContent = s.hint ?? (this.input.value.startsWith("/") ? "" : "Type / for the bot's commands");
+    clearTimeout(this.timer);
+    if (s.autocomplete) this.askBot(s);
+  }
+
+  /** The option being typed is answered by the bot: send an autocomplete interaction once typing pauses. */
+  private askBot(s: Suggestions): void {
     const ask = s.autocomplete;
-    if (ask) {
-      const id = ++askId;
-      hint.textContent = `${s.hint ?? ""}  (asking the bot…)`;
-      timer = setTimeout(async () => {
-        const choices = await autocomplete(ask.command, ask.option);
-        if (id !== askId) return;
-        hint.textContent = s.hint ?? "";
-        items = choices.map((c) => ({
+    if (!ask) return;
+    const id = ++this.askId;
+    this.hint.textContent = `${s.hint ?? ""}  (asking the bot…)`;
+    this.timer = setTimeout(async () => {
+      const choices = await autocomplete(ask.command, ask.option);
+      if (id !== this.askId) return;
+      this.hint.textContent = s.hint ?? "";
+      this.show(
+        choices.map((c) => ({
           label: c.name,
           detail: String(c.value) === c.name ? undefined : String(c.value),
           insert: `${ask.option}:${quoted(String(c.value))}`,
-        }));
-        active = 0;
-        render();
-      }, AUTOCOMPLETE_DELAY_MS);
-    }
-    render();
-  };
+        })),
+      );
+    }, AUTOCOMPLETE_DELAY_MS);
+  }
 
-  const accept = (i: number) => {
-    const s = items[i];
+  private accept(i: number): void {
+    const s = this.items[i];
     if (!s) return;
-    input.value = applySuggestion(input.value, s);
-    input.focus();
-    refresh();
-  };
+    this.input.value = applySuggestion(this.input.value, s);
+    this.input.focus();
+    this.refresh();
+  }
 
-  const send = async () => {
-    const text = input.value.trim();
+  private async send(): Promise<void> {
+    const text = this.input.value.trim();
     if (!text) return;
-    input.value = "";
-    refresh();
+    this.input.value = "";
+    this.refresh();
     if (text.startsWith("/")) {
       const command = parseCommandLine(text, store.state?.commands ?? [], lookup());
       if (!store.state?.commands.some((c) => c.name === command.name)) return toast(`/${command.name} is not a registered command`, "error");
@@ -95,43 +115,22 @@ export function createComposer(): Composer {
     }
     const target = store.view.kind === "channel" ? store.view.id : commandChannel();
     if (target) await call("POST", `/_emulator/channels/${target}/messages`, { user_id: store.me, content: text });
-  };
+  }
 
-  input.addEventListener("input", refresh);
-  input.addEventListener("blur", () => {
-    items = [];
-    render();
-  });
-  input.addEventListener("keydown", (e) => {
-    if ((e.key === "ArrowDown" || e.key === "ArrowUp") && items.length) {
+  private onKey(e: KeyboardEvent): void {
+    const n = this.items.length;
+    if ((e.key === "ArrowDown" || e.key === "ArrowUp") && n) {
       e.preventDefault();
-      active = (active + (e.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
-      navigated = true;
-      render();
-    } else if (e.key === "Tab" && items.length) {
+      this.active = (this.active + (e.key === "ArrowDown" ? 1 : n - 1)) % n;
+      this.navigated = true;
+      this.render();
+    } else if (e.key === "Tab" && n) {
       e.preventDefault();
-      accept(active);
+      this.accept(this.active);
     } else if (e.key === "Enter") {
       e.preventDefault();
-      if (navigated && items.length) accept(active);
-      else void send();
-    } else if (e.key === "Escape") {
-      items = [];
-      render();
-    }
-  });
-  render();
-
-  return {
-    el: h("div", { class: "composer" }, list, input, hint),
-    update() {
-      const c = store.view.kind === "channel" ? channel(store.view.id) : undefined;
-      const where = c ? `#${shown(c.name)}` : store.view.kind === "channel" ? "your DM" : `#${channel(commandChannel() ?? "")?.name ?? "general"}`;
-      input.placeholder = `Message ${where} as ${member(store.me)?.name ?? "…"} — or type / for commands`;
-    },
-  };
-}
-
-function quoted(value: string): string {
-  return /\s/.test(value) ? `"${value}"` : value;
+      if (this.navigated && n) this.accept(this.active);
+      else void this.send();
+    } else if (e.key === "Escape") this.show([]);
+  }
 }

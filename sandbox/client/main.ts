@@ -1,7 +1,7 @@
 /** The sandbox page: lays out the Discord-like client and keeps it live from the emulator's event stream. */
 import type { SandboxState, TimelineEntry } from "../types.ts";
 import { renderChannel } from "./channel-view.ts";
-import { createComposer } from "./composer.ts";
+import { Composer } from "./composer.ts";
 import { fill, h } from "./dom.ts";
 import { renderEvents } from "./events-view.ts";
 import { addMember, faultsPanel, membersPanel, rolesPanel } from "./panels.ts";
@@ -16,7 +16,7 @@ const acting = h("select", { id: "acting", onchange: (e: Event) => setMe((e.targ
 const live = h("span", { class: "live off", id: "live" }, "● connecting");
 const sidebar = h("nav", { id: "sidebar" });
 const view = h("section", { id: "view" });
-const composer = createComposer();
+const composer = new Composer();
 const timeline = timelinePanel();
 const panelBody = h("div", { class: "panel-body" });
 const tabs = h("div", { class: "tabs", role: "tablist" });
