@@ -40,16 +40,20 @@ export function startPrompt(opts: PromptOptions): { say(line: string): void } {
     return out;
   };
   const ctx: Ctx = { opts, rl, get, post, last: null };
+  // Lines run one after another, and the end of input (a script piping commands) waits for the last one.
+  let queue = Promise.resolve();
   rl.prompt();
-  rl.on("line", async (line) => {
-    try {
-      await handle(ctx, line.trim());
-    } catch (err) {
-      console.error(err instanceof Error ? err.message : String(err));
-    }
-    rl.prompt();
+  rl.on("line", (line) => {
+    queue = queue.then(async () => {
+      try {
+        await handle(ctx, line.trim());
+      } catch (err) {
+        console.error(err instanceof Error ? err.message : String(err));
+      }
+      rl.prompt();
+    });
   });
-  rl.on("close", opts.onClose);
+  rl.on("close", () => void queue.then(opts.onClose));
   return { say: (text) => say(rl, text) };
 }
 
