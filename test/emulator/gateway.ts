@@ -22,6 +22,18 @@ export interface GatewayConfig {
   privileged_allowed: boolean;
 }
 
+/** What the gateway did, for observers such as the sandbox's timeline. */
+export interface GatewayEvent {
+  what: "dispatch" | "identify" | "resume" | "invalid_session" | "close" | "reject";
+  session?: string;
+  t?: string;
+  seq?: number;
+  /** Whether a dispatch reached an open connection (else it waits in the replay buffer). */
+  delivered?: boolean;
+  code?: number | "dropped";
+  replayed?: number;
+}
+
 interface Session {
   id: string;
   shard: [number, number];
@@ -49,6 +61,8 @@ export class Gateway {
   private readonly wss: WebSocketServer = new Server({ noServer: true });
   /** Sockets the emulator cut without a close frame; their close event is recorded as "dropped". */
   private readonly dropped = new WeakSet<WebSocket>();
+  /** Called for every dispatch, identify, resume and close (set by the server). */
+  onEvent: (e: GatewayEvent) => void = () => {};
 
   private readonly world: World;
   private readonly botToken: string;
@@ -101,6 +115,7 @@ export class Gateway {
           if (intents & PRIVILEGED_INTENTS && !this.config.privileged_allowed) return this.reject(ws, 4014, "Disallowed intent(s).");
           session = this.newSession(shard, intents, ws);
           session.identifies++;
+          this.onEvent({ what: "identify", session: session.id });
           this.counters.identifies++;
           const guilds = [...this.world.guilds.values()].filter((g) => this.onShard(g.id, session as Session));
           this.send(session, "READY", {
@@ -119,6 +134,7 @@ export class Gateway {
           const old = this.sessions.get(String(d.session_id));
           if (d.token !== `Bot ${this.botToken}` && d.token !== this.botToken) return this.reject(ws, 4004, "Authentication failed.");
           if (!old || old.invalid) {
+            this.onEvent({ what: "invalid_session", session: String(d.session_id) });
             send({ op: 9, d: false, s: null, t: null });
             return;
           }
@@ -131,7 +147,9 @@ export class Gateway {
           old.resumes++;
           this.counters.resumes++;
           session = old;
-          for (const m of old.buffer) if (m.s > seq) send({ op: 0, ...m });
+          const missed = old.buffer.filter((m) => m.s > seq);
+          this.onEvent({ what: "resume", session: old.id, replayed: missed.length });
+          for (const m of missed) send({ op: 0, ...m });
           if (old.heartbeat_after_replay) send({ op: 1, d: null, s: null, t: null });
           old.heartbeat_after_replay = false;
           this.send(old, "RESUMED", {});
@@ -146,6 +164,7 @@ export class Gateway {
         session.ws = null;
         session.disconnected_at = Date.now();
         if (!this.dropped.has(ws)) session.closes.push(code);
+        this.onEvent({ what: "close", session: session.id, code: this.dropped.has(ws) ? "dropped" : code });
         // Codes that end a session on Discord's side: it cannot be resumed.
         if ([4004, 4007, 4009, 4010, 4011, 4012, 4013, 4014].includes(code)) session.invalid = true;
       }
@@ -154,6 +173,7 @@ export class Gateway {
 
   private reject(ws: WebSocket, code: number, reason: string): void {
     this.counters.rejected++;
+    this.onEvent({ what: "reject", code });
     ws.close(code, reason);
   }
 
@@ -210,7 +230,9 @@ export class Gateway {
     s.buffer.push(m);
     if (s.buffer.length > REPLAY_BUFFER) s.buffer.splice(0, s.buffer.length - REPLAY_BUFFER);
     this.counters.dispatches++;
-    if (s.ws?.readyState === s.ws?.OPEN) s.ws?.send(JSON.stringify({ op: 0, ...m }));
+    const open = s.ws !== null && s.ws.readyState === s.ws.OPEN;
+    if (open) s.ws?.send(JSON.stringify({ op: 0, ...m }));
+    this.onEvent({ what: "dispatch", session: s.id, t, seq: m.s, delivered: open });
   }
 
   /** Fans a dispatch out to every live or resumable session whose shard holds the guild. */

@@ -92,7 +92,12 @@ function findMessage(world: World, id: string | undefined): Message | undefined 
     const m = list.find((x) => x.id === id);
     if (m) return m;
   }
-  for (const rec of world.interactions.values()) if (rec.original?.id === id) return rec.original;
+  for (const rec of world.interactions.values()) {
+    if (rec.original?.id === id) return rec.original;
+    // Buttons on a followup (e.g. an ephemeral one) are clicked too.
+    const followup = rec.followups.find((m) => m.id === id);
+    if (followup) return followup;
+  }
   return undefined;
 }
 
@@ -131,6 +136,9 @@ export function buildInteraction(world: World, req: InteractionRequest): { recor
       });
     } else {
       Object.assign(base, { user, authorizing_integration_owners: { "1": userId }, context: 1, app_permissions: "0" });
+      // In a DM with the bot (e.g. a button on a reminder DM), Discord sends that DM channel.
+      const dm = req.channel_id ? world.channels.get(req.channel_id) : undefined;
+      if (dm?.type === 1) Object.assign(base, { channel_id: dm.id, channel: { id: dm.id, type: 1 } });
     }
     base.locale = "en-US";
     base.entitlements = [];

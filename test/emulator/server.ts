@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { act } from "./acting.ts";
-import { Gateway } from "./gateway.ts";
+import { Gateway, type GatewayEvent } from "./gateway.ts";
 import { ApiError, type Ctx, match, type Route, template } from "./http.ts";
 import { buildInteraction, type InteractionRequest, recordResponse } from "./interactions.ts";
 import { DEFAULT_LIMITS, Limiter, rateLimitedBody } from "./limits.ts";
@@ -23,7 +23,31 @@ export interface EmulatorOptions {
   /** Where to deliver interactions when acting as a user (`npm start`). */
   botUrl?: string;
   quiet?: boolean;
+  /**
+   * Serves paths outside /api/v10 and /_emulator (the sandbox's page); returns false to fall through to 404.
+   * Kept as a hook so the emulator itself knows nothing about the page.
+   */
+  page?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 }
+
+/** What happened in the emulator, for observers (the sandbox's live view and timeline). */
+export type EmulatorEvent =
+  | { type: "rest"; at: number; method: string; path: string; route: string | null; status: number; ms: number; body: unknown }
+  | { type: "control"; at: number; method: string; path: string; status: number }
+  | {
+      type: "interaction";
+      at: number;
+      id: string;
+      kind: string;
+      user_id?: string;
+      name?: string;
+      subcommand?: string;
+      custom_id?: string;
+      status: number;
+      response_type?: number;
+      ms: number;
+    }
+  | ({ type: "gateway"; at: number } & GatewayEvent);
 
 export interface RequestLog {
   seq: number;
@@ -47,6 +71,8 @@ export interface Emulator {
   gateway: Gateway;
   limiter: Limiter;
   requests: RequestLog[];
+  /** Calls `listener` for every REST request answered, control call, interaction delivered and gateway event. */
+  observe(listener: (e: EmulatorEvent) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -76,6 +102,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   let baseUrl = "";
   const gateway = new Gateway(world, botToken, () => baseUrl);
   const sinks = new WebhookSinks();
+  const observers = new Set<(e: EmulatorEvent) => void>();
+  const emit = (e: EmulatorEvent) => {
+    for (const o of observers) {
+      try {
+        o(e);
+      } catch (err) {
+        if (!opts.quiet) console.error("[emulator] observer failed:", err);
+      }
+    }
+  };
+  gateway.onEvent = (e) => emit({ type: "gateway", at: Date.now(), ...e });
   const routes: Route[] = [
     ...guildRoutes,
     ...messageRoutes,
@@ -100,6 +137,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     counters.requests++;
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       log.status = status;
+      emit({ type: "rest", at: log.at, method, path, route: log.route, status, ms: Date.now() - log.at, body: log.body });
       if (status === 401 || status === 403 || status === 429) counters.invalid++;
       send(res, status, body, headers);
     };
@@ -253,8 +291,22 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         const { send: deliverNow, at, ...request } = body as InteractionRequest & { send?: boolean; at?: number };
         const { record, body: payload } = buildInteraction(world, request);
         if (deliverNow) {
+          const started = Date.now();
           const out = await deliver(payload, at);
           if (out.status === 200) recordResponse(world, record, out.response);
+          emit({
+            type: "interaction",
+            at: started,
+            id: record.id,
+            kind: request.kind,
+            user_id: request.user_id,
+            name: request.name,
+            subcommand: request.subcommand,
+            custom_id: request.custom_id,
+            status: out.status,
+            response_type: (out.response as { type?: number } | null)?.type,
+            ms: Date.now() - started,
+          });
           return send(res, 200, { id: record.id, token: record.token, ...out });
         }
         const text = JSON.stringify(payload);
@@ -278,14 +330,22 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     }
   }
 
+  async function other(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (!(opts.page && (await opts.page(req, res, url)))) send(res, 404, { message: "404: Not Found", code: 0 });
+  }
+
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname;
+    const isControl = path.startsWith("/_emulator/");
     const work = path.startsWith("/api/v10/")
       ? rest(req, res, path.slice("/api/v10".length), url.searchParams)
-      : path.startsWith("/_emulator/")
+      : isControl
         ? control(req, res, path, url.searchParams)
-        : Promise.resolve(send(res, 404, { message: "404: Not Found", code: 0 }));
+        : other(req, res, url);
+    // Control calls that change the world (everything but GET) are announced once answered.
+    if (isControl && req.method !== "GET")
+      res.on("finish", () => emit({ type: "control", at: Date.now(), method: req.method ?? "", path, status: res.statusCode }));
     work.catch((err) => {
       if (!res.headersSent)
         send(res, err instanceof ApiError ? err.status : 500, { message: err instanceof Error ? err.message : String(err), code: err?.code ?? 0 });
@@ -294,7 +354,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   server.on("upgrade", (req, socket, head) => {
     if (!gateway.upgrade(req, socket, head)) socket.destroy();
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    // A port in use rejects (with EADDRINUSE) instead of crashing the process.
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const port = (server.address() as AddressInfo).port;
   baseUrl = `http://127.0.0.1:${port}`;
   return {
@@ -307,6 +374,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     gateway,
     limiter,
     requests,
+    observe: (listener) => {
+      observers.add(listener);
+      return () => observers.delete(listener);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         gateway.close();
