@@ -24,7 +24,8 @@ export async function createTempChannel(
 ): Promise<Created> {
   const intent: Intent = { ...want, nonce: crypto.randomUUID(), created_at: s.now(), channel_id: null };
   await Promise.all([recordIntent(s.env.DB, intent), planReconcile(s, intent)]);
-  const ch = await s.discord.post<APIChannel>(Routes.guildChannels(want.guild_id), { body: { ...body, bitrate: markBitrate(intent.nonce) }, reason });
+  // Never retried blindly: a lost answer is found by the nonce in its bitrate (the reconcile step planned above).
+  const ch = await s.discord.create<APIChannel>(Routes.guildChannels(want.guild_id), { body: { ...body, bitrate: markBitrate(intent.nonce) }, reason });
   const tracked = await trackFromIntent(s.env.DB, intent, ch.id, want.match_key);
   return { channelId: ch.id, tracked, intent };
 }
