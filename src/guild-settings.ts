@@ -48,18 +48,17 @@ export interface Presence {
 
 /** GUILD_CREATE: the bot is (again) in this guild. Settings, if any, are kept. */
 export async function markGuildPresent(db: D1Database, guildId: string, now = Date.now()): Promise<Presence> {
-  const before = await db
-    .prepare("SELECT left_at, retention_at FROM guilds WHERE guild_id = ?")
-    .bind(guildId)
-    .first<{ left_at: number | null; retention_at: number | null }>();
-  await db
-    .prepare(
-      `INSERT INTO guilds (guild_id, joined_at, created_at, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (guild_id) DO UPDATE SET joined_at = COALESCE(guilds.joined_at, excluded.joined_at), left_at = NULL`,
-    )
-    .bind(guildId, now, now, now)
-    .run();
-  return { wasLeft: before?.left_at != null };
+  // One round trip: the row as it was, then the upsert (a reconnect sends thousands of these).
+  const [before] = await db.batch<{ left_at: number | null }>([
+    db.prepare("SELECT left_at FROM guilds WHERE guild_id = ?").bind(guildId),
+    db
+      .prepare(
+        `INSERT INTO guilds (guild_id, joined_at, created_at, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (guild_id) DO UPDATE SET joined_at = COALESCE(guilds.joined_at, excluded.joined_at), left_at = NULL`,
+      )
+      .bind(guildId, now, now, now),
+  ]);
+  return { wasLeft: before?.results[0]?.left_at != null };
 }
 
 /**

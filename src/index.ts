@@ -57,7 +57,7 @@ export class GatewayRelay extends RelayObject<Env, Services> {
       services: () => createServices(this.env, (p) => this.ctx.waitUntil(p), registry),
       forward: (payload, services, skip) => runGatewayHandlers(registry.gateway.get(payload.t), payload, services, skip),
       lifecycle: async (change, state, services) => {
-        if (change === "connected" && state.name) await recordRelay(this.env.DB, state.name, state.shard, services.now());
+        if (change === "connected" && state.object_id) await recordRelay(this.env.DB, state.object_id, state.shard, services.now());
         await services.bus.emit(`gateway.${change}`, state, { guildId: null });
       },
       gatewayBot: (services) => services.discord.get(Routes.gatewayBot()) as Promise<RESTGetAPIGatewayBotResult>,

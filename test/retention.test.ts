@@ -117,6 +117,14 @@ async function seed(g: string, now: number) {
     young,
     young,
   );
+  // Settings and other rows that do not age: kept by the daily run, gone with the purge.
+  await run("INSERT INTO reminder_subscriptions (guild_id, user_id, types, created_at, updated_at) VALUES (?, 'u1', '[\"all\"]', ?, ?)", g, old, old);
+  await run("INSERT INTO reminder_settings (guild_id, updated_at) VALUES (?, ?)", g, old);
+  await run("INSERT INTO event_channel_settings (guild_id, settings, updated_at) VALUES (?, '{}', ?)", g, old);
+  await run("INSERT INTO webhooks (guild_id, id, url, secret, enabled, created_at) VALUES (?, 'w1', 'https://example.com/h', 's', 0, ?)", g, old);
+  await run("INSERT INTO calendar_tokens (guild_id, token, created_at) VALUES (?, 't', ?)", g, old);
+  await run("INSERT INTO voice_channels (guild_id, channel_id, kind, name, owner_id, created_at) VALUES (?, '9', 'public', 'V', 'u', ?)", g, old);
+  await run("INSERT INTO teams (guild_id, tournament_id, name, role_id, created_at, updated_at) VALUES (?, ?, 'Reds', 'r', ?, ?)", g, t, old, old);
 }
 
 /** Every table's row count for the guild. */
@@ -134,6 +142,13 @@ async function snapshot(g: string) {
     "voice_settings",
     "voice_intents",
     "custom_commands",
+    "reminder_subscriptions",
+    "reminder_settings",
+    "event_channel_settings",
+    "webhooks",
+    "calendar_tokens",
+    "voice_channels",
+    "teams",
   ];
   const out: Record<string, number> = {};
   for (const t of tables) out[t] = await count(t, g);

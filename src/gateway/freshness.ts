@@ -23,16 +23,16 @@ export function currentSince(view: RelayView, now: number): number | null {
 
 export interface RelayDirectory {
   DB: D1Database;
-  GATEWAY_RELAY: { getByName(name: string): unknown };
+  GATEWAY_RELAY: { get(id: DurableObjectId): unknown; idFromString(id: string): DurableObjectId };
 }
 
-/** Records a relay object as serving its shard (on each connect). */
-export async function recordRelay(db: D1Database, name: string, shard: [number, number], now: number): Promise<void> {
+/** Records a relay object (by its id) as serving its shard, on each connect. */
+export async function recordRelay(db: D1Database, objectId: string, shard: [number, number], now: number): Promise<void> {
   await db
     .prepare(
-      "INSERT INTO gateway_relays (name, shard_id, shard_count, connected_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET shard_id = excluded.shard_id, shard_count = excluded.shard_count, connected_at = excluded.connected_at",
+      "INSERT INTO gateway_relays (object_id, shard_id, shard_count, connected_at) VALUES (?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET shard_id = excluded.shard_id, shard_count = excluded.shard_count, connected_at = excluded.connected_at",
     )
-    .bind(name, shard[0], shard[1], now)
+    .bind(objectId, shard[0], shard[1], now)
     .run();
 }
 
@@ -41,11 +41,16 @@ export async function recordRelay(db: D1Database, name: string, shard: [number, 
  * serving it is current. State complete since a time at or after it is trustworthy.
  */
 export async function gatewayCurrentSince(env: RelayDirectory, guildId: string, now: number): Promise<number | null> {
-  const rows = await env.DB.prepare("SELECT name, shard_id, shard_count FROM gateway_relays").all<{ name: string; shard_id: number; shard_count: number }>();
+  const rows = await env.DB.prepare("SELECT object_id, shard_id, shard_count FROM gateway_relays").all<{
+    object_id: string;
+    shard_id: number;
+    shard_count: number;
+  }>();
   let best: number | null = null;
   for (const r of rows.results) {
     if (r.shard_count < 1 || shardOf(guildId, r.shard_count) !== r.shard_id) continue;
-    const view = await (env.GATEWAY_RELAY.getByName(r.name) as { status(): Promise<RelayView> }).status();
+    const stub = env.GATEWAY_RELAY.get(env.GATEWAY_RELAY.idFromString(r.object_id)) as { status(): Promise<RelayView> };
+    const view = await stub.status();
     if (view.shard[0] !== r.shard_id || view.shard[1] !== r.shard_count) continue;
     const since = currentSince(view, now);
     if (since !== null && (best === null || since < best)) best = since;

@@ -22,8 +22,10 @@ export interface RelayState {
   last_close: { code: number; reason: string; at: number } | null;
   fatal: { code: number; reason: string; at: number; token: string } | null;
   last_error: string | null;
-  /** The object's name (e.g. `shard-0`), so features can find the relay that serves a guild. */
+  /** The object's name (e.g. `shard-0`) when it has one, for logs and /health. */
   name: string | null;
+  /** The object's id, so features can find the relay that serves a guild. */
+  object_id: string | null;
   /** Connections opened so far; a connection's READY/RESUMED entry counts only for that connection. */
   conn: number;
   /**
@@ -91,6 +93,7 @@ export const initialState = (shard: [number, number]): RelayState => ({
   fatal: null,
   last_error: null,
   name: null,
+  object_id: null,
   conn: 0,
   live_since: null,
   session_started_at: null,

@@ -133,6 +133,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     st.conn++;
     st.live_since = null;
     st.name ??= this.ctx.id.name ?? null;
+    st.object_id ??= this.ctx.id.toString();
     st.awaiting_ack = true; // waiting for HELLO counts as waiting for an answer
     try {
       const url = resume ? (st.resume_gateway_url as string) : (await this.gatewayInfo()).url;
