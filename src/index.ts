@@ -8,12 +8,14 @@ import { registry } from "./features";
 import { runGatewayHandlers } from "./gateway/handlers";
 import { type RelayHooks, RelayObject } from "./gateway/relay";
 import { createServices, type Services } from "./services";
+import { backoffScale } from "./timers/agenda";
 import { type TimerHooks, TimerObject } from "./timers/event-timer";
 
 export class EventTimer extends TimerObject<Env, Services> {
   protected hooks(): TimerHooks<Services> {
     return {
       kinds: registry.timerKinds,
+      backoffScale: backoffScale(this.env.TIMER_BACKOFF_SCALE),
       // Handlers see the timer's clock, so tests that move it move "now" for the whole step.
       services: () =>
         createServices(

@@ -70,7 +70,8 @@ export const messageRoutes: Route[] = [
       }
       const list = world.messages.get(c.id) ?? [];
       if (b.enforce_nonce && b.nonce !== undefined) {
-        const same = list.find((m) => m.nonce === b.nonce && m.author.id === actor);
+        const since = Date.now() - world.nonceWindowMs;
+        const same = list.find((m) => m.nonce === b.nonce && m.author.id === actor && Date.parse(m.timestamp) >= since);
         if (same) return json(same);
       }
       const msg = newMessage(world, c.id, world.users.get(actor as string) as User, b);

@@ -5,7 +5,7 @@ import { act } from "./acting.ts";
 import { Gateway } from "./gateway.ts";
 import { ApiError, type Ctx, match, type Route, template } from "./http.ts";
 import { buildInteraction, type InteractionRequest, recordResponse } from "./interactions.ts";
-import { DEFAULT_LIMITS, Limiter, rateLimitedBody } from "./limits.ts";
+import { Chaos, type ChaosConfig, type ChaosDecision, DEFAULT_LIMITS, Limiter, rateLimitedBody } from "./limits.ts";
 import { appRoutes } from "./routes-app.ts";
 import { guildRoutes } from "./routes-guild.ts";
 import { messageRoutes } from "./routes-messages.ts";
@@ -23,6 +23,13 @@ export interface EmulatorOptions {
   /** Where to deliver interactions when acting as a user (`npm start`). */
   botUrl?: string;
   quiet?: boolean;
+  /**
+   * Called when the chaos mode picks a request to evict the bot during (the chaos runner restarts the bot's runtime).
+   * True = taken: the request is then never answered. False or absent = the request goes on normally.
+   */
+  onEvict?: (request: RequestLog) => boolean;
+  /** Requests kept in the log (oldest dropped first); default 20,000. */
+  maxLog?: number;
 }
 
 export interface RequestLog {
@@ -35,6 +42,11 @@ export interface RequestLog {
   body: unknown;
   user_agent: string | null;
   invalid_body?: unknown;
+  /** The chaos fault this request got ("5xx", "timeout+commit" …). */
+  fault?: string;
+  /** Discord carried the request out (whatever the client was told), and the id of what it made or returned. */
+  applied?: boolean;
+  result_id?: string;
 }
 
 export interface Emulator {
@@ -47,6 +59,11 @@ export interface Emulator {
   gateway: Gateway;
   limiter: Limiter;
   requests: RequestLog[];
+  /** Webhook receivers at `/_emulator/webhook-sink/:name`. */
+  sinks: WebhookSinks;
+  /** Seeded random faults on every route and the webhook sinks; null turns them off. */
+  setChaos(config: ChaosConfig | null): void;
+  chaos(): Chaos | null;
   close(): Promise<void>;
 }
 
@@ -64,6 +81,38 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+function tooManyRequests(retryAfter: number, global: boolean): [number, unknown, Record<string, string>] {
+  return [
+    429,
+    rateLimitedBody(retryAfter, global),
+    {
+      "retry-after": String(retryAfter),
+      "x-ratelimit-scope": global ? "global" : "user",
+      ...(global ? { "x-ratelimit-global": "true" } : { "x-ratelimit-limit": "1", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(retryAfter) }),
+    },
+  ];
+}
+
+/**
+ * Ends a request the way a chaos decision says: an error status, a 429, no answer at all (the client's timeout
+ * fires), or a connection reset. Returns the status logged (0 when nothing was answered).
+ */
+function failChaos(req: IncomingMessage, res: ServerResponse, d: ChaosDecision): number {
+  if (d.kind === "429") {
+    const [status, body, headers] = tooManyRequests(d.retryAfter ?? 0.05, !!d.global);
+    send(res, status, body, headers);
+    return status;
+  }
+  if (d.kind === "5xx") {
+    const status = d.status ?? 500;
+    send(res, status, { message: `${status}: injected fault${d.commit ? " after the change" : ""}`, code: 0 });
+    return status;
+  }
+  if (d.kind === "reset") req.socket.destroy();
+  // "timeout" and "evict": never answered; the client gives up, or the runtime holding the connection goes away.
+  return 0;
+}
+
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const keys = opts.keys ?? (await generateSigningKeys());
   const applicationId = opts.applicationId ?? "1100000000000000001";
@@ -76,6 +125,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   let baseUrl = "";
   const gateway = new Gateway(world, botToken, () => baseUrl);
   const sinks = new WebhookSinks();
+  let chaos: Chaos | null = null;
+  /** A decision for this request, or null; an eviction only when the runner takes it. */
+  const chaosFor = (method: string, path: string, log: RequestLog | null): ChaosDecision | null => {
+    const d = chaos?.decide(method, path) ?? null;
+    if (d?.kind === "evict" && !(log && opts.onEvict?.(log))) return null;
+    if (d) counters.faults++;
+    return d;
+  };
   const routes: Route[] = [
     ...guildRoutes,
     ...messageRoutes,
@@ -96,7 +153,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       user_agent: req.headers["user-agent"] ?? null,
     };
     requests.push(log);
-    if (requests.length > MAX_LOG) requests.splice(0, requests.length - MAX_LOG);
+    const maxLog = opts.maxLog ?? MAX_LOG;
+    if (requests.length > maxLog) requests.splice(0, requests.length - maxLog);
     counters.requests++;
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       log.status = status;
@@ -125,16 +183,18 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status === 429) {
         counters.rate_limited++;
-        const retryAfter = fault.retryAfter ?? 0.05;
-        return reply(429, rateLimitedBody(retryAfter, !!fault.global), {
-          "retry-after": String(retryAfter),
-          "x-ratelimit-scope": fault.global ? "global" : "user",
-          ...(fault.global
-            ? { "x-ratelimit-global": "true" }
-            : { "x-ratelimit-limit": "1", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(retryAfter) }),
-        });
+        const [status, body, headers] = tooManyRequests(fault.retryAfter ?? 0.05, !!fault.global);
+        return reply(status, body, headers);
       }
       if (fault.status && !fault.commit) return reply(fault.status, fault.body ?? { message: `${fault.status}: injected fault`, code: 0 });
+    }
+
+    const random = fault ? null : chaosFor(method, path, log);
+    if (random) log.fault = `${random.kind}${random.commit ? "+commit" : ""}`;
+    if (random && !random.commit) {
+      if (random.kind === "429") counters.rate_limited++;
+      log.status = failChaos(req, res, random);
+      return;
     }
 
     const major = params.channel ?? params.guild ?? params.token ?? params.app ?? "";
@@ -165,10 +225,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const ctx: Ctx = { world, params, query, body, actor: route.noAuth ? null : applicationId };
     try {
       const out = await route.handler(ctx);
+      if (out.status < 400) {
+        log.applied = true;
+        const id = (out.body as { id?: unknown } | undefined)?.id;
+        if (typeof id === "string") log.result_id = id;
+      }
       // A committed fault: Discord did the work, but the answer is lost (a 5xx or timeout after the fact).
       if (fault?.commit) {
         if (fault.hang) return;
         return reply(fault.status ?? 502, fault.body ?? { message: `${fault.status ?? 502}: injected fault after the change`, code: 0 });
+      }
+      if (random?.commit) {
+        log.status = failChaos(req, res, random);
+        return;
       }
       reply(out.status, out.body, { ...rl.headers, ...out.headers });
     } catch (err) {
@@ -193,7 +262,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   async function control(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
     const method = req.method ?? "GET";
     const raw = await readBody(req);
+    // A webhook delivery is another system's endpoint, and it fails like one under chaos too.
+    const sinkFault = method === "POST" && path.startsWith("/_emulator/webhook-sink/") ? chaosFor(method, path, null) : null;
+    if (sinkFault && !sinkFault.commit) return void failChaos(req, res, sinkFault);
     const sunk = sinks.handle(method, path, raw, req.headers);
+    if (sunk && sinkFault) return void failChaos(req, res, sinkFault);
     if (sunk) return send(res, sunk.status, sunk.body, sunk.headers);
     const body = raw ? JSON.parse(raw) : {};
     const route = `${method} ${path.replace(/\/\d+/g, "/:id")}`;
@@ -245,6 +318,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       case "DELETE /_emulator/faults":
         limiter.faults = query.get("path") ? limiter.faults.filter((f) => !f.path.includes(query.get("path") as string)) : [];
         return send(res, 200, { ok: true });
+      case "PUT /_emulator/chaos":
+        chaos = body && typeof body.seed === "number" ? new Chaos(body as ChaosConfig) : null;
+        if (typeof body?.nonce_window_ms === "number") world.nonceWindowMs = body.nonce_window_ms;
+        return send(res, 200, { enabled: chaos !== null });
+      case "GET /_emulator/chaos":
+        return send(res, 200, { config: chaos?.config ?? null, counts: chaos?.counts ?? {} });
       case "PUT /_emulator/limits":
         limiter.config = { ...limiter.config, ...body };
         return send(res, 200, limiter.config);
@@ -306,6 +385,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     gateway,
     limiter,
     requests,
+    sinks,
+    setChaos: (config) => {
+      chaos = config ? new Chaos(config) : null;
+    },
+    chaos: () => chaos,
     close: () =>
       new Promise<void>((resolve) => {
         gateway.close();
