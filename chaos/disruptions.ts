@@ -1,4 +1,5 @@
 /** Disruptions beside the emulator's REST faults: the gateway dropped, invalidated and told to reconnect; the runtime restarted. */
+import { weighted } from "../test/emulator/limits.ts";
 import type { Bot } from "./bot.ts";
 import { type Actors, emu } from "./members.ts";
 
@@ -17,11 +18,7 @@ const GATEWAY: { weight: number; action: string; body: Record<string, unknown> }
   { weight: 10, action: "close", body: { code: 4000, reason: "unknown error" } },
 ];
 
-function pick(random: () => number) {
-  let r = random() * GATEWAY.reduce((s, g) => s + g.weight, 0);
-  for (const g of GATEWAY) if ((r -= g.weight) < 0) return g;
-  return GATEWAY[0] as (typeof GATEWAY)[number];
-}
+const pick = (random: () => number) => weighted(GATEWAY, (g) => g.weight, random());
 
 const between = (random: () => number, [min, max]: [number, number]) => min + random() * (max - min);
 

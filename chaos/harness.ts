@@ -54,7 +54,7 @@ export const defaults = (seed: number, size: Size, log: (l: string) => void): Ru
   size,
   faultRate: 0.2,
   commitShare: 0.5,
-  evictRate: size === "full" ? 0.004 : 0.01,
+  evictRate: 0.03,
   backoffScale: 0.2,
   settleMs: size === "full" ? 180_000 : 40_000,
   gatewayEveryMs: size === "full" ? [15_000, 35_000] : [6_000, 12_000],
@@ -104,7 +104,7 @@ async function runSteps(ctx: Ctx, f: Feature): Promise<void> {
 }
 
 /** Polls the oracles until all are clean and stay clean for a quiet spell, or the settle time is up. */
-async function settle(ctx: Ctx, list: Feature[], settleMs: number): Promise<FeatureReport[]> {
+async function settle(list: Feature[], settleMs: number): Promise<FeatureReport[]> {
   const deadline = Date.now() + settleMs;
   let reports = list.map((f) => f.check());
   while (Date.now() < deadline) {
@@ -158,9 +158,13 @@ export async function runSeed(o: RunOptions): Promise<SeedReport> {
     const faultsEnd = Date.now();
     log("faults off; settling");
     await untilConnected(emulator, bot);
-    const reports = await settle(ctx, list, o.settleMs);
+    const reports = await settle(list, o.settleMs);
     clearInterval(ticker);
-    if (o.dump) writeFileSync(`${o.dump}-seed${o.seed}.json`, JSON.stringify({ start: ctx.start, requests: emulator.requests }, null, 1));
+    if (o.dump)
+      writeFileSync(
+        `${o.dump}-seed${o.seed}.json`,
+        JSON.stringify({ start: ctx.start, requests: emulator.requests, gateway: emulator.gateway.history }, null, 1),
+      );
     return {
       seed: o.seed,
       size: o.size,

@@ -37,8 +37,11 @@ export interface Reply {
   answered: boolean;
 }
 
-/** How long a member waits for a deferred reply ("thinking…") before giving up on it. */
-const DEFERRED_WAIT_MS = 90_000;
+/**
+ * How long a member waits for a deferred reply ("thinking…"). Cloudflare cancels an interaction's waitUntil 30 s after
+ * the response, so a reply not there by then (plus the PATCH's own time) is not coming.
+ */
+const DEFERRED_WAIT_MS = 45_000;
 
 function deferredFilledIn(e: Emulator, token: string, since: number): boolean {
   for (let i = e.requests.length - 1; i >= 0; i--) {

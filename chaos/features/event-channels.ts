@@ -4,7 +4,7 @@
  */
 import type { Channel } from "../../test/emulator/state.ts";
 import { command, emu, type GuildFixture, interact, iso, newGuild, persist, sleep } from "../members.ts";
-import { Findings, made, maxAtOnce, howMade, applied } from "../oracle.ts";
+import { applied, Findings, howMade, made, maxAtOnce } from "../oracle.ts";
 import { type Ctx, type Feature, Replies, type Step, sec } from "../scenario.ts";
 
 const DIVIDER = "━━━━━━ EVENT CHANNELS ━━━━━━";
@@ -71,10 +71,16 @@ export function eventChannels(ctx: Ctx): Feature {
   let archive = "";
   const at = (s: number) => ctx.start + sec(s);
   const world = () => ctx.emulator.world;
-  const channelNamed = (name: string): Channel | undefined => world().guildChannels(g.guild_id).find((c) => c.name === name);
+  const channelNamed = (name: string): Channel | undefined =>
+    world()
+      .guildChannels(g.guild_id)
+      .find((c) => c.name === name);
 
   async function admin(subcommand: string, options: Record<string, string | number | boolean>, name = "eventchannels") {
-    replies.track(`/${name} ${subcommand}`, await persist(ctx, `/${name} ${subcommand}`, () => command(ctx, g.guild_id, g.admin_id, name, subcommand, options)));
+    replies.track(
+      `/${name} ${subcommand}`,
+      await persist(ctx, `/${name} ${subcommand}`, () => command(ctx, g.guild_id, g.admin_id, name, subcommand, options)),
+    );
   }
 
   async function setup() {
@@ -145,9 +151,16 @@ export function eventChannels(ctx: Ctx): Feature {
     for (const spec of specs) {
       out.push({ at: 0, what: `schedule ${spec.name}`, run: () => schedule(spec) });
       const l = () => live.get(spec.name) as Live;
-      if (spec.first) out.push({ at: sec(spec.first.moveAt), what: `move ${spec.name}`, run: () => emu(ctx, event(l()), { scheduled_start_time: iso(at(spec.start)), scheduled_end_time: iso(at(spec.end)) }, "PATCH").then(() => undefined) });
-      if (spec.deleteAt !== undefined) out.push({ at: sec(spec.deleteAt), what: `delete ${spec.name}`, run: () => emu(ctx, event(l()), undefined, "DELETE").then(() => undefined) });
-      if (spec.cancelAt !== undefined) out.push({ at: sec(spec.cancelAt), what: `cancel ${spec.name}`, run: () => emu(ctx, event(l()), { status: 4 }, "PATCH").then(() => undefined) });
+      if (spec.first)
+        out.push({
+          at: sec(spec.first.moveAt),
+          what: `move ${spec.name}`,
+          run: () => emu(ctx, event(l()), { scheduled_start_time: iso(at(spec.start)), scheduled_end_time: iso(at(spec.end)) }, "PATCH").then(() => undefined),
+        });
+      if (spec.deleteAt !== undefined)
+        out.push({ at: sec(spec.deleteAt), what: `delete ${spec.name}`, run: () => emu(ctx, event(l()), undefined, "DELETE").then(() => undefined) });
+      if (spec.cancelAt !== undefined)
+        out.push({ at: sec(spec.cancelAt), what: `cancel ${spec.name}`, run: () => emu(ctx, event(l()), { status: 4 }, "PATCH").then(() => undefined) });
       if (spec.addAt !== undefined)
         out.push({
           at: sec(spec.addAt),
@@ -196,8 +209,15 @@ export function eventChannels(ctx: Ctx): Feature {
     const gid = g.guild_id;
     const roles = made(ctx.emulator, "POST /guilds/:id/roles", `/guilds/${gid}/`);
     const channels = made(ctx.emulator, "POST /guilds/:id/channels", `/guilds/${gid}/`);
-    const existing = new Set(world().guildChannels(gid).map((c) => c.id));
-    const roleExists = (id: string) => !!world().guilds.get(gid)?.roles.some((r) => r.id === id);
+    const existing = new Set(
+      world()
+        .guildChannels(gid)
+        .map((c) => c.id),
+    );
+    const roleExists = (id: string) =>
+      !!world()
+        .guilds.get(gid)
+        ?.roles.some((r) => r.id === id);
     for (const l of live.values()) checkEvent(f, l, roles, channels, existing, roleExists);
     const dividers = channels.filter((c) => c.body.name === DIVIDER);
     if (maxAtOnce(dividers) > 1) f.duplicated("divider", `${maxAtOnce(dividers)} dividers at once: ${dividers.map(howMade).join("; ")}`);
@@ -230,7 +250,7 @@ export function eventChannels(ctx: Ctx): Feature {
     };
     one("role", mine.role);
     one("text channel", mine.text);
-    mine.voice.forEach((list, i) => one(`voice channel ${n.voice[i]}`, list));
+    for (const [i, list] of mine.voice.entries()) one(`voice channel ${n.voice[i]}`, list);
     for (const r of mine.role.filter((r) => roleExists(r.id))) f.leftBehind(`role of ${s.name}`, howMade(r));
     for (const v of mine.voice.flat().filter((c) => existing.has(c.id))) f.leftBehind(`voice channel of ${s.name}`, howMade(v));
     const archived = s.writeAt !== undefined && !s.cancelAt;
@@ -238,13 +258,16 @@ export function eventChannels(ctx: Ctx): Feature {
       const ch = ctx.emulator.world.channels.get(t.id);
       if (archived && mine.text.length === 1) {
         if (!ch) f.lost(`archive of ${n.text}`, `a member wrote in it, yet it was deleted (${howMade(t)})`);
-        else if (ch.parent_id !== archive || !ch.name?.startsWith("archived-")) f.leftBehind(`text channel of ${s.name}`, `not archived: ${ch.name} in ${ch.parent_id}`);
+        else if (ch.parent_id !== archive || !ch.name?.startsWith("archived-"))
+          f.leftBehind(`text channel of ${s.name}`, `not archived: ${ch.name} in ${ch.parent_id}`);
       } else if (existing.has(t.id)) f.leftBehind(`text channel of ${s.name}`, howMade(t));
     }
     if (mine.text.length === 1 && !never) checkMessages(f, l, mine.text[0]?.id as string);
     if (mine.role.length === 1 && !never) checkGrants(f, l, mine.role[0]?.id as string);
-    if (s.holdAt !== undefined && l.extended && l.held === false) f.lost(`extension of ${s.name}`, "Extend 4 h was pressed, yet the channels went at the first deletion time");
-    if (s.extendAt !== undefined && !l.extended && !optional) f.lost(`Extend 4 h on ${s.name}`, "no warning with the button to press (or the press never took)");
+    if (s.holdAt !== undefined && l.extended && l.held === false)
+      f.lost(`extension of ${s.name}`, "Extend 4 h was pressed, yet the channels went at the first deletion time");
+    if (s.extendAt !== undefined && !l.extended && !optional)
+      f.lost(`Extend 4 h on ${s.name}`, "no warning with the button to press (or the press never took)");
   }
 
   function checkMessages(f: Findings, l: Live, textId: string) {
@@ -253,10 +276,11 @@ export function eventChannels(ctx: Ctx): Feature {
     const kinds = [
       { what: "announcement", match: /starting soon/, expected: !s.race },
       { what: "start message", match: /starting now/, expected: !s.race && !(s.cancelAt !== undefined && s.cancelAt < s.start) },
-      { what: "deletion warning", match: /will be deleted/, expected: !s.race },
+      // The warning is known by its Extend button: pressing it rewrites the text ("Extended by …").
+      { what: "deletion warning", match: null, expected: !s.race },
     ];
     for (const k of kinds) {
-      const n = mine.filter((m) => k.match.test(m.content)).length;
+      const n = mine.filter((m) => (k.match ? k.match.test(m.content) : JSON.stringify(m.components).includes(`ec:extend:${l.eventId}`))).length;
       if (n === 0 && k.expected) f.lost(`${k.what} in ${s.name}`, "never posted");
       if (n > 1) f.duplicated(`${k.what} in ${s.name}`, `${n} posted`);
     }
@@ -268,8 +292,10 @@ export function eventChannels(ctx: Ctx): Feature {
     const grants = applied(ctx.emulator, (r) => r.path.includes(`/guilds/${g.guild_id}/members/`) && r.path.endsWith(`/roles/${roleId}`));
     const last = (user: string) => grants.filter((r) => r.path.includes(`/members/${user}/`)).at(-1)?.method;
     const holders = [...l.fans.filter((u) => u !== l.removed), ...(l.added ? [l.added] : [])];
-    for (const u of holders) if (!grants.some((r) => r.method === "PUT" && r.path.includes(`/members/${u}/`))) f.lost(`role of ${s.name} for member ${u}`, "never given");
-    if (l.removed && last(l.removed) === "PUT") f.lost(`role removal of ${s.name} from member ${l.removed}`, "unmarked Interested, kept the role while the channels lived");
+    for (const u of holders)
+      if (!grants.some((r) => r.method === "PUT" && r.path.includes(`/members/${u}/`))) f.lost(`role of ${s.name} for member ${u}`, "never given");
+    if (l.removed && last(l.removed) === "PUT")
+      f.lost(`role removal of ${s.name} from member ${l.removed}`, "unmarked Interested, kept the role while the channels lived");
   }
 
   return { name: "event channels", setup, steps, endsAt, check };

@@ -78,7 +78,10 @@ export function reminders(ctx: Ctx): Feature {
   const uid = (key: string) => users.get(key) as string;
 
   async function admin(subcommand: string, options: Record<string, string | number | boolean>) {
-    replies.track(`/reminders ${subcommand}`, await persist(ctx, `/reminders ${subcommand}`, () => command(ctx, g.guild_id, g.admin_id, "reminders", subcommand, options)));
+    replies.track(
+      `/reminders ${subcommand}`,
+      await persist(ctx, `/reminders ${subcommand}`, () => command(ctx, g.guild_id, g.admin_id, "reminders", subcommand, options)),
+    );
   }
 
   async function setup() {
@@ -104,7 +107,14 @@ export function reminders(ctx: Ctx): Feature {
         interact(ctx, { kind: "component", custom_id, component_type: 3, values, message_id: view.message?.id, guild_id: g.guild_id, user_id: who });
       await pick("rm:types", ["all"]);
       await pick("rm:offsets", offsets.map(String));
-      const saved = await interact(ctx, { kind: "component", custom_id: "rm:save", component_type: 2, message_id: view.message.id, guild_id: g.guild_id, user_id: who });
+      const saved = await interact(ctx, {
+        kind: "component",
+        custom_id: "rm:save",
+        component_type: 2,
+        message_id: view.message.id,
+        guild_id: g.guild_id,
+        user_id: who,
+      });
       if (saved.answered && saved.content.startsWith("Saved")) {
         replies.track(`${m.key}'s Save`, saved);
         (done.get(m.key) as Done).subscribed = Date.now();
@@ -240,7 +250,8 @@ export function reminders(ctx: Ctx): Feature {
 
   function judge(f: Findings, what: string, want: number, got: number) {
     if (got < want) f.lost(what, `expected ${want}, Discord saw ${got}`);
-    if (got > want) f.duplicated(what, `expected ${want}, Discord saw ${got}${want === 0 ? " (none was due: sent after a cancel, a move or an unsubscribe)" : ""}`);
+    if (got > want)
+      f.duplicated(what, `expected ${want}, Discord saw ${got}${want === 0 ? " (none was due: sent after a cancel, a move or an unsubscribe)" : ""}`);
   }
 
   return { name: "reminders", setup, steps, endsAt, check };

@@ -5,7 +5,7 @@
 import { createHmac } from "node:crypto";
 import type { ScheduledEvent } from "../../test/emulator/state.ts";
 import { autocomplete, command, emu, type GuildFixture, newGuild, newMember, persist, type Reply, typed } from "../members.ts";
-import { Findings, howMade, made } from "../oracle.ts";
+import { Findings, howMade, made, maxAtOnce } from "../oracle.ts";
 import { type Ctx, type Feature, Replies, type Step, sec } from "../scenario.ts";
 
 const HOUR = 3_600_000;
@@ -110,10 +110,14 @@ export function tournaments(ctx: Ctx): Feature[] {
     return ok;
   }
 
+  const handDeleted = new Map<string, number>();
+
   async function handDelete(m: MatchState) {
     const ev = eventsOf(m.spec)[0];
-    if (ev) await emu(ctx, `/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}`, undefined, "DELETE");
-    else ctx.log(`tournaments: no event of ${m.spec.key} to delete by hand`);
+    if (ev) {
+      await emu(ctx, `/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}`, undefined, "DELETE");
+      handDeleted.set(ev.id, Date.now());
+    } else ctx.log(`tournaments: no event of ${m.spec.key} to delete by hand`);
   }
 
   function steps(): Step[] {
@@ -162,14 +166,15 @@ export function tournaments(ctx: Ctx): Feature[] {
   const endsAt = () => sec(Math.max(...syncs));
 
   function eventsOf(spec: MatchSpec): ScheduledEvent[] {
-    return (ctx.emulator.world.guilds.get(g.guild_id)?.scheduled_events ?? []).filter(
-      (e) => e.description?.includes(`Round: ${round(spec)}`) && e.status <= 2,
-    );
+    return (ctx.emulator.world.guilds.get(g.guild_id)?.scheduled_events ?? []).filter((e) => e.description?.includes(`Round: ${round(spec)}`) && e.status <= 2);
   }
 
   function checkEvents() {
     const f = new Findings();
-    const created = made(ctx.emulator, "POST /guilds/:id/scheduled-events", `/guilds/${g.guild_id}/`);
+    const created = made(ctx.emulator, "POST /guilds/:id/scheduled-events", `/guilds/${g.guild_id}/`).map((c) => ({
+      ...c,
+      gone_at: c.gone_at ?? handDeleted.get(c.id) ?? null,
+    }));
     for (const m of matches.values()) {
       const live = eventsOf(m.spec);
       const mine = created.filter((c) => String(c.body.description ?? "").includes(`Round: ${round(m.spec)}`));
@@ -177,12 +182,16 @@ export function tournaments(ctx: Ctx): Feature[] {
         f.note(`${m.spec.key} was never scheduled (the command failed); not judged`);
         continue;
       }
+      const atOnce = maxAtOnce(mine);
+      if (atOnce > 1 && (live.length <= 1 || m.startAt === null))
+        f.duplicated(`event of ${m.spec.key}`, `${atOnce} events at once for a while: ${mine.map(howMade).join("; ")}`);
       if (m.startAt === null) {
         for (const e of live) f.leftBehind(`event of ${m.spec.key}`, `${e.id} still listed after the match was finished or deleted`);
         continue;
       }
       if (live.length === 0) f.lost(`event of ${m.spec.key}`, `no event in the Events tab (made ${mine.length}: ${mine.map(howMade).join("; ") || "none"})`);
-      if (live.length > 1) f.duplicated(`event of ${m.spec.key}`, `${live.length} events: ${live.map((e) => e.id).join(", ")}; made ${mine.map(howMade).join("; ")}`);
+      if (live.length > 1)
+        f.duplicated(`event of ${m.spec.key}`, `${live.length} events: ${live.map((e) => e.id).join(", ")}; made ${mine.map(howMade).join("; ")}`);
       const e = live[0];
       if (e && Math.abs(Date.parse(e.scheduled_start_time) - m.startAt) > 3 * 60_000)
         f.lost(`reschedule of ${m.spec.key}`, `event starts ${e.scheduled_start_time}, the match ${new Date(m.startAt).toISOString()}`);

@@ -60,7 +60,8 @@ export function voice(ctx: Ctx): Feature {
     for (const k of ["v1", "v2"]) users.set(k, await newMember(ctx, g, k));
     if (!full) return;
     for (const team of ["red", "blue"]) users.set(`${team}1`, await newMember(ctx, g, `${team}1`));
-    const role = async (name: string, who: string) => (await emu<{ id: string }>(ctx, `/_emulator/guilds/${g.guild_id}/roles`, { name, user_ids: [uid(who)] })).id;
+    const role = async (name: string, who: string) =>
+      (await emu<{ id: string }>(ctx, `/_emulator/guilds/${g.guild_id}/roles`, { name, user_ids: [uid(who)] })).id;
     const red = await role("Red", "red1");
     const blue = await role("Blue", "blue1");
     await admin("tournament", "create", { slug: "league", name: "League", format: "teams" });
@@ -78,7 +79,8 @@ export function voice(ctx: Ctx): Feature {
   }
 
   /** A member joins or leaves: Discord moves them and tells the bot through the gateway. */
-  const move = (who: string, channel: string | null) => emu(ctx, `/_emulator/guilds/${g.guild_id}/voice`, { user_id: uid(who), channel_id: channel }).then(() => undefined);
+  const move = (who: string, channel: string | null) =>
+    emu(ctx, `/_emulator/guilds/${g.guild_id}/voice`, { user_id: uid(who), channel_id: channel }).then(() => undefined);
 
   function steps(): Step[] {
     const out: Step[] = asks.map((a) => ({ at: sec(a.at), what: `${a.who} asks for ${a.key}`, run: () => ask(a) }));
@@ -111,17 +113,27 @@ export function voice(ctx: Ctx): Feature {
     const judged = [...asked.values()];
     for (const { ask: a, channel } of judged) {
       // The channel a request made: by its name, or (a codename) the one its reply links to.
-      const mine = a.kind === "private" ? all.filter((c) => c.body.name === "Red vs Blue") : a.name ? all.filter((c) => c.body.name === a.name) : all.filter((c) => c.id === channel);
-      mine.forEach((c) => claimed.add(c.id));
+      const mine =
+        a.kind === "private"
+          ? all.filter((c) => c.body.name === "Red vs Blue")
+          : a.name
+            ? all.filter((c) => c.body.name === a.name)
+            : all.filter((c) => c.id === channel);
+      for (const c of mine) claimed.add(c.id);
       if (a.kind === "private" && a.key !== "match-red") continue; // one channel for both teams, judged once
-      if (mine.length === 0) f.lost(`channel for ${a.key}`, channel ? `reply linked ${channel}, which the bot never made` : "the member asked and got no channel");
+      if (mine.length === 0)
+        f.lost(`channel for ${a.key}`, channel ? `reply linked ${channel}, which the bot never made` : "the member asked and got no channel");
       if (mine.length > 1) f.duplicated(`channel for ${a.key}`, mine.map(howMade).join("; "));
     }
     const unclaimed = all.filter((c) => !claimed.has(c.id));
     for (const c of unclaimed) f.duplicated(`voice channel ${String(c.body.name)}`, `made without any member's request getting it: ${howMade(c)}`);
-    for (const c of all.filter((c) => ctx.emulator.world.channels.has(c.id))) f.leftBehind(`voice channel ${String(c.body.name)}`, `${howMade(c)}; empty since the scenario's last leave`);
+    for (const c of all.filter((c) => ctx.emulator.world.channels.has(c.id)))
+      f.leftBehind(`voice channel ${String(c.body.name)}`, `${howMade(c)}; empty since the scenario's last leave`);
     for (const d of ctx.emulator.world.occupiedDeletions.filter((d) => d.guild_id === g.guild_id))
-      f.lost(`members' place in voice channel ${d.channel_id}`, `deleted at ${new Date(d.at).toISOString().slice(11, 19)} with ${d.users.length} member(s) inside`);
+      f.lost(
+        `members' place in voice channel ${d.channel_id}`,
+        `deleted at ${new Date(d.at).toISOString().slice(11, 19)} with ${d.users.length} member(s) inside`,
+      );
     replies.judge(f);
     return f.report("voice");
   }

@@ -29,6 +29,8 @@ export interface Fault {
   /** Hold the request this long before answering (or forever when `hang`), to test timeouts. */
   delayMs?: number;
   hang?: boolean;
+  /** Cut the connection without an answer (a reset); with `commit`, after the change was made. */
+  reset?: boolean;
   retryAfter?: number;
   global?: boolean;
   body?: unknown;
@@ -89,6 +91,17 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** The item a uniform draw in [0, 1) lands on when each item takes a share of the range proportional to its weight. */
+export function weighted<T>(items: readonly T[], weight: (item: T) => number, draw: number): T {
+  const total = items.reduce((sum, item) => sum + weight(item), 0);
+  let left = draw * total;
+  for (const item of items) {
+    left -= weight(item);
+    if (left < 0) return item;
+  }
+  return items[items.length - 1] as T;
+}
+
 const KINDS: ChaosKind[] = ["5xx", "429", "timeout", "reset"];
 const SERVER_ERRORS = [500, 502, 503, 504];
 
@@ -112,9 +125,7 @@ export class Chaos {
     const detail = this.random();
     if (c.evictRate && roll < c.evictRate) return this.count({ kind: "evict", commit: method !== "GET" && detail < 0.5 });
     if (roll >= (c.evictRate ?? 0) + c.rate) return null;
-    const weights = KINDS.map((k) => c.weights?.[k] ?? 1);
-    let pick = pickDraw * weights.reduce((a, b) => a + b, 0);
-    const kind = KINDS.find((_, i) => (pick -= weights[i] as number) < 0) ?? "5xx";
+    const kind = weighted(KINDS, (k) => c.weights?.[k] ?? 1, pickDraw);
     if (kind === "429") return this.count({ kind, commit: false, retryAfter: Number((0.05 + detail * 0.95).toFixed(3)), global: detail < 0.1 });
     const commit = method !== "GET" && detail < (c.commitShare ?? 0);
     const status = kind === "5xx" ? SERVER_ERRORS[Math.floor(pickDraw * 997) % SERVER_ERRORS.length] : undefined;

@@ -88,7 +88,9 @@ function tooManyRequests(retryAfter: number, global: boolean): [number, unknown,
     {
       "retry-after": String(retryAfter),
       "x-ratelimit-scope": global ? "global" : "user",
-      ...(global ? { "x-ratelimit-global": "true" } : { "x-ratelimit-limit": "1", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(retryAfter) }),
+      ...(global
+        ? { "x-ratelimit-global": "true" }
+        : { "x-ratelimit-limit": "1", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(retryAfter) }),
     },
   ];
 }
@@ -180,6 +182,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (fault) {
       counters.faults++;
       if (fault.hang && !fault.commit) return; // never answers: the client's timeout must fire
+      if (fault.reset && !fault.commit) {
+        req.socket.destroy();
+        return;
+      }
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status === 429) {
         counters.rate_limited++;
@@ -233,6 +239,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       // A committed fault: Discord did the work, but the answer is lost (a 5xx or timeout after the fact).
       if (fault?.commit) {
         if (fault.hang) return;
+        if (fault.reset) return void req.socket.destroy();
         return reply(fault.status ?? 502, fault.body ?? { message: `${fault.status ?? 502}: injected fault after the change`, code: 0 });
       }
       if (random?.commit) {
