@@ -99,11 +99,12 @@ export class Bot {
    * A new workerd runtime: every Durable Object evicted, alarms and timers cut mid-step (they resume from storage),
    * the gateway socket dropped. Waits for members' interactions in flight first: deploys on Cloudflare let those finish.
    */
-  restart(reason: string): Promise<void> {
+  restart(reason: string, opts: { deploy: boolean } = { deploy: true }): Promise<void> {
     if (this.restarting) return this.restarting;
     this.restarting = (async () => {
-      while (this.inFlight > 0 || this.held.size > 0) {
-        await Promise.all([...this.held]);
+      // A deploy lets waitUntil work finish (up to its grace); an eviction does not wait for it.
+      while (this.inFlight > 0 || (opts.deploy && this.held.size > 0)) {
+        if (opts.deploy) await Promise.all([...this.held]);
         await sleep(20);
       }
       this.restarts.push({ at: Date.now(), reason });
@@ -115,11 +116,19 @@ export class Bot {
     return this.restarting;
   }
 
-  /** The emulator's eviction hook: restart now if allowed (none under way, no interaction in flight, not too soon). */
+  /**
+   * The emulator's eviction hook: restart now, mid-request, if allowed (none under way, no interaction being
+   * answered, not too soon after the last). Deferred replies still being worked on are cut: see `cutSince`.
+   */
   tryEvict(reason: string): boolean {
-    if (this.disposed || this.restarting || this.inFlight > 0 || this.held.size > 0 || Date.now() - this.lastRestartAt < this.minGapMs) return false;
-    void this.restart(reason);
+    if (this.disposed || this.restarting || this.inFlight > 0 || Date.now() - this.lastRestartAt < this.minGapMs) return false;
+    void this.restart(reason, { deploy: false });
     return true;
+  }
+
+  /** Whether an eviction restarted the runtime since `t` (work in a waitUntil then was cut by the runner, not the bot). */
+  cutSince(t: number): boolean {
+    return this.restarts.some((r) => r.at >= t && r.reason.startsWith("evict"));
   }
 
   /** Fires a cron trigger as Cloudflare would (wrangler dev and Miniflare do not on their own). */

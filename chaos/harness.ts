@@ -127,7 +127,7 @@ export async function runSeed(o: RunOptions): Promise<SeedReport> {
     quiet: true,
     maxLog: 1_000_000,
     onEvict: (r) => {
-      const taken = bot?.tryEvict(`during ${r.method} ${r.route}`) ?? false;
+      const taken = bot?.tryEvict(`evicted during ${r.method} ${r.route}`) ?? false;
       if (taken) log(`runtime restart during ${r.method} ${r.route} (Durable Objects evicted mid-step)`);
       return taken;
     },

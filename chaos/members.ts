@@ -35,6 +35,8 @@ export interface Reply {
   message: Message | null;
   /** A final answer reached the member (false: an HTTP error, or a deferred reply never filled in). */
   answered: boolean;
+  /** The deferred reply was still being worked on when the runner evicted the runtime: not the bot's failure. */
+  cut: boolean;
 }
 
 /**
@@ -47,7 +49,7 @@ function deferredFilledIn(e: Emulator, token: string, since: number): boolean {
   for (let i = e.requests.length - 1; i >= 0; i--) {
     const r = e.requests[i];
     if (!r || r.seq <= since) break;
-    if (r.method === "PATCH" && r.applied && r.path.includes(`/${token}/messages/@original`)) return true;
+    if (r.method === "PATCH" && r.applied && decodeURIComponent(r.path).includes(`/${token}/messages/@original`)) return true;
   }
   return false;
 }
@@ -71,6 +73,8 @@ export async function interact(a: Actors, req: InteractionRequest): Promise<Repl
   });
   const type = response?.type ?? null;
   let answered = status === 200 && type !== null;
+  let cut = false;
+  const respondedAt = Date.now();
   // 5 = deferred message, 6 = deferred update: the answer comes as an edit of @original, from the bot's waitUntil.
   if (type === 5 || type === 6) {
     const filledIn = (async () => {
@@ -80,11 +84,12 @@ export async function interact(a: Actors, req: InteractionRequest): Promise<Repl
     a.bot.hold(filledIn);
     await filledIn;
     answered = deferredFilledIn(a.emulator, prepared.token, since);
+    cut = !answered && a.bot.cutSince(respondedAt);
   }
   const record = a.emulator.world.interactions.get(prepared.id);
   const message = record?.original ?? null;
   const content = type === 4 || type === 7 ? (response?.data?.content ?? message?.content ?? "") : (message?.content ?? "");
-  return { id: prepared.id, status, type, content, message, answered };
+  return { id: prepared.id, status, type, content, message, answered, cut };
 }
 
 /** A slash command by `userId` in `guildId`. */

@@ -42,7 +42,8 @@ export class Replies {
   }
   judge(f: Findings): void {
     for (const { what, reply } of this.seen) {
-      if (!reply.answered) f.lost(`reply to ${what}`, `HTTP ${reply.status}, response type ${reply.type ?? "none"}: the member never got an answer`);
+      if (reply.cut) f.note(`reply to ${what}: its waitUntil was cut by the runner's eviction of the runtime; not judged`);
+      else if (!reply.answered) f.lost(`reply to ${what}`, `HTTP ${reply.status}, response type ${reply.type ?? "none"}: the member never got an answer`);
     }
   }
 }

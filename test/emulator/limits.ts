@@ -123,7 +123,8 @@ export class Chaos {
     const roll = this.random();
     const pickDraw = this.random();
     const detail = this.random();
-    if (c.evictRate && roll < c.evictRate) return this.count({ kind: "evict", commit: method !== "GET" && detail < 0.5 });
+    // An eviction is counted by whoever takes it (the runner may decline).
+    if (c.evictRate && roll < c.evictRate) return { kind: "evict", commit: method !== "GET" && detail < 0.5 };
     if (roll >= (c.evictRate ?? 0) + c.rate) return null;
     const kind = weighted(KINDS, (k) => c.weights?.[k] ?? 1, pickDraw);
     if (kind === "429") return this.count({ kind, commit: false, retryAfter: Number((0.05 + detail * 0.95).toFixed(3)), global: detail < 0.1 });
@@ -132,7 +133,7 @@ export class Chaos {
     return this.count({ kind, commit, status });
   }
 
-  private count(d: ChaosDecision): ChaosDecision {
+  count(d: ChaosDecision): ChaosDecision {
     const key = `${d.kind}${d.commit ? "+commit" : ""}`;
     this.counts[key] = (this.counts[key] ?? 0) + 1;
     return d;

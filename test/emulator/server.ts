@@ -131,7 +131,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   /** A decision for this request, or null; an eviction only when the runner takes it. */
   const chaosFor = (method: string, path: string, log: RequestLog | null): ChaosDecision | null => {
     const d = chaos?.decide(method, path) ?? null;
-    if (d?.kind === "evict" && !(log && opts.onEvict?.(log))) return null;
+    if (d?.kind === "evict") {
+      if (!(log && opts.onEvict?.(log))) return null;
+      chaos?.count(d);
+    }
     if (d) counters.faults++;
     return d;
   };
