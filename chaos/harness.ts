@@ -56,7 +56,7 @@ export const defaults = (seed: number, size: Size, log: (l: string) => void): Ru
   commitShare: 0.5,
   evictRate: 0.03,
   backoffScale: 0.2,
-  settleMs: size === "full" ? 180_000 : 40_000,
+  settleMs: size === "full" ? 120_000 : 40_000,
   gatewayEveryMs: size === "full" ? [15_000, 35_000] : [6_000, 12_000],
   restartEveryMs: size === "full" ? [40_000, 80_000] : [12_000, 20_000],
   log,
@@ -110,7 +110,7 @@ async function settle(list: Feature[], settleMs: number): Promise<FeatureReport[
   while (Date.now() < deadline) {
     if (reports.every(clean)) {
       // Clean now; a late retry could still make a second of something, so look again after a quiet spell.
-      await sleep(Math.min(15_000, Math.max(0, deadline - Date.now())));
+      await sleep(Math.min(settleMs / 4, 15_000, Math.max(0, deadline - Date.now())));
       return list.map((f) => f.check());
     }
     await sleep(3000);

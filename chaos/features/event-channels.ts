@@ -36,15 +36,15 @@ interface Spec {
 }
 
 const FULL: Spec[] = [
-  { name: "Raid Night", start: 100, end: 170, interested: 4, addAt: 60, removeAt: 75, writeAt: 80, voices: 2 },
-  { name: "Game Night", start: 100, end: 160, interested: 2, voices: 1 },
-  { name: "Movie Night", start: 90, end: 125, interested: 2, extendAt: 45, holdAt: 145, cancelAt: 155, voices: 1 },
+  { name: "Raid Night", start: 90, end: 140, interested: 4, addAt: 50, removeAt: 65, writeAt: 70, voices: 2 },
+  { name: "Game Night", start: 90, end: 130, interested: 2, voices: 1 },
+  { name: "Movie Night", start: 75, end: 100, interested: 2, extendAt: 35, holdAt: 115, cancelAt: 125, voices: 1 },
   { name: "Cancelled Quiz", start: 150, end: 200, interested: 1, deleteAt: 15, voices: 1 },
-  { name: "Moved Match", start: 130, end: 175, interested: 2, first: { start: 240, end: 300, moveAt: 10 }, voices: 1 },
+  { name: "Moved Match", start: 110, end: 150, interested: 2, first: { start: 240, end: 300, moveAt: 10 }, voices: 1 },
   { name: "Rushed Cancel", start: 75, end: 120, interested: 1, cancelAt: 16, race: true, voices: 1 },
 ];
 
-const SMALL: Spec[] = [{ name: "Raid Night", start: 25, end: 40, interested: 2, writeAt: 30, voices: 1 }];
+const SMALL: Spec[] = [{ name: "Raid Night", start: 20, end: 32, interested: 2, writeAt: 24, voices: 1 }];
 
 interface Live {
   spec: Spec;
