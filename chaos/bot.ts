@@ -64,7 +64,7 @@ export class Bot {
         WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
       },
     });
-    return new Bot(mf, restart, dir, port, opts.minRestartGapMs ?? 15_000);
+    return new Bot(mf, restart, dir, port, opts.minRestartGapMs ?? 10_000);
   }
 
   /** Resolves once no restart is under way (new work must not start into a dying runtime). */

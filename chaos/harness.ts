@@ -54,7 +54,7 @@ export const defaults = (seed: number, size: Size, log: (l: string) => void): Ru
   size,
   faultRate: 0.2,
   commitShare: 0.5,
-  evictRate: 0.03,
+  evictRate: 0.05,
   backoffScale: 0.2,
   settleMs: size === "full" ? 120_000 : 40_000,
   gatewayEveryMs: size === "full" ? [15_000, 35_000] : [6_000, 12_000],

@@ -262,7 +262,8 @@ export function eventChannels(ctx: Ctx): Feature {
           f.leftBehind(`text channel of ${s.name}`, `not archived: ${ch.name} in ${ch.parent_id}`);
       } else if (existing.has(t.id)) f.leftBehind(`text channel of ${s.name}`, howMade(t));
     }
-    if (mine.text.length === 1 && !never) checkMessages(f, l, mine.text[0]?.id as string);
+    const text = mine.text[0];
+    if (mine.text.length === 1 && text && !never) checkMessages(f, l, text.id, text.at);
     if (mine.role.length === 1 && !never) checkGrants(f, l, mine.role[0]?.id as string);
     if (s.holdAt !== undefined && l.extended && l.held === false)
       f.lost(`extension of ${s.name}`, "Extend 4 h was pressed, yet the channels went at the first deletion time");
@@ -270,12 +271,14 @@ export function eventChannels(ctx: Ctx): Feature {
       f.lost(`Extend 4 h on ${s.name}`, "no warning with the button to press (or the press never took)");
   }
 
-  function checkMessages(f: Findings, l: Live, textId: string) {
+  function checkMessages(f: Findings, l: Live, textId: string, madeAt: number) {
     const s = l.spec;
     const mine = (ctx.emulator.world.messages.get(textId) ?? []).filter((m) => m.author.id === ctx.botId);
+    // Channels that came after the start (creation retried past it) get no start message, by design.
+    const startDue = !s.race && !(s.cancelAt !== undefined && s.cancelAt < s.start) && madeAt < at(s.start);
     const kinds = [
       { what: "announcement", match: /starting soon/, expected: !s.race },
-      { what: "start message", match: /starting now/, expected: !s.race && !(s.cancelAt !== undefined && s.cancelAt < s.start) },
+      { what: "start message", match: /starting now/, expected: startDue },
       // The warning is known by its Extend button: pressing it rewrites the text ("Extended by …").
       { what: "deletion warning", match: null, expected: !s.race },
     ];
