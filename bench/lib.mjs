@@ -76,13 +76,15 @@ export async function applyMigrations(db) {
  * The bot on local workerd (Miniflare) pointed at an in-process emulator, with every migration applied.
  * `opts.bindings` adds or overrides bindings; `opts.persist` keeps D1 and Durable Object storage (and their alarms) in a
  * directory, so `restart()` (a new workerd runtime: every Durable Object evicted, in-flight work cut) loses nothing
- * stored; `opts.port` pins the port across restarts.
+ * stored; `opts.port` pins the port across restarts; `opts.logs` receives the Worker's log lines.
  */
 export async function botOnEmulator(emulator, storage, opts = {}) {
   const options = convertV4MiniflareOptions({
     port: opts.port ?? 0,
     host: "127.0.0.1",
     ...(opts.persist ? { resourcePersistencePath: opts.persist } : {}),
+    // The Worker's log lines (structured), when the caller wants them instead of on stdout.
+    ...(opts.logs ? { handleStructuredLogs: opts.logs } : {}),
     workers: [
       {
         ...workerBase,

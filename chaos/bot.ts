@@ -29,8 +29,18 @@ async function freePort(): Promise<number> {
 
 type Miniflare = Awaited<ReturnType<typeof botOnEmulator>>["mf"];
 
+/** One line the bot logged (src/log.ts writes one JSON object per line). */
+export interface BotLogLine {
+  at: number;
+  level: string;
+  event: string;
+  line: Record<string, unknown>;
+}
+
 export class Bot {
   readonly url: string;
+  /** What the bot logged at warn and above, oldest first (for the dump and the report's summary). */
+  readonly logs: BotLogLine[];
   /** Restarts done, and why. */
   readonly restarts: { at: number; reason: string }[] = [];
   private restarting: Promise<void> | null = null;
@@ -43,7 +53,8 @@ export class Bot {
   private readonly dir: string;
   private readonly minGapMs: number;
 
-  private constructor(mf: Miniflare, doRestart: () => Promise<void>, dir: string, port: number, minGapMs: number) {
+  private constructor(mf: Miniflare, doRestart: () => Promise<void>, dir: string, port: number, minGapMs: number, logs: BotLogLine[]) {
+    this.logs = logs;
     this.mf = mf;
     this.doRestart = doRestart;
     this.dir = dir;
@@ -54,17 +65,27 @@ export class Bot {
   static async start(emulator: Emulator, opts: BotOptions): Promise<Bot> {
     const dir = mkdtempSync(join(tmpdir(), "eventbot-chaos-"));
     const port = await freePort();
+    const logs: BotLogLine[] = [];
     const { mf, restart } = await botOnEmulator(emulator, "chaos", {
       port,
       persist: dir,
+      logs: (log: { timestamp: number; level: string; message: string }) => {
+        try {
+          const line = JSON.parse(log.message) as Record<string, unknown>;
+          logs.push({ at: log.timestamp, level: String(line.level ?? log.level), event: String(line.event ?? ""), line });
+          if (logs.length > 50_000) logs.splice(0, logs.length - 50_000);
+        } catch {
+          // Not one of the bot's JSON lines (workerd's own); not needed.
+        }
+      },
       bindings: {
-        LOG_LEVEL: opts.logLevel ?? "error",
+        LOG_LEVEL: opts.logLevel ?? "warn",
         TIMER_BACKOFF_SCALE: String(opts.backoffScale),
         // The webhook sink is the emulator, on loopback.
         WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
       },
     });
-    return new Bot(mf, restart, dir, port, opts.minRestartGapMs ?? 10_000);
+    return new Bot(mf, restart, dir, port, opts.minRestartGapMs ?? 10_000, logs);
   }
 
   /** Resolves once no restart is under way (new work must not start into a dying runtime). */

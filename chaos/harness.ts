@@ -46,6 +46,8 @@ export interface SeedReport {
   faults: Record<string, number>;
   restarts: { at: number; reason: string }[];
   gateway: string[];
+  /** The bot's error lines by event (e.g. timer.gave_up: steps it stopped retrying). */
+  bot_errors: Record<string, number>;
   features: FeatureReport[];
 }
 
@@ -119,6 +121,12 @@ async function settle(list: Feature[], settleMs: number): Promise<FeatureReport[
   return reports;
 }
 
+function countErrors(bot: Bot): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const l of bot.logs) if (l.level === "error") out[l.event] = (out[l.event] ?? 0) + 1;
+  return out;
+}
+
 export async function runSeed(o: RunOptions): Promise<SeedReport> {
   const t0 = Date.now();
   const log = (line: string) => o.log(`[seed ${o.seed} +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
@@ -163,7 +171,7 @@ export async function runSeed(o: RunOptions): Promise<SeedReport> {
     if (o.dump)
       writeFileSync(
         `${o.dump}-seed${o.seed}.json`,
-        JSON.stringify({ start: ctx.start, requests: emulator.requests, gateway: emulator.gateway.history }, null, 1),
+        JSON.stringify({ start: ctx.start, requests: emulator.requests, gateway: emulator.gateway.history, bot: bot.logs }, null, 1),
       );
     return {
       seed: o.seed,
@@ -174,6 +182,7 @@ export async function runSeed(o: RunOptions): Promise<SeedReport> {
       faults,
       restarts: bot.restarts,
       gateway: disruptions.log,
+      bot_errors: countErrors(bot),
       features: reports,
     };
   } finally {

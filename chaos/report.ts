@@ -18,8 +18,11 @@ export function printTable(reports: readonly SeedReport[], out: (line: string) =
       .sort()
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
+    const errors = Object.entries(r.bot_errors)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
     out(
-      `seed ${r.seed}: ${r.requests} REST requests; faults: ${faults || "none"}; runtime restarts: ${r.restarts.length}; gateway: ${r.gateway.length} disruptions; settled in ${Math.round(r.settle_ms / 1000)} s; ${Math.round(r.duration_ms / 1000)} s in all`,
+      `seed ${r.seed}: ${r.requests} REST requests; faults: ${faults || "none"}; runtime restarts: ${r.restarts.length}; gateway: ${r.gateway.length} disruptions; bot errors: ${errors || "none"}; settled in ${Math.round(r.settle_ms / 1000)} s; ${Math.round(r.duration_ms / 1000)} s in all`,
     );
   }
 }
