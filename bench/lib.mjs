@@ -72,32 +72,40 @@ export async function applyMigrations(db) {
   }
 }
 
-/** The bot on local workerd (Miniflare) pointed at an in-process emulator, with every migration applied. */
-export async function botOnEmulator(emulator, storage) {
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      port: 0,
-      host: "127.0.0.1",
-      workers: [
-        {
-          ...workerBase,
-          name: "bot",
-          scriptPath: await bundle("src/index.ts", "bot"),
-          ...botStorage(storage),
-          bindings: {
-            DISCORD_PUBLIC_KEY: emulator.keys.publicKeyHex,
-            DISCORD_APPLICATION_ID: emulator.applicationId,
-            DISCORD_TOKEN: emulator.botToken,
-            DISCORD_API_BASE: emulator.url,
-            LOG_LEVEL: "error",
-            EVENT_LEVEL: "",
-          },
+/**
+ * The bot on local workerd (Miniflare) pointed at an in-process emulator, with every migration applied.
+ * `opts.bindings` adds or overrides bindings; `opts.persist` keeps D1 and Durable Object storage (and their alarms) in a
+ * directory, so `restart()` (a new workerd runtime: every Durable Object evicted, in-flight work cut) loses nothing
+ * stored; `opts.port` pins the port across restarts; `opts.logs` receives the Worker's log lines.
+ */
+export async function botOnEmulator(emulator, storage, opts = {}) {
+  const options = convertV4MiniflareOptions({
+    port: opts.port ?? 0,
+    host: "127.0.0.1",
+    ...(opts.persist ? { resourcePersistencePath: opts.persist } : {}),
+    // The Worker's log lines (structured), when the caller wants them instead of on stdout.
+    ...(opts.logs ? { handleStructuredLogs: opts.logs } : {}),
+    workers: [
+      {
+        ...workerBase,
+        name: "bot",
+        scriptPath: await bundle("src/index.ts", "bot"),
+        ...botStorage(storage),
+        bindings: {
+          DISCORD_PUBLIC_KEY: emulator.keys.publicKeyHex,
+          DISCORD_APPLICATION_ID: emulator.applicationId,
+          DISCORD_TOKEN: emulator.botToken,
+          DISCORD_API_BASE: emulator.url,
+          LOG_LEVEL: "error",
+          EVENT_LEVEL: "",
+          ...opts.bindings,
         },
-      ],
-    }),
-  );
+      },
+    ],
+  });
+  const mf = new Miniflare(options);
   await mf.ready;
   const db = await mf.getD1Database("DB");
   await applyMigrations(db);
-  return { mf, db };
+  return { mf, db, restart: () => mf.setOptions(options) };
 }

@@ -20,6 +20,8 @@ export interface Env {
   PUBLIC_URL?: string;
   /** Hosts webhooks may use although they look private (comma-separated); tests and private deployments. */
   WEBHOOK_ALLOW_HOSTS?: string;
+  /** Only the chaos suite sets it: shrinks the EventTimer's retry backoff by this factor (0–1] to compress time. */
+  TIMER_BACKOFF_SCALE?: string;
 }
 
 export const DEFAULT_API_BASE = "https://discord.com";

@@ -10,6 +10,7 @@ import { recordRelay } from "./gateway/freshness";
 import { runGatewayHandlers } from "./gateway/handlers";
 import { type RelayHooks, RelayObject } from "./gateway/relay";
 import { createServices, type Services } from "./services";
+import { backoffScale } from "./timers/agenda";
 import { type TimerHooks, TimerObject } from "./timers/event-timer";
 
 /** Timer names are `{kind}:{guild}[:…]` by convention: the guild, so retention can prune its status rows. */
@@ -22,6 +23,7 @@ export class EventTimer extends TimerObject<Env, Services> {
   protected hooks(): TimerHooks<Services> {
     return {
       kinds: registry.timerKinds,
+      backoffScale: backoffScale(this.env.TIMER_BACKOFF_SCALE),
       // Handlers see the timer's clock, so tests that move it move "now" for the whole step.
       services: () =>
         createServices(

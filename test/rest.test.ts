@@ -138,6 +138,25 @@ describe("rate limits and faults", () => {
     expect(err).toMatchObject({ status: 0, transient: true, message: "request timed out" });
   });
 
+  it("retries a connection reset within the call, like a timeout (idempotent calls)", async () => {
+    const g = await newGuild();
+    const path: `/${string}` = `/guilds/${g.guild_id}/members/${g.member_id}/roles/${g.roles.admin}`;
+    await emu("/_emulator/faults", { body: { method: "PUT", path, reset: true, times: 1 } });
+    await createDiscord(env).put(path, { reason: "test" });
+    expect((await requestsTo(path)).map((r) => r.status)).toEqual([0, 204]);
+    const member = (await guildState(g.guild_id)).guilds[0]?.members.find((m) => m.user_id === g.member_id);
+    expect(member?.roles).toContain(g.roles.admin);
+  });
+
+  it("never retries a create after a reset: the object may exist (the caller finds it by its intent)", async () => {
+    const g = await newGuild();
+    const path: `/${string}` = `/guilds/${g.guild_id}/roles`;
+    await emu("/_emulator/faults", { body: { method: "POST", path, reset: true, commit: true, times: 1 } });
+    const err = await failure(createDiscord(env).create(Routes.guildRoles(g.guild_id), { body: { name: "once" } }));
+    expect(err).toMatchObject({ status: 0, transient: true });
+    expect((await guildState(g.guild_id)).guilds[0]?.roles.filter((r) => r.name === "once")).toHaveLength(1);
+  });
+
   it("a 403 is typed, not transient, and never retried by the client", async () => {
     const viewOnly = 1n << 10n;
     const g = await newGuild({ bot_permissions: viewOnly, everyone_permissions: viewOnly });

@@ -26,6 +26,16 @@ export async function takeSlot(now: () => number = Date.now): Promise<void> {
   starts.push(now());
 }
 
+/**
+ * A connection lost before any answer (workerd says "Network connection lost.") is marked ECONNRESET, the one network
+ * error @discordjs/rest retries besides its own timeout: a reset is as transient as a timeout and as safe to repeat
+ * (calls that make objects go through `create`, which never retries).
+ */
+function asConnectionReset(error: unknown): unknown {
+  if (!(error instanceof Error) || error.name === "AbortError" || "code" in error) return error;
+  return Object.assign(error, { code: "ECONNRESET" });
+}
+
 export interface DiscordOptions {
   /** Injected transport; defaults to the global fetch (wrapped, since passing fetch itself is an illegal invocation). */
   makeRequest?: (url: string, init: RequestInit) => Promise<Response>;
@@ -56,7 +66,11 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
   const send = options.makeRequest ?? ((url: string, init: RequestInit) => fetch(url, init));
   const makeRequest = async (url: string, init: RequestInit) => {
     await takeSlot();
-    return send(url, init);
+    try {
+      return await send(url, init);
+    } catch (error) {
+      throw asConnectionReset(error);
+    }
   };
   const build = (retries: number) => {
     const rest = new REST({

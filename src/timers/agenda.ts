@@ -17,10 +17,19 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 const BASE_BACKOFF_MS = 30_000;
 const MAX_BACKOFF_MS = 60 * 60_000;
 
-/** Delay before retry number `attempts` (1-based): 30 s, 1 min, 2 min … capped at an hour. */
-export function backoffMs(attempts: number): number {
+/** Delay before retry number `attempts` (1-based): 30 s, 1 min, 2 min … capped at an hour; `scale` shrinks it all. */
+export function backoffMs(attempts: number, scale = 1): number {
   const exp = BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1);
-  return Math.min(exp, MAX_BACKOFF_MS);
+  return Math.round(Math.min(exp, MAX_BACKOFF_MS) * scale);
+}
+
+/**
+ * The chaos suite's time compression (`TIMER_BACKOFF_SCALE`, e.g. "0.1"): a factor in (0, 1], else 1. Never set in
+ * production; an unparsable value is ignored rather than trusted.
+ */
+export function backoffScale(raw: string | undefined): number {
+  const v = Number(raw);
+  return raw && Number.isFinite(v) && v > 0 && v <= 1 ? v : 1;
 }
 
 /** What schedule() should do with an existing row: a fired item is only re-run when its time or content changed. */

@@ -38,6 +38,8 @@ export interface TimerHooks<S> {
   gaveUp(item: AgendaItem, error: unknown, services: S, timerName: string): Promise<void>;
   /** Told the timer's pending count and next due time whenever they change (for /health). */
   report?(timerName: string, pending: number, nextDue: number | null): Promise<void>;
+  /** Multiplies every retry backoff (the chaos suite compresses time); 1 when absent. */
+  backoffScale?: number;
 }
 
 function toItem(r: Row): AgendaItem {
@@ -126,7 +128,7 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
   }
 
   override async alarm(): Promise<void> {
-    const { kinds, services: makeServices, gaveUp, gated } = this.hooks();
+    const { kinds, services: makeServices, gaveUp, gated, backoffScale = 1 } = this.hooks();
     const now = this.clock();
     const timerName = this.name();
     let services: S | undefined;
@@ -182,7 +184,7 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
             logger.error("timer.gave_up_hook_failed", { timer: timerName, key: row.key, error: e }),
           );
         } else {
-          const retryAt = this.clock() + backoffMs(attempts);
+          const retryAt = this.clock() + backoffMs(attempts, backoffScale);
           this.sql.exec(
             "UPDATE agenda SET attempts = ?, due_at = ?, last_error = ?, updated_at = ? WHERE key = ? AND gen = ?",
             attempts,

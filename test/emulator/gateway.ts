@@ -58,6 +58,8 @@ export class Gateway {
   config: GatewayConfig = { heartbeat_interval: 41_250, shards: 1, privileged_allowed: false };
   readonly sessions = new Map<string, Session>();
   readonly counters = { connections: 0, identifies: 0, resumes: 0, heartbeats: 0, dispatches: 0, rejected: 0 };
+  /** What happened when (connections, identifies, resumes, closes, dispatches sent or only buffered), newest last. */
+  readonly history: { at: number; what: string; session?: string; detail?: string }[] = [];
   private readonly wss: WebSocketServer = new Server({ noServer: true });
   /** Sockets the emulator cut without a close frame; their close event is recorded as "dropped". */
   private readonly dropped = new WeakSet<WebSocket>();
@@ -83,8 +85,14 @@ export class Gateway {
     return true;
   }
 
+  private note(what: string, session?: Session | null, detail?: string): void {
+    this.history.push({ at: Date.now(), what, ...(session ? { session: session.id.slice(0, 8) } : {}), ...(detail ? { detail } : {}) });
+    if (this.history.length > 20_000) this.history.splice(0, this.history.length - 20_000);
+  }
+
   private accept(ws: WebSocket): void {
     this.counters.connections++;
+    this.note("connect");
     let session: Session | null = null;
     const send = (payload: unknown) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(payload));
     send({ op: 10, d: { heartbeat_interval: this.config.heartbeat_interval }, s: null, t: null });
@@ -117,6 +125,7 @@ export class Gateway {
           session.identifies++;
           this.onEvent({ what: "identify", session: session.id });
           this.counters.identifies++;
+          this.note("identify", session);
           const guilds = [...this.world.guilds.values()].filter((g) => this.onShard(g.id, session as Session));
           this.send(session, "READY", {
             v: 10,
@@ -135,6 +144,7 @@ export class Gateway {
           if (d.token !== `Bot ${this.botToken}` && d.token !== this.botToken) return this.reject(ws, 4004, "Authentication failed.");
           if (!old || old.invalid) {
             this.onEvent({ what: "invalid_session", session: String(d.session_id) });
+            this.note("resume refused", old);
             send({ op: 9, d: false, s: null, t: null });
             return;
           }
@@ -146,6 +156,7 @@ export class Gateway {
           old.disconnected_at = null;
           old.resumes++;
           this.counters.resumes++;
+          this.note("resume", old, `from seq ${seq}, replaying ${old.buffer.filter((m) => m.s > seq).length}`);
           session = old;
           const missed = old.buffer.filter((m) => m.s > seq);
           this.onEvent({ what: "resume", session: old.id, replayed: missed.length });
@@ -160,6 +171,7 @@ export class Gateway {
       }
     });
     ws.on("close", (code) => {
+      this.note("close", session, String(code));
       if (session && session.ws === ws) {
         session.ws = null;
         session.disconnected_at = Date.now();
@@ -233,6 +245,7 @@ export class Gateway {
     const open = s.ws !== null && s.ws.readyState === s.ws.OPEN;
     if (open) s.ws?.send(JSON.stringify({ op: 0, ...m }));
     this.onEvent({ what: "dispatch", session: s.id, t, seq: m.s, delivered: open });
+    this.note(open ? "dispatch" : "dispatch buffered", s, `${t} #${m.s}`);
   }
 
   /** Fans a dispatch out to every live or resumable session whose shard holds the guild. */
@@ -267,6 +280,7 @@ export class Gateway {
 
   /** `/_emulator/gateway...` control routes; returns undefined for a route it does not know. */
   control(route: string, body: Record<string, unknown>): unknown {
+    if (route.startsWith("POST ")) this.note(`control ${route.slice("POST /_emulator/gateway/".length)}`, null, JSON.stringify(body));
     switch (route) {
       case "GET /_emulator/gateway":
         return this.snapshot();

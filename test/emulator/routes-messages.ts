@@ -90,8 +90,8 @@ export const messageRoutes: Route[] = [
       }
       const list = world.messages.get(c.id) ?? [];
       if (b.enforce_nonce && b.nonce !== undefined) {
-        const recent = Date.now() - NONCE_WINDOW_MS;
-        const same = list.find((m) => m.nonce === b.nonce && m.author.id === actor && Date.parse(m.timestamp) > recent);
+        const since = Date.now() - world.nonceWindowMs;
+        const same = list.find((m) => m.nonce === b.nonce && m.author.id === actor && Date.parse(m.timestamp) >= since);
         if (same) return json(same);
       }
       const msg = newMessage(world, c.id, world.users.get(actor as string) as User, b);

@@ -5,7 +5,7 @@ import { act } from "./acting.ts";
 import { Gateway, type GatewayEvent } from "./gateway.ts";
 import { ApiError, type Ctx, match, type Route, template } from "./http.ts";
 import { buildInteraction, type InteractionRequest, recordResponse } from "./interactions.ts";
-import { DEFAULT_LIMITS, Limiter, rateLimitedBody } from "./limits.ts";
+import { Chaos, type ChaosConfig, type ChaosDecision, DEFAULT_LIMITS, Limiter, rateLimitedBody } from "./limits.ts";
 import { appRoutes } from "./routes-app.ts";
 import { guildRoutes } from "./routes-guild.ts";
 import { messageRoutes } from "./routes-messages.ts";
@@ -28,6 +28,13 @@ export interface EmulatorOptions {
    * Kept as a hook so the emulator itself knows nothing about the page.
    */
   page?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+  /**
+   * Called when the chaos mode picks a request to evict the bot during (the chaos runner restarts the bot's runtime).
+   * True = taken: the request is then never answered. False or absent = the request goes on normally.
+   */
+  onEvict?: (request: RequestLog) => boolean;
+  /** Requests kept in the log (oldest dropped first); default 20,000. */
+  maxLog?: number;
 }
 
 /** What happened in the emulator, for observers (the sandbox's live view and timeline). */
@@ -59,6 +66,11 @@ export interface RequestLog {
   body: unknown;
   user_agent: string | null;
   invalid_body?: unknown;
+  /** The chaos fault this request got ("5xx", "timeout+commit" …). */
+  fault?: string;
+  /** Discord carried the request out (whatever the client was told), and the id of what it made or returned. */
+  applied?: boolean;
+  result_id?: string;
 }
 
 export interface Emulator {
@@ -73,6 +85,11 @@ export interface Emulator {
   requests: RequestLog[];
   /** Calls `listener` for every REST request answered, control call, interaction delivered and gateway event. */
   observe(listener: (e: EmulatorEvent) => void): () => void;
+  /** Webhook receivers at `/_emulator/webhook-sink/:name`. */
+  sinks: WebhookSinks;
+  /** Seeded random faults on every route and the webhook sinks; null turns them off. */
+  setChaos(config: ChaosConfig | null): void;
+  chaos(): Chaos | null;
   close(): Promise<void>;
 }
 
@@ -88,6 +105,40 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = body === undefined ? "" : JSON.stringify(body);
   res.writeHead(status, { ...(text ? { "content-type": "application/json" } : {}), ...headers });
   res.end(text);
+}
+
+function tooManyRequests(retryAfter: number, global: boolean): [number, unknown, Record<string, string>] {
+  return [
+    429,
+    rateLimitedBody(retryAfter, global),
+    {
+      "retry-after": String(retryAfter),
+      "x-ratelimit-scope": global ? "global" : "user",
+      ...(global
+        ? { "x-ratelimit-global": "true" }
+        : { "x-ratelimit-limit": "1", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(retryAfter) }),
+    },
+  ];
+}
+
+/**
+ * Ends a request the way a chaos decision says: an error status, a 429, no answer at all (the client's timeout
+ * fires), or a connection reset. Returns the status logged (0 when nothing was answered).
+ */
+function failChaos(req: IncomingMessage, res: ServerResponse, d: ChaosDecision): number {
+  if (d.kind === "429") {
+    const [status, body, headers] = tooManyRequests(d.retryAfter ?? 0.05, !!d.global);
+    send(res, status, body, headers);
+    return status;
+  }
+  if (d.kind === "5xx") {
+    const status = d.status ?? 500;
+    send(res, status, { message: `${status}: injected fault${d.commit ? " after the change" : ""}`, code: 0 });
+    return status;
+  }
+  if (d.kind === "reset") req.socket.destroy();
+  // "timeout" and "evict": never answered; the client gives up, or the runtime holding the connection goes away.
+  return 0;
 }
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
@@ -113,6 +164,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     }
   };
   gateway.onEvent = (e) => emit({ type: "gateway", at: Date.now(), ...e });
+  let chaos: Chaos | null = null;
+  /** A decision for this request, or null; an eviction only when the runner takes it. */
+  const chaosFor = (method: string, path: string, log: RequestLog | null): ChaosDecision | null => {
+    const d = chaos?.decide(method, path) ?? null;
+    if (d?.kind === "evict") {
+      if (!(log && opts.onEvict?.(log))) return null;
+      chaos?.count(d);
+    }
+    if (d) counters.faults++;
+    return d;
+  };
   const routes: Route[] = [
     ...guildRoutes,
     ...messageRoutes,
@@ -133,7 +195,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       user_agent: req.headers["user-agent"] ?? null,
     };
     requests.push(log);
-    if (requests.length > MAX_LOG) requests.splice(0, requests.length - MAX_LOG);
+    const maxLog = opts.maxLog ?? MAX_LOG;
+    if (requests.length > maxLog) requests.splice(0, requests.length - maxLog);
     counters.requests++;
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       log.status = status;
@@ -164,19 +227,25 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (fault) {
       counters.faults++;
       if (fault.hang) return; // never answers: the client's timeout must fire
+      if (fault.reset) {
+        req.socket.destroy();
+        return;
+      }
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status === 429) {
         counters.rate_limited++;
-        const retryAfter = fault.retryAfter ?? 0.05;
-        return reply(429, rateLimitedBody(retryAfter, !!fault.global), {
-          "retry-after": String(retryAfter),
-          "x-ratelimit-scope": fault.global ? "global" : "user",
-          ...(fault.global
-            ? { "x-ratelimit-global": "true" }
-            : { "x-ratelimit-limit": "1", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(retryAfter) }),
-        });
+        const [status, body, headers] = tooManyRequests(fault.retryAfter ?? 0.05, !!fault.global);
+        return reply(status, body, headers);
       }
       if (fault.status && !fault.commit) return reply(fault.status, fault.body ?? { message: `${fault.status}: injected fault`, code: 0 });
+    }
+
+    const random = fault ? null : chaosFor(method, path, log);
+    if (random) log.fault = `${random.kind}${random.commit ? "+commit" : ""}`;
+    if (random && !random.commit) {
+      if (random.kind === "429") counters.rate_limited++;
+      log.status = failChaos(req, res, random);
+      return;
     }
 
     const major = params.channel ?? params.guild ?? params.token ?? params.app ?? "";
@@ -207,8 +276,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const ctx: Ctx = { world, params, query, body, actor: route.noAuth ? null : applicationId };
     try {
       const out = await route.handler(ctx);
+      if (out.status < 400) {
+        log.applied = true;
+        const id = (out.body as { id?: unknown } | undefined)?.id;
+        if (typeof id === "string") log.result_id = id;
+      }
+      // A fault with effect (or commit): Discord did the work, but the answer is lost (a 5xx, a reset or a hang after the fact).
       if (after?.hang) return;
-      if (after?.status) return reply(after.status, after.body ?? { message: `${after.status}: injected fault`, code: 0 });
+      if (after?.reset) return void req.socket.destroy();
+      if (after?.status) return reply(after.status, after.body ?? { message: `${after.status}: injected fault after the change`, code: 0 });
+      if (random?.commit) {
+        log.status = failChaos(req, res, random);
+        return;
+      }
       reply(out.status, out.body, { ...rl.headers, ...out.headers });
     } catch (err) {
       if (err instanceof ApiError) return reply(err.status, { message: err.message, code: err.code, ...err.extra }, rl.headers);
@@ -232,7 +312,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   async function control(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
     const method = req.method ?? "GET";
     const raw = await readBody(req);
+    // A webhook delivery is another system's endpoint, and it fails like one under chaos too.
+    const sinkFault = method === "POST" && path.startsWith("/_emulator/webhook-sink/") ? chaosFor(method, path, null) : null;
+    if (sinkFault && !sinkFault.commit) return void failChaos(req, res, sinkFault);
     const sunk = sinks.handle(method, path, raw, req.headers);
+    if (sunk && sinkFault) return void failChaos(req, res, sinkFault);
     if (sunk) return send(res, sunk.status, sunk.body, sunk.headers);
     const body = raw ? JSON.parse(raw) : {};
     const route = `${method} ${path.replace(/\/\d+/g, "/:id")}`;
@@ -284,6 +368,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       case "DELETE /_emulator/faults":
         limiter.faults = query.get("path") ? limiter.faults.filter((f) => !f.path.includes(query.get("path") as string)) : [];
         return send(res, 200, { ok: true });
+      case "PUT /_emulator/chaos":
+        chaos = body && typeof body.seed === "number" ? new Chaos(body as ChaosConfig) : null;
+        if (typeof body?.nonce_window_ms === "number") world.nonceWindowMs = body.nonce_window_ms;
+        return send(res, 200, { enabled: chaos !== null });
+      case "GET /_emulator/chaos":
+        return send(res, 200, { config: chaos?.config ?? null, counts: chaos?.counts ?? {} });
       case "PUT /_emulator/limits":
         limiter.config = { ...limiter.config, ...body };
         return send(res, 200, limiter.config);
@@ -378,6 +468,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       observers.add(listener);
       return () => observers.delete(listener);
     },
+    sinks,
+    setChaos: (config) => {
+      chaos = config ? new Chaos(config) : null;
+    },
+    chaos: () => chaos,
     close: () =>
       new Promise<void>((resolve) => {
         gateway.close();

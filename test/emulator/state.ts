@@ -106,6 +106,10 @@ export class World {
   readonly dmChannels = new Map<string, string>();
   globalCommands: unknown[] = [];
   readonly botUser: User;
+  /** How long a message nonce is enforced (Discord: "a few minutes"); the chaos suite sets it, tests keep it for ever. */
+  nonceWindowMs = Number.POSITIVE_INFINITY;
+  /** Voice channels deleted with members still in them: what a member would notice as being thrown out. */
+  readonly occupiedDeletions: { channel_id: string; guild_id: string; users: string[]; at: number }[] = [];
   /** Gateway fan-out: every change Discord would announce goes through here (set by the gateway). */
   onDispatch: (t: string, d: unknown, guildId: string | null) => void = () => {};
 
@@ -151,7 +155,9 @@ export class World {
     if (!c) return undefined;
     this.channels.delete(channelId);
     const g = c.guild_id ? this.guilds.get(c.guild_id) : undefined;
-    if (g) for (const [user, ch] of [...g.voice]) if (ch === channelId) this.setVoice(g.id, user, null);
+    const inside = g ? [...g.voice].filter(([, ch]) => ch === channelId).map(([user]) => user) : [];
+    if (g && inside.length) this.occupiedDeletions.push({ channel_id: channelId, guild_id: g.id, users: inside, at: Date.now() });
+    for (const user of inside) if (g) this.setVoice(g.id, user, null);
     this.dispatch("CHANNEL_DELETE", c, c.guild_id ?? null);
     return c;
   }

@@ -28,6 +28,11 @@ export class WebhookSinks {
     return s;
   }
 
+  /** What reached one sink so far (every attempt, failed ones included). */
+  deliveries(name: string): readonly Delivery[] {
+    return this.sinks.get(name)?.deliveries ?? [];
+  }
+
   /** `/_emulator/webhook-sink/:name`: POST = a delivery, PUT = {fail, status, redirect}, GET = what arrived. Undefined when not ours. */
   handle(
     method: string,
