@@ -13,6 +13,8 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const { startEmulator } = await import("./emulator/server.ts");
   const emulator = await startEmulator({ quiet: true });
+  // Each test file's relay identifies on this one emulator: it needs only the guilds its own tests make.
+  emulator.gateway.config.identify_recent_ms = 120_000;
   project.provide("emulatorPort", emulator.port);
   project.provide("publicKey", emulator.keys.publicKeyHex);
   project.provide("applicationId", emulator.applicationId);

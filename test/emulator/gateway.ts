@@ -20,6 +20,12 @@ export interface GatewayConfig {
   shards: number;
   /** Refuse privileged intents with 4014, as Discord does when they are not enabled for the app. */
   privileged_allowed: boolean;
+  /**
+   * Test runs only: READY and the GUILD_CREATE burst of an IDENTIFY name just the guilds made in the last this-many
+   * ms. Every test file's relay shares this emulator; without it a late file's relay first works through every
+   * earlier file's guilds. Unset (npm start, benches) = every guild, as Discord does.
+   */
+  identify_recent_ms?: number;
 }
 
 /** What the gateway did, for observers such as the sandbox's timeline. */
@@ -126,7 +132,9 @@ export class Gateway {
           this.onEvent({ what: "identify", session: session.id });
           this.counters.identifies++;
           this.note("identify", session);
-          const guilds = [...this.world.guilds.values()].filter((g) => this.onShard(g.id, session as Session));
+          const recent = this.config.identify_recent_ms;
+          const madeSince = (id: string) => recent === undefined || Number((BigInt(id) >> 22n) + 1420070400000n) >= Date.now() - recent;
+          const guilds = [...this.world.guilds.values()].filter((g) => this.onShard(g.id, session as Session) && madeSince(g.id));
           this.send(session, "READY", {
             v: 10,
             user: this.world.botUser,
