@@ -14,7 +14,7 @@ import { tournaments } from "./features/tournaments.ts";
 import { voice } from "./features/voice.ts";
 import { sleep } from "./members.ts";
 import { clean, type FeatureReport } from "./oracle.ts";
-import type { Ctx, Feature, Size } from "./scenario.ts";
+import type { Ctx, Feature, Size, Step } from "./scenario.ts";
 
 export interface RunOptions {
   seed: number;
@@ -91,9 +91,15 @@ function features(ctx: Ctx): Feature[] {
   return [eventChannels(ctx), reminders(ctx), ...tournaments(ctx), ...(ctx.size === "full" ? [voice(ctx)] : [])];
 }
 
-/** A feature's steps, one after another at their times (a late step runs as soon as the one before it is done). */
+/** A feature's steps at their times: each actor's one after another (a late step runs once the one before is done). */
 async function runSteps(ctx: Ctx, f: Feature): Promise<void> {
-  for (const step of f.steps()) {
+  const lanes = new Map<string, Step[]>();
+  for (const step of f.steps()) lanes.set(step.actor ?? "admin", [...(lanes.get(step.actor ?? "admin") ?? []), step]);
+  await Promise.all([...lanes.values()].map((steps) => runLane(ctx, f, steps)));
+}
+
+async function runLane(ctx: Ctx, f: Feature, steps: Step[]): Promise<void> {
+  for (const step of steps) {
     const wait = ctx.start + step.at - Date.now();
     if (wait > 0) await sleep(wait);
     ctx.log(`${f.name}: ${step.what}`);

@@ -37,7 +37,8 @@ interface Spec {
 
 const FULL: Spec[] = [
   { name: "Raid Night", start: 90, end: 140, interested: 4, addAt: 50, removeAt: 65, writeAt: 70, voices: 2 },
-  { name: "Game Night", start: 90, end: 130, interested: 2, voices: 1 },
+  // A crowd: the role is granted a page of 100 at a time, resumed by cursor across faults and evictions.
+  { name: "Game Night", start: 90, end: 130, interested: 112, voices: 1 },
   { name: "Movie Night", start: 75, end: 100, interested: 2, extendAt: 35, holdAt: 115, cancelAt: 125, voices: 1 },
   { name: "Cancelled Quiz", start: 150, end: 200, interested: 1, deleteAt: 15, voices: 1 },
   { name: "Moved Match", start: 110, end: 150, interested: 2, first: { start: 240, end: 300, moveAt: 10 }, voices: 1 },
@@ -149,20 +150,32 @@ export function eventChannels(ctx: Ctx): Feature {
   function steps(): Step[] {
     const out: Step[] = [];
     for (const spec of specs) {
-      out.push({ at: 0, what: `schedule ${spec.name}`, run: () => schedule(spec) });
+      out.push({ actor: spec.name, at: 0, what: `schedule ${spec.name}`, run: () => schedule(spec) });
       const l = () => live.get(spec.name) as Live;
       if (spec.first)
         out.push({
+          actor: spec.name,
           at: sec(spec.first.moveAt),
           what: `move ${spec.name}`,
           run: () => emu(ctx, event(l()), { scheduled_start_time: iso(at(spec.start)), scheduled_end_time: iso(at(spec.end)) }, "PATCH").then(() => undefined),
         });
       if (spec.deleteAt !== undefined)
-        out.push({ at: sec(spec.deleteAt), what: `delete ${spec.name}`, run: () => emu(ctx, event(l()), undefined, "DELETE").then(() => undefined) });
+        out.push({
+          actor: spec.name,
+          at: sec(spec.deleteAt),
+          what: `delete ${spec.name}`,
+          run: () => emu(ctx, event(l()), undefined, "DELETE").then(() => undefined),
+        });
       if (spec.cancelAt !== undefined)
-        out.push({ at: sec(spec.cancelAt), what: `cancel ${spec.name}`, run: () => emu(ctx, event(l()), { status: 4 }, "PATCH").then(() => undefined) });
+        out.push({
+          actor: spec.name,
+          at: sec(spec.cancelAt),
+          what: `cancel ${spec.name}`,
+          run: () => emu(ctx, event(l()), { status: 4 }, "PATCH").then(() => undefined),
+        });
       if (spec.addAt !== undefined)
         out.push({
+          actor: spec.name,
           at: sec(spec.addAt),
           what: `one more Interested in ${spec.name}`,
           run: async () => {
@@ -172,6 +185,7 @@ export function eventChannels(ctx: Ctx): Feature {
         });
       if (spec.removeAt !== undefined)
         out.push({
+          actor: spec.name,
           at: sec(spec.removeAt),
           what: `one less Interested in ${spec.name}`,
           run: async () => {
@@ -182,6 +196,7 @@ export function eventChannels(ctx: Ctx): Feature {
         });
       if (spec.writeAt !== undefined)
         out.push({
+          actor: spec.name,
           at: sec(spec.writeAt),
           what: `a member writes in ${spec.name}'s channel`,
           run: async () => {
@@ -189,9 +204,10 @@ export function eventChannels(ctx: Ctx): Feature {
             if (text) await emu(ctx, `/_emulator/channels/${text.id}/messages`, { user_id: l().fans[0], content: "gg, see you next week" });
           },
         });
-      if (spec.extendAt !== undefined) out.push({ at: sec(spec.extendAt), what: `extend ${spec.name}`, run: () => extend(l()) });
+      if (spec.extendAt !== undefined) out.push({ actor: spec.name, at: sec(spec.extendAt), what: `extend ${spec.name}`, run: () => extend(l()) });
       if (spec.holdAt !== undefined)
         out.push({
+          actor: spec.name,
           at: sec(spec.holdAt),
           what: `${spec.name} still there after its first deletion time`,
           run: async () => {

@@ -51,6 +51,8 @@ const FULL: Plan = {
     { key: "m3", remind: { event: "R1", at: 3 } },
     { key: "m4", interested: { event: "R2", at: 1 } },
     { key: "m5", subscribe: { offsets: [], at: 0 }, unsubscribeAt: 12 },
+    // A crowd Interested in the first event: its reminders fan out in chunks of 40, resumed by cursor.
+    ...Array.from({ length: 45 }, (_, i): MemberSpec => ({ key: `c${i}`, interested: { event: "R1", at: 1 } })),
   ],
 };
 
@@ -81,6 +83,11 @@ export function reminders(ctx: Ctx): Feature {
   let g: GuildFixture;
   const at = (s: number) => ctx.start + sec(s);
   const uid = (key: string) => users.get(key) as string;
+  /** The event's id once its own lane has scheduled it. */
+  async function eventId(key: string): Promise<string> {
+    for (let i = 0; i < 100 && !eventIds.has(key); i++) await sleep(50);
+    return eventIds.get(key) as string;
+  }
 
   async function admin(subcommand: string, options: Record<string, string | number | boolean>) {
     replies.track(
@@ -133,7 +140,7 @@ export function reminders(ctx: Ctx): Feature {
   async function remindOne(m: MemberSpec, eventKey: string) {
     let r: Reply | null = null;
     for (let attempt = 0; attempt < 10; attempt++) {
-      r = await command(ctx, g.guild_id, uid(m.key), "remind", undefined, { event: eventIds.get(eventKey) as string });
+      r = await command(ctx, g.guild_id, uid(m.key), "remind", undefined, { event: await eventId(eventKey) });
       if (r.answered && r.content.startsWith("I'll DM you")) break;
       await sleep(3000);
     }
@@ -146,6 +153,7 @@ export function reminders(ctx: Ctx): Feature {
     for (const e of plan.events) {
       out.push({
         at: 0,
+        actor: e.key,
         what: `schedule ${e.name}`,
         run: async () => {
           const ev = await emu<{ id: string }>(ctx, `/_emulator/guilds/${g.guild_id}/scheduled-events`, {
@@ -160,12 +168,14 @@ export function reminders(ctx: Ctx): Feature {
       if (e.first)
         out.push({
           at: sec(e.first.moveAt),
+          actor: e.key,
           what: `move ${e.name}`,
           run: () => emu(ctx, path(), { scheduled_start_time: iso(at(e.start)), scheduled_end_time: iso(at(e.start + 3600)) }, "PATCH").then(() => undefined),
         });
       if (e.cancelAt !== undefined)
         out.push({
           at: sec(e.cancelAt),
+          actor: e.key,
           what: `cancel ${e.name}`,
           run: async () => {
             await emu(ctx, path(), { status: 4 }, "PATCH");
@@ -175,10 +185,11 @@ export function reminders(ctx: Ctx): Feature {
     }
     for (const m of plan.members) {
       const sub = m.subscribe;
-      if (sub) out.push({ at: sec(sub.at), what: `${m.key} subscribes`, run: () => subscribe(m, sub.offsets) });
+      if (sub) out.push({ at: sec(sub.at), actor: m.key, what: `${m.key} subscribes`, run: () => subscribe(m, sub.offsets) });
       if (m.unsubscribeAt !== undefined)
         out.push({
           at: sec(m.unsubscribeAt),
+          actor: m.key,
           what: `${m.key} unsubscribes`,
           run: async () => {
             const r = await persist(ctx, "/unsubscribe", () => command(ctx, g.guild_id, uid(m.key), "unsubscribe"));
@@ -187,14 +198,15 @@ export function reminders(ctx: Ctx): Feature {
           },
         });
       const remind = m.remind;
-      if (remind) out.push({ at: sec(remind.at), what: `${m.key} /remind`, run: () => remindOne(m, remind.event) });
+      if (remind) out.push({ at: sec(remind.at), actor: m.key, what: `${m.key} /remind`, run: () => remindOne(m, remind.event) });
       const interested = m.interested;
       if (interested)
         out.push({
           at: sec(interested.at),
+          actor: m.key,
           what: `${m.key} clicks Interested`,
           run: async () => {
-            await emu(ctx, `/_emulator/guilds/${g.guild_id}/scheduled-events/${eventIds.get(interested.event)}/users`, { user_ids: [uid(m.key)] });
+            await emu(ctx, `/_emulator/guilds/${g.guild_id}/scheduled-events/${await eventId(interested.event)}/users`, { user_ids: [uid(m.key)] });
             (done.get(m.key) as Done).interested = Date.now();
           },
         });
