@@ -85,7 +85,7 @@ export class Bot {
         WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
       },
     });
-    return new Bot(mf, restart, dir, port, opts.minRestartGapMs ?? 10_000, logs);
+    return new Bot(mf, restart, dir, port, opts.minRestartGapMs ?? 15_000, logs);
   }
 
   /** Resolves once no restart is under way (new work must not start into a dying runtime). */

@@ -311,8 +311,13 @@ export function eventChannels(ctx: Ctx): Feature {
     const grants = applied(ctx.emulator, (r) => r.path.includes(`/guilds/${g.guild_id}/members/`) && r.path.endsWith(`/roles/${roleId}`));
     const last = (user: string) => grants.filter((r) => r.path.includes(`/members/${user}/`)).at(-1)?.method;
     const holders = [...l.fans.filter((u) => u !== l.removed), ...(l.added ? [l.added] : [])];
-    for (const u of holders)
-      if (!grants.some((r) => r.method === "PUT" && r.path.includes(`/members/${u}/`))) f.lost(`role of ${s.name} for member ${u}`, "never given");
+    const never = holders.filter((u) => !grants.some((r) => r.method === "PUT" && r.path.includes(`/members/${u}/`)));
+    if (never.length)
+      f.lost(
+        `role of ${s.name}`,
+        `never given to ${never.length} of ${holders.length} Interested members (${never.slice(0, 3).join(", ")}${never.length > 3 ? ", …" : ""})`,
+        never.length,
+      );
     if (l.removed && last(l.removed) === "PUT")
       f.lost(`role removal of ${s.name} from member ${l.removed}`, "unmarked Interested, kept the role while the channels lived");
   }
