@@ -147,76 +147,57 @@ export function eventChannels(ctx: Ctx): Feature {
     }
   }
 
-  function steps(): Step[] {
-    const out: Step[] = [];
-    for (const spec of specs) {
-      out.push({ actor: spec.name, at: 0, what: `schedule ${spec.name}`, run: () => schedule(spec) });
-      const l = () => live.get(spec.name) as Live;
-      if (spec.first)
-        out.push({
-          actor: spec.name,
-          at: sec(spec.first.moveAt),
-          what: `move ${spec.name}`,
-          run: () => emu(ctx, event(l()), { scheduled_start_time: iso(at(spec.start)), scheduled_end_time: iso(at(spec.end)) }, "PATCH").then(() => undefined),
-        });
-      if (spec.deleteAt !== undefined)
-        out.push({
-          actor: spec.name,
-          at: sec(spec.deleteAt),
-          what: `delete ${spec.name}`,
-          run: () => emu(ctx, event(l()), undefined, "DELETE").then(() => undefined),
-        });
-      if (spec.cancelAt !== undefined)
-        out.push({
-          actor: spec.name,
-          at: sec(spec.cancelAt),
-          what: `cancel ${spec.name}`,
-          run: () => emu(ctx, event(l()), { status: 4 }, "PATCH").then(() => undefined),
-        });
-      if (spec.addAt !== undefined)
-        out.push({
-          actor: spec.name,
-          at: sec(spec.addAt),
-          what: `one more Interested in ${spec.name}`,
-          run: async () => {
-            const r = await emu<{ user_ids: string[] }>(ctx, `${event(l())}/users`, { count: 1 });
-            l().added = r.user_ids[0] ?? null;
-          },
-        });
-      if (spec.removeAt !== undefined)
-        out.push({
-          actor: spec.name,
-          at: sec(spec.removeAt),
-          what: `one less Interested in ${spec.name}`,
-          run: async () => {
-            const who = l().fans[l().fans.length - 1] as string;
-            await emu(ctx, `${event(l())}/users/${who}`, undefined, "DELETE");
-            l().removed = who;
-          },
-        });
-      if (spec.writeAt !== undefined)
-        out.push({
-          actor: spec.name,
-          at: sec(spec.writeAt),
-          what: `a member writes in ${spec.name}'s channel`,
-          run: async () => {
-            const text = await textChannel(l(), 30_000);
-            if (text) await emu(ctx, `/_emulator/channels/${text.id}/messages`, { user_id: l().fans[0], content: "gg, see you next week" });
-          },
-        });
-      if (spec.extendAt !== undefined) out.push({ actor: spec.name, at: sec(spec.extendAt), what: `extend ${spec.name}`, run: () => extend(l()) });
-      if (spec.holdAt !== undefined)
-        out.push({
-          actor: spec.name,
-          at: sec(spec.holdAt),
-          what: `${spec.name} still there after its first deletion time`,
-          run: async () => {
-            l().held = !!channelNamed(names(spec).text);
-          },
-        });
-    }
-    return out.sort((a, b) => a.at - b.at);
+  /** One event's steps: its organiser's and its members' (one actor, in time order). */
+  function eventSteps(spec: Spec): Step[] {
+    const l = () => live.get(spec.name) as Live;
+    const path = () => event(l());
+    const done = () => undefined;
+    const planned: [number | undefined, string, () => Promise<void>][] = [
+      [0, "schedule", () => schedule(spec)],
+      [
+        spec.first?.moveAt,
+        "move",
+        () => emu(ctx, path(), { scheduled_start_time: iso(at(spec.start)), scheduled_end_time: iso(at(spec.end)) }, "PATCH").then(done),
+      ],
+      [spec.deleteAt, "delete", () => emu(ctx, path(), undefined, "DELETE").then(done)],
+      [spec.cancelAt, "cancel", () => emu(ctx, path(), { status: 4 }, "PATCH").then(done)],
+      [
+        spec.addAt,
+        "one more Interested in",
+        async () => {
+          l().added = (await emu<{ user_ids: string[] }>(ctx, `${path()}/users`, { count: 1 })).user_ids[0] ?? null;
+        },
+      ],
+      [
+        spec.removeAt,
+        "one less Interested in",
+        async () => {
+          const who = l().fans[l().fans.length - 1] as string;
+          await emu(ctx, `${path()}/users/${who}`, undefined, "DELETE");
+          l().removed = who;
+        },
+      ],
+      [
+        spec.writeAt,
+        "a member writes in",
+        async () => {
+          const text = await textChannel(l(), 30_000);
+          if (text) await emu(ctx, `/_emulator/channels/${text.id}/messages`, { user_id: l().fans[0], content: "gg, see you next week" });
+        },
+      ],
+      [spec.extendAt, "extend", () => extend(l())],
+      [
+        spec.holdAt,
+        "after its first deletion time, still there:",
+        async () => {
+          l().held = !!channelNamed(names(spec).text);
+        },
+      ],
+    ];
+    return planned.flatMap(([t, what, run]) => (t === undefined ? [] : [{ actor: spec.name, at: sec(t), what: `${what} ${spec.name}`, run }]));
   }
+
+  const steps = () => specs.flatMap(eventSteps).sort((a, b) => a.at - b.at);
 
   const endsAt = () => sec(Math.max(...specs.map((s) => (s.deleteAt !== undefined ? s.deleteAt : s.cancelAt !== undefined ? s.cancelAt : s.end))));
 
