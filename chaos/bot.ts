@@ -157,7 +157,8 @@ export class Bot {
     await this.ready();
     try {
       const worker = await this.mf.getWorker();
-      await worker.scheduled({ cron, scheduledTime: new Date() });
+      // Bounded: a run must not wait on a cron cut short by a restart.
+      await Promise.race([worker.scheduled({ cron, scheduledTime: new Date() }), sleep(60_000)]);
     } catch {
       // A restart cut it short; the next tick runs it again, as the next cron run would.
     }
