@@ -85,7 +85,7 @@ export class Bot {
         WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
       },
     });
-    return new Bot(mf, restart, dir, port, opts.minRestartGapMs ?? 10_000, logs);
+    return new Bot(mf, restart, dir, port, opts.minRestartGapMs ?? 15_000, logs);
   }
 
   /** Resolves once no restart is under way (new work must not start into a dying runtime). */
@@ -157,7 +157,8 @@ export class Bot {
     await this.ready();
     try {
       const worker = await this.mf.getWorker();
-      await worker.scheduled({ cron, scheduledTime: new Date() });
+      // Bounded: a run must not wait on a cron cut short by a restart.
+      await Promise.race([worker.scheduled({ cron, scheduledTime: new Date() }), sleep(60_000)]);
     } catch {
       // A restart cut it short; the next tick runs it again, as the next cron run would.
     }

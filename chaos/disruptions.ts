@@ -1,5 +1,5 @@
 /** Disruptions beside the emulator's REST faults: the gateway dropped, invalidated and told to reconnect; the runtime restarted. */
-import { weighted } from "../test/emulator/limits.ts";
+import { weighted } from "../test/emulator/chaos.ts";
 import type { Bot } from "./bot.ts";
 import { type Actors, emu } from "./members.ts";
 

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { importSrc } from "../scripts/lib.mjs";
-import { seededRandom } from "../test/emulator/limits.ts";
+import { seededRandom } from "../test/emulator/chaos.ts";
 import { type Emulator, startEmulator } from "../test/emulator/server.ts";
 import { Bot } from "./bot.ts";
 import { disrupt } from "./disruptions.ts";
@@ -14,7 +14,7 @@ import { tournaments } from "./features/tournaments.ts";
 import { voice } from "./features/voice.ts";
 import { sleep } from "./members.ts";
 import { clean, type FeatureReport } from "./oracle.ts";
-import type { Ctx, Feature, Size } from "./scenario.ts";
+import type { Ctx, Feature, Size, Step } from "./scenario.ts";
 
 export interface RunOptions {
   seed: number;
@@ -91,9 +91,15 @@ function features(ctx: Ctx): Feature[] {
   return [eventChannels(ctx), reminders(ctx), ...tournaments(ctx), ...(ctx.size === "full" ? [voice(ctx)] : [])];
 }
 
-/** A feature's steps, one after another at their times (a late step runs as soon as the one before it is done). */
+/** A feature's steps at their times: each actor's one after another (a late step runs once the one before is done). */
 async function runSteps(ctx: Ctx, f: Feature): Promise<void> {
-  for (const step of f.steps()) {
+  const lanes = new Map<string, Step[]>();
+  for (const step of f.steps()) lanes.set(step.actor ?? "admin", [...(lanes.get(step.actor ?? "admin") ?? []), step]);
+  await Promise.all([...lanes.values()].map((steps) => runLane(ctx, f, steps)));
+}
+
+async function runLane(ctx: Ctx, f: Feature, steps: Step[]): Promise<void> {
+  for (const step of steps) {
     const wait = ctx.start + step.at - Date.now();
     if (wait > 0) await sleep(wait);
     ctx.log(`${f.name}: ${step.what}`);
@@ -127,6 +133,27 @@ function countErrors(bot: Bot): Record<string, number> {
   return out;
 }
 
+/** Faults on, every feature's lifecycle side by side, faults off: what was injected and what the gateway went through. */
+async function faultPhase(o: RunOptions, ctx: Ctx, list: Feature[]): Promise<{ faults: Record<string, number>; gateway: string[] }> {
+  const { emulator } = ctx;
+  ctx.start = Date.now();
+  emulator.setChaos({ seed: o.seed, rate: o.faultRate, commitShare: o.commitShare, evictRate: o.evictRate });
+  const disruptions = disrupt(ctx, seededRandom(o.seed * 104_729 + 3), { gatewayEveryMs: o.gatewayEveryMs, restartEveryMs: o.restartEveryMs });
+  ctx.log(`faults on: ${Math.round(o.faultRate * 100)} % of requests, seed ${o.seed}`);
+  let faults: Record<string, number> = {};
+  try {
+    await Promise.all(list.map((f) => runSteps(ctx, f)));
+    const end = ctx.start + Math.max(...list.map((f) => f.endsAt()));
+    if (end > Date.now()) await sleep(end - Date.now());
+  } finally {
+    faults = { ...(emulator.chaos()?.counts ?? {}) };
+    emulator.setChaos(null);
+    await disruptions.stop();
+    ctx.log("faults off; settling");
+  }
+  return { faults, gateway: disruptions.log };
+}
+
 export async function runSeed(o: RunOptions): Promise<SeedReport> {
   const t0 = Date.now();
   const log = (line: string) => o.log(`[seed ${o.seed} +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
@@ -142,49 +169,38 @@ export async function runSeed(o: RunOptions): Promise<SeedReport> {
   });
   try {
     await registerCommands(emulator);
-    bot = await Bot.start(emulator, { backoffScale: o.backoffScale });
-    await untilConnected(emulator, bot);
-    const random = seededRandom(o.seed * 7919 + 17);
-    const ctx: Ctx = { emulator, bot, log, start: 0, size: o.size, random, botId: emulator.applicationId };
+    const b = await Bot.start(emulator, { backoffScale: o.backoffScale });
+    bot = b;
+    await untilConnected(emulator, b);
+    const ctx: Ctx = { emulator, bot: b, log, start: 0, size: o.size, random: seededRandom(o.seed * 7919 + 17), botId: emulator.applicationId };
     const list = features(ctx);
     for (const f of list) await f.setup();
-    ctx.start = Date.now();
-    emulator.setChaos({ seed: o.seed, rate: o.faultRate, commitShare: o.commitShare, evictRate: o.evictRate });
-    const disruptions = disrupt(ctx, seededRandom(o.seed * 104_729 + 3), { gatewayEveryMs: o.gatewayEveryMs, restartEveryMs: o.restartEveryMs });
-    const ticker = setInterval(() => void bot?.cron("* * * * *"), 60_000);
-    const faults: Record<string, number> = {};
-    log(`faults on: ${Math.round(o.faultRate * 100)} % of requests, seed ${o.seed}`);
+    // The every-minute cron keeps the gateway relay up, as on Cloudflare.
+    const ticker = setInterval(() => void b.cron("* * * * *"), 60_000);
     try {
-      await Promise.all(list.map((f) => runSteps(ctx, f)));
-      const end = ctx.start + Math.max(...list.map((f) => f.endsAt()));
-      if (end > Date.now()) await sleep(end - Date.now());
+      const injected = await faultPhase(o, ctx, list);
+      const faultsEnd = Date.now();
+      await untilConnected(emulator, b);
+      const reports = await settle(list, o.settleMs);
+      if (o.dump)
+        writeFileSync(
+          `${o.dump}-seed${o.seed}.json`,
+          JSON.stringify({ start: ctx.start, requests: emulator.requests, gateway: emulator.gateway.history, bot: b.logs }, null, 1),
+        );
+      const timing = { duration_ms: Date.now() - t0, settle_ms: Date.now() - faultsEnd };
+      return {
+        seed: o.seed,
+        size: o.size,
+        ...timing,
+        requests: emulator.requests.length,
+        ...injected,
+        restarts: b.restarts,
+        bot_errors: countErrors(b),
+        features: reports,
+      };
     } finally {
-      Object.assign(faults, emulator.chaos()?.counts ?? {});
-      emulator.setChaos(null);
-      await disruptions.stop();
+      clearInterval(ticker);
     }
-    const faultsEnd = Date.now();
-    log("faults off; settling");
-    await untilConnected(emulator, bot);
-    const reports = await settle(list, o.settleMs);
-    clearInterval(ticker);
-    if (o.dump)
-      writeFileSync(
-        `${o.dump}-seed${o.seed}.json`,
-        JSON.stringify({ start: ctx.start, requests: emulator.requests, gateway: emulator.gateway.history, bot: bot.logs }, null, 1),
-      );
-    return {
-      seed: o.seed,
-      size: o.size,
-      duration_ms: Date.now() - t0,
-      settle_ms: Date.now() - faultsEnd,
-      requests: emulator.requests.length,
-      faults,
-      restarts: bot.restarts,
-      gateway: disruptions.log,
-      bot_errors: countErrors(bot),
-      features: reports,
-    };
   } finally {
     await bot?.dispose().catch(() => undefined);
     await emulator.close();

@@ -60,7 +60,13 @@ export async function interact(a: Actors, req: InteractionRequest): Promise<Repl
   const since = a.emulator.requests.at(-1)?.seq ?? 0;
   const { status, response } = await a.bot.guarded(async () => {
     try {
-      const res = await fetch(`${a.bot.url}/interactions`, { method: "POST", headers: prepared.headers, body: prepared.body });
+      // Discord gives up after 3 s; more here only absorbs a slow shared machine, and no exchange may hang the run.
+      const res = await fetch(`${a.bot.url}/interactions`, {
+        method: "POST",
+        headers: prepared.headers,
+        body: prepared.body,
+        signal: AbortSignal.timeout(15_000),
+      });
       const text = await res.text();
       if (!res.ok) return { status: res.status, response: null };
       const response = JSON.parse(text) as { type?: number; data?: { content?: string } };

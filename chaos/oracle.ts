@@ -11,6 +11,8 @@ export interface Finding {
   /** The object or action, as a server admin would name it ("role Raid Night", "DM 1m before Weekly Cup to m2"). */
   what: string;
   detail: string;
+  /** How many actions or objects it stands for (one finding for 47 members who never got a role). */
+  count: number;
 }
 
 export interface FeatureReport {
@@ -26,20 +28,20 @@ export interface FeatureReport {
 export class Findings {
   readonly list: Finding[] = [];
   readonly notes: string[] = [];
-  lost(what: string, detail = ""): void {
-    this.list.push({ kind: "lost", what, detail });
+  lost(what: string, detail = "", count = 1): void {
+    this.list.push({ kind: "lost", what, detail, count });
   }
-  duplicated(what: string, detail = ""): void {
-    this.list.push({ kind: "duplicated", what, detail });
+  duplicated(what: string, detail = "", count = 1): void {
+    this.list.push({ kind: "duplicated", what, detail, count });
   }
-  leftBehind(what: string, detail = ""): void {
-    this.list.push({ kind: "left_behind", what, detail });
+  leftBehind(what: string, detail = "", count = 1): void {
+    this.list.push({ kind: "left_behind", what, detail, count });
   }
   note(text: string): void {
     this.notes.push(text);
   }
   report(feature: string): FeatureReport {
-    const count = (k: FindingKind) => this.list.filter((f) => f.kind === k).length;
+    const count = (k: FindingKind) => this.list.filter((f) => f.kind === k).reduce((n, f) => n + f.count, 0);
     return { feature, lost: count("lost"), duplicated: count("duplicated"), left_behind: count("left_behind"), findings: this.list, notes: this.notes };
   }
 }

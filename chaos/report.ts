@@ -32,7 +32,7 @@ export function printFindings(reports: readonly SeedReport[], out: (line: string
     for (const f of r.features) {
       if (clean(f) && !f.notes.length) continue;
       out(`seed ${r.seed} · ${f.feature}:`);
-      for (const x of f.findings) out(`  ${x.kind.replace("_", " ")}: ${x.what}${x.detail ? ` — ${x.detail}` : ""}`);
+      for (const x of f.findings) out(`  ${x.kind.replace("_", " ")}${x.count > 1 ? ` ×${x.count}` : ""}: ${x.what}${x.detail ? ` — ${x.detail}` : ""}`);
       for (const n of f.notes) out(`  note: ${n}`);
     }
   }

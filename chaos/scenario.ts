@@ -19,13 +19,15 @@ export interface Step {
   at: number;
   what: string;
   run(): Promise<void>;
+  /** Who acts: one person's steps run one after another, different people's side by side (default: the feature's admin). */
+  actor?: string;
 }
 
 export interface Feature {
   name: string;
   /** Guilds, settings and members, before the faults start. */
   setup(): Promise<void>;
-  /** The lifecycle, in time order; a feature's steps run one after another, features side by side. */
+  /** The lifecycle, in time order; each actor's steps run one after another, actors and features side by side. */
   steps(): Step[];
   /** ms after the start when the last thing the lifecycle plans is due. */
   endsAt(): number;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { defaults, runSeed } from "../chaos/harness.ts";
 import { clean } from "../chaos/oracle.ts";
 import { printFindings, printTable } from "../chaos/report.ts";
-import { Chaos } from "../test/emulator/limits.ts";
+import { Chaos } from "../test/emulator/chaos.ts";
 
 describe("the emulator's seeded faults", () => {
   const run = (seed: number, method = "POST") => {

@@ -37,7 +37,8 @@ interface Spec {
 
 const FULL: Spec[] = [
   { name: "Raid Night", start: 90, end: 140, interested: 4, addAt: 50, removeAt: 65, writeAt: 70, voices: 2 },
-  { name: "Game Night", start: 90, end: 130, interested: 2, voices: 1 },
+  // A crowd: the role is granted a page of 100 at a time, resumed by cursor across faults and evictions.
+  { name: "Game Night", start: 90, end: 130, interested: 112, voices: 1 },
   { name: "Movie Night", start: 75, end: 100, interested: 2, extendAt: 35, holdAt: 115, cancelAt: 125, voices: 1 },
   { name: "Cancelled Quiz", start: 150, end: 200, interested: 1, deleteAt: 15, voices: 1 },
   { name: "Moved Match", start: 110, end: 150, interested: 2, first: { start: 240, end: 300, moveAt: 10 }, voices: 1 },
@@ -146,61 +147,57 @@ export function eventChannels(ctx: Ctx): Feature {
     }
   }
 
-  function steps(): Step[] {
-    const out: Step[] = [];
-    for (const spec of specs) {
-      out.push({ at: 0, what: `schedule ${spec.name}`, run: () => schedule(spec) });
-      const l = () => live.get(spec.name) as Live;
-      if (spec.first)
-        out.push({
-          at: sec(spec.first.moveAt),
-          what: `move ${spec.name}`,
-          run: () => emu(ctx, event(l()), { scheduled_start_time: iso(at(spec.start)), scheduled_end_time: iso(at(spec.end)) }, "PATCH").then(() => undefined),
-        });
-      if (spec.deleteAt !== undefined)
-        out.push({ at: sec(spec.deleteAt), what: `delete ${spec.name}`, run: () => emu(ctx, event(l()), undefined, "DELETE").then(() => undefined) });
-      if (spec.cancelAt !== undefined)
-        out.push({ at: sec(spec.cancelAt), what: `cancel ${spec.name}`, run: () => emu(ctx, event(l()), { status: 4 }, "PATCH").then(() => undefined) });
-      if (spec.addAt !== undefined)
-        out.push({
-          at: sec(spec.addAt),
-          what: `one more Interested in ${spec.name}`,
-          run: async () => {
-            const r = await emu<{ user_ids: string[] }>(ctx, `${event(l())}/users`, { count: 1 });
-            l().added = r.user_ids[0] ?? null;
-          },
-        });
-      if (spec.removeAt !== undefined)
-        out.push({
-          at: sec(spec.removeAt),
-          what: `one less Interested in ${spec.name}`,
-          run: async () => {
-            const who = l().fans[l().fans.length - 1] as string;
-            await emu(ctx, `${event(l())}/users/${who}`, undefined, "DELETE");
-            l().removed = who;
-          },
-        });
-      if (spec.writeAt !== undefined)
-        out.push({
-          at: sec(spec.writeAt),
-          what: `a member writes in ${spec.name}'s channel`,
-          run: async () => {
-            const text = await textChannel(l(), 30_000);
-            if (text) await emu(ctx, `/_emulator/channels/${text.id}/messages`, { user_id: l().fans[0], content: "gg, see you next week" });
-          },
-        });
-      if (spec.extendAt !== undefined) out.push({ at: sec(spec.extendAt), what: `extend ${spec.name}`, run: () => extend(l()) });
-      if (spec.holdAt !== undefined)
-        out.push({
-          at: sec(spec.holdAt),
-          what: `${spec.name} still there after its first deletion time`,
-          run: async () => {
-            l().held = !!channelNamed(names(spec).text);
-          },
-        });
-    }
-    return out.sort((a, b) => a.at - b.at);
+  /** One event's steps: its organiser's and its members' (one actor, in time order). */
+  function eventSteps(spec: Spec): Step[] {
+    const l = () => live.get(spec.name) as Live;
+    const path = () => event(l());
+    const done = () => undefined;
+    const planned: [number | undefined, string, () => Promise<void>][] = [
+      [0, "schedule", () => schedule(spec)],
+      [
+        spec.first?.moveAt,
+        "move",
+        () => emu(ctx, path(), { scheduled_start_time: iso(at(spec.start)), scheduled_end_time: iso(at(spec.end)) }, "PATCH").then(done),
+      ],
+      [spec.deleteAt, "delete", () => emu(ctx, path(), undefined, "DELETE").then(done)],
+      [spec.cancelAt, "cancel", () => emu(ctx, path(), { status: 4 }, "PATCH").then(done)],
+      [
+        spec.addAt,
+        "one more Interested in",
+        async () => {
+          l().added = (await emu<{ user_ids: string[] }>(ctx, `${path()}/users`, { count: 1 })).user_ids[0] ?? null;
+        },
+      ],
+      [
+        spec.removeAt,
+        "one less Interested in",
+        async () => {
+          const who = l().fans[l().fans.length - 1] as string;
+          await emu(ctx, `${path()}/users/${who}`, undefined, "DELETE");
+          l().removed = who;
+        },
+      ],
+      [
+        spec.writeAt,
+        "a member writes in",
+        async () => {
+          const text = await textChannel(l(), 30_000);
+          if (text) await emu(ctx, `/_emulator/channels/${text.id}/messages`, { user_id: l().fans[0], content: "gg, see you next week" });
+        },
+      ],
+      [spec.extendAt, "extend", () => extend(l())],
+      [
+        spec.holdAt,
+        "after its first deletion time, still there:",
+        async () => {
+          l().held = !!channelNamed(names(spec).text);
+        },
+      ],
+    ];
+    return planned.flatMap(([t, what, run]) => (t === undefined ? [] : [{ actor: spec.name, at: sec(t), what: `${what} ${spec.name}`, run }]));
   }
+
+  const steps = () => specs.flatMap(eventSteps).sort((a, b) => a.at - b.at);
 
   const endsAt = () => sec(Math.max(...specs.map((s) => (s.deleteAt !== undefined ? s.deleteAt : s.cancelAt !== undefined ? s.cancelAt : s.end))));
 
@@ -295,8 +292,13 @@ export function eventChannels(ctx: Ctx): Feature {
     const grants = applied(ctx.emulator, (r) => r.path.includes(`/guilds/${g.guild_id}/members/`) && r.path.endsWith(`/roles/${roleId}`));
     const last = (user: string) => grants.filter((r) => r.path.includes(`/members/${user}/`)).at(-1)?.method;
     const holders = [...l.fans.filter((u) => u !== l.removed), ...(l.added ? [l.added] : [])];
-    for (const u of holders)
-      if (!grants.some((r) => r.method === "PUT" && r.path.includes(`/members/${u}/`))) f.lost(`role of ${s.name} for member ${u}`, "never given");
+    const never = holders.filter((u) => !grants.some((r) => r.method === "PUT" && r.path.includes(`/members/${u}/`)));
+    if (never.length)
+      f.lost(
+        `role of ${s.name}`,
+        `never given to ${never.length} of ${holders.length} Interested members (${never.slice(0, 3).join(", ")}${never.length > 3 ? ", …" : ""})`,
+        never.length,
+      );
     if (l.removed && last(l.removed) === "PUT")
       f.lost(`role removal of ${s.name} from member ${l.removed}`, "unmarked Interested, kept the role while the channels lived");
   }

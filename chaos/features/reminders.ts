@@ -51,6 +51,8 @@ const FULL: Plan = {
     { key: "m3", remind: { event: "R1", at: 3 } },
     { key: "m4", interested: { event: "R2", at: 1 } },
     { key: "m5", subscribe: { offsets: [], at: 0 }, unsubscribeAt: 12 },
+    // A crowd Interested in the first event: its reminders fan out in chunks of 40, resumed by cursor.
+    ...Array.from({ length: 45 }, (_, i): MemberSpec => ({ key: `c${i}`, interested: { event: "R1", at: 1 } })),
   ],
 };
 
@@ -81,6 +83,11 @@ export function reminders(ctx: Ctx): Feature {
   let g: GuildFixture;
   const at = (s: number) => ctx.start + sec(s);
   const uid = (key: string) => users.get(key) as string;
+  /** The event's id once its own lane has scheduled it. */
+  async function eventId(key: string): Promise<string> {
+    for (let i = 0; i < 100 && !eventIds.has(key); i++) await sleep(50);
+    return eventIds.get(key) as string;
+  }
 
   async function admin(subcommand: string, options: Record<string, string | number | boolean>) {
     replies.track(
@@ -133,7 +140,7 @@ export function reminders(ctx: Ctx): Feature {
   async function remindOne(m: MemberSpec, eventKey: string) {
     let r: Reply | null = null;
     for (let attempt = 0; attempt < 10; attempt++) {
-      r = await command(ctx, g.guild_id, uid(m.key), "remind", undefined, { event: eventIds.get(eventKey) as string });
+      r = await command(ctx, g.guild_id, uid(m.key), "remind", undefined, { event: await eventId(eventKey) });
       if (r.answered && r.content.startsWith("I'll DM you")) break;
       await sleep(3000);
     }
@@ -141,66 +148,59 @@ export function reminders(ctx: Ctx): Feature {
     if (r?.content.startsWith("I'll DM you")) (done.get(m.key) as Done).reminded = Date.now();
   }
 
-  function steps(): Step[] {
-    const out: Step[] = [];
-    for (const e of plan.events) {
-      out.push({
-        at: 0,
-        what: `schedule ${e.name}`,
-        run: async () => {
-          const ev = await emu<{ id: string }>(ctx, `/_emulator/guilds/${g.guild_id}/scheduled-events`, {
-            name: e.name,
-            scheduled_start_time: iso(at(e.first?.start ?? e.start)),
-            scheduled_end_time: iso(at((e.first?.start ?? e.start) + 3600)),
-          });
+  /** An event's organiser: schedules it, moves it, cancels it. */
+  function eventSteps(e: EventSpec): Step[] {
+    const path = () => `/_emulator/guilds/${g.guild_id}/scheduled-events/${eventIds.get(e.key)}`;
+    const times = (start: number) => ({ scheduled_start_time: iso(at(start)), scheduled_end_time: iso(at(start + 3600)) });
+    const planned: [number | undefined, string, () => Promise<void>][] = [
+      [
+        0,
+        "schedule",
+        async () => {
+          const ev = await emu<{ id: string }>(ctx, `/_emulator/guilds/${g.guild_id}/scheduled-events`, { name: e.name, ...times(e.first?.start ?? e.start) });
           eventIds.set(e.key, ev.id);
         },
-      });
-      const path = () => `/_emulator/guilds/${g.guild_id}/scheduled-events/${eventIds.get(e.key)}`;
-      if (e.first)
-        out.push({
-          at: sec(e.first.moveAt),
-          what: `move ${e.name}`,
-          run: () => emu(ctx, path(), { scheduled_start_time: iso(at(e.start)), scheduled_end_time: iso(at(e.start + 3600)) }, "PATCH").then(() => undefined),
-        });
-      if (e.cancelAt !== undefined)
-        out.push({
-          at: sec(e.cancelAt),
-          what: `cancel ${e.name}`,
-          run: async () => {
-            await emu(ctx, path(), { status: 4 }, "PATCH");
-            cancelledAt.set(e.key, Date.now());
-          },
-        });
-    }
-    for (const m of plan.members) {
-      const sub = m.subscribe;
-      if (sub) out.push({ at: sec(sub.at), what: `${m.key} subscribes`, run: () => subscribe(m, sub.offsets) });
-      if (m.unsubscribeAt !== undefined)
-        out.push({
-          at: sec(m.unsubscribeAt),
-          what: `${m.key} unsubscribes`,
-          run: async () => {
-            const r = await persist(ctx, "/unsubscribe", () => command(ctx, g.guild_id, uid(m.key), "unsubscribe"));
-            replies.track(`${m.key}'s /unsubscribe`, r);
-            if (r.answered) (done.get(m.key) as Done).unsubscribed = Date.now();
-          },
-        });
-      const remind = m.remind;
-      if (remind) out.push({ at: sec(remind.at), what: `${m.key} /remind`, run: () => remindOne(m, remind.event) });
-      const interested = m.interested;
-      if (interested)
-        out.push({
-          at: sec(interested.at),
-          what: `${m.key} clicks Interested`,
-          run: async () => {
-            await emu(ctx, `/_emulator/guilds/${g.guild_id}/scheduled-events/${eventIds.get(interested.event)}/users`, { user_ids: [uid(m.key)] });
-            (done.get(m.key) as Done).interested = Date.now();
-          },
-        });
-    }
-    return out.sort((a, b) => a.at - b.at);
+      ],
+      [e.first?.moveAt, "move", () => emu(ctx, path(), times(e.start), "PATCH").then(() => undefined)],
+      [
+        e.cancelAt,
+        "cancel",
+        async () => {
+          await emu(ctx, path(), { status: 4 }, "PATCH");
+          cancelledAt.set(e.key, Date.now());
+        },
+      ],
+    ];
+    return planned.flatMap(([t, what, run]) => (t === undefined ? [] : [{ actor: e.key, at: sec(t), what: `${what} ${e.name}`, run }]));
   }
+
+  /** A member: subscribes, unsubscribes, asks for one event, clicks Interested. */
+  function memberSteps(m: MemberSpec): Step[] {
+    const d = done.get(m.key) as Done;
+    const planned: [number | undefined, string, () => Promise<void>][] = [
+      [m.subscribe?.at, "subscribes", () => subscribe(m, m.subscribe?.offsets ?? [])],
+      [
+        m.unsubscribeAt,
+        "unsubscribes",
+        async () => {
+          const r = replies.track(`${m.key}'s /unsubscribe`, await persist(ctx, "/unsubscribe", () => command(ctx, g.guild_id, uid(m.key), "unsubscribe")));
+          if (r.answered) d.unsubscribed = Date.now();
+        },
+      ],
+      [m.remind?.at, "/remind", () => remindOne(m, m.remind?.event as string)],
+      [
+        m.interested?.at,
+        "clicks Interested",
+        async () => {
+          await emu(ctx, `/_emulator/guilds/${g.guild_id}/scheduled-events/${await eventId(m.interested?.event as string)}/users`, { user_ids: [uid(m.key)] });
+          d.interested = Date.now();
+        },
+      ],
+    ];
+    return planned.flatMap(([t, what, run]) => (t === undefined ? [] : [{ actor: m.key, at: sec(t), what: `${m.key} ${what}`, run }]));
+  }
+
+  const steps = () => [...plan.events.flatMap(eventSteps), ...plan.members.flatMap(memberSteps)].sort((a, b) => a.at - b.at);
 
   const endsAt = () => sec(Math.max(...plan.events.map((e) => e.start)));
 

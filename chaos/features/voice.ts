@@ -83,10 +83,11 @@ export function voice(ctx: Ctx): Feature {
     emu(ctx, `/_emulator/guilds/${g.guild_id}/voice`, { user_id: uid(who), channel_id: channel }).then(() => undefined);
 
   function steps(): Step[] {
-    const out: Step[] = asks.map((a) => ({ at: sec(a.at), what: `${a.who} asks for ${a.key}`, run: () => ask(a) }));
+    const out: Step[] = asks.map((a) => ({ at: sec(a.at), actor: a.who, what: `${a.who} asks for ${a.key}`, run: () => ask(a) }));
     for (const p of presence) {
       out.push({
         at: sec(p.join),
+        actor: p.who,
         what: `${p.who} joins ${p.ask}`,
         run: async () => {
           const ch = asked.get(p.ask)?.channel;
@@ -95,6 +96,7 @@ export function voice(ctx: Ctx): Feature {
       });
       out.push({
         at: sec(p.leave),
+        actor: p.who,
         what: `${p.who} leaves ${p.ask}`,
         run: async () => {
           if (ctx.emulator.world.guilds.get(g.guild_id)?.voice.has(uid(p.who))) await move(p.who, null);

@@ -2,10 +2,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { act } from "./acting.ts";
+import { Chaos, type ChaosConfig, type ChaosDecision, failChaos, tooManyRequests } from "./chaos.ts";
 import { Gateway, type GatewayEvent } from "./gateway.ts";
 import { ApiError, type Ctx, match, type Route, template } from "./http.ts";
 import { buildInteraction, type InteractionRequest, recordResponse } from "./interactions.ts";
-import { Chaos, type ChaosConfig, type ChaosDecision, DEFAULT_LIMITS, Limiter, rateLimitedBody } from "./limits.ts";
+import { DEFAULT_LIMITS, Limiter, rateLimitedBody } from "./limits.ts";
 import { appRoutes } from "./routes-app.ts";
 import { guildRoutes } from "./routes-guild.ts";
 import { messageRoutes } from "./routes-messages.ts";
@@ -105,40 +106,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = body === undefined ? "" : JSON.stringify(body);
   res.writeHead(status, { ...(text ? { "content-type": "application/json" } : {}), ...headers });
   res.end(text);
-}
-
-function tooManyRequests(retryAfter: number, global: boolean): [number, unknown, Record<string, string>] {
-  return [
-    429,
-    rateLimitedBody(retryAfter, global),
-    {
-      "retry-after": String(retryAfter),
-      "x-ratelimit-scope": global ? "global" : "user",
-      ...(global
-        ? { "x-ratelimit-global": "true" }
-        : { "x-ratelimit-limit": "1", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(retryAfter) }),
-    },
-  ];
-}
-
-/**
- * Ends a request the way a chaos decision says: an error status, a 429, no answer at all (the client's timeout
- * fires), or a connection reset. Returns the status logged (0 when nothing was answered).
- */
-function failChaos(req: IncomingMessage, res: ServerResponse, d: ChaosDecision): number {
-  if (d.kind === "429") {
-    const [status, body, headers] = tooManyRequests(d.retryAfter ?? 0.05, !!d.global);
-    send(res, status, body, headers);
-    return status;
-  }
-  if (d.kind === "5xx") {
-    const status = d.status ?? 500;
-    send(res, status, { message: `${status}: injected fault${d.commit ? " after the change" : ""}`, code: 0 });
-    return status;
-  }
-  if (d.kind === "reset") req.socket.destroy();
-  // "timeout" and "evict": never answered; the client gives up, or the runtime holding the connection goes away.
-  return 0;
 }
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
