@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
 import { useRelay } from "./event-channel-helpers";
-import { asAdmin, emu, type Fixture, guildState, interact, newGuild, requestsTo, WAIT_MS } from "./helpers";
+import { asAdmin, emu, type Fixture, guildState, type InteractionResult, interact, interactionRecord, newGuild, requestsTo, WAIT_MS } from "./helpers";
 import { privateRelay, ready } from "./relay-helpers";
 
 useRelay();
@@ -18,8 +18,13 @@ function timerOf(guildId: string, channelId: string) {
 async function configured(): Promise<Fixture> {
   const g = await newGuild();
   const r = await asAdmin(g, "voice-config", "set", { category: g.channels.category });
-  expect((r.response as { data: { content: string } }).data.content).toContain("Saved.");
+  expect(await answer(r)).toContain("Saved.");
   return g;
+}
+
+/** The reply's text, also when a slow answer (a loaded machine) was deferred and finished as the original message. */
+async function answer(r: InteractionResult): Promise<string> {
+  return (r.response as { data?: { content?: string } }).data?.content ?? (await interactionRecord(r.id)).original?.content ?? "";
 }
 
 async function create(g: Fixture, userId: string, name?: string) {
@@ -31,7 +36,7 @@ async function create(g: Fixture, userId: string, name?: string) {
     guild_id: g.guild_id,
     user_id: userId,
   });
-  const content = (r.response as { data: { content: string } }).data.content;
+  const content = await answer(r);
   return { content, id: content.match(/<#(\d+)>/)?.[1] ?? null };
 }
 
