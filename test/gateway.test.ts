@@ -2,6 +2,7 @@ import { createExecutionContext, createScheduledController, runDurableObjectAlar
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectUrl, onClose, reconnectDelayMs, shardOf } from "../src/gateway/protocol";
+import { RESUME_ATTEMPTS, type RelayState } from "../src/gateway/relay";
 import worker from "../src/index";
 import { callWorker, emu, newGuild } from "./helpers";
 import { gatewayControl, privateRelay, type Relay, ready, session, until } from "./relay-helpers";
@@ -139,6 +140,32 @@ describe("the gateway relay", () => {
     expect(emulated.resumes).toBe(1);
     expect(emulated.identifies).toBe(1);
   });
+
+  it("gives up a stored session whose resume URL stays unreachable and identifies afresh", async () => {
+    const name = `test-${crypto.randomUUID()}`;
+    const old = await privateRelay(name);
+    await old.ensure([0, 1]);
+    const before = await ready(old);
+    await runInDurableObject(old, (_relay, state) => state.abort("simulated reset")).catch(() => undefined);
+    const stub = env.GATEWAY_RELAY.getByName(name) as unknown as Relay;
+    started.push(stub);
+    // The stored resume URL now points at a port nothing listens on (a gateway node that went away).
+    await runInDurableObject(stub, async (_relay, state) => {
+      const st = await state.storage.get<RelayState>("state");
+      if (!st) throw new Error("no stored relay state");
+      await state.storage.put("state", { ...st, resume_gateway_url: "ws://127.0.0.1:9/gateway-resume" });
+    });
+    // Each attempt fails and backs off; the alarms are run at once instead of waiting the backoff out.
+    for (let i = 0; i < RESUME_ATTEMPTS + 2; i++) {
+      const s = await stub.status();
+      if (s.connected) break;
+      await runDurableObjectAlarm(stub);
+    }
+    const after = await until(stub, (s) => s.status === "ready" && s.connected, "READY after giving up the session");
+    expect(after.session_id).not.toBe(before.session_id);
+    expect(after.identifies).toBeGreaterThanOrEqual(2);
+    expect((await session(after.session_id)).identifies).toBe(1);
+  }, 30_000);
 
   it("resumes on RECONNECT and on a resumable INVALID_SESSION, and identifies afresh on a non-resumable one", async () => {
     const stub = await startRelay();

@@ -23,6 +23,11 @@ const RECONNECT_CLOSE = 4900;
 const GATEWAY_INFO_TTL_MS = 60 * 60_000;
 /** While paused on a full queue, the alarm looks this often whether reading can resume. */
 const PAUSED_CHECK_MS = 5_000;
+/**
+ * Failed connection attempts after which a stored session is given up: a resume URL that stays unreachable (or
+ * keeps closing before HELLO) would otherwise be retried for ever while a fresh IDENTIFY would work.
+ */
+export const RESUME_ATTEMPTS = 3;
 
 export abstract class RelayObject<E, S> extends DurableObject<E> {
   /** Replaced in tests to move time without sleeping. */
@@ -128,6 +133,12 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
 
   private async openSocket(st: RelayState): Promise<void> {
     const gen = ++this.gen;
+    if (st.session_id !== null && st.failures >= RESUME_ATTEMPTS) {
+      logger.warn("gateway.resume_abandoned", { shard: st.shard, failures: st.failures, last_error: st.last_error });
+      st.session_id = null;
+      st.resume_gateway_url = null;
+      st.seq = null;
+    }
     const resume = st.session_id !== null && st.resume_gateway_url !== null;
     st.status = "connecting";
     st.conn++;
