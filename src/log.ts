@@ -40,6 +40,16 @@ export function describeError(err: unknown): Record<string, unknown> | string {
   return String(err);
 }
 
+/**
+ * An error as people outside the logs may see it (audit channel, webhook receivers): Discord's own answer
+ * (route template, status, code, message) is kept, anything else is only its class name, because an internal
+ * message can carry SQL, hosts or user input. The full error is in the log line next to the same ref/key.
+ */
+export function publicError(err: unknown): Record<string, unknown> {
+  if (err instanceof Error && err.name === "DiscordApiError") return describeError(err) as Record<string, unknown>;
+  return { name: err instanceof Error ? err.name : "Error" };
+}
+
 export function log(level: LogLevel, event: string, fields: LogFields = {}): void {
   if (ORDER[level] < ORDER[threshold]) return;
   const line = JSON.stringify({ level, event, ...clean(fields) });

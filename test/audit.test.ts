@@ -60,4 +60,20 @@ describe("the audit-channel sink", () => {
     const critical = (await posts(g)).find((m) => m.embeds[0]?.description?.includes("interaction.failed"));
     expect(critical?.embeds[0]?.color).toBe(0xed4245);
   });
+
+  it("never carries an internal error's text to the channel (only Discord's own answers are shown)", async () => {
+    const g = await withAudit("CRITICAL");
+    const background: Promise<unknown>[] = [];
+    const s = createServices(env, (p) => background.push(p), registry);
+    const internal = new Error("D1_ERROR: no such column: secret_col in SELECT * FROM webhooks WHERE url = 'https://hooks.example/abc'");
+    await s.bus.emit("interaction.failed", { ref: "def67890", error: internal }, { guildId: g.guild_id, interactionType: 2 });
+    await Promise.all(background);
+    await flushAll(g.guild_id);
+    const text = JSON.stringify(await posts(g));
+    expect(text).toContain("ref=def67890");
+    expect(text).not.toContain("secret_col");
+    expect(text).not.toContain("hooks.example");
+    const stored = await env.DB.prepare("SELECT data FROM event_log WHERE guild_id = ? AND name = 'interaction.failed'").bind(g.guild_id).first<{ data: string }>();
+    expect(JSON.parse(stored?.data ?? "{}").error).toEqual({ name: "Error" });
+  });
 });

@@ -1,7 +1,7 @@
 /** Core events: failures every operator must see, and configuration changes. */
 import type { EventDefinitions } from "../../events/catalog";
 import type { RelayState } from "../../gateway/relay";
-import { describeError } from "../../log";
+import { publicError } from "../../log";
 
 type Obj = Record<string, unknown>;
 
@@ -20,10 +20,10 @@ function relayState(o: unknown) {
 
 export const coreEvents: EventDefinitions = {
   serializers: {
-    "interaction.failed": (o, ctx) => ({ ref: (o as Obj).ref, error: describeError((o as Obj).error), interaction_type: ctx.interactionType }),
+    "interaction.failed": (o, ctx) => ({ ref: (o as Obj).ref, error: publicError((o as Obj).error), interaction_type: ctx.interactionType }),
     "timer.failed": (o, ctx) => {
       const item = o as { key: string; kind: string; attempts: number };
-      return { key: item.key, kind: item.kind, attempts: item.attempts, timer: ctx.timer, error: describeError(ctx.error) };
+      return { key: item.key, kind: item.kind, attempts: item.attempts, timer: ctx.timer, error: publicError(ctx.error) };
     },
     "bot.config_changed": (o, ctx) => ({ setting: (o as Obj).setting, value: (o as Obj).value, by_user_id: ctx.userId }),
     "message.scheduled_sent": (o) => ({ channel_id: (o as Obj).channel_id, message_id: (o as Obj).message_id }),
