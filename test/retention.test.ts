@@ -216,6 +216,16 @@ describe("data retention", () => {
     expect((await pending(retTimer(g), "daily"))?.dueAt).toBe((item?.dueAt as number) + DAY);
   }, 30_000);
 
+  it("trims DM channel ids nobody stored for half a year and keeps the others", async () => {
+    const now = Date.now();
+    const old = `u-old-${crypto.randomUUID()}`;
+    const young = `u-young-${crypto.randomUUID()}`;
+    await run("INSERT INTO dm_channels (user_id, channel_id, updated_at) VALUES (?, 'c1', ?), (?, 'c2', ?)", old, now - 181 * DAY, young, now - 10 * DAY);
+    await cron(now);
+    const left = await env.DB.prepare("SELECT user_id FROM dm_channels WHERE user_id IN (?, ?)").bind(old, young).all<{ user_id: string }>();
+    expect(left.results.map((r) => r.user_id)).toEqual([young]);
+  });
+
   it("deletes in bounded batches and continues on its timer until done", async () => {
     const g = guildId();
     const now = Date.now();

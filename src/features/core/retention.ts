@@ -16,6 +16,8 @@ export const retentionTimer = (guildId: string) => `ret:${guildId}`;
 export const PURGE_AFTER_DAYS = 7;
 export const EVENT_LOG_DAYS = 30;
 const TIMER_ROWS_DAYS = 30;
+/** A user's DM channel id not stored again for this long is dropped; the next DM re-opens it with one call. */
+export const DM_CHANNEL_DAYS = 180;
 /** Guilds whose timer is armed (or re-armed) per cron run. */
 const ARM_PER_RUN = 1000;
 /** A run that hit a batch limit continues this soon. */
@@ -84,6 +86,8 @@ async function trimGlobal(db: D1Database, now: number): Promise<Pruned> {
     // Jobs that no longer exist, and relays of an old shard layout.
     () => deleteBatch(db, "cron_runs", "last_started_at < ?", [now - 30 * DAY_MS]),
     () => deleteBatch(db, "gateway_relays", "connected_at < ?", [now - 30 * DAY_MS]),
+    // Users' DM channel ids (user-keyed, so no guild's prune or purge reaches them).
+    () => deleteBatch(db, "dm_channels", "updated_at < ?", [now - DM_CHANNEL_DAYS * DAY_MS], BATCH_ROWS * 10),
   ]);
 }
 
