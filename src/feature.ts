@@ -8,14 +8,16 @@ import type { CommandDef, CommandFallback, ComponentDef, ModalDef } from "./inte
 import type { RetentionPolicy } from "./retention/policy";
 import type { Services } from "./services";
 import type { TimerKind } from "./timers/kinds";
+import type { TimerKindName } from "./timers/payloads";
+import type { CronTrigger } from "./cron-triggers";
 
 export type Command = CommandDef<Services>;
 export type Component = ComponentDef<Services>;
 export type Modal = ModalDef<Services>;
 export type Fallback = CommandFallback<Services>;
 export type Listener = ListenerSpec<Services>;
-// biome-ignore lint/suspicious/noExplicitAny: each kind narrows its own payload type.
-export type TimerAction = TimerKind<Services, any>;
+/** A timer kind of a feature; `K` names it in `TimerPayloads`, which types its payload. */
+export type TimerAction<K extends TimerKindName = TimerKindName> = TimerKind<Services, K>;
 export type GatewayHandler = GatewayHandlerOf<Services>;
 
 /** A feature's handler for one forwarded dispatch, its payload typed by the dispatch name. */
@@ -30,8 +32,8 @@ export function gatewayHandler<T extends ForwardedEvent>(
 export interface CronJob {
   /** Stable name, recorded in `cron_runs` and shown by /health. */
   name: string;
-  /** One of the cron expressions in wrangler.toml. */
-  cron: string;
+  /** The trigger it runs on (see `CRON`; wrangler.toml lists the same). */
+  cron: CronTrigger;
   run(services: Services, scheduledTime: number): Promise<void>;
 }
 

@@ -11,7 +11,7 @@ import { runGatewayHandlers } from "./gateway/handlers";
 import { type RelayHooks, RelayObject } from "./gateway/relay";
 import { createServices, type Services } from "./services";
 import { backoffScale } from "./timers/agenda";
-import { type TimerHooks, TimerObject } from "./timers/event-timer";
+import { guildOf, type TimerHooks, TimerObject } from "./timers/event-timer";
 
 /** Timer names are `{kind}:{guild}[:…]` by convention: the guild, so retention can prune its status rows. */
 const timerGuild = (name: string): string | null => {
@@ -34,7 +34,7 @@ export class EventTimer extends TimerObject<Env, Services> {
         ),
       gated: (services, lane, guild) => gatedServices(services, { lane, guild }),
       gaveUp: async (item, error, services, timer) => {
-        const guildId = (item.payload as { guild_id?: string } | null)?.guild_id ?? null;
+        const guildId = guildOf(item.payload);
         await services.bus.emit("timer.failed", item, { guildId, timer, error });
       },
       report: async (name, pending, nextDue) => {

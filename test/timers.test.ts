@@ -134,6 +134,17 @@ describe("EventTimer alarm", () => {
     expect((await criticalEvents(g.guild_id))[0]).toMatchObject({ name: "timer.failed", data: { error: { status: 403, code: 50013 } } });
   });
 
+  it("fails an item whose stored payload does not fit its kind, once, with what is wrong, instead of retrying on guesses", async () => {
+    const stub = timer();
+    // As an older deployment (or a hand-edited row) might have left it: the guild under another name.
+    await stub.schedule("stale", Date.now() - 1, "retention.daily", { guild: "1" });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const [item] = await stub.list();
+    expect(item).toMatchObject({ status: "failed", attempts: 1 });
+    expect(item?.lastError).toContain("guild_id");
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+  });
+
   it("fails an item whose kind has no handler instead of looping", async () => {
     const stub = timer();
     await stub.schedule("mystery", Date.now() - 1, "nobody.handles_this", { guild_id: "1" });

@@ -1,6 +1,7 @@
 /** How Workers and features reach a named EventTimer (one per scheduled thing, e.g. `guild:1:event:2`). */
 import type { AgendaItem } from "./agenda";
 import type { ScheduleResult } from "./event-timer";
+import type { TimerKindName, TimerPayloads } from "./payloads";
 
 /** The RPC surface of EventTimer, kept structural so features need not import the DO class. */
 export interface TimerStub {
@@ -16,7 +17,8 @@ export interface TimerNamespace {
 
 export interface Timer {
   readonly name: string;
-  schedule(key: string, dueAt: number, kind: string, payload?: unknown): Promise<ScheduleResult>;
+  /** Schedules a kind by name, with the payload its handler is typed for (see `TimerPayloads`). */
+  schedule<K extends TimerKindName>(key: string, dueAt: number, kind: K, payload: TimerPayloads[K]): Promise<ScheduleResult>;
   cancel(keyOrPrefix: string): Promise<number>;
   list(): Promise<AgendaItem[]>;
 }

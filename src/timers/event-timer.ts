@@ -55,6 +55,18 @@ function toItem(r: Row): AgendaItem {
   };
 }
 
+/** The guild a payload is for (every kind that calls Discord carries `guild_id`), for its REST budget lane. */
+export function guildOf(payload: unknown): string | null {
+  if (typeof payload !== "object" || payload === null || !("guild_id" in payload)) return null;
+  return typeof payload.guild_id === "string" ? payload.guild_id : null;
+}
+
+const describeIssues = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>
+  issues
+    .slice(0, 3)
+    .map((i) => `${i.path.map(String).join(".") || "payload"}: ${i.message}`)
+    .join("; ");
+
 function isPermanent(err: unknown): boolean {
   if (err instanceof PermanentError) return true;
   if (err instanceof DiscordApiError) return !err.transient;
@@ -150,10 +162,12 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
       const attempts = row.attempts + 1;
       try {
         if (!kind) throw new PermanentError(`no handler registered for timer kind "${item.kind}"`);
-        const guildId = (item.payload as { guild_id?: unknown } | null)?.guild_id;
-        const itemServices = kind.lane && gated && typeof guildId === "string" ? gated(services, kind.lane, guildId) : services;
+        const parsed = kind.payload.safeParse(item.payload);
+        if (!parsed.success) throw new PermanentError(`payload of "${item.kind}" does not fit: ${describeIssues(parsed.error.issues)}`);
+        const guildId = guildOf(parsed.data);
+        const itemServices = kind.lane && gated && guildId ? gated(services, kind.lane, guildId) : services;
         // Each item sees the clock when it starts (follow-ups run later in the same invocation).
-        const outcome = await kind.run(item as AgendaItem & { payload: never }, { services: itemServices, now: this.clock(), timerName });
+        const outcome = await kind.run({ ...item, payload: parsed.data }, { services: itemServices, now: this.clock(), timerName });
         if (outcome && "again" in outcome) {
           const payload = JSON.stringify(outcome.again.payload ?? item.payload);
           this.sql.exec(

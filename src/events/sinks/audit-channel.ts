@@ -4,6 +4,7 @@
  * It reads from the event log (written by the event-log sink), so nothing is held in memory.
  */
 import type { APIEmbed } from "discord-api-types/v10";
+import type { z } from "zod";
 import { DiscordApiError } from "../../discord/errors";
 import { LIMITS } from "../../discord/message-limits";
 import { postOnce } from "../../discord/post-once";
@@ -12,6 +13,13 @@ import { readGuildSettings } from "../../guild-settings";
 import { cappedList } from "../../interactions/list-view";
 import { logger } from "../../log";
 import type { TimerOutcome } from "../../timers/kinds";
+import { guildPayload } from "../../timers/payloads";
+
+declare module "../../timers/payloads" {
+  interface TimerPayloads {
+    "audit.flush": z.infer<typeof guildPayload>;
+  }
+}
 
 export const AUDIT_WINDOW_MS = 5_000;
 const PER_MESSAGE = 40;
@@ -53,10 +61,11 @@ export function auditEmbed(rows: readonly Row[]): APIEmbed {
   return { title: rows.length === 1 ? "Bot event" : `${rows.length} bot events`, description, color: COLORS[top] };
 }
 
-const flush: TimerAction = {
+const flush: TimerAction<"audit.flush"> = {
   kind: "audit.flush",
-  async run(item, { services: s }): Promise<TimerOutcome> {
-    const guildId = (item.payload as { guild_id: string }).guild_id;
+  payload: guildPayload,
+  async run(item, { services: s }) {
+    const guildId = item.payload.guild_id;
     const { audit_channel_id } = await readGuildSettings(s.env.DB, guildId);
     if (!audit_channel_id) return;
     const cursor = await s.env.DB.prepare("SELECT last_at, last_id FROM audit_cursor WHERE guild_id = ?")

@@ -4,13 +4,26 @@
  * that keeps failing is switched off with a CRITICAL `webhook.disabled`.
  */
 
+import { z } from "zod";
 import type { Env } from "../../env";
 import type { Listener, TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { PermanentError } from "../../timers/kinds";
+import { guildPayload } from "../../timers/payloads";
 import type { EmittedEvent } from "../bus";
 import { checkWebhookUrl, parseAllowHosts, type Refusal } from "./webhook-host";
+
+const deliveryPayload = guildPayload.extend({
+  webhook_id: z.string().min(1),
+  event: z.custom<EmittedEvent>((v) => typeof v === "object" && v !== null && "id" in v && typeof v.id === "string", "event must be an emitted event"),
+});
+
+declare module "../../timers/payloads" {
+  interface TimerPayloads {
+    "webhooks.deliver": z.infer<typeof deliveryPayload>;
+  }
+}
 
 /** Failed attempts in a row (each retry counts) before a hook is switched off. */
 export const MAX_FAILURES = 8;
@@ -146,11 +159,12 @@ async function failed(s: Services, h: Webhook, reason: string): Promise<void> {
 const retryable = (o: DeliveryOutcome) =>
   o.kind === "no-answer" || (o.kind === "http-error" && (o.status >= 500 || o.status < 400 || o.status === 408 || o.status === 429));
 
-const deliverKind: TimerAction = {
+const deliverKind: TimerAction<"webhooks.deliver"> = {
   kind: "webhooks.deliver",
+  payload: deliveryPayload,
   maxAttempts: MAX_FAILURES,
   async run(item, { services: s }) {
-    const p = item.payload as { guild_id: string; webhook_id: string; event: EmittedEvent };
+    const p = item.payload;
     const h = (await listWebhooks(s.env.DB, p.guild_id)).find((x) => x.id === p.webhook_id);
     if (!h?.enabled) return; // removed or switched off since: nothing to deliver
     const outcome = await deliver(h, p.event, s.now(), allowedHosts(s.env));

@@ -4,10 +4,11 @@ import { missingSecrets } from "../../env";
 import type { CronJob } from "../../feature";
 import { keepRelaysAlive } from "../../gateway/client";
 import { logger } from "../../log";
+import { CRON } from "../../cron-triggers";
 
 export const gatewayKeepalive: CronJob = {
   name: "gateway.keepalive",
-  cron: "* * * * *",
+  cron: CRON.everyMinute,
   async run(services) {
     if (missingSecrets(services.env).length) {
       logger.debug("gateway.keepalive_skipped", { reason: "credentials missing" });

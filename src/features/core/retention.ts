@@ -10,6 +10,8 @@ import { BATCH_ROWS, deleteBatch, inOrder, type Pruned, purgeTables } from "../.
 import { DAY_MS, type RetentionPolicy } from "../../retention/policy";
 import { nextSlot, pruneGuild, purgeGuild } from "../../retention/run";
 import type { Services } from "../../services";
+import { guildPayload } from "../../timers/payloads";
+import { CRON } from "../../cron-triggers";
 
 export const retentionTimer = (guildId: string) => `ret:${guildId}`;
 /** Days between the bot's removal and the purge of the guild's data. */
@@ -38,10 +40,11 @@ export async function cancelPurge(s: Services, guildId: string): Promise<void> {
 const guildRow = (db: D1Database, guildId: string) =>
   db.prepare("SELECT left_at FROM guilds WHERE guild_id = ?").bind(guildId).first<{ left_at: number | null }>();
 
-const daily: TimerAction = {
+const daily: TimerAction<"retention.daily"> = {
   kind: "retention.daily",
+  payload: guildPayload,
   async run(item, { services: s, now }) {
-    const { guild_id } = item.payload as { guild_id: string };
+    const { guild_id } = item.payload;
     const row = await guildRow(s.env.DB, guild_id);
     if (!row || row.left_at !== null) return; // gone, or left: the purge takes over (and a rejoin re-arms this)
     const r = await pruneGuild(s.retention, s.env.DB, guild_id, now);
@@ -51,10 +54,11 @@ const daily: TimerAction = {
   },
 };
 
-const purge: TimerAction = {
+const purge: TimerAction<"retention.purge"> = {
   kind: "retention.purge",
+  payload: guildPayload,
   async run(item, { services: s, now }) {
-    const { guild_id } = item.payload as { guild_id: string };
+    const { guild_id } = item.payload;
     const row = await guildRow(s.env.DB, guild_id);
     // Back in the guild (its cancel may have raced this run), or already purged: nothing to do.
     if (!row || row.left_at === null) return;
@@ -93,7 +97,7 @@ async function trimGlobal(db: D1Database, now: number): Promise<Pruned> {
 
 export const retentionCron: CronJob = {
   name: "retention.arm",
-  cron: "30 4 * * *",
+  cron: CRON.daily,
   async run(s, scheduledTime) {
     // Guilds whose timer never ran or went quiet (a new deployment, a lost timer): arm it; the timers do the work.
     const rows = await s.env.DB.prepare(

@@ -6,19 +6,14 @@ import type { TimerAction } from "../../feature";
 import { NO_MENTIONS } from "../../interactions/reply";
 import { PermanentError } from "../../timers/kinds";
 import { stableId } from "../../util/hash";
+import { sendMessagePayload } from "./timer-payloads";
 
-export interface SendMessagePayload {
-  guild_id: string;
-  channel_id: string;
-  message: RESTPostAPIChannelMessageJSONBody;
-}
-
-export const sendMessage: TimerAction = {
+export const sendMessage: TimerAction<"core.send_message"> = {
   kind: "core.send_message",
+  payload: sendMessagePayload,
   maxAttempts: 5,
   async run(item, { services, timerName }) {
-    const p = item.payload as SendMessagePayload;
-    if (!p?.channel_id || !p.message) throw new PermanentError("payload needs channel_id and message");
+    const p = item.payload;
     // One post per item and content: a retry (even after Discord's nonce window) finds the first one;
     // the item re-scheduled with another message posts that one.
     const key = `send:${timerName}:${item.key}:${stableId(JSON.stringify([p.channel_id, p.message]))}`;

@@ -12,11 +12,11 @@ import { logger } from "../../log";
 import type { Services } from "../../services";
 import { afterChange } from "./slash";
 import { type CustomCommand, listCommands } from "./storage";
+import { CRON } from "../../cron-triggers";
 
 const DAY = 86_400_000;
 export const WARN_AFTER_DAYS = 60;
 export const DELETE_AFTER_DAYS = 90;
-export const CLEANUP_CRON = "30 4 * * *";
 
 const idleDays = (c: CustomCommand, now: number) => Math.floor((now - (c.last_used_at ?? c.created_at)) / DAY);
 
@@ -132,7 +132,7 @@ async function postSummary(s: Services, guildId: string, day: string, report: Cl
 
 export const customCommandCleanup: CronJob = {
   name: "custom_commands.cleanup",
-  cron: CLEANUP_CRON,
+  cron: CRON.daily,
   async run(s, scheduledTime) {
     const guilds = await s.env.DB.prepare("SELECT DISTINCT guild_id FROM custom_commands ORDER BY guild_id").all<{ guild_id: string }>();
     for (const { guild_id } of guilds.results) {

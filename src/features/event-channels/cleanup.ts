@@ -10,6 +10,7 @@ import { archivedOverwrites, channelNames } from "./plan";
 import { readSettings, type Settings } from "./settings";
 import { type EventRecord, getEvent, ownsAnything, transition, updateEvent } from "./storage";
 import { type EventRef, timerOf } from "./timeline";
+import { cleanupPayload, eventRefPayload } from "./timer-payloads";
 
 /** Whether anyone but bots wrote in the channel (decides archive vs delete). */
 async function hasMemberMessages(s: Services, channelId: string): Promise<boolean> {
@@ -98,19 +99,21 @@ export async function cleanUp(s: Services, r: EventRef, reason: string, runningK
 /** Removal retries for about a day (backoff capped at an hour), and a stale `ending` row is picked up again hourly. */
 const CLEANUP_ATTEMPTS = 30;
 
-const remove: TimerAction = {
+const remove: TimerAction<"ec.delete"> = {
   kind: "ec.delete",
+  payload: eventRefPayload,
   maxAttempts: CLEANUP_ATTEMPTS,
   async run(item, { services: s }) {
-    await cleanUp(s, item.payload as EventRef, "ended", item.key);
+    await cleanUp(s, item.payload, "ended", item.key);
   },
 };
 
-const cleanup: TimerAction = {
+const cleanup: TimerAction<"ec.cleanup"> = {
   kind: "ec.cleanup",
+  payload: cleanupPayload,
   maxAttempts: CLEANUP_ATTEMPTS,
   async run(item, { services: s }) {
-    const p = item.payload as EventRef & { reason: string };
+    const p = item.payload;
     await cleanUp(s, p, p.reason, item.key);
   },
 };

@@ -10,6 +10,7 @@ import { findIntended } from "./ownership";
 import { dividerOverwrites, TEXT } from "./plan";
 import { readSettings } from "./settings";
 import { getDivider, liveEvents, ownedChannelIds, setDivider } from "./storage";
+import { dividerPayload } from "./timer-payloads";
 
 export const guildTimerName = (guildId: string) => `ecg:${guildId}`;
 
@@ -60,9 +61,10 @@ export async function syncDivider(s: Services, guildId: string): Promise<void> {
   await setDivider(s.env.DB, guildId, { channel_id: ch.id, role_ids: roles });
 }
 
-export const dividerKind: TimerAction = {
+export const dividerKind: TimerAction<"ec.divider"> = {
   kind: "ec.divider",
+  payload: dividerPayload,
   async run(item, { services: s }) {
-    await syncDivider(s, (item.payload as { guild_id: string }).guild_id);
+    await syncDivider(s, item.payload.guild_id);
   },
 };

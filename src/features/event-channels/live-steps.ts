@@ -20,6 +20,7 @@ import { eventOverwrites, fill, roleName } from "./plan";
 import type { Settings } from "./settings";
 import { type EventRecord, getEvent, updateEvent } from "./storage";
 import { type EventRef, load, ref, timerOf } from "./timeline";
+import { eventRefPayload, grantPayload, memberPayload } from "./timer-payloads";
 
 export const extendButton = (eventId: string): APIActionRowComponent<APIButtonComponent> => ({
   type: ComponentType.ActionRow,
@@ -49,10 +50,11 @@ async function post(
 }
 
 /** Gives the role to Interested members a page at a time; the cursor makes a retry or the next page resume, not restart. */
-const grant: TimerAction = {
+const grant: TimerAction<"ec.grant"> = {
   kind: "ec.grant",
-  async run(item, { services: s }): Promise<TimerOutcome> {
-    const rec = await getEvent(s.env.DB, (item.payload as EventRef).guild_id, (item.payload as EventRef).event_id);
+  payload: grantPayload,
+  async run(item, { services: s }) {
+    const rec = await getEvent(s.env.DB, item.payload.guild_id, item.payload.event_id);
     // A role the bot did not make (adopted by name before 0014) is never handed out.
     if (rec?.state !== "live" || !rec.role_id || !rec.role_created) return;
     const page = await interestedPage(s, rec.guild_id, rec.event_id, rec.grant_cursor);
@@ -62,27 +64,30 @@ const grant: TimerAction = {
   },
 };
 
-const announce: TimerAction = {
+const announce: TimerAction<"ec.announce"> = {
   kind: "ec.announce",
+  payload: eventRefPayload,
   async run(item, { services: s }) {
-    const loaded = await load(s, item.payload as EventRef);
+    const loaded = await load(s, item.payload);
     if (loaded?.rec.state !== "live") return;
     await post(s, loaded.rec, "announce", loaded.settings.announcement_message, { components: [remindMeButton(loaded.rec.event_id)] });
   },
 };
 
-const start: TimerAction = {
+const start: TimerAction<"ec.start"> = {
   kind: "ec.start",
+  payload: eventRefPayload,
   async run(item, { services: s }) {
-    const loaded = await load(s, item.payload as EventRef);
+    const loaded = await load(s, item.payload);
     if (loaded?.rec.state === "live") await post(s, loaded.rec, "start", loaded.settings.event_start_message);
   },
 };
 
-const warn: TimerAction = {
+const warn: TimerAction<"ec.warn"> = {
   kind: "ec.warn",
+  payload: eventRefPayload,
   async run(item, { services: s }) {
-    const loaded = await load(s, item.payload as EventRef);
+    const loaded = await load(s, item.payload);
     if (loaded?.rec.state !== "live" || !loaded.rec.delete_at) return;
     // One warning per deletion time: an extension moves it, and the new time gets its own warning.
     const id = await post(s, loaded.rec, `warn:${loaded.rec.delete_at}`, loaded.settings.deletion_warning_message, {
@@ -93,10 +98,11 @@ const warn: TimerAction = {
 };
 
 /** A member marked or unmarked "Interested" after the channels exist. */
-const member: TimerAction = {
+const member: TimerAction<"ec.member"> = {
   kind: "ec.member",
+  payload: memberPayload,
   async run(item, { services: s }) {
-    const p = item.payload as EventRef & { user_id: string; add: boolean };
+    const p = item.payload;
     const rec = await getEvent(s.env.DB, p.guild_id, p.event_id);
     if (rec?.state !== "live" || !rec.role_id || !rec.role_created) return;
     if (p.add) await giveRole(s, rec.guild_id, rec.role_id, [p.user_id]);
@@ -134,10 +140,11 @@ async function restore(s: Services, rec: EventRecord, settings: Settings): Promi
   await queueDividerSync(s, g);
 }
 
-const restoreRole: TimerAction = {
+const restoreRole: TimerAction<"ec.restore_role"> = {
   kind: "ec.restore_role",
+  payload: eventRefPayload,
   async run(item, { services: s }) {
-    const loaded = await load(s, item.payload as EventRef);
+    const loaded = await load(s, item.payload);
     if (loaded?.rec.state !== "live") return;
     const { rec, settings } = loaded;
     if (rec.intent_kind === "role") {

@@ -7,6 +7,7 @@ import { logger } from "../../log";
 import type { Services } from "../../services";
 import { followEvent } from "./gateway";
 import { queueCleanup, ref, timerOf } from "./timeline";
+import { CRON } from "../../cron-triggers";
 
 /** A step left `creating` or `ending` for an hour gave up (a long outage, a permission fixed since): run it again. */
 const STALE_MS = 60 * 60_000;
@@ -27,7 +28,7 @@ async function resumeStale(s: Services): Promise<void> {
 
 export const reconcileEvents: CronJob = {
   name: "event_channels.reconcile",
-  cron: "0 * * * *",
+  cron: CRON.hourly,
   async run(s) {
     await resumeStale(s);
     const guilds = await s.env.DB.prepare(

@@ -16,6 +16,7 @@ import { queueDividerSync } from "./divider";
 import { channelNames, creationTime, deletionTime, nextRetry, roleName, voicePlan, WARNING_BEFORE_DELETE_MS } from "./plan";
 import { configuredBy, readSettings, type Settings } from "./settings";
 import { type EventRecord, getEvent, ownsAnything, transition, updateEvent } from "./storage";
+import { eventRefPayload } from "./timer-payloads";
 
 export interface EventRef {
   guild_id: string;
@@ -108,12 +109,13 @@ async function abandon(s: Services, rec: EventRecord, problems: string[]): Promi
   } else if (await transition(s.env.DB, rec.guild_id, rec.event_id, ["creating"], "skipped", s.now())) await timerOf(s, rec).cancel("delete");
 }
 
-const create: TimerAction = {
+const create: TimerAction<"ec.create"> = {
   kind: "ec.create",
+  payload: eventRefPayload,
   // Channels due at T−x must exist at T−x, whatever fan-out or sync is running.
   lane: "critical",
-  async run(item, { services: s }): Promise<TimerOutcome> {
-    const loaded = await load(s, item.payload as EventRef);
+  async run(item, { services: s }) {
+    const loaded = await load(s, item.payload);
     if (!loaded) return;
     const { rec, settings } = loaded;
     if (!["scheduled", "retrying", "creating"].includes(rec.state)) return; // already live, or over

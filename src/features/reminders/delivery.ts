@@ -11,11 +11,13 @@ import { logger } from "../../log";
 import type { Services } from "../../services";
 import { backoffMs } from "../../timers/agenda";
 import type { TimerOutcome } from "../../timers/kinds";
+import type { TimerPayloads } from "../../timers/payloads";
 import { liveEventRole } from "../event-channels/role-query";
 import { isMatchEvent } from "../tournaments/league-query";
 import { formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, readReminderSettings } from "./settings";
 import { claim, type DeliveryKey, getReminderEvent, type Pending, pendingRetries, recipients, type Settled, settle } from "./storage";
+import { deliveryKeyPayload, fanoutPayload, retryPayload } from "./timer-payloads";
 import { resolveUnconfirmed, unconfirmed } from "./unconfirmed";
 
 /** Overdue by more than this, a reminder is skipped: a redeploy must not flood members with stale ones. */
@@ -24,13 +26,7 @@ export const LATE_MS = 60_000;
 export const CHUNK = 40;
 const MAX_DM_ATTEMPTS = 3;
 
-export interface FanoutPayload extends DeliveryKey {
-  cursor?: string;
-  mode?: "send" | "skip";
-  /** The event sits in a channel @everyone cannot see: only members who marked Interested or asked are reminded. */
-  hidden?: boolean;
-  totals?: { sent: number; failed: number; skipped: number; retry: number };
-}
+type FanoutPayload = TimerPayloads["reminders.dm"];
 
 /** DM channels already known for a chunk, in one query. */
 async function knownChannels(db: D1Database, users: readonly string[]): Promise<Map<string, string>> {
@@ -124,10 +120,11 @@ async function settleUnconfirmed(
   return rows.filter((r) => !doubtful.includes(r));
 }
 
-const fanout: TimerAction = {
+const fanout: TimerAction<"reminders.dm"> = {
   kind: "reminders.dm",
-  async run(item, { services: s, timerName }): Promise<TimerOutcome> {
-    const p = item.payload as FanoutPayload;
+  payload: fanoutPayload,
+  async run(item, { services: s, timerName }) {
+    const p = item.payload;
     const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
     // Rescheduled or cancelled since: the new plan has its own items.
     if (!ev?.active || ev.start_at !== p.start_at) return;
@@ -181,10 +178,11 @@ const fanout: TimerAction = {
 };
 
 /** Members whose DM hit a 429/5xx/timeout get it again with backoff, up to three attempts in all. */
-const retry: TimerAction = {
+const retry: TimerAction<"reminders.retry"> = {
   kind: "reminders.retry",
-  async run(item, { services: s, timerName }): Promise<TimerOutcome> {
-    const p = item.payload as DeliveryKey & { round: number };
+  payload: retryPayload,
+  async run(item, { services: s, timerName }) {
+    const p = item.payload;
     const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
     if (!ev?.active || ev.start_at !== p.start_at) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
@@ -201,10 +199,11 @@ const retry: TimerAction = {
 };
 
 /** The optional channel post at T−1h and T−0, replacing the previous one for the event; posted once across retries. */
-const channelPost: TimerAction = {
+const channelPost: TimerAction<"reminders.channel"> = {
   kind: "reminders.channel",
+  payload: deliveryKeyPayload,
   async run(item, { services: s }) {
-    const p = item.payload as DeliveryKey;
+    const p = item.payload;
     const [ev, settings] = await Promise.all([getReminderEvent(s.env.DB, p.guild_id, p.event_id), readReminderSettings(s.env.DB, p.guild_id)]);
     if (!ev?.active || ev.start_at !== p.start_at || !settings.channel_id) return;
     const key = `rm-channel:${p.guild_id}:${p.event_id}:${p.start_at}:${p.offset_s}`;

@@ -29,6 +29,7 @@ import { matchWithTournament } from "./match-storage";
 import { createOnce, deleteOwnEvent, leftovers, settleLostCreate } from "./mirror-create";
 import { type MirrorAction, planMirror } from "./mirror-plan";
 import { setPermissionWarning } from "./sync-status";
+import { mirrorPayload } from "./timer-payloads";
 
 /** Either permission lets the bot create events and manage its own. */
 export const EVENT_PERMISSIONS = PermissionFlagsBits.CreateEvents | PermissionFlagsBits.ManageEvents;
@@ -78,11 +79,12 @@ export async function retryMirror(s: Services, guildId: string, matchId: number,
   await s.timer(mirrorTimerName(guildId, matchId)).schedule("mirror", due, "tournaments.mirror", { guild_id: guildId, match_id: matchId });
 }
 
-export const mirrorKind: TimerAction = {
+export const mirrorKind: TimerAction<"tournaments.mirror"> = {
   kind: "tournaments.mirror",
+  payload: mirrorPayload,
   maxAttempts: 5,
   async run(item, { services: s, now }) {
-    const { guild_id, match_id } = item.payload as { guild_id: string; match_id: number };
+    const { guild_id, match_id } = item.payload;
     const state = await mirrorMatch(s, guild_id, match_id);
     if (state === "busy") return { again: { dueAt: now + LEASE_MS + 1000 } };
     // Thrown so the agenda backs off and retries; after the last attempt the hourly sync still repairs it.

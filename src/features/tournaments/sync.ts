@@ -13,6 +13,8 @@ import { type MirrorState, mirrorMatch } from "./mirror";
 import { planGuildSync, SYNC_HORIZON_MS, type SyncEntry } from "./mirror-plan";
 import { listTournaments } from "./storage";
 import { recordSync, type SyncResult } from "./sync-status";
+import { syncPayload } from "./timer-payloads";
+import { CRON } from "../../cron-triggers";
 
 const WRITES: readonly MirrorState[] = ["created", "updated", "deleted", "completed"];
 
@@ -151,10 +153,11 @@ export async function queueGuildSync(s: Services, guildId: string): Promise<void
   await s.timer(syncTimerName(guildId)).schedule("sync", s.now(), "tournaments.sync", { guild_id: guildId });
 }
 
-export const syncKind: TimerAction = {
+export const syncKind: TimerAction<"tournaments.sync"> = {
   kind: "tournaments.sync",
+  payload: syncPayload,
   async run(item, { services: s, now }) {
-    const { guild_id } = item.payload as { guild_id: string };
+    const { guild_id } = item.payload;
     const r = await syncGuild(s, guild_id);
     if (r.remaining) return { again: { dueAt: Math.max(now, r.retry_at ?? 0) } };
     return undefined;
@@ -163,7 +166,7 @@ export const syncKind: TimerAction = {
 
 export const matchEventSync: CronJob = {
   name: "tournaments.match-event-sync",
-  cron: "0 * * * *",
+  cron: CRON.hourly,
   async run(s) {
     for (const guildId of await guildsToSync(s.env.DB)) await queueGuildSync(s, guildId);
     await purgeDeletedMatches(s.env.DB, s.now() - 7 * 86_400_000);

@@ -8,6 +8,7 @@ import type { Services } from "../../services";
 import { dropIntent, getIntent, trackFromIntent } from "./intents";
 import { adoptable, INTENT_WINDOW_MS, type Intent } from "./ownership";
 import { forgetChannel, getChannel, liveChannels, occupancyRebuiltAt, occupants, readVoiceSettings, type TempChannel } from "./storage";
+import { deletePayload, intentPayload } from "./timer-payloads";
 
 export const timerName = (guildId: string, channelId: string) => `vc:${guildId}:${channelId}`;
 /** Creation intents are reconciled on the guild's voice timer. */
@@ -38,12 +39,13 @@ async function occupancyTrusted(s: Services, ch: TempChannel): Promise<{ ok: boo
   return { ok: complete >= since, since };
 }
 
-const deleteWhenEmpty: TimerAction = {
+const deleteWhenEmpty: TimerAction<"voice.delete"> = {
   kind: "voice.delete",
+  payload: deletePayload,
   // An empty channel left standing is what members see: it goes before bulk and background work.
   lane: "critical",
   async run(item, { services: s, now }) {
-    const p = item.payload as { guild_id: string; channel_id: string };
+    const p = item.payload;
     const ch = await getChannel(s.env.DB, p.guild_id, p.channel_id);
     if (!ch) return; // deleted by hand, already forgotten
     const { empty_minutes } = await readVoiceSettings(s.env.DB, p.guild_id);
@@ -71,10 +73,11 @@ const deleteWhenEmpty: TimerAction = {
 };
 
 /** After the intent's window: adopt what its POST made that D1 does not know (a crash, a retried create). */
-const reconcileIntent: TimerAction = {
+const reconcileIntent: TimerAction<"voice.reconcile"> = {
   kind: "voice.reconcile",
+  payload: intentPayload,
   async run(item, { services: s }) {
-    const p = item.payload as { guild_id: string; nonce: string };
+    const p = item.payload;
     const intent = await getIntent(s.env.DB, p.guild_id, p.nonce);
     if (!intent) return;
     const [channels, live] = await Promise.all([s.discord.get<APIChannel[]>(Routes.guildChannels(p.guild_id)), liveChannels(s.env.DB, p.guild_id)]);
