@@ -1,5 +1,5 @@
 /** The one place that builds Discord REST clients: @discordjs/rest's fetch build, typed errors, no global timers. */
-import { REST, type RequestData, type RouteLike } from "@discordjs/rest";
+import { REST, type RESTOptions, type RequestData, type RouteLike } from "@discordjs/rest";
 import { apiBase, type Env } from "../env";
 import { logger } from "../log";
 import { routeTemplate, toDiscordApiError } from "./errors";
@@ -81,8 +81,8 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
       timeout: options.timeout ?? 10_000,
       retries,
       userAgentAppendix: USER_AGENT_APPENDIX,
-      // biome-ignore lint/suspicious/noExplicitAny: @discordjs/rest types makeRequest with undici's Response.
-      makeRequest: makeRequest as any,
+      // @discordjs/rest types makeRequest with undici's Response; workerd's fetch Response is what it reads.
+      makeRequest: makeRequest as unknown as NonNullable<RESTOptions["makeRequest"]>,
     });
     if (env.DISCORD_TOKEN) rest.setToken(env.DISCORD_TOKEN);
     return rest;
