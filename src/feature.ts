@@ -1,4 +1,6 @@
 /** The shape of a vertical feature slice: everything it contributes, registered in src/features/index.ts. */
+
+import type { CronTrigger } from "./cron-triggers";
 import type { BotRequirement } from "./discord/bot-permissions";
 import type { ListenerSpec } from "./events/bus";
 import type { EventDefinitions } from "./events/catalog";
@@ -9,7 +11,6 @@ import type { RetentionPolicy } from "./retention/policy";
 import type { Services } from "./services";
 import type { TimerKind } from "./timers/kinds";
 import type { TimerKindName } from "./timers/payloads";
-import type { CronTrigger } from "./cron-triggers";
 
 export type Command = CommandDef<Services>;
 export type Component = ComponentDef<Services>;

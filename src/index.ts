@@ -1,5 +1,3 @@
-/** Worker entry: HTTP (Hono), cron triggers, and the Durable Object classes bound in wrangler.toml. */
-import { type RESTGetAPIGatewayBotResult, Routes } from "discord-api-types/v10";
 import { createFetchHandler } from "./app";
 import { runCron } from "./cron";
 import { gatedServices } from "./discord/gated";
@@ -62,7 +60,7 @@ export class GatewayRelay extends RelayObject<Env, Services> {
         if (change === "connected" && state.object_id) await recordRelay(this.env.DB, state.object_id, state.shard, services.now());
         await services.bus.emit(`gateway.${change}`, state, { guildId: null });
       },
-      gatewayBot: (services) => services.discord.get(Routes.gatewayBot()) as Promise<RESTGetAPIGatewayBotResult>,
+      gatewayBot: (services) => services.api.gateway.bot(),
       token: () => this.env.DISCORD_TOKEN,
     };
   }

@@ -1,5 +1,7 @@
 /** Registers the bot's slash commands with Discord: one bulk overwrite, global or for one guild. */
-import { type RESTPutAPIApplicationCommandsResult, Routes } from "discord-api-types/v10";
+
+import type { RESTPutAPIApplicationCommandsResult } from "discord-api-types/v10";
+import { discordApi } from "./discord/api";
 import type { Discord } from "./discord/rest";
 import type { Command } from "./feature";
 import { registrationPayload } from "./registry";
@@ -10,6 +12,7 @@ export async function registerCommands(
   commands: Iterable<Command>,
   guildId?: string,
 ): Promise<RESTPutAPIApplicationCommandsResult> {
-  const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
-  return discord.put<RESTPutAPIApplicationCommandsResult>(route, { body: registrationPayload(commands) });
+  const api = discordApi(discord).commands;
+  const body = registrationPayload(commands);
+  return guildId ? api.overwriteGuild(applicationId, guildId, body) : api.overwriteGlobal(applicationId, body);
 }

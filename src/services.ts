@@ -1,4 +1,6 @@
 /** Per-invocation services (REST client, event bus, timers) handed to handlers, listeners and timer kinds. */
+
+import { type DiscordApi, discordApi } from "./discord/api";
 import type { BotRequirement } from "./discord/bot-permissions";
 import { createDiscord, type Discord, type DiscordOptions } from "./discord/rest";
 import type { Env } from "./env";
@@ -12,6 +14,8 @@ import { type Timer, timerFor } from "./timers/client";
 export interface Services {
   env: Env;
   discord: Discord;
+  /** Typed methods over `discord` (the same client: a gated `discord` gives a gated `api`). */
+  readonly api: DiscordApi;
   bus: EventBus<Services>;
   timer(name: string): Timer;
   waitUntil(promise: Promise<unknown>): void;
@@ -44,6 +48,16 @@ function commandNamesOf(wiring: ServiceWiring): ReadonlySet<string> {
   return names;
 }
 
+const apis = new WeakMap<Discord, DiscordApi>();
+function apiOf(discord: Discord): DiscordApi {
+  let api = apis.get(discord);
+  if (!api) {
+    api = discordApi(discord);
+    apis.set(discord, api);
+  }
+  return api;
+}
+
 export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => void, wiring: ServiceWiring, clock: () => number = Date.now): Services {
   // Every invocation (request, alarm, cron) builds services first, so the configured log level applies to all.
   setLogLevel(env.LOG_LEVEL);
@@ -55,6 +69,10 @@ export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => voi
     get discord() {
       discord ??= createDiscord(env, wiring.discordOptions);
       return discord;
+    },
+    get api() {
+      // `this`, not `services`: services derived with another client (gatedServices) get an api over that one.
+      return apiOf(this.discord);
     },
     get bus() {
       bus ??= new EventBus<Services>({

@@ -1,6 +1,7 @@
 /** Reads the bot's own standing in a guild (roles, permissions) from Discord and reports what it lacks. */
+
 import type { APIChannel, APIGuild, APIGuildMember, APIOverwrite } from "discord-api-types/v10";
-import { Routes } from "discord-api-types/v10";
+import { discordApi } from "./api";
 import { basePermissions, channelPermissions, missingPermissions, permissionNames } from "./permissions";
 import type { Discord } from "./rest";
 
@@ -19,10 +20,7 @@ export interface BotStanding {
 }
 
 export async function botStanding(discord: Discord, guildId: string, botUserId: string): Promise<BotStanding> {
-  const [guild, member] = await Promise.all([
-    discord.get<APIGuild>(Routes.guild(guildId)),
-    discord.get<APIGuildMember>(Routes.guildMember(guildId, botUserId)),
-  ]);
+  const [guild, member] = await Promise.all([discordApi(discord).guilds.get(guildId), discordApi(discord).guilds.member(guildId, botUserId)]);
   const roles = guild.roles.filter((r) => member.roles.includes(r.id));
   return {
     guild,

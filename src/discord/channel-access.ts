@@ -2,7 +2,9 @@
  * Who can see a channel, for features that must not reveal what sits in one (an event in a private voice channel):
  * the guild's roles and the channel's overwrites, each read from Discord and kept briefly per isolate.
  */
-import { type APIChannel, type APIOverwrite, PermissionFlagsBits, Routes } from "discord-api-types/v10";
+
+import { type APIOverwrite, PermissionFlagsBits } from "discord-api-types/v10";
+import { discordApi } from "./api";
 import { DiscordApiError } from "./errors";
 import { guildRoles } from "./guild-roles";
 import { channelPermissions } from "./permissions";
@@ -18,7 +20,7 @@ async function overwritesOf(discord: Discord, channelId: string, now: number): P
   if (hit && now - hit.at < TTL_MS) return hit.overwrites;
   let overwrites: APIOverwrite[] | null;
   try {
-    const ch = await discord.get<APIChannel>(Routes.channel(channelId));
+    const ch = await discordApi(discord).channels.get(channelId);
     overwrites = "permission_overwrites" in ch ? (ch.permission_overwrites ?? []) : [];
   } catch (err) {
     if (!(err instanceof DiscordApiError) || err.transient) throw err;

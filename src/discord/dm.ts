@@ -1,5 +1,5 @@
 /** Sending one DM: the cached DM channel (one call), a nonce so a retry is never a second message, errors sorted. */
-import { type RESTPostAPIChannelMessageJSONBody, Routes } from "discord-api-types/v10";
+import type { RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
 import type { Services } from "../services";
 import { stableId } from "../util/hash";
 import { DiscordApiError, DiscordErrorCode } from "./errors";
@@ -36,7 +36,7 @@ function classify(err: unknown): DmOutcome {
 export async function openDm(s: Services, userId: string, known?: string | null): Promise<string> {
   const cached = known === undefined ? await cachedDmChannel(s.env.DB, userId) : known;
   if (cached) return cached;
-  const ch = await s.discord.post<{ id: string }>(Routes.userChannels(), { body: { recipient_id: userId } });
+  const ch = await s.api.users.openDm(userId);
   await cacheDmChannel(s.env.DB, userId, ch.id, s.now());
   return ch.id;
 }
@@ -53,12 +53,12 @@ export async function sendDm(
   try {
     const channel = await openDm(s, userId, known);
     try {
-      await s.discord.post(Routes.channelMessages(channel), { body: message });
+      await s.api.channels.createMessage(channel, message);
     } catch (err) {
       // A cached channel Discord no longer knows: forget it and open a fresh one once.
       if (!(err instanceof DiscordApiError && err.code === DiscordErrorCode.UnknownChannel)) throw err;
       await cacheDmChannel(s.env.DB, userId, null, s.now());
-      await s.discord.post(Routes.channelMessages(await openDm(s, userId, null)), { body: message });
+      await s.api.channels.createMessage(await openDm(s, userId, null), message);
     }
     return { ok: true };
   } catch (err) {

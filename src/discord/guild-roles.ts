@@ -1,5 +1,7 @@
 /** The guild's roles and owner, read from Discord and kept briefly per isolate, for guild-level permission checks. */
-import { type APIGuild, PermissionFlagsBits, Routes } from "discord-api-types/v10";
+
+import { PermissionFlagsBits } from "discord-api-types/v10";
+import { discordApi } from "./api";
 import { basePermissions } from "./permissions";
 import type { Discord } from "./rest";
 
@@ -17,7 +19,7 @@ const cache = new Map<string, { at: number; value: GuildRoles }>();
 export async function guildRoles(discord: Discord, guildId: string, now: number): Promise<GuildRoles> {
   const hit = cache.get(guildId);
   if (hit && now - hit.at < GUILD_ROLES_TTL_MS) return hit.value;
-  const guild = await discord.get<APIGuild>(Routes.guild(guildId));
+  const guild = await discordApi(discord).guilds.get(guildId);
   const value: GuildRoles = {
     id: guild.id,
     ownerId: guild.owner_id,

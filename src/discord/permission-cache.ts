@@ -1,5 +1,6 @@
 /** The bot's guild-level permissions cached in D1, so timers and crons check before calling without reading Discord each time. */
-import { type APIGuildMember, Routes } from "discord-api-types/v10";
+
+import { discordApi } from "./api";
 import { forgetGuildRoles, guildRoles } from "./guild-roles";
 import { basePermissions } from "./permissions";
 import type { Discord } from "./rest";
@@ -39,10 +40,7 @@ export async function botGuildPermissions(
   }
   if (opts.fresh) forgetGuildRoles(guildId);
   // The guild's roles are shared with the members' permission checks of the same moment (one read for both).
-  const [guild, member] = await Promise.all([
-    guildRoles(s.discord, guildId, now),
-    s.discord.get<APIGuildMember>(Routes.guildMember(guildId, s.env.DISCORD_APPLICATION_ID)),
-  ]);
+  const [guild, member] = await Promise.all([guildRoles(s.discord, guildId, now), discordApi(s.discord).guilds.member(guildId, s.env.DISCORD_APPLICATION_ID)]);
   const permissions = basePermissions(guild, { userId: s.env.DISCORD_APPLICATION_ID, roleIds: member.roles });
   await rememberBotPermissions(s.env.DB, guildId, permissions, now);
   return permissions;

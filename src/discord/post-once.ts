@@ -4,7 +4,6 @@
  * a later one first looks for the post in the channel.
  */
 import type { APIMessage, RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
-import { Routes } from "discord-api-types/v10";
 import { logger } from "../log";
 import type { Services } from "../services";
 import { stableId } from "../util/hash";
@@ -116,7 +115,7 @@ async function deliver(s: Services, row: Row): Promise<Posted> {
     await db.prepare("UPDATE posted_messages SET started_at = ?, updated_at = ? WHERE key = ? AND state = 'posting'").bind(s.now(), s.now(), row.key).run();
   }
   try {
-    const msg = await s.discord.post<APIMessage>(Routes.channelMessages(row.channel_id), { body: { ...body, nonce: row.nonce, enforce_nonce: true } });
+    const msg = await s.api.channels.createMessage(row.channel_id, { ...body, nonce: row.nonce, enforce_nonce: true });
     await mark(db, row.key, "posted", msg.id, s.now());
     return { ...base, status: "posted", messageId: msg.id };
   } catch (error) {

@@ -1,5 +1,5 @@
 /** Finds a message the bot posted earlier, for a post whose answer was lost once Discord's nonce no longer dedups it. */
-import { type APIMessage, Routes } from "discord-api-types/v10";
+import type { APIMessage } from "discord-api-types/v10";
 import type { Services } from "../services";
 import { snowflakeTime } from "./snowflake";
 
@@ -24,7 +24,7 @@ export interface Lookup {
  * return a message's nonce when it is read back, so the caller recognises its post by what it says.
  */
 export async function findOwnMessage(s: Services, channelId: string, isSame: (m: APIMessage) => boolean, since?: number): Promise<Lookup> {
-  const page = await s.discord.get<APIMessage[]>(Routes.channelMessages(channelId), { query: new URLSearchParams({ limit: String(PAGE) }) });
+  const page = await s.api.channels.messages(channelId, PAGE);
   const found = page.find((m) => m.author?.id === s.env.DISCORD_APPLICATION_ID && isSame(m)) ?? null;
   const oldest = page.at(-1);
   const complete = page.length < PAGE || (since !== undefined && oldest !== undefined && snowflakeTime(oldest.id) <= since);

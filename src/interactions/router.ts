@@ -9,7 +9,6 @@ import {
   ApplicationCommandType,
   InteractionResponseType,
   InteractionType,
-  Routes,
 } from "discord-api-types/v10";
 import { DiscordApiError, DiscordErrorCode } from "../discord/errors";
 import { memberGuildPermissions } from "../discord/guild-roles";
@@ -278,7 +277,7 @@ export class InteractionRouter {
     }
     const body = editBody(fitted(response, interaction)) ?? { content: "Done." };
     try {
-      await services.discord.patch(Routes.webhookMessage(interaction.application_id, interaction.token, "@original"), { body, auth: false });
+      await services.api.interactions.editOriginal(interaction.application_id, interaction.token, body);
     } catch (error) {
       logger.error("interaction.followup_failed", { guild_id: interaction.guild_id ?? null, interaction_id: interaction.id, error });
     }

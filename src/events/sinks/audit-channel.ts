@@ -12,7 +12,6 @@ import type { Listener, TimerAction } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
 import { cappedList } from "../../interactions/list-view";
 import { logger } from "../../log";
-import type { TimerOutcome } from "../../timers/kinds";
 import { guildPayload } from "../../timers/payloads";
 
 declare module "../../timers/payloads" {

@@ -1,5 +1,5 @@
 /** `/bot-config`: the guild's core settings (timezone, event level, audit channel) and a permission self-check. */
-import { type APIChannel, ApplicationCommandOptionType, ButtonStyle, ChannelType, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
+import { ApplicationCommandOptionType, ButtonStyle, ChannelType, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
 import { rotateCalendarToken } from "../../calendar/feed";
 import { botChannelPermissions, botStanding, checkRequirements } from "../../discord/bot-permissions";
 import { LIMITS } from "../../discord/message-limits";
@@ -51,7 +51,7 @@ export async function permissionReport(services: Services, guildId: string): Pro
   const settings = await readGuildSettings(services.env.DB, guildId);
   if (settings.audit_channel_id) {
     try {
-      const channel = await services.discord.get<APIChannel & { permission_overwrites?: [] }>(`/channels/${settings.audit_channel_id}`);
+      const channel = await services.api.channels.get(settings.audit_channel_id);
       const missing = missingPermissions(botChannelPermissions(standing, botId, channel), AUDIT_NEEDS);
       lines.push(missing.length ? `❌ **audit channel** <#${channel.id}>: missing ${missing.join(", ")}` : `✅ **audit channel** <#${channel.id}>`);
     } catch {

@@ -1,10 +1,10 @@
 /** The every-minute cron that keeps each shard's gateway relay connected (it reconnects itself between ticks). */
 
+import { CRON } from "../../cron-triggers";
 import { missingSecrets } from "../../env";
 import type { CronJob } from "../../feature";
 import { keepRelaysAlive } from "../../gateway/client";
 import { logger } from "../../log";
-import { CRON } from "../../cron-triggers";
 
 export const gatewayKeepalive: CronJob = {
   name: "gateway.keepalive",

@@ -3,6 +3,8 @@
  * re-arms itself at the guild's slot, and a purge of everything 7 days after the bot was removed (cancelled if
  * it comes back). The daily cron only arms timers that are missing (in batches) and trims rows of no guild.
  */
+
+import { CRON } from "../../cron-triggers";
 import type { CronJob, TimerAction } from "../../feature";
 import { markRetention } from "../../guild-settings";
 import { logger } from "../../log";
@@ -11,7 +13,6 @@ import { DAY_MS, type RetentionPolicy } from "../../retention/policy";
 import { nextSlot, pruneGuild, purgeGuild } from "../../retention/run";
 import type { Services } from "../../services";
 import { guildPayload } from "../../timers/payloads";
-import { CRON } from "../../cron-triggers";
 
 export const retentionTimer = (guildId: string) => `ret:${guildId}`;
 /** Days between the bot's removal and the purge of the guild's data. */

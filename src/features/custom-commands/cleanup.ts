@@ -2,6 +2,8 @@
  * The daily cleanup: warn creators of commands idle 60+ days (once per idle period), delete those idle 90+ days,
  * report. Each DM is recorded with the change it announces, so a rerun or a crash never sends one twice.
  */
+
+import { CRON } from "../../cron-triggers";
 import { openDm } from "../../discord/dm";
 import { LIMITS } from "../../discord/message-limits";
 import { deliverKey, intentStatement, postOnce, unfinished } from "../../discord/post-once";
@@ -12,7 +14,6 @@ import { logger } from "../../log";
 import type { Services } from "../../services";
 import { afterChange } from "./slash";
 import { type CustomCommand, listCommands } from "./storage";
-import { CRON } from "../../cron-triggers";
 
 const DAY = 86_400_000;
 export const WARN_AFTER_DAYS = 60;

@@ -12,14 +12,13 @@ import { postOnce } from "../../discord/post-once";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
-import type { TimerOutcome } from "../../timers/kinds";
 import { remindMeButton } from "../reminders/subscribe-view";
 import { giveRole, interestedPage, recoverIntent } from "./actions";
 import { queueDividerSync } from "./divider";
 import { eventOverwrites, fill, roleName } from "./plan";
 import type { Settings } from "./settings";
 import { type EventRecord, getEvent, updateEvent } from "./storage";
-import { type EventRef, load, ref, timerOf } from "./timeline";
+import { load, ref, timerOf } from "./timeline";
 import { eventRefPayload, grantPayload, memberPayload } from "./timer-payloads";
 
 export const extendButton = (eventId: string): APIActionRowComponent<APIButtonComponent> => ({

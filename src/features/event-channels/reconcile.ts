@@ -1,13 +1,13 @@
 /** The hourly safety net: list each set-up guild's scheduled events and follow any the gateway did not deliver. */
 import type { APIGuildScheduledEvent } from "discord-api-types/v10";
 import { Routes } from "discord-api-types/v10";
+import { CRON } from "../../cron-triggers";
 import { DiscordApiError } from "../../discord/errors";
 import type { CronJob } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { followEvent } from "./gateway";
 import { queueCleanup, ref, timerOf } from "./timeline";
-import { CRON } from "../../cron-triggers";
 
 /** A step left `creating` or `ending` for an hour gave up (a long outage, a permission fixed since): run it again. */
 const STALE_MS = 60 * 60_000;

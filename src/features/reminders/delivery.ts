@@ -10,7 +10,6 @@ import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { backoffMs } from "../../timers/agenda";
-import type { TimerOutcome } from "../../timers/kinds";
 import type { TimerPayloads } from "../../timers/payloads";
 import { liveEventRole } from "../event-channels/role-query";
 import { isMatchEvent } from "../tournaments/league-query";

@@ -1,5 +1,6 @@
 /** The match → event sync: one list call per guild, compared with every match in the next 168 h, writing only differences. */
 import { type APIGuildScheduledEvent, GuildScheduledEventStatus, Routes } from "discord-api-types/v10";
+import { CRON } from "../../cron-triggers";
 import { gatedServices, slotSource } from "../../discord/gated";
 import { BudgetDeferred } from "../../discord/rate-gate";
 import type { CronJob, TimerAction } from "../../feature";
@@ -14,7 +15,6 @@ import { planGuildSync, SYNC_HORIZON_MS, type SyncEntry } from "./mirror-plan";
 import { listTournaments } from "./storage";
 import { recordSync, type SyncResult } from "./sync-status";
 import { syncPayload } from "./timer-payloads";
-import { CRON } from "../../cron-triggers";
 
 const WRITES: readonly MirrorState[] = ["created", "updated", "deleted", "completed"];
 
