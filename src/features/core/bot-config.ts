@@ -1,4 +1,5 @@
 /** `/bot-config`: the guild's core settings (timezone, event level, audit channel) and a permission self-check. */
+import { channelMention } from "@discordjs/formatters";
 import { type APIChannel, ApplicationCommandOptionType, ButtonStyle, ChannelType, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
 import { rotateCalendarToken } from "../../calendar/feed";
 import { botChannelPermissions, botStanding, checkRequirements } from "../../discord/bot-permissions";
@@ -28,7 +29,7 @@ async function viewMessage(services: Services, guildId: string): Promise<Message
         fields: [
           { name: "Timezone", value: s.timezone, inline: true },
           { name: "Event level", value: levelText, inline: true },
-          { name: "Audit channel", value: s.audit_channel_id ? `<#${s.audit_channel_id}>` : "not set", inline: true },
+          { name: "Audit channel", value: s.audit_channel_id ? channelMention(s.audit_channel_id) : "not set", inline: true },
         ],
       },
     ],
@@ -53,7 +54,11 @@ export async function permissionReport(services: Services, guildId: string): Pro
     try {
       const channel = await services.discord.get<APIChannel & { permission_overwrites?: [] }>(`/channels/${settings.audit_channel_id}`);
       const missing = missingPermissions(botChannelPermissions(standing, botId, channel), AUDIT_NEEDS);
-      lines.push(missing.length ? `❌ **audit channel** <#${channel.id}>: missing ${missing.join(", ")}` : `✅ **audit channel** <#${channel.id}>`);
+      lines.push(
+        missing.length
+          ? `❌ **audit channel** ${channelMention(channel.id)}: missing ${missing.join(", ")}`
+          : `✅ **audit channel** ${channelMention(channel.id)}`,
+      );
     } catch {
       lines.push("❌ **audit channel**: the configured channel no longer exists; set a new one with `/bot-config audit-channel`");
     }
@@ -198,7 +203,9 @@ export const botConfig: Command = {
         const channelId = options.id("channel");
         await updateGuildSettings(services.env.DB, guildId, { audit_channel_id: channelId });
         await changed("audit_channel", channelId);
-        return channelId ? `Bot events will be posted in <#${channelId}>. Run \`/bot-config check\` to confirm I can post there.` : "Audit channel turned off.";
+        return channelId
+          ? `Bot events will be posted in ${channelMention(channelId)}. Run \`/bot-config check\` to confirm I can post there.`
+          : "Audit channel turned off.";
       }
       case "calendar": {
         const token = await rotateCalendarToken(services.env.DB, guildId, services.now());

@@ -1,4 +1,5 @@
 /** `/cc`: create and edit (a modal for the text), delete, list, info, and run a guild's custom commands. */
+import { TimestampStyles, time, userMention } from "@discordjs/formatters";
 import { ApplicationCommandOptionType, ComponentType, PermissionFlagsBits, TextInputStyle } from "discord-api-types/v10";
 import { missingPermissions } from "../../discord/permissions";
 import type { Command, Component, Modal } from "../../feature";
@@ -98,7 +99,7 @@ export const listPageButton: Component = {
   },
 };
 
-const ago = (t: number | null) => (t ? `<t:${Math.floor(t / 1000)}:R>` : "never");
+const ago = (t: number | null) => (t ? time(new Date(t), TimestampStyles.RelativeTime) : "never");
 
 export const cc: Command = {
   data: {
@@ -149,7 +150,7 @@ export const cc: Command = {
         await recordUse(db, guildId, name, ctx.services.now());
         return { type: 4, data: { content: existing.response, allowed_mentions: { parse: [] } } };
       case "info":
-        return `\`${existing.name}\` by <@${existing.creator_id}>: used ${existing.uses} times, last ${ago(existing.last_used_at)}, made <t:${Math.floor(existing.created_at / 1000)}:D>.`;
+        return `\`${existing.name}\` by ${userMention(existing.creator_id)}: used ${existing.uses} times, last ${ago(existing.last_used_at)}, made ${time(new Date(existing.created_at), TimestampStyles.LongDate)}.`;
       case "edit":
         if (!mayChange(existing.creator_id, ctx.user.id, await ctx.guildPermissions()))
           throw new UserError("Only its creator or someone with Manage Server can change it.");
@@ -184,7 +185,7 @@ async function slashCommand(s: Services, guildId: string, enabled: boolean | nul
   }
   const st = await readSlashSettings(db, guildId);
   if (!st.register_slash) return "Custom commands are used with `/cc run` only. `/cc slash enabled:True` also registers each as `/name`.";
-  const when = st.registered_at ? ` <t:${Math.floor(st.registered_at / 1000)}:R>` : "";
+  const when = st.registered_at ? ` ${time(new Date(st.registered_at), TimestampStyles.RelativeTime)}` : "";
   return `Slash registration is on: ${st.registered_count ?? 0} registered${when}.${st.last_error ? ` ⚠️ Last attempt failed: ${st.last_error}` : ""}`;
 }
 

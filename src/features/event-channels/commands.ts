@@ -1,4 +1,5 @@
 /** `/eventchannels`: every setting of the seed's schema, a view of the effective values, and the Extend button. */
+import { channelMention, roleMention, TimestampStyles, time, userMention } from "@discordjs/formatters";
 import { ApplicationCommandOptionType, ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
 import { clampEmbeds } from "../../discord/message-limits";
 import type { Command, Component } from "../../feature";
@@ -69,8 +70,8 @@ function show(s: Settings): MessageData {
       {
         title: "Event channels",
         fields: [
-          { name: "Category", value: s.category_id ? `<#${s.category_id}>` : "not set (run `/eventchannels category`)", inline: true },
-          { name: "Archive category", value: s.archive_category_id ? `<#${s.archive_category_id}>` : "off (channels are deleted)", inline: true },
+          { name: "Category", value: s.category_id ? channelMention(s.category_id) : "not set (run `/eventchannels category`)", inline: true },
+          { name: "Archive category", value: s.archive_category_id ? channelMention(s.archive_category_id) : "off (channels are deleted)", inline: true },
           { name: "Timezone", value: s.timezone, inline: true },
           { name: "Create", value: `${s.creation_minutes} min before start`, inline: true },
           { name: "Delete", value: `${s.deletion_hours} h after end`, inline: true },
@@ -88,7 +89,7 @@ function show(s: Settings): MessageData {
           { name: "Voice multipliers", value: map(s.voice_multipliers), inline: true },
           { name: "Voice minimums", value: map(s.voice_minimum_roles), inline: true },
           { name: "Minimum retries", value: `${s.minimum_retry_intervals.join(", ")} min before start`, inline: true },
-          { name: "Whitelisted roles", value: fieldValue(s.whitelisted_roles.map((r) => `<@&${r}>`).join(" ") || "none") },
+          { name: "Whitelisted roles", value: fieldValue(s.whitelisted_roles.map((r) => roleMention(r)).join(" ") || "none") },
         ],
       },
     ]),
@@ -264,7 +265,7 @@ export const extend: Component = {
     return {
       type: 7,
       data: {
-        content: `Extended by <@${ctx.user.id}>: these channels will now be removed <t:${at}:R> (<t:${at}:f>).`,
+        content: `Extended by ${userMention(ctx.user.id)}: these channels will now be removed ${time(at, TimestampStyles.RelativeTime)} (${time(at, TimestampStyles.LongDateShortTime)}).`,
         components: [extendButton(eventId)],
         allowed_mentions: { parse: [] },
       },

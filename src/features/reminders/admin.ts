@@ -1,4 +1,5 @@
 /** `/reminders`: a member's upcoming reminders, and for admins the types, offsets, Interested, channel, failures, stats. */
+import { channelMention } from "@discordjs/formatters";
 import { type APIChatInputApplicationCommandInteraction, ApplicationCommandOptionType, ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
 import { missingPermissions } from "../../discord/permissions";
 import type { Command } from "../../feature";
@@ -29,7 +30,7 @@ function requireAdmin(memberPermissions: bigint): void {
 function requireMentionEveryone(interaction: APIChatInputApplicationCommandInteraction, channelId: string): void {
   const perms = BigInt(interaction.data.resolved?.channels?.[channelId]?.permissions ?? "0");
   if (missingPermissions(perms, PermissionFlagsBits.MentionEveryone).length)
-    throw new UserError(`To have reminders ping @everyone in <#${channelId}>, you need the **Mention @everyone** permission there.`);
+    throw new UserError(`To have reminders ping @everyone in ${channelMention(channelId)}, you need the **Mention @everyone** permission there.`);
 }
 
 export const reminders: Command = {
@@ -133,7 +134,7 @@ export const reminders: Command = {
         await writeReminderSettings(s.env.DB, guildId, { ...settings, channel_id: channel, channel_everyone: o.boolean("everyone") ?? false }, s.now());
         await changed("channel", channel);
         if (channel) await replan(s, guildId);
-        return channel ? `Reminders will also be posted in <#${channel}> an hour before and at the start.` : "Channel reminders are off.";
+        return channel ? `Reminders will also be posted in ${channelMention(channel)} an hour before and at the start.` : "Channel reminders are off.";
       }
       case "failures":
         return failuresView(s, guildId, o.integer("page") ?? 1);

@@ -1,4 +1,5 @@
 /** Member commands (/subscribe, /unsubscribe, /remind) and the components of the subscribe view. */
+import { TimestampStyles, time } from "@discordjs/formatters";
 import { ApplicationCommandOptionType, InteractionResponseType } from "discord-api-types/v10";
 import { sendDm } from "../../discord/dm";
 import type { Command, Component } from "../../feature";
@@ -56,7 +57,7 @@ async function remindOne(s: Services, guildId: string, viewer: Viewer | null, ev
   const sub = await getSubscription(s.env.DB, guildId, userId);
   const settings = await readReminderSettings(s.env.DB, guildId);
   const offsets = sub?.offsets.length ? sub.offsets : settings.default_offsets;
-  return `I'll DM you about **${ev.name}** (<t:${Math.floor(ev.start_at / 1000)}:R>) ${offsets.map((o) => (o === 0 ? "when it starts" : `${formatOffset(o)} before`)).join(", ")}.`;
+  return `I'll DM you about **${ev.name}** (${time(new Date(ev.start_at), TimestampStyles.RelativeTime)}) ${offsets.map((o) => (o === 0 ? "when it starts" : `${formatOffset(o)} before`)).join(", ")}.`;
 }
 
 export const remind: Command = {

@@ -1,4 +1,5 @@
 /** The tournament lists (`/tournament list`, `/team list`, `/match list`), page by page, with their Prev/Next buttons. */
+import { roleMention } from "@discordjs/formatters";
 import { ApplicationCommandOptionType, PermissionFlagsBits } from "discord-api-types/v10";
 import type { Component } from "../../feature";
 import { pagedList } from "../../interactions/list-view";
@@ -35,7 +36,7 @@ export async function teamListView(s: Services, t: Tournament, page: number): Pr
   return {
     ...pagedList({
       header: `**${t.name}** teams (${teams.length}):`,
-      lines: teams.map((x) => `• ${x.name} — <@&${x.role_id}>`),
+      lines: teams.map((x) => `• ${x.name} — ${roleMention(x.role_id)}`),
       page,
       perPage: 25,
       empty: `${t.name} has no teams yet: \`/team create\`.`,

@@ -1,4 +1,5 @@
 /** `/team create|edit|delete|list`: a team is a name and a Discord role; its members are the role's holders. */
+import { roleMention } from "@discordjs/formatters";
 import { ApplicationCommandOptionType, PermissionFlagsBits } from "discord-api-types/v10";
 import type { Command } from "../../feature";
 import { UserError } from "../../interactions/types";
@@ -67,7 +68,7 @@ export const teamCommand: Command = {
         if (created === "taken") throw new UserError(`${t.name} already has a team called **${name}**.`);
         if (created === "full") throw new UserError(capMessages.teams(t.name));
         await s.bus.emit("team.created", { team_id: created.id, tournament_id: t.id, name, role_id: roleId }, who);
-        return `Added **${name}** (<@&${roleId}>) to ${t.name}.`;
+        return `Added **${name}** (${roleMention(roleId)}) to ${t.name}.`;
       }
       case "edit": {
         const current = await requireTeam(s, t, ctx.options.string("team"));
@@ -83,7 +84,7 @@ export const teamCommand: Command = {
         await s.bus.emit("team.updated", { team_id: current.id, tournament_id: t.id, name: next.name, role_id: next.role_id, changed }, who);
         // A new name changes the events of the team's matches.
         if (changed.includes("name")) for (const id of affected) await mirrorMatch(s, guildId, id);
-        return `Saved **${next.name}** (<@&${next.role_id}>)${affected.length && changed.includes("name") ? `; updated ${affected.length} upcoming match${affected.length === 1 ? "" : "es"}` : ""}.`;
+        return `Saved **${next.name}** (${roleMention(next.role_id)})${affected.length && changed.includes("name") ? `; updated ${affected.length} upcoming match${affected.length === 1 ? "" : "es"}` : ""}.`;
       }
       case "delete": {
         const current = await requireTeam(s, t, ctx.options.string("team"));

@@ -1,4 +1,5 @@
 /** `/tournament create|edit|list|status|sync` and the "Sync events now" button (Manage Events). */
+import { TimestampStyles, time } from "@discordjs/formatters";
 import { ApplicationCommandOptionType, ButtonStyle, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
 import { LIMITS, truncate } from "../../discord/message-limits";
 import type { Command, Component } from "../../feature";
@@ -86,7 +87,7 @@ export async function statusMessage(s: Services, guildId: string): Promise<Messa
   const live = mappings.filter((m) => m.scheduled_event_id && (m.start_at ?? 0) > s.now()).length;
   const waiting = mappings.filter((m) => !m.scheduled_event_id && m.last_error).length;
   const lines = [
-    `**Match events** · last sync: ${status.last_sync_at ? `<t:${Math.floor(status.last_sync_at / 1000)}:R>` : "never"} · result: ${syncSummary(status.result)}`,
+    `**Match events** · last sync: ${status.last_sync_at ? time(new Date(status.last_sync_at), TimestampStyles.RelativeTime) : "never"} · result: ${syncSummary(status.result)}`,
     `Upcoming Discord events for matches: **${live}**${waiting ? ` · matches without their event: **${waiting}**` : ""}`,
   ];
   if (status.permission_warning) lines.push(`⚠️ ${status.permission_warning}`);

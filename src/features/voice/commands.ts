@@ -1,4 +1,5 @@
 /** `/voice-channel public|private` for members and `/voice-config` for admins. */
+import { channelMention, TimestampStyles, time } from "@discordjs/formatters";
 import { ApplicationCommandOptionType, ChannelType, OverwriteType, PermissionFlagsBits, Routes } from "discord-api-types/v10";
 import type { Command } from "../../feature";
 import { UserError } from "../../interactions/types";
@@ -9,7 +10,7 @@ import { scheduleDeletion } from "./lifecycle";
 import { codename, validName } from "./names";
 import { channelForMatch, DEFAULT_VOICE_SETTINGS, liveChannels, readVoiceSettings, writeVoiceSettings } from "./storage";
 
-const link = (guildId: string, channelId: string) => `<#${channelId}> (https://discord.com/channels/${guildId}/${channelId})`;
+const link = (guildId: string, channelId: string) => `${channelMention(channelId)} (https://discord.com/channels/${guildId}/${channelId})`;
 
 const NO_LEAGUE =
   "Private match channels need a league with teams and a schedule, and no league is configured in this server yet (an admin sets one up with `/tournament create format:Teams` and `/team create`).";
@@ -64,7 +65,9 @@ async function createPrivate(s: Services, guildId: string, userId: string, membe
   if (found.state === "no_team") throw new UserError("Private match channels are for team members, and you have no team role in this server's league.");
   if (found.state === "no_match") {
     const names = found.teams.map((t) => `**${t.name}**`).join(", ");
-    throw new UserError(`${names} ${found.teams.length === 1 ? "has" : "have"} no match this week (until <t:${Math.floor(found.until / 1000)}:f>).`);
+    throw new UserError(
+      `${names} ${found.teams.length === 1 ? "has" : "have"} no match this week (until ${time(new Date(found.until), TimestampStyles.LongDateShortTime)}).`,
+    );
   }
   const { match, roles } = found;
   const key = `match:${match.id}`;
@@ -153,7 +156,7 @@ export const voiceConfig: Command = {
     const s = ctx.services;
     const current = await readVoiceSettings(s.env.DB, guildId);
     const show = (v: typeof current) =>
-      `Category: ${v.category_id ? `<#${v.category_id}>` : "not set"} · removed after **${v.empty_minutes}** empty minutes · at most **${v.max_live}** at once, **${v.max_per_member}** per member.`;
+      `Category: ${v.category_id ? channelMention(v.category_id) : "not set"} · removed after **${v.empty_minutes}** empty minutes · at most **${v.max_live}** at once, **${v.max_per_member}** per member.`;
     if (ctx.subcommand === "view") return show(current);
     const o = ctx.options;
     const within = (name: string, v: number | null, min: number, max: number, unit = "") => {
