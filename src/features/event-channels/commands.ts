@@ -1,8 +1,9 @@
 /** `/eventchannels`: every setting of the seed's schema, a view of the effective values, and the Extend button. */
 import { channelMention, roleMention, TimestampStyles, time, userMention } from "@discordjs/formatters";
-import { ApplicationCommandOptionType, ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
+import { ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
 import { clampEmbeds } from "../../discord/message-limits";
 import type { Command, Component } from "../../feature";
+import { choices, option, subcommand } from "../../interactions/command-options";
 import { fieldValue } from "../../interactions/list-view";
 import type { MessageData } from "../../interactions/reply";
 import { UserError } from "../../interactions/types";
@@ -96,21 +97,8 @@ function show(s: Settings): MessageData {
   };
 }
 
-const sub = (name: string, description: string, options: unknown[] = []) => ({ type: ApplicationCommandOptionType.Subcommand, name, description, options });
-const keyword = {
-  type: ApplicationCommandOptionType.String,
-  name: "keyword",
-  description: "A word in the event name (case-insensitive)",
-  required: true,
-  max_length: 50,
-};
-const categoryOption = (required: boolean) => ({
-  type: ApplicationCommandOptionType.Channel,
-  name: "category",
-  description: "A category channel",
-  required,
-  channel_types: [ChannelType.GuildCategory],
-});
+const keyword = option.string("keyword", "A word in the event name (case-insensitive)", { required: true, max_length: 50 });
+const categoryOption = (required: boolean) => option.channel("category", "A category channel", { required, channel_types: [ChannelType.GuildCategory] });
 
 export const eventChannels: Command = {
   requires: PermissionFlagsBits.ManageGuild,
@@ -118,60 +106,27 @@ export const eventChannels: Command = {
     name: "eventchannels",
     description: "Channels and a role for each scheduled event, made before it starts and removed after",
     options: [
-      sub("view", "Show the effective settings"),
-      sub("category", "Where event channels are created (turns the feature on)", [categoryOption(true)]),
-      sub("archive-category", "Where channels members wrote in are archived (leave empty to delete them instead)", [categoryOption(false)]),
-      sub("set", "Change a setting", [
-        {
-          type: ApplicationCommandOptionType.String,
-          name: "setting",
-          description: "Which setting",
-          required: true,
-          choices: Object.keys(SCALAR).map((k) => ({ name: k, value: k })),
-        },
-        {
-          type: ApplicationCommandOptionType.String,
-          name: "value",
-          description: 'The new value ("none" turns a message off)',
-          required: true,
-          max_length: 1800,
-          autocomplete: true,
-        },
+      subcommand("view", "Show the effective settings", []),
+      subcommand("category", "Where event channels are created (turns the feature on)", [categoryOption(true)]),
+      subcommand("archive-category", "Where channels members wrote in are archived (leave empty to delete them instead)", [categoryOption(false)]),
+      subcommand("set", "Change a setting", [
+        option.string("setting", "Which setting", { required: true, choices: choices(Object.keys(SCALAR)) }),
+        option.string("value", 'The new value ("none" turns a message off)', { required: true, max_length: 1800, autocomplete: true }),
       ]),
-      sub("voice-multiplier", "Events whose name has the keyword get one voice channel per N interested", [
+      subcommand("voice-multiplier", "Events whose name has the keyword get one voice channel per N interested", [
         keyword,
-        {
-          type: ApplicationCommandOptionType.Integer,
-          name: "per_channel",
-          description: "Members per voice channel (0 removes the keyword)",
-          required: true,
-          min_value: 0,
-          max_value: 99,
-        },
+        option.integer("per_channel", "Members per voice channel (0 removes the keyword)", { required: true, min_value: 0, max_value: 99 }),
       ]),
-      sub("voice-minimum", "Events whose name has the keyword need this many interested, or no channels are made", [
+      subcommand("voice-minimum", "Events whose name has the keyword need this many interested, or no channels are made", [
         keyword,
-        {
-          type: ApplicationCommandOptionType.Integer,
-          name: "minimum",
-          description: "Interested members needed (0 removes the keyword)",
-          required: true,
-          min_value: 0,
-          max_value: 999,
-        },
+        option.integer("minimum", "Interested members needed (0 removes the keyword)", { required: true, min_value: 0, max_value: 999 }),
       ]),
-      sub("whitelist", "Roles that always see event channels", [
-        {
-          type: ApplicationCommandOptionType.String,
-          name: "action",
-          description: "Add or remove",
-          required: true,
-          choices: ["add", "remove"].map((v) => ({ name: v, value: v })),
-        },
-        { type: ApplicationCommandOptionType.Role, name: "role", description: "The role", required: true },
+      subcommand("whitelist", "Roles that always see event channels", [
+        option.string("action", "Add or remove", { required: true, choices: choices(["add", "remove"]) }),
+        option.role("role", "The role", { required: true }),
       ]),
     ],
-  } as Command["data"],
+  },
   async autocomplete(ctx) {
     const setting = ctx.options.string("setting");
     const typed = ctx.options.focused()?.value ?? "";

@@ -1,8 +1,9 @@
 /** Member commands (/subscribe, /unsubscribe, /remind) and the components of the subscribe view. */
 import { TimestampStyles, time } from "@discordjs/formatters";
-import { ApplicationCommandOptionType, InteractionResponseType } from "discord-api-types/v10";
+import { InteractionResponseType } from "discord-api-types/v10";
 import { sendDm } from "../../discord/dm";
 import type { Command, Component } from "../../feature";
+import { option } from "../../interactions/command-options";
 import type { MessageData } from "../../interactions/reply";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
@@ -64,7 +65,7 @@ export const remind: Command = {
   data: {
     name: "remind",
     description: "Get a DM reminder for one upcoming event",
-    options: [{ type: ApplicationCommandOptionType.String, name: "event", description: "The event", required: true, autocomplete: true, max_length: 25 }],
+    options: [option.string("event", "The event", { required: true, autocomplete: true, max_length: 25 })],
   },
   async autocomplete(ctx) {
     if (!ctx.guildId) return [];

@@ -1,7 +1,8 @@
 /** The tournament lists (`/tournament list`, `/team list`, `/match list`), page by page, with their Prev/Next buttons. */
 import { roleMention } from "@discordjs/formatters";
-import { ApplicationCommandOptionType, PermissionFlagsBits } from "discord-api-types/v10";
+import { PermissionFlagsBits } from "discord-api-types/v10";
 import type { Component } from "../../feature";
+import { option } from "../../interactions/command-options";
 import { pagedList } from "../../interactions/list-view";
 import { type MessageData, reply } from "../../interactions/reply";
 import { customId, UserError } from "../../interactions/types";
@@ -10,7 +11,8 @@ import { matchesBetween } from "./match-storage";
 import { describeTournament, matchLine } from "./replies";
 import { listTeams, listTournaments, type Tournament } from "./storage";
 
-export const pageOption = { type: ApplicationCommandOptionType.Integer, name: "page", description: "Page of the list", min_value: 1, max_value: 1000 } as const;
+/** The tournament a /team, /tournament or /match subcommand acts on, picked by autocomplete. */
+export const tournamentOption = option.string("tournament", "The tournament", { required: true, autocomplete: true });
 
 const TOURNAMENTS_PAGE = "tournaments:list";
 const TEAMS_PAGE = "tournaments:teams";

@@ -1,7 +1,8 @@
 /** `/voice-channel public|private` for members and `/voice-config` for admins. */
 import { channelMention, TimestampStyles, time } from "@discordjs/formatters";
-import { ApplicationCommandOptionType, ChannelType, OverwriteType, PermissionFlagsBits, Routes } from "discord-api-types/v10";
+import { ChannelType, OverwriteType, PermissionFlagsBits, Routes } from "discord-api-types/v10";
 import type { Command } from "../../feature";
+import { option, subcommand } from "../../interactions/command-options";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
 import { teamMatchThisWeek } from "../tournaments/league-query";
@@ -108,13 +109,8 @@ export const voiceChannel: Command = {
     name: "voice-channel",
     description: "A temporary voice channel, removed when it has been empty for a while",
     options: [
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "public",
-        description: "Anyone can join and talk",
-        options: [{ type: ApplicationCommandOptionType.String, name: "name", description: "A name (default: a random codename)", max_length: 100 }],
-      },
-      { type: ApplicationCommandOptionType.Subcommand, name: "private", description: "For your team and this week's opponent" },
+      subcommand("public", "Anyone can join and talk", [option.string("name", "A name (default: a random codename)", { max_length: 100 })]),
+      subcommand("private", "For your team and this week's opponent"),
     ],
   },
   async run(ctx) {
@@ -131,24 +127,13 @@ export const voiceConfig: Command = {
     name: "voice-config",
     description: "Temporary voice channels: category and limits",
     options: [
-      { type: ApplicationCommandOptionType.Subcommand, name: "view", description: "Show the settings" },
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "set",
-        description: "Change one or more settings",
-        options: [
-          { type: ApplicationCommandOptionType.Channel, name: "category", description: "Where the channels go", channel_types: [ChannelType.GuildCategory] },
-          {
-            type: ApplicationCommandOptionType.Integer,
-            name: "empty_minutes",
-            description: "Minutes empty before removal (1–1440)",
-            min_value: 1,
-            max_value: 1440,
-          },
-          { type: ApplicationCommandOptionType.Integer, name: "max_live", description: "Temporary channels at once (1–100)", min_value: 1, max_value: 100 },
-          { type: ApplicationCommandOptionType.Integer, name: "max_per_member", description: "Per member (1–10)", min_value: 1, max_value: 10 },
-        ],
-      },
+      subcommand("view", "Show the settings"),
+      subcommand("set", "Change one or more settings", [
+        option.channel("category", "Where the channels go", { channel_types: [ChannelType.GuildCategory] }),
+        option.integer("empty_minutes", "Minutes empty before removal (1–1440)", { min_value: 1, max_value: 1440 }),
+        option.integer("max_live", "Temporary channels at once (1–100)", { min_value: 1, max_value: 100 }),
+        option.integer("max_per_member", "Per member (1–10)", { min_value: 1, max_value: 10 }),
+      ]),
     ],
   },
   async run(ctx) {
