@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMatchTime } from "./time-input";
+import { parseMatchTime, relativeLabel } from "./time-input";
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0); // Mon 23 Nov 2026 12:00 UTC
 const H = 3_600_000;
@@ -68,5 +68,13 @@ describe("match times on DST change days", () => {
   it("takes a typed offset as it is, DST or not", () => {
     expect(parseMatchTime("2026-03-08 02:30-05:00", "America/New_York", MARCH)).toMatchObject({ ok: true, at: Date.UTC(2026, 2, 8, 7, 30), form: "offset" });
     expect(parseMatchTime("2026-03-29 02:30 +0100", "Europe/Berlin", MARCH)).toMatchObject({ ok: true, at: Date.UTC(2026, 2, 29, 1, 30) });
+  });
+});
+
+describe("autocomplete's relative label", () => {
+  it("rounds to the minute before splitting into units (never `1 h 60 min`)", () => {
+    expect(relativeLabel(NOW + 2 * H - 20_000, NOW)).toBe("in 2 h");
+    expect(relativeLabel(NOW + 3 * H + 20 * 60_000, NOW)).toBe("in 3 h 20 min");
+    expect(relativeLabel(NOW - 50 * H, NOW)).toBe("2 d 2 h ago");
   });
 });
