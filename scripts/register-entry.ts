@@ -2,3 +2,4 @@
 export { createDiscord } from "../src/discord/rest";
 export { registry } from "../src/features";
 export { registerCommands } from "../src/registration";
+export { registrationPayload } from "../src/registry";

@@ -1,7 +1,13 @@
 // `npm run register [-- --guild ID]`: bulk-overwrites the bot's slash commands (global, or one guild's).
+// `npm run register -- --print`: prints the JSON it would send and stops (no credentials needed), to diff a change.
 import { credentials, importSrc } from "./lib.mjs";
 
 const args = process.argv.slice(2);
+if (args.includes("--print")) {
+  const { registry, registrationPayload } = await importSrc("scripts/register-entry.ts");
+  console.log(JSON.stringify(registrationPayload(registry.commands.values()), null, 2));
+  process.exit(0);
+}
 const guildIndex = args.indexOf("--guild");
 const guildId = guildIndex >= 0 ? args[guildIndex + 1] : undefined;
 if (guildIndex >= 0 && !/^\d{15,25}$/.test(guildId ?? "")) {

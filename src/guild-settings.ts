@@ -31,15 +31,7 @@ export async function updateGuildSettings(db: D1Database, guildId: string, patch
 }
 
 /** A valid IANA zone name as the runtime's ICU knows it, normalised to its canonical spelling. */
-export function normaliseTimezone(input: string): string | null {
-  const name = input.trim();
-  if (!name || name.length > 64) return null;
-  try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    return null;
-  }
-}
+export { canonicalTimeZone as normaliseTimezone } from "./util/zoned-time";
 
 /** What a GUILD_CREATE changed: whether the bot had been removed (a purge may be pending). */
 export interface Presence {

@@ -250,6 +250,25 @@ describe("match commands: input and isolation", () => {
     expect(text(await asAdmin(b.g, "tournament", "edit", { tournament: a.slug, name: "Hijacked" }))).toContain("no tournament");
     expect(Date.parse((await events(a.g.guild_id))[0]?.scheduled_start_time ?? "")).toBe(at);
   });
+
+  it("a time the clocks skip (02:30 on spring-forward day) is refused with the missing hour named; nothing is written", async () => {
+    const l = await league();
+    expect(text(await asAdmin(l.g, "bot-config", "timezone", { zone: "America/New_York" }))).toContain("America/New_York");
+    // New York springs forward on the second Sunday of March: the next one from today.
+    const now = new Date();
+    const year = now.getUTCMonth() < 2 ? now.getUTCFullYear() : now.getUTCFullYear() + 1;
+    const firstSunday = 1 + ((7 - new Date(Date.UTC(year, 2, 1)).getUTCDay()) % 7);
+    const day = `${year}-03-${String(firstSunday + 7).padStart(2, "0")}`;
+    const before = await dbSnapshot();
+    const r = await schedule(l, `${day} 02:30`);
+    expect(r.content).toContain(`does not exist in America/New_York: on ${day} the clocks jump from 02:00 straight to 03:00`);
+    expect(r.content).toContain(`${day} 03:30`);
+    expect(await dbSnapshot()).toEqual(before);
+    expect(await events(l.g.guild_id)).toHaveLength(0);
+    // The same evening exists and is read with that day's offset (EDT, UTC−4).
+    const ok = await schedule(l, `${day} 19:30`);
+    expect(await mapping(ok.id)).toMatchObject({ start_at: Date.parse(`${day}T23:30:00Z`) });
+  });
 });
 
 describe("when Discord fails", () => {

@@ -3,6 +3,7 @@
  * every event in a 5-second window becomes one embed in one message, so a busy hour never trips rate limits.
  * It reads from the event log (written by the event-log sink), so nothing is held in memory.
  */
+import { TimestampStyles, time } from "@discordjs/formatters";
 import type { APIEmbed } from "discord-api-types/v10";
 import type { z } from "zod";
 import { DiscordApiError } from "../../discord/errors";
@@ -51,7 +52,7 @@ function line(r: Row): string {
     .slice(0, 4)
     .map(([k, v]) => `${k}=${String(v).slice(0, 60)}`)
     .join(" ");
-  return `<t:${Math.floor(r.occurred_at / 1000)}:T> ${r.level === "CRITICAL" ? "🔴" : r.level === "SYSTEM" ? "🔵" : "⚪"} \`${r.name}\`${fields ? ` ${fields}` : ""}`;
+  return `${time(new Date(r.occurred_at), TimestampStyles.MediumTime)} ${r.level === "CRITICAL" ? "🔴" : r.level === "SYSTEM" ? "🔵" : "⚪"} \`${r.name}\`${fields ? ` ${fields}` : ""}`;
 }
 
 export function auditEmbed(rows: readonly Row[]): APIEmbed {

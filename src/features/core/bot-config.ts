@@ -1,5 +1,6 @@
 /** `/bot-config`: the guild's core settings (timezone, event level, audit channel) and a permission self-check. */
-import { ApplicationCommandOptionType, ButtonStyle, ChannelType, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
+import { channelMention } from "@discordjs/formatters";
+import { ButtonStyle, ChannelType, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
 import { rotateCalendarToken } from "../../calendar/feed";
 import { botChannelPermissions, botStanding, checkRequirements } from "../../discord/bot-permissions";
 import { LIMITS } from "../../discord/message-limits";
@@ -7,6 +8,7 @@ import { missingPermissions } from "../../discord/permissions";
 import { effectiveLevel, LEVELS, parseLevel } from "../../events/levels";
 import type { Command, Component } from "../../feature";
 import { normaliseTimezone, readGuildSettings, updateGuildSettings } from "../../guild-settings";
+import { choices, option, subcommand, subcommandGroup } from "../../interactions/command-options";
 import { cappedList } from "../../interactions/list-view";
 import type { MessageData } from "../../interactions/reply";
 import { customId, UserError } from "../../interactions/types";
@@ -28,7 +30,7 @@ async function viewMessage(services: Services, guildId: string): Promise<Message
         fields: [
           { name: "Timezone", value: s.timezone, inline: true },
           { name: "Event level", value: levelText, inline: true },
-          { name: "Audit channel", value: s.audit_channel_id ? `<#${s.audit_channel_id}>` : "not set", inline: true },
+          { name: "Audit channel", value: s.audit_channel_id ? channelMention(s.audit_channel_id) : "not set", inline: true },
         ],
       },
     ],
@@ -53,7 +55,11 @@ export async function permissionReport(services: Services, guildId: string): Pro
     try {
       const channel = await services.api.channels.get(settings.audit_channel_id);
       const missing = missingPermissions(botChannelPermissions(standing, botId, channel), AUDIT_NEEDS);
-      lines.push(missing.length ? `❌ **audit channel** <#${channel.id}>: missing ${missing.join(", ")}` : `✅ **audit channel** <#${channel.id}>`);
+      lines.push(
+        missing.length
+          ? `❌ **audit channel** ${channelMention(channel.id)}: missing ${missing.join(", ")}`
+          : `✅ **audit channel** ${channelMention(channel.id)}`,
+      );
     } catch {
       lines.push("❌ **audit channel**: the configured channel no longer exists; set a new one with `/bot-config audit-channel`");
     }
@@ -71,6 +77,8 @@ export async function permissionReport(services: Services, guildId: string): Pro
   };
 }
 
+const webhookId = option.string("id", "From /bot-config webhook list", { required: true, max_length: 20 });
+
 export const botConfig: Command = {
   requires: PermissionFlagsBits.ManageGuild,
   deferred: ["check"],
@@ -78,89 +86,27 @@ export const botConfig: Command = {
     name: "bot-config",
     description: "Configure the bot for this server",
     options: [
-      { type: ApplicationCommandOptionType.Subcommand, name: "view", description: "Show the current settings" },
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "timezone",
-        description: "Set the server's timezone (used for times you type and for names)",
-        options: [
-          {
-            type: ApplicationCommandOptionType.String,
-            name: "zone",
-            description: "IANA zone, e.g. Europe/Berlin",
-            required: true,
-            autocomplete: true,
-            max_length: 64,
-          },
-        ],
-      },
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "event-level",
-        description: "Which bot events are reported: NONE, CRITICAL, SYSTEM or FULL",
-        options: [
-          {
-            type: ApplicationCommandOptionType.String,
-            name: "level",
-            description: "Levels are cumulative",
-            required: true,
-            choices: LEVELS.map((l) => ({ name: l, value: l })),
-          },
-        ],
-      },
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "audit-channel",
-        description: "Where bot events are posted (leave empty to turn off)",
-        options: [
-          {
-            type: ApplicationCommandOptionType.Channel,
-            name: "channel",
-            description: "A text channel the bot can post in",
-            channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement],
-          },
-        ],
-      },
-      { type: ApplicationCommandOptionType.Subcommand, name: "check", description: "Check that the bot has the permissions its features need" },
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "calendar",
-        description: "A private iCal feed of this server's events (a new link each time; the old one stops working)",
-      },
-      {
-        type: ApplicationCommandOptionType.SubcommandGroup,
-        name: "webhook",
-        description: "Send bot events to another system",
-        options: [
-          {
-            type: ApplicationCommandOptionType.Subcommand,
-            name: "add",
-            description: "Deliver events to an https URL (the signing secret is shown once)",
-            options: [
-              { type: ApplicationCommandOptionType.String, name: "url", description: "https://…", required: true, max_length: 500 },
-              {
-                type: ApplicationCommandOptionType.String,
-                name: "events",
-                description: "Names or namespaces, e.g. match.*, reminder.sent (empty = all)",
-                max_length: 500,
-              },
-            ],
-          },
-          { type: ApplicationCommandOptionType.Subcommand, name: "list", description: "The webhooks and their state" },
-          {
-            type: ApplicationCommandOptionType.Subcommand,
-            name: "remove",
-            description: "Stop delivering to a webhook",
-            options: [{ type: ApplicationCommandOptionType.String, name: "id", description: "From /bot-config webhook list", required: true, max_length: 20 }],
-          },
-          {
-            type: ApplicationCommandOptionType.Subcommand,
-            name: "test",
-            description: "Send a test delivery now",
-            options: [{ type: ApplicationCommandOptionType.String, name: "id", description: "From /bot-config webhook list", required: true, max_length: 20 }],
-          },
-        ],
-      },
+      subcommand("view", "Show the current settings"),
+      subcommand("timezone", "Set the server's timezone (used for times you type and for names)", [
+        option.string("zone", "IANA zone, e.g. Europe/Berlin", { required: true, autocomplete: true, max_length: 64 }),
+      ]),
+      subcommand("event-level", "Which bot events are reported: NONE, CRITICAL, SYSTEM or FULL", [
+        option.string("level", "Levels are cumulative", { required: true, choices: choices(LEVELS) }),
+      ]),
+      subcommand("audit-channel", "Where bot events are posted (leave empty to turn off)", [
+        option.channel("channel", "A text channel the bot can post in", { channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement] }),
+      ]),
+      subcommand("check", "Check that the bot has the permissions its features need"),
+      subcommand("calendar", "A private iCal feed of this server's events (a new link each time; the old one stops working)"),
+      subcommandGroup("webhook", "Send bot events to another system", [
+        subcommand("add", "Deliver events to an https URL (the signing secret is shown once)", [
+          option.string("url", "https://…", { required: true, max_length: 500 }),
+          option.string("events", "Names or namespaces, e.g. match.*, reminder.sent (empty = all)", { max_length: 500 }),
+        ]),
+        subcommand("list", "The webhooks and their state"),
+        subcommand("remove", "Stop delivering to a webhook", [webhookId]),
+        subcommand("test", "Send a test delivery now", [webhookId]),
+      ]),
     ],
   },
   async autocomplete(ctx) {
@@ -198,7 +144,9 @@ export const botConfig: Command = {
         const channelId = options.id("channel");
         await updateGuildSettings(services.env.DB, guildId, { audit_channel_id: channelId });
         await changed("audit_channel", channelId);
-        return channelId ? `Bot events will be posted in <#${channelId}>. Run \`/bot-config check\` to confirm I can post there.` : "Audit channel turned off.";
+        return channelId
+          ? `Bot events will be posted in ${channelMention(channelId)}. Run \`/bot-config check\` to confirm I can post there.`
+          : "Audit channel turned off.";
       }
       case "calendar": {
         const token = await rotateCalendarToken(services.env.DB, guildId, services.now());

@@ -2,7 +2,7 @@
  * The daily cleanup: warn creators of commands idle 60+ days (once per idle period), delete those idle 90+ days,
  * report. Each DM is recorded with the change it announces, so a rerun or a crash never sends one twice.
  */
-
+import { TimestampStyles, time } from "@discordjs/formatters";
 import { CRON } from "../../cron-triggers";
 import { openDm } from "../../discord/dm";
 import { LIMITS } from "../../discord/message-limits";
@@ -123,7 +123,7 @@ async function postSummary(s: Services, guildId: string, day: string, report: Cl
   if (!audit) return;
   const content =
     `🧹 Custom command cleanup: ${report.warned} warned, ${report.deleted} deleted` +
-    `${report.dm_failed ? ` (${report.dm_failed} DMs could not be delivered)` : ""}; ${report.remaining} commands remain. Next run <t:${Math.floor(nextRun(now) / 1000)}:R>.`;
+    `${report.dm_failed ? ` (${report.dm_failed} DMs could not be delivered)` : ""}; ${report.remaining} commands remain. Next run ${time(new Date(nextRun(now)), TimestampStyles.RelativeTime)}.`;
   await postOnce(s, { key: noticeKey("summary", guildId, day), guildId, channelId: audit, body: { content, allowed_mentions: { parse: [] } } }).catch(
     (error) => {
       logger.warn("custom_commands.summary_failed", { guild_id: guildId, error });

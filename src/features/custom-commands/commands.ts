@@ -1,7 +1,9 @@
 /** `/cc`: create and edit (a modal for the text), delete, list, info, and run a guild's custom commands. */
-import { ApplicationCommandOptionType, ComponentType, PermissionFlagsBits, TextInputStyle } from "discord-api-types/v10";
+import { TimestampStyles, time, userMention } from "@discordjs/formatters";
+import { ComponentType, PermissionFlagsBits, TextInputStyle } from "discord-api-types/v10";
 import { missingPermissions } from "../../discord/permissions";
 import type { Command, Component, Modal } from "../../feature";
+import { option, pageOption, subcommand } from "../../interactions/command-options";
 import { cappedList, pagedList } from "../../interactions/list-view";
 import { type MessageData, reply } from "../../interactions/reply";
 import { customId, UserError } from "../../interactions/types";
@@ -20,15 +22,13 @@ import {
   updateResponse,
 } from "./storage";
 
-const nameOption = (autocomplete: boolean) => ({
-  type: ApplicationCommandOptionType.String,
-  name: "name",
-  description: "The command's name",
-  required: true,
-  max_length: 32,
-  autocomplete,
-});
-const sub = (name: string, description: string, options: unknown[] = []) => ({ type: ApplicationCommandOptionType.Subcommand, name, description, options });
+const nameOption = (autocomplete: boolean) =>
+  // Discord's types tell an autocomplete option from one with choices: each branch narrows the flag for them.
+  option.string(
+    "name",
+    "The command's name",
+    autocomplete ? { required: true, max_length: 32, autocomplete } : { required: true, max_length: 32, autocomplete },
+  );
 
 function checkName(raw: string): string {
   const name = raw.trim().toLowerCase();
@@ -98,26 +98,24 @@ export const listPageButton: Component = {
   },
 };
 
-const ago = (t: number | null) => (t ? `<t:${Math.floor(t / 1000)}:R>` : "never");
+const ago = (t: number | null) => (t ? time(new Date(t), TimestampStyles.RelativeTime) : "never");
 
 export const cc: Command = {
   data: {
     name: "cc",
     description: "This server's custom commands",
     options: [
-      sub("run", "Use a custom command", [nameOption(true)]),
-      sub("create", "Make a custom command (you type its answer next)", [nameOption(false)]),
-      sub("edit", "Change a custom command's answer", [nameOption(true)]),
-      sub("delete", "Delete a custom command", [nameOption(true)]),
-      sub("list", "All custom commands here", [
-        { type: ApplicationCommandOptionType.Integer, name: "page", description: "Page of the list", min_value: 1, max_value: 1000 },
-      ]),
-      sub("info", "Who made a command and how much it is used", [nameOption(true)]),
-      sub("slash", "Also register each custom command as /name in this server (Manage Server)", [
-        { type: ApplicationCommandOptionType.Boolean, name: "enabled", description: "On or off (leave out to see the state)" },
+      subcommand("run", "Use a custom command", [nameOption(true)]),
+      subcommand("create", "Make a custom command (you type its answer next)", [nameOption(false)]),
+      subcommand("edit", "Change a custom command's answer", [nameOption(true)]),
+      subcommand("delete", "Delete a custom command", [nameOption(true)]),
+      subcommand("list", "All custom commands here", [pageOption]),
+      subcommand("info", "Who made a command and how much it is used", [nameOption(true)]),
+      subcommand("slash", "Also register each custom command as /name in this server (Manage Server)", [
+        option.boolean("enabled", "On or off (leave out to see the state)"),
       ]),
     ],
-  } as Command["data"],
+  },
   requiresFor: { slash: PermissionFlagsBits.ManageGuild },
   async autocomplete(ctx) {
     if (!ctx.guildId) return [];
@@ -149,7 +147,7 @@ export const cc: Command = {
         await recordUse(db, guildId, name, ctx.services.now());
         return { type: 4, data: { content: existing.response, allowed_mentions: { parse: [] } } };
       case "info":
-        return `\`${existing.name}\` by <@${existing.creator_id}>: used ${existing.uses} times, last ${ago(existing.last_used_at)}, made <t:${Math.floor(existing.created_at / 1000)}:D>.`;
+        return `\`${existing.name}\` by ${userMention(existing.creator_id)}: used ${existing.uses} times, last ${ago(existing.last_used_at)}, made ${time(new Date(existing.created_at), TimestampStyles.LongDate)}.`;
       case "edit":
         if (!mayChange(existing.creator_id, ctx.user.id, await ctx.guildPermissions()))
           throw new UserError("Only its creator or someone with Manage Server can change it.");
@@ -184,7 +182,7 @@ async function slashCommand(s: Services, guildId: string, enabled: boolean | nul
   }
   const st = await readSlashSettings(db, guildId);
   if (!st.register_slash) return "Custom commands are used with `/cc run` only. `/cc slash enabled:True` also registers each as `/name`.";
-  const when = st.registered_at ? ` <t:${Math.floor(st.registered_at / 1000)}:R>` : "";
+  const when = st.registered_at ? ` ${time(new Date(st.registered_at), TimestampStyles.RelativeTime)}` : "";
   return `Slash registration is on: ${st.registered_count ?? 0} registered${when}.${st.last_error ? ` ⚠️ Last attempt failed: ${st.last_error}` : ""}`;
 }
 

@@ -1,7 +1,9 @@
 /** `/eventchannels`: every setting of the seed's schema, a view of the effective values, and the Extend button. */
-import { ApplicationCommandOptionType, ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
+import { channelMention, roleMention, TimestampStyles, time, userMention } from "@discordjs/formatters";
+import { ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
 import { clampEmbeds } from "../../discord/message-limits";
 import type { Command, Component } from "../../feature";
+import { choices, option, subcommand } from "../../interactions/command-options";
 import { fieldValue } from "../../interactions/list-view";
 import type { MessageData } from "../../interactions/reply";
 import { UserError } from "../../interactions/types";
@@ -69,8 +71,8 @@ function show(s: Settings): MessageData {
       {
         title: "Event channels",
         fields: [
-          { name: "Category", value: s.category_id ? `<#${s.category_id}>` : "not set (run `/eventchannels category`)", inline: true },
-          { name: "Archive category", value: s.archive_category_id ? `<#${s.archive_category_id}>` : "off (channels are deleted)", inline: true },
+          { name: "Category", value: s.category_id ? channelMention(s.category_id) : "not set (run `/eventchannels category`)", inline: true },
+          { name: "Archive category", value: s.archive_category_id ? channelMention(s.archive_category_id) : "off (channels are deleted)", inline: true },
           { name: "Timezone", value: s.timezone, inline: true },
           { name: "Create", value: `${s.creation_minutes} min before start`, inline: true },
           { name: "Delete", value: `${s.deletion_hours} h after end`, inline: true },
@@ -88,28 +90,15 @@ function show(s: Settings): MessageData {
           { name: "Voice multipliers", value: map(s.voice_multipliers), inline: true },
           { name: "Voice minimums", value: map(s.voice_minimum_roles), inline: true },
           { name: "Minimum retries", value: `${s.minimum_retry_intervals.join(", ")} min before start`, inline: true },
-          { name: "Whitelisted roles", value: fieldValue(s.whitelisted_roles.map((r) => `<@&${r}>`).join(" ") || "none") },
+          { name: "Whitelisted roles", value: fieldValue(s.whitelisted_roles.map((r) => roleMention(r)).join(" ") || "none") },
         ],
       },
     ]),
   };
 }
 
-const sub = (name: string, description: string, options: unknown[] = []) => ({ type: ApplicationCommandOptionType.Subcommand, name, description, options });
-const keyword = {
-  type: ApplicationCommandOptionType.String,
-  name: "keyword",
-  description: "A word in the event name (case-insensitive)",
-  required: true,
-  max_length: 50,
-};
-const categoryOption = (required: boolean) => ({
-  type: ApplicationCommandOptionType.Channel,
-  name: "category",
-  description: "A category channel",
-  required,
-  channel_types: [ChannelType.GuildCategory],
-});
+const keyword = option.string("keyword", "A word in the event name (case-insensitive)", { required: true, max_length: 50 });
+const categoryOption = (required: boolean) => option.channel("category", "A category channel", { required, channel_types: [ChannelType.GuildCategory] });
 
 export const eventChannels: Command = {
   requires: PermissionFlagsBits.ManageGuild,
@@ -117,60 +106,27 @@ export const eventChannels: Command = {
     name: "eventchannels",
     description: "Channels and a role for each scheduled event, made before it starts and removed after",
     options: [
-      sub("view", "Show the effective settings"),
-      sub("category", "Where event channels are created (turns the feature on)", [categoryOption(true)]),
-      sub("archive-category", "Where channels members wrote in are archived (leave empty to delete them instead)", [categoryOption(false)]),
-      sub("set", "Change a setting", [
-        {
-          type: ApplicationCommandOptionType.String,
-          name: "setting",
-          description: "Which setting",
-          required: true,
-          choices: Object.keys(SCALAR).map((k) => ({ name: k, value: k })),
-        },
-        {
-          type: ApplicationCommandOptionType.String,
-          name: "value",
-          description: 'The new value ("none" turns a message off)',
-          required: true,
-          max_length: 1800,
-          autocomplete: true,
-        },
+      subcommand("view", "Show the effective settings", []),
+      subcommand("category", "Where event channels are created (turns the feature on)", [categoryOption(true)]),
+      subcommand("archive-category", "Where channels members wrote in are archived (leave empty to delete them instead)", [categoryOption(false)]),
+      subcommand("set", "Change a setting", [
+        option.string("setting", "Which setting", { required: true, choices: choices(Object.keys(SCALAR)) }),
+        option.string("value", 'The new value ("none" turns a message off)', { required: true, max_length: 1800, autocomplete: true }),
       ]),
-      sub("voice-multiplier", "Events whose name has the keyword get one voice channel per N interested", [
+      subcommand("voice-multiplier", "Events whose name has the keyword get one voice channel per N interested", [
         keyword,
-        {
-          type: ApplicationCommandOptionType.Integer,
-          name: "per_channel",
-          description: "Members per voice channel (0 removes the keyword)",
-          required: true,
-          min_value: 0,
-          max_value: 99,
-        },
+        option.integer("per_channel", "Members per voice channel (0 removes the keyword)", { required: true, min_value: 0, max_value: 99 }),
       ]),
-      sub("voice-minimum", "Events whose name has the keyword need this many interested, or no channels are made", [
+      subcommand("voice-minimum", "Events whose name has the keyword need this many interested, or no channels are made", [
         keyword,
-        {
-          type: ApplicationCommandOptionType.Integer,
-          name: "minimum",
-          description: "Interested members needed (0 removes the keyword)",
-          required: true,
-          min_value: 0,
-          max_value: 999,
-        },
+        option.integer("minimum", "Interested members needed (0 removes the keyword)", { required: true, min_value: 0, max_value: 999 }),
       ]),
-      sub("whitelist", "Roles that always see event channels", [
-        {
-          type: ApplicationCommandOptionType.String,
-          name: "action",
-          description: "Add or remove",
-          required: true,
-          choices: ["add", "remove"].map((v) => ({ name: v, value: v })),
-        },
-        { type: ApplicationCommandOptionType.Role, name: "role", description: "The role", required: true },
+      subcommand("whitelist", "Roles that always see event channels", [
+        option.string("action", "Add or remove", { required: true, choices: choices(["add", "remove"]) }),
+        option.role("role", "The role", { required: true }),
       ]),
     ],
-  } as Command["data"],
+  },
   async autocomplete(ctx) {
     const setting = ctx.options.string("setting");
     const typed = ctx.options.focused()?.value ?? "";
@@ -264,7 +220,7 @@ export const extend: Component = {
     return {
       type: 7,
       data: {
-        content: `Extended by <@${ctx.user.id}>: these channels will now be removed <t:${at}:R> (<t:${at}:f>).`,
+        content: `Extended by ${userMention(ctx.user.id)}: these channels will now be removed ${time(at, TimestampStyles.RelativeTime)} (${time(at, TimestampStyles.LongDateShortTime)}).`,
         components: [extendButton(eventId)],
         allowed_mentions: { parse: [] },
       },

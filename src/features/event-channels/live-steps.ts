@@ -1,4 +1,5 @@
 /** The steps after the channels exist, each its own idempotent agenda item: role grants, the three messages, interest changes, a lost role. */
+import { roleMention, TimestampStyles, time } from "@discordjs/formatters";
 import {
   type APIActionRowComponent,
   type APIButtonComponent,
@@ -37,7 +38,7 @@ async function post(
   if (!rec.text_id || !template) return null;
   // A template of 1800 characters with {event} several times can outgrow a message.
   const role = rec.role_created ? rec.role_id : null;
-  const values = { role: role ? `<@&${role}>` : "", event: rec.name, time: `<t:${Math.floor(rec.start_at / 1000)}:R>` };
+  const values = { role: role ? roleMention(role) : "", event: rec.name, time: time(new Date(rec.start_at), TimestampStyles.RelativeTime) };
   const content = truncate(fill(template, values), LIMITS.content);
   const posted = await postOnce(s, {
     key: `ec:${rec.guild_id}:${rec.event_id}:${rec.start_at}:${step}`,

@@ -1,5 +1,6 @@
 /** Pure planning for event channels: names, voice layout, minimum attendance, the timeline, permission overwrites. */
 import { ChannelType, OverwriteType, PermissionFlagsBits } from "discord-api-types/v10";
+import { formatInZone } from "../../util/zoned-time";
 import type { Settings } from "./settings";
 
 export const WARNING_BEFORE_DELETE_MS = 15 * 60_000;
@@ -13,8 +14,7 @@ export function fill(template: string, values: Record<string, string>): string {
 
 /** The role name from role_format, with dates in the guild's timezone, cut to Discord's 100 characters. */
 export function roleName(settings: Settings, eventName: string, startAt: number): string {
-  const d = new Date(startAt);
-  const part = (opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat("en-US", { timeZone: settings.timezone, ...opts }).format(d);
+  const part = (opts: Intl.DateTimeFormatOptions) => formatInZone(startAt, settings.timezone, opts);
   const time12 = part({ hour: "numeric", minute: "2-digit", hour12: true });
   const [clock = "", ampm = ""] = time12.split(" ");
   const values = {

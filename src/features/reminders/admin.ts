@@ -1,7 +1,9 @@
 /** `/reminders`: a member's upcoming reminders, and for admins the types, offsets, Interested, channel, failures, stats. */
-import { type APIChatInputApplicationCommandInteraction, ApplicationCommandOptionType, ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
+import { channelMention } from "@discordjs/formatters";
+import { type APIChatInputApplicationCommandInteraction, ChannelType, PermissionFlagsBits } from "discord-api-types/v10";
 import { missingPermissions } from "../../discord/permissions";
 import type { Command } from "../../feature";
+import { choices, option, pageOption, subcommand } from "../../interactions/command-options";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
 import { failuresView, mineView, typesView, when } from "./lists";
@@ -10,9 +12,6 @@ import { planReminders } from "./schedule";
 import { deleteType, listTypes, putType, readReminderSettings, writeReminderSettings } from "./settings";
 import { upcomingEvents } from "./storage";
 import { viewerOf } from "./visibility";
-
-const sub = (name: string, description: string, options: unknown[] = []) => ({ type: ApplicationCommandOptionType.Subcommand, name, description, options });
-const page = { type: ApplicationCommandOptionType.Integer, name: "page", description: "Page of the list", min_value: 1, max_value: 1000 };
 
 /** Most reminder types a server can have: with `all` and `matches` they fill the 25 options of the /subscribe menu. */
 export const MAX_REMINDER_TYPES = 23;
@@ -29,7 +28,7 @@ function requireAdmin(memberPermissions: bigint): void {
 function requireMentionEveryone(interaction: APIChatInputApplicationCommandInteraction, channelId: string): void {
   const perms = BigInt(interaction.data.resolved?.channels?.[channelId]?.permissions ?? "0");
   if (missingPermissions(perms, PermissionFlagsBits.MentionEveryone).length)
-    throw new UserError(`To have reminders ping @everyone in <#${channelId}>, you need the **Mention @everyone** permission there.`);
+    throw new UserError(`To have reminders ping @everyone in ${channelMention(channelId)}, you need the **Mention @everyone** permission there.`);
 }
 
 export const reminders: Command = {
@@ -37,39 +36,26 @@ export const reminders: Command = {
     name: "reminders",
     description: "Your upcoming reminders; admins: reminder types, times, channel and delivery reports",
     options: [
-      sub("mine", "The reminders you will get next", [page]),
-      sub("types", "Admins: the kinds of events members can subscribe to", [
-        {
-          type: ApplicationCommandOptionType.String,
-          name: "action",
-          description: "list, add or remove",
-          required: true,
-          choices: ["list", "add", "remove"].map((v) => ({ name: v, value: v })),
-        },
-        { type: ApplicationCommandOptionType.String, name: "name", description: "Type name, e.g. raids", max_length: 32 },
-        { type: ApplicationCommandOptionType.String, name: "keywords", description: "Comma-separated words matched in event names", max_length: 200 },
-        page,
+      subcommand("mine", "The reminders you will get next", [pageOption]),
+      subcommand("types", "Admins: the kinds of events members can subscribe to", [
+        option.string("action", "list, add or remove", { required: true, choices: choices(["list", "add", "remove"]) }),
+        option.string("name", "Type name, e.g. raids", { max_length: 32 }),
+        option.string("keywords", "Comma-separated words matched in event names", { max_length: 200 }),
+        pageOption,
       ]),
-      sub("offsets", "Admins: the times members can pick, and the default ones", [
-        { type: ApplicationCommandOptionType.String, name: "allowed", description: "e.g. 24h, 12h, 4h, 1h, 15m, now", max_length: 100 },
-        { type: ApplicationCommandOptionType.String, name: "defaults", description: "e.g. 1h, now", max_length: 100 },
+      subcommand("offsets", "Admins: the times members can pick, and the default ones", [
+        option.string("allowed", "e.g. 24h, 12h, 4h, 1h, 15m, now", { max_length: 100 }),
+        option.string("defaults", "e.g. 1h, now", { max_length: 100 }),
       ]),
-      sub("interested", "Admins: remind members who click Interested on an event", [
-        { type: ApplicationCommandOptionType.Boolean, name: "enabled", description: "On or off", required: true },
+      subcommand("interested", "Admins: remind members who click Interested on an event", [option.boolean("enabled", "On or off", { required: true })]),
+      subcommand("channel", "Admins: also post reminders in a channel at 1h and at the start (empty turns it off)", [
+        option.channel("channel", "A text channel", { channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement] }),
+        option.boolean("everyone", "Mention @everyone when the event has no role"),
       ]),
-      sub("channel", "Admins: also post reminders in a channel at 1h and at the start (empty turns it off)", [
-        {
-          type: ApplicationCommandOptionType.Channel,
-          name: "channel",
-          description: "A text channel",
-          channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement],
-        },
-        { type: ApplicationCommandOptionType.Boolean, name: "everyone", description: "Mention @everyone when the event has no role" },
-      ]),
-      sub("failures", "Admins: DMs that could not be delivered", [page]),
-      sub("stats", "Admins: reminders sent, failed and skipped in the last 7 days"),
+      subcommand("failures", "Admins: DMs that could not be delivered", [pageOption]),
+      subcommand("stats", "Admins: reminders sent, failed and skipped in the last 7 days", []),
     ],
-  } as Command["data"],
+  },
   async run(ctx) {
     const s = ctx.services;
     const guildId = ctx.guildId;
@@ -133,7 +119,7 @@ export const reminders: Command = {
         await writeReminderSettings(s.env.DB, guildId, { ...settings, channel_id: channel, channel_everyone: o.boolean("everyone") ?? false }, s.now());
         await changed("channel", channel);
         if (channel) await replan(s, guildId);
-        return channel ? `Reminders will also be posted in <#${channel}> an hour before and at the start.` : "Channel reminders are off.";
+        return channel ? `Reminders will also be posted in ${channelMention(channel)} an hour before and at the start.` : "Channel reminders are off.";
       }
       case "failures":
         return failuresView(s, guildId, o.integer("page") ?? 1);

@@ -1,7 +1,9 @@
 /** Member commands (/subscribe, /unsubscribe, /remind) and the components of the subscribe view. */
-import { ApplicationCommandOptionType, InteractionResponseType } from "discord-api-types/v10";
+import { TimestampStyles, time } from "@discordjs/formatters";
+import { InteractionResponseType } from "discord-api-types/v10";
 import { sendDm } from "../../discord/dm";
 import type { Command, Component } from "../../feature";
+import { option } from "../../interactions/command-options";
 import type { MessageData } from "../../interactions/reply";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
@@ -56,14 +58,14 @@ async function remindOne(s: Services, guildId: string, viewer: Viewer | null, ev
   const sub = await getSubscription(s.env.DB, guildId, userId);
   const settings = await readReminderSettings(s.env.DB, guildId);
   const offsets = sub?.offsets.length ? sub.offsets : settings.default_offsets;
-  return `I'll DM you about **${ev.name}** (<t:${Math.floor(ev.start_at / 1000)}:R>) ${offsets.map((o) => (o === 0 ? "when it starts" : `${formatOffset(o)} before`)).join(", ")}.`;
+  return `I'll DM you about **${ev.name}** (${time(new Date(ev.start_at), TimestampStyles.RelativeTime)}) ${offsets.map((o) => (o === 0 ? "when it starts" : `${formatOffset(o)} before`)).join(", ")}.`;
 }
 
 export const remind: Command = {
   data: {
     name: "remind",
     description: "Get a DM reminder for one upcoming event",
-    options: [{ type: ApplicationCommandOptionType.String, name: "event", description: "The event", required: true, autocomplete: true, max_length: 25 }],
+    options: [option.string("event", "The event", { required: true, autocomplete: true, max_length: 25 })],
   },
   async autocomplete(ctx) {
     if (!ctx.guildId) return [];

@@ -1,5 +1,6 @@
 /** Reminder delivery on the event's timer: one item per offset fans out in paced chunks, exactly once per member. */
 
+import { roleMention, TimestampStyles, time } from "@discordjs/formatters";
 import { AllowedMentionsTypes, Routes } from "discord-api-types/v10";
 import { everyoneCanView } from "../../discord/channel-access";
 import { sendDm } from "../../discord/dm";
@@ -210,9 +211,12 @@ const channelPost: TimerAction<"reminders.channel"> = {
     if (s.now() - (p.start_at - p.offset_s * 1000) > LATE_MS && !(await intentExists(s.env.DB, key))) return;
     // The event role, when the event-channels feature made one for this event.
     const role = { role_id: await liveEventRole(s.env.DB, p.guild_id, p.event_id).catch(() => null) };
-    const mention = role?.role_id ? `<@&${role.role_id}> ` : settings.channel_everyone ? "@everyone " : "";
+    const mention = role?.role_id ? `${roleMention(role.role_id)} ` : settings.channel_everyone ? "@everyone " : "";
     const t = Math.floor(ev.start_at / 1000);
-    const content = p.offset_s === 0 ? `${mention}**${ev.name}** is starting now!` : `${mention}**${ev.name}** starts <t:${t}:R> (<t:${t}:t>).`;
+    const content =
+      p.offset_s === 0
+        ? `${mention}**${ev.name}** is starting now!`
+        : `${mention}**${ev.name}** starts ${time(t, TimestampStyles.RelativeTime)} (${time(t, TimestampStyles.ShortTime)}).`;
     const previous = await s.env.DB.prepare("SELECT channel_id, message_id FROM reminder_channel_posts WHERE guild_id = ? AND event_id = ?")
       .bind(p.guild_id, p.event_id)
       .first<{ channel_id: string; message_id: string }>();

@@ -1,5 +1,6 @@
 /** The reminder lists members and admins read (`/reminders mine`, `types list`, `failures`), page by page, with their Prev/Next buttons. */
 
+import { TimestampStyles, time, userMention } from "@discordjs/formatters";
 import { PermissionFlagsBits } from "discord-api-types/v10";
 import { truncate } from "../../discord/message-limits";
 import type { Component } from "../../feature";
@@ -44,7 +45,7 @@ export async function mineView(s: Services, guildId: string, viewer: Viewer | nu
     const offsets = byType || own.has(`remind:${ev.event_id}`) ? (sub?.offsets.length ? sub.offsets : settings.default_offsets) : [];
     const interested = own.has(`interested:${ev.event_id}`) && settings.interested_enabled && !sub?.interested_opt_out ? settings.default_offsets : [];
     const all = [...new Set([...offsets, ...interested])].filter((o) => ev.start_at - o * 1000 > s.now()).sort((a, b) => b - a);
-    if (all.length) lines.push(`• **${truncate(ev.name, 80)}** <t:${Math.floor(ev.start_at / 1000)}:f> — ${when(all)}`);
+    if (all.length) lines.push(`• **${truncate(ev.name, 80)}** ${time(new Date(ev.start_at), TimestampStyles.LongDateShortTime)} — ${when(all)}`);
   }
   return pagedList({
     header: "Your next reminders:",
@@ -84,7 +85,7 @@ export async function failuresView(s: Services, guildId: string, page: number): 
   if (!rows.results.length) return { content: "No failed DMs.", components: [] };
   const lines = rows.results.map(
     (r) =>
-      `• <@${r.user_id}> — **${truncate(r.event_name, 60)}** (${formatOffset(r.offset_s)}) — ${truncate(r.reason, 80)} — <t:${Math.floor(r.updated_at / 1000)}:R>`,
+      `• ${userMention(r.user_id)} — **${truncate(r.event_name, 60)}** (${formatOffset(r.offset_s)}) — ${truncate(r.reason, 80)} — ${time(new Date(r.updated_at), TimestampStyles.RelativeTime)}`,
   );
   return {
     ...listPage({ header: `Failed DMs (${count?.n ?? 0}):`, lines, page: at, pages, pageId: (n) => customId(FAILURES_PAGE, n) }),

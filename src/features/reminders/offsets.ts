@@ -1,19 +1,18 @@
 /** Reminder offsets: "24h", "15m", "now" ⇄ seconds before the start, and the DM a member receives. */
+import { channelMention, TimestampStyles, time } from "@discordjs/formatters";
 import type { APIEmbed } from "discord-api-types/v10";
-
-const UNITS: Record<string, number> = { d: 86_400, h: 3_600, m: 60 };
+import { formatDurationCompact, parseDuration } from "../../util/duration";
 
 /** The earliest reminder: 30 days before the start. */
 export const MAX_OFFSET_S = 30 * 86_400;
 
-/** "24h", "1h30m", "15m", "2d", "now" or "0m" → seconds; "unreadable" for anything else ("tomorrow-ish"), "too_far" past 30 days. */
+/** "24h", "1h30m", "15m", "2d", "90 min", "now" or "0m" → seconds; "unreadable" for anything else ("tomorrow-ish"), "too_far" past 30 days. */
 export function parseOffset(text: string): number | "unreadable" | "too_far" {
   const t = text.trim().toLowerCase();
-  if (t === "now" || t === "0" || t === "0m") return 0;
-  const parts = [...t.matchAll(/(\d{1,6})\s*([dhm])/g)];
-  if (!parts.length || parts.map((p) => p[0]).join("") !== t.replace(/\s+/g, "")) return "unreadable";
-  const seconds = parts.reduce((sum, p) => sum + Number(p[1]) * (UNITS[p[2] as string] as number), 0);
-  return seconds <= MAX_OFFSET_S ? seconds : "too_far";
+  if (t === "now" || t === "0") return 0;
+  const ms = parseDuration(t);
+  if (ms === null) return "unreadable";
+  return ms / 1000 <= MAX_OFFSET_S ? ms / 1000 : "too_far";
 }
 
 /** A list of offsets, or the first entry that is wrong and what is wrong with it. */
@@ -29,12 +28,9 @@ export function parseOffsetList(text: string): { ok: true; offsets: number[] } |
   return { ok: true, offsets: [...new Set(out)].sort((a, b) => b - a) };
 }
 
+/** Seconds before the start as members type them: `1h30m`, or `now` for the start itself. */
 export function formatOffset(seconds: number): string {
-  if (seconds === 0) return "now";
-  const d = Math.floor(seconds / 86_400);
-  const h = Math.floor((seconds % 86_400) / 3_600);
-  const m = Math.floor((seconds % 3_600) / 60);
-  return [d && `${d}d`, h && `${h}h`, m && `${m}m`].filter(Boolean).join("");
+  return seconds === 0 ? "now" : formatDurationCompact(seconds * 1000);
 }
 
 export interface EventInfo {
@@ -49,18 +45,18 @@ export interface EventInfo {
 }
 
 const eventUrl = (guildId: string, eventId: string) => `https://discord.com/events/${guildId}/${eventId}`;
-const startsValue = (startAt: number) => `<t:${Math.floor(startAt / 1000)}:F> (<t:${Math.floor(startAt / 1000)}:R>)`;
+const startsValue = (startAt: number) =>
+  `${time(new Date(startAt), TimestampStyles.FullDateShortTime)} (${time(new Date(startAt), TimestampStyles.RelativeTime)})`;
 /** Which reminder this is; with the event link and start it names the delivery, so a lost send can be recognised. */
 const whichReminder = (offset: number) => (offset === 0 ? "At the start" : `${formatOffset(offset)} before the start`);
 
 /** The reminder DM: name, start (absolute and relative), where, the event link, which reminder, how to change it. */
 export function reminderEmbed(ev: EventInfo, offset: number): APIEmbed {
-  const t = Math.floor(ev.start_at / 1000);
-  const where = ev.channel_id ? `<#${ev.channel_id}>` : ev.location ? ev.location.slice(0, 200) : null;
+  const where = ev.channel_id ? channelMention(ev.channel_id) : ev.location ? ev.location.slice(0, 200) : null;
   return {
     title: offset === 0 ? `Starting now: ${ev.name}` : `Reminder: ${ev.name}`,
     url: eventUrl(ev.guild_id, ev.event_id),
-    description: offset === 0 ? `**${ev.name}** is starting now.` : `**${ev.name}** starts <t:${t}:R>.`,
+    description: offset === 0 ? `**${ev.name}** is starting now.` : `**${ev.name}** starts ${time(new Date(ev.start_at), TimestampStyles.RelativeTime)}.`,
     fields: [{ name: "Starts", value: startsValue(ev.start_at), inline: true }, ...(where ? [{ name: "Where", value: where, inline: true }] : [])],
     footer: { text: `${whichReminder(offset)} · Change or stop these reminders with /subscribe or /unsubscribe in the server.` },
   };

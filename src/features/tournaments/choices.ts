@@ -1,4 +1,5 @@
 /** Autocomplete for tournaments, teams, matches and match times, and the lookups commands share. */
+import { TimestampStyles, time } from "@discordjs/formatters";
 import type { APIApplicationCommandOptionChoice } from "discord-api-types/v10";
 import { readGuildSettings } from "../../guild-settings";
 import type { CommandContext } from "../../interactions/types";
@@ -64,7 +65,7 @@ function timeChoices(input: string, tz: string, now: number): Choice[] {
   const parsed = parseMatchTime(input, tz, now);
   if (!parsed.ok) return [choice(`⚠️ ${parsed.label}`, input)];
   const label = `${describeTime(parsed.at, tz)} · ${relativeLabel(parsed.at, now)}`;
-  return [choice(label, `<t:${Math.floor(parsed.at / 1000)}:F>`)];
+  return [choice(label, time(new Date(parsed.at), TimestampStyles.FullDateShortTime))];
 }
 
 export async function autocomplete(ctx: Ctx): Promise<Choice[]> {

@@ -1,4 +1,5 @@
 /** What a match's Discord scheduled event should say (seed 001 "Event Formatting"); pure, data in and out. */
+import { TimestampStyles, time } from "@discordjs/formatters";
 import {
   GuildScheduledEventEntityType,
   GuildScheduledEventPrivacyLevel,
@@ -108,8 +109,8 @@ export function eventDescription(t: TournamentForEvent, m: MatchForEvent): strin
       "{side_a}": m.a.name,
       "{side_b}": m.b.name,
       "{round}": m.round ?? "",
-      "{time}": `<t:${seconds}:F>`,
-      "{relative}": `<t:${seconds}:R>`,
+      "{time}": time(seconds, TimestampStyles.FullDateShortTime),
+      "{relative}": time(seconds, TimestampStyles.RelativeTime),
       "{stream}": stream,
     };
     return cut(
@@ -119,7 +120,7 @@ export function eventDescription(t: TournamentForEvent, m: MatchForEvent): strin
   }
   const lines = [`Match: ${matchLabel(m)}`, `Tournament: ${t.name}`];
   if (m.round) lines.push(`Round: ${m.round}`);
-  lines.push("", `Scheduled: <t:${seconds}:F>`, `Stream: ${stream}`);
+  lines.push("", `Scheduled: ${time(seconds, TimestampStyles.FullDateShortTime)}`, `Stream: ${stream}`);
   return cut(lines.join("\n"), DESCRIPTION_MAX);
 }
 

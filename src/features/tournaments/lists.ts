@@ -1,6 +1,8 @@
 /** The tournament lists (`/tournament list`, `/team list`, `/match list`), page by page, with their Prev/Next buttons. */
-import { ApplicationCommandOptionType, PermissionFlagsBits } from "discord-api-types/v10";
+import { roleMention } from "@discordjs/formatters";
+import { PermissionFlagsBits } from "discord-api-types/v10";
 import type { Component } from "../../feature";
+import { option } from "../../interactions/command-options";
 import { pagedList } from "../../interactions/list-view";
 import { type MessageData, reply } from "../../interactions/reply";
 import { customId, UserError } from "../../interactions/types";
@@ -9,7 +11,8 @@ import { matchesBetween } from "./match-storage";
 import { describeTournament, matchLine } from "./replies";
 import { listTeams, listTournaments, type Tournament } from "./storage";
 
-export const pageOption = { type: ApplicationCommandOptionType.Integer, name: "page", description: "Page of the list", min_value: 1, max_value: 1000 } as const;
+/** The tournament a /team, /tournament or /match subcommand acts on, picked by autocomplete. */
+export const tournamentOption = option.string("tournament", "The tournament", { required: true, autocomplete: true });
 
 const TOURNAMENTS_PAGE = "tournaments:list";
 const TEAMS_PAGE = "tournaments:teams";
@@ -35,7 +38,7 @@ export async function teamListView(s: Services, t: Tournament, page: number): Pr
   return {
     ...pagedList({
       header: `**${t.name}** teams (${teams.length}):`,
-      lines: teams.map((x) => `• ${x.name} — <@&${x.role_id}>`),
+      lines: teams.map((x) => `• ${x.name} — ${roleMention(x.role_id)}`),
       page,
       perPage: 25,
       empty: `${t.name} has no teams yet: \`/team create\`.`,

@@ -1,13 +1,14 @@
 /** `/match schedule|reschedule|title|stream|finish|delete|list`; each change is emitted and the listener mirrors it. */
-import { type APIInteractionDataResolvedGuildMember, type APIUser, ApplicationCommandOptionType, PermissionFlagsBits } from "discord-api-types/v10";
+import { type APIInteractionDataResolvedGuildMember, type APIUser, PermissionFlagsBits } from "discord-api-types/v10";
 import type { Command } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
+import { option, pageOption, subcommand } from "../../interactions/command-options";
 import type { CommandContext } from "../../interactions/types";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
 import { capMessages } from "./caps";
 import { autocomplete, requireMatch, requireTeam, requireTournament } from "./choices";
-import { matchListView, pageOption } from "./lists";
+import { matchListView, tournamentOption } from "./lists";
 import { readMapping } from "./mapping-storage";
 import { insertMatch, type MatchPatch, type MatchView, matchWithTournament, type NewMatch, updateMatch } from "./match-storage";
 import { matchLine, mirrorNote } from "./replies";
@@ -15,18 +16,9 @@ import type { Tournament } from "./storage";
 import { parseMatchTime } from "./time-input";
 
 type Ctx = CommandContext<Services>;
-const S = ApplicationCommandOptionType.String;
-const U = ApplicationCommandOptionType.User;
 const TITLE_MAX = 200;
-const match = { type: S, name: "match", description: "The match (type to search)", required: true, autocomplete: true } as const;
-const time = {
-  type: S,
-  name: "time",
-  description: "2026-12-01 19:30 (server timezone), in 2h, or <t:…>",
-  required: true,
-  autocomplete: true,
-  max_length: 64,
-} as const;
+const match = option.string("match", "The match (type to search)", { required: true, autocomplete: true });
+const time = option.string("time", "2026-12-01 19:30 (server timezone), in 2h, or <t:…>", { required: true, autocomplete: true, max_length: 64 });
 
 function validTitle(raw: string | null): string | null {
   const v = raw?.trim().replace(/\s+/g, " ") ?? "";
@@ -117,43 +109,26 @@ export const matchCommand: Command = {
     name: "match",
     description: "Schedule tournament matches (they appear in the Events tab)",
     options: [
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "schedule",
-        description: "Schedule a match",
-        options: [
-          { type: S, name: "tournament", description: "The tournament", required: true, autocomplete: true },
-          time,
-          { type: U, name: "player_a", description: "1v1: first player" },
-          { type: U, name: "player_b", description: "1v1: second player" },
-          { type: S, name: "team_a", description: "Teams: first (away) team", autocomplete: true },
-          { type: S, name: "team_b", description: "Teams: second (home) team", autocomplete: true },
-          { type: S, name: "title", description: 'Title instead of "A vs B"', max_length: TITLE_MAX },
-          { type: S, name: "round", description: "Week or round", max_length: 40 },
-          { type: S, name: "stream", description: "Stream channel (e.g. speedgaming)", max_length: 100 },
-        ],
-      },
-      { type: ApplicationCommandOptionType.Subcommand, name: "reschedule", description: "Move a match", options: [match, time] },
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "title",
-        description: "Set or clear a match's title",
-        options: [match, { type: S, name: "title", description: "New title (leave out to clear)", max_length: TITLE_MAX }],
-      },
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "stream",
-        description: "Set or clear a match's stream channel",
-        options: [match, { type: S, name: "channel", description: "Channel name or https link (leave out to clear)", max_length: 100 }],
-      },
-      { type: ApplicationCommandOptionType.Subcommand, name: "finish", description: "Mark a match played", options: [match] },
-      { type: ApplicationCommandOptionType.Subcommand, name: "delete", description: "Delete a match", options: [match] },
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "list",
-        description: "Upcoming matches",
-        options: [{ type: S, name: "tournament", description: "Only this tournament", autocomplete: true }, pageOption],
-      },
+      subcommand("schedule", "Schedule a match", [
+        tournamentOption,
+        time,
+        option.user("player_a", "1v1: first player"),
+        option.user("player_b", "1v1: second player"),
+        option.string("team_a", "Teams: first (away) team", { autocomplete: true }),
+        option.string("team_b", "Teams: second (home) team", { autocomplete: true }),
+        option.string("title", 'Title instead of "A vs B"', { max_length: TITLE_MAX }),
+        option.string("round", "Week or round", { max_length: 40 }),
+        option.string("stream", "Stream channel (e.g. speedgaming)", { max_length: 100 }),
+      ]),
+      subcommand("reschedule", "Move a match", [match, time]),
+      subcommand("title", "Set or clear a match's title", [match, option.string("title", "New title (leave out to clear)", { max_length: TITLE_MAX })]),
+      subcommand("stream", "Set or clear a match's stream channel", [
+        match,
+        option.string("channel", "Channel name or https link (leave out to clear)", { max_length: 100 }),
+      ]),
+      subcommand("finish", "Mark a match played", [match]),
+      subcommand("delete", "Delete a match", [match]),
+      subcommand("list", "Upcoming matches", [option.string("tournament", "Only this tournament", { autocomplete: true }), pageOption]),
     ],
   },
   autocomplete,

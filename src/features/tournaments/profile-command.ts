@@ -1,6 +1,6 @@
 /** `/profile stream`: a player records their stream handle, used for the multistream link of their matches. */
-import { ApplicationCommandOptionType } from "discord-api-types/v10";
 import type { Command } from "../../feature";
+import { option, subcommand } from "../../interactions/command-options";
 import { UserError } from "../../interactions/types";
 import { mirrorMatch } from "./mirror";
 import { setStream } from "./storage";
@@ -12,12 +12,7 @@ export const profileCommand: Command = {
     name: "profile",
     description: "Your player profile for tournaments",
     options: [
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "stream",
-        description: "Set or clear your stream channel",
-        options: [{ type: ApplicationCommandOptionType.String, name: "handle", description: "Your Twitch channel name (leave out to clear)", max_length: 25 }],
-      },
+      subcommand("stream", "Set or clear your stream channel", [option.string("handle", "Your Twitch channel name (leave out to clear)", { max_length: 25 })]),
     ],
   },
   async run(ctx) {

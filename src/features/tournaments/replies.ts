@@ -1,4 +1,5 @@
 /** How commands describe a match and the state of its Discord event to the organiser. */
+import { TimestampStyles, time } from "@discordjs/formatters";
 import { MIN_LEAD_MS, matchLabel, type TournamentForEvent } from "./event-format";
 import type { Mapping } from "./mapping-storage";
 import type { MatchView } from "./match-storage";
@@ -10,7 +11,7 @@ export const eventLink = (guildId: string, eventId: string) => `https://discord.
 export function matchLine(m: MatchView): string {
   const at = Math.floor(m.scheduled_at / 1000);
   const round = m.round ? ` · ${m.round}` : "";
-  return `\`#${m.id}\` **${m.slug.toUpperCase()} - ${matchLabel(m)}**${round} · <t:${at}:F> (<t:${at}:R>)`;
+  return `\`#${m.id}\` **${m.slug.toUpperCase()} - ${matchLabel(m)}**${round} · ${time(at, TimestampStyles.FullDateShortTime)} (${time(at, TimestampStyles.RelativeTime)})`;
 }
 
 /** One line on the Discord side, read back from the mapping the listener just wrote. */

@@ -1,16 +1,16 @@
 /** `/team create|edit|delete|list`: a team is a name and a Discord role; its members are the role's holders. */
-import { ApplicationCommandOptionType, PermissionFlagsBits } from "discord-api-types/v10";
+import { roleMention } from "@discordjs/formatters";
+import { PermissionFlagsBits } from "discord-api-types/v10";
 import type { Command } from "../../feature";
+import { option, pageOption, subcommand } from "../../interactions/command-options";
 import { UserError } from "../../interactions/types";
 import { capMessages } from "./caps";
 import { autocomplete, requireTeam, requireTournament } from "./choices";
-import { pageOption, teamListView } from "./lists";
+import { teamListView, tournamentOption as tournament } from "./lists";
 import { mirrorMatch } from "./mirror";
 import { deleteTeam, insertTeam, listTeams, teamMatchCount, updateTeam } from "./storage";
 
-const S = ApplicationCommandOptionType.String;
-const tournament = { type: S, name: "tournament", description: "The tournament", required: true, autocomplete: true } as const;
-const team = { type: S, name: "team", description: "The team", required: true, autocomplete: true } as const;
+const team = option.string("team", "The team", { required: true, autocomplete: true });
 
 function validName(raw: string | null): string | null {
   if (raw === null) return null;
@@ -25,29 +25,19 @@ export const teamCommand: Command = {
     name: "team",
     description: "Teams of a team tournament",
     options: [
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "create",
-        description: "Add a team",
-        options: [
-          tournament,
-          { type: S, name: "name", description: "Team name", required: true, max_length: 60 },
-          { type: ApplicationCommandOptionType.Role, name: "role", description: "The team's role (its holders are the players)", required: true },
-        ],
-      },
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "edit",
-        description: "Rename a team or change its role",
-        options: [
-          tournament,
-          team,
-          { type: S, name: "name", description: "New name", max_length: 60 },
-          { type: ApplicationCommandOptionType.Role, name: "role", description: "New role" },
-        ],
-      },
-      { type: ApplicationCommandOptionType.Subcommand, name: "delete", description: "Remove a team without matches", options: [tournament, team] },
-      { type: ApplicationCommandOptionType.Subcommand, name: "list", description: "List a tournament's teams", options: [tournament, pageOption] },
+      subcommand("create", "Add a team", [
+        tournament,
+        option.string("name", "Team name", { required: true, max_length: 60 }),
+        option.role("role", "The team's role (its holders are the players)", { required: true }),
+      ]),
+      subcommand("edit", "Rename a team or change its role", [
+        tournament,
+        team,
+        option.string("name", "New name", { max_length: 60 }),
+        option.role("role", "New role"),
+      ]),
+      subcommand("delete", "Remove a team without matches", [tournament, team]),
+      subcommand("list", "List a tournament's teams", [tournament, pageOption]),
     ],
   },
   autocomplete,
@@ -67,7 +57,7 @@ export const teamCommand: Command = {
         if (created === "taken") throw new UserError(`${t.name} already has a team called **${name}**.`);
         if (created === "full") throw new UserError(capMessages.teams(t.name));
         await s.bus.emit("team.created", { team_id: created.id, tournament_id: t.id, name, role_id: roleId }, who);
-        return `Added **${name}** (<@&${roleId}>) to ${t.name}.`;
+        return `Added **${name}** (${roleMention(roleId)}) to ${t.name}.`;
       }
       case "edit": {
         const current = await requireTeam(s, t, ctx.options.string("team"));
@@ -83,7 +73,7 @@ export const teamCommand: Command = {
         await s.bus.emit("team.updated", { team_id: current.id, tournament_id: t.id, name: next.name, role_id: next.role_id, changed }, who);
         // A new name changes the events of the team's matches.
         if (changed.includes("name")) for (const id of affected) await mirrorMatch(s, guildId, id);
-        return `Saved **${next.name}** (<@&${next.role_id}>)${affected.length && changed.includes("name") ? `; updated ${affected.length} upcoming match${affected.length === 1 ? "" : "es"}` : ""}.`;
+        return `Saved **${next.name}** (${roleMention(next.role_id)})${affected.length && changed.includes("name") ? `; updated ${affected.length} upcoming match${affected.length === 1 ? "" : "es"}` : ""}.`;
       }
       case "delete": {
         const current = await requireTeam(s, t, ctx.options.string("team"));

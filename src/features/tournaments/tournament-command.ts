@@ -1,7 +1,9 @@
 /** `/tournament create|edit|list|status|sync` and the "Sync events now" button (Manage Events). */
-import { ApplicationCommandOptionType, ButtonStyle, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
+import { TimestampStyles, time } from "@discordjs/formatters";
+import { ButtonStyle, ComponentType, PermissionFlagsBits } from "discord-api-types/v10";
 import { LIMITS, truncate } from "../../discord/message-limits";
 import type { Command, Component } from "../../feature";
+import { option, pageOption, subcommand } from "../../interactions/command-options";
 import { cappedList } from "../../interactions/list-view";
 import type { OptionReader } from "../../interactions/options";
 import type { MessageData } from "../../interactions/reply";
@@ -10,26 +12,22 @@ import type { Services } from "../../services";
 import { capMessages } from "./caps";
 import { autocomplete, requireTournament } from "./choices";
 import { DESCRIPTION_MAX, TEMPLATE_PLACEHOLDERS } from "./event-format";
-import { pageOption, tournamentListView } from "./lists";
+import { tournamentListView, tournamentOption } from "./lists";
 import { mappingsOf } from "./mapping-storage";
 import { describeTournament } from "./replies";
 import { insertTournament, listTournaments, type Tournament, type TournamentInput, updateTournament } from "./storage";
 import { queueGuildSync, syncGuild } from "./sync";
 import { readSyncStatus, type SyncResult } from "./sync-status";
 
-const S = ApplicationCommandOptionType.String;
-const B = ApplicationCommandOptionType.Boolean;
-const I = ApplicationCommandOptionType.Integer;
 const SLUG = /^[a-z0-9][a-z0-9-]{1,19}$/;
 const SYNC_BUTTON = "tournaments:sync";
 
-const tournamentOption = { type: S, name: "tournament", description: "The tournament", required: true, autocomplete: true } as const;
 const settingOptions = [
-  { type: B, name: "discord_events", description: "Put matches in the server's Events tab (default off)" },
-  { type: I, name: "duration", description: "Event length in minutes (default 120)", min_value: 15, max_value: 1440 },
-  { type: S, name: "stream_base", description: "Where stream handles point (default https://twitch.tv/)", max_length: 80 },
-  { type: S, name: "description", description: "Event description template; {match} {tournament} {time} {stream}… (`none` clears)", max_length: 1000 },
-] as const;
+  option.boolean("discord_events", "Put matches in the server's Events tab (default off)"),
+  option.integer("duration", "Event length in minutes (default 120)", { min_value: 15, max_value: 1440 }),
+  option.string("stream_base", "Where stream handles point (default https://twitch.tv/)", { max_length: 80 }),
+  option.string("description", "Event description template; {match} {tournament} {time} {stream}… (`none` clears)", { max_length: 1000 }),
+];
 
 function validBase(raw: string): string {
   const v = raw.trim();
@@ -86,7 +84,7 @@ export async function statusMessage(s: Services, guildId: string): Promise<Messa
   const live = mappings.filter((m) => m.scheduled_event_id && (m.start_at ?? 0) > s.now()).length;
   const waiting = mappings.filter((m) => !m.scheduled_event_id && m.last_error).length;
   const lines = [
-    `**Match events** · last sync: ${status.last_sync_at ? `<t:${Math.floor(status.last_sync_at / 1000)}:R>` : "never"} · result: ${syncSummary(status.result)}`,
+    `**Match events** · last sync: ${status.last_sync_at ? time(new Date(status.last_sync_at), TimestampStyles.RelativeTime) : "never"} · result: ${syncSummary(status.result)}`,
     `Upcoming Discord events for matches: **${live}**${waiting ? ` · matches without their event: **${waiting}**` : ""}`,
   ];
   if (status.permission_warning) lines.push(`⚠️ ${status.permission_warning}`);
@@ -116,39 +114,26 @@ export const tournamentCommand: Command = {
     name: "tournament",
     description: "Tournaments and their matches in the Events tab",
     options: [
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "create",
-        description: "Create a tournament",
-        options: [
-          { type: S, name: "slug", description: "Short id, e.g. alttpr2026 (lower case, digits, -)", required: true, min_length: 2, max_length: 20 },
-          { type: S, name: "name", description: "Full name", required: true, max_length: 100 },
-          {
-            type: S,
-            name: "format",
-            description: "Who plays (default 1v1)",
-            choices: [
-              { name: "1v1 (members)", value: "solo" },
-              { name: "Teams (a role per team)", value: "teams" },
-            ],
-          },
-          ...settingOptions,
-        ],
-      },
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "edit",
-        description: "Change a tournament's settings",
-        options: [
-          tournamentOption,
-          { type: S, name: "name", description: "Full name", max_length: 100 },
-          { type: B, name: "events_enabled", description: "Master switch for this tournament's Discord events" },
-          ...settingOptions,
-        ],
-      },
-      { type: ApplicationCommandOptionType.Subcommand, name: "list", description: "List tournaments", options: [pageOption] },
-      { type: ApplicationCommandOptionType.Subcommand, name: "status", description: "Last sync, upcoming events and warnings" },
-      { type: ApplicationCommandOptionType.Subcommand, name: "sync", description: "Sync match events with Discord now" },
+      subcommand("create", "Create a tournament", [
+        option.string("slug", "Short id, e.g. alttpr2026 (lower case, digits, -)", { required: true, min_length: 2, max_length: 20 }),
+        option.string("name", "Full name", { required: true, max_length: 100 }),
+        option.string("format", "Who plays (default 1v1)", {
+          choices: [
+            { name: "1v1 (members)", value: "solo" },
+            { name: "Teams (a role per team)", value: "teams" },
+          ],
+        }),
+        ...settingOptions,
+      ]),
+      subcommand("edit", "Change a tournament's settings", [
+        tournamentOption,
+        option.string("name", "Full name", { max_length: 100 }),
+        option.boolean("events_enabled", "Master switch for this tournament's Discord events"),
+        ...settingOptions,
+      ]),
+      subcommand("list", "List tournaments", [pageOption]),
+      subcommand("status", "Last sync, upcoming events and warnings"),
+      subcommand("sync", "Sync match events with Discord now"),
     ],
   },
   autocomplete,

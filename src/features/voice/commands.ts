@@ -1,6 +1,8 @@
 /** `/voice-channel public|private` for members and `/voice-config` for admins. */
-import { ApplicationCommandOptionType, ChannelType, OverwriteType, PermissionFlagsBits, Routes } from "discord-api-types/v10";
+import { channelMention, TimestampStyles, time } from "@discordjs/formatters";
+import { ChannelType, OverwriteType, PermissionFlagsBits, Routes } from "discord-api-types/v10";
 import type { Command } from "../../feature";
+import { option, subcommand } from "../../interactions/command-options";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
 import { teamMatchThisWeek } from "../tournaments/league-query";
@@ -9,7 +11,7 @@ import { scheduleDeletion } from "./lifecycle";
 import { codename, validName } from "./names";
 import { channelForMatch, DEFAULT_VOICE_SETTINGS, liveChannels, readVoiceSettings, writeVoiceSettings } from "./storage";
 
-const link = (guildId: string, channelId: string) => `<#${channelId}> (https://discord.com/channels/${guildId}/${channelId})`;
+const link = (guildId: string, channelId: string) => `${channelMention(channelId)} (https://discord.com/channels/${guildId}/${channelId})`;
 
 const NO_LEAGUE =
   "Private match channels need a league with teams and a schedule, and no league is configured in this server yet (an admin sets one up with `/tournament create format:Teams` and `/team create`).";
@@ -64,7 +66,9 @@ async function createPrivate(s: Services, guildId: string, userId: string, membe
   if (found.state === "no_team") throw new UserError("Private match channels are for team members, and you have no team role in this server's league.");
   if (found.state === "no_match") {
     const names = found.teams.map((t) => `**${t.name}**`).join(", ");
-    throw new UserError(`${names} ${found.teams.length === 1 ? "has" : "have"} no match this week (until <t:${Math.floor(found.until / 1000)}:f>).`);
+    throw new UserError(
+      `${names} ${found.teams.length === 1 ? "has" : "have"} no match this week (until ${time(new Date(found.until), TimestampStyles.LongDateShortTime)}).`,
+    );
   }
   const { match, roles } = found;
   const key = `match:${match.id}`;
@@ -105,13 +109,8 @@ export const voiceChannel: Command = {
     name: "voice-channel",
     description: "A temporary voice channel, removed when it has been empty for a while",
     options: [
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "public",
-        description: "Anyone can join and talk",
-        options: [{ type: ApplicationCommandOptionType.String, name: "name", description: "A name (default: a random codename)", max_length: 100 }],
-      },
-      { type: ApplicationCommandOptionType.Subcommand, name: "private", description: "For your team and this week's opponent" },
+      subcommand("public", "Anyone can join and talk", [option.string("name", "A name (default: a random codename)", { max_length: 100 })]),
+      subcommand("private", "For your team and this week's opponent"),
     ],
   },
   async run(ctx) {
@@ -128,24 +127,13 @@ export const voiceConfig: Command = {
     name: "voice-config",
     description: "Temporary voice channels: category and limits",
     options: [
-      { type: ApplicationCommandOptionType.Subcommand, name: "view", description: "Show the settings" },
-      {
-        type: ApplicationCommandOptionType.Subcommand,
-        name: "set",
-        description: "Change one or more settings",
-        options: [
-          { type: ApplicationCommandOptionType.Channel, name: "category", description: "Where the channels go", channel_types: [ChannelType.GuildCategory] },
-          {
-            type: ApplicationCommandOptionType.Integer,
-            name: "empty_minutes",
-            description: "Minutes empty before removal (1–1440)",
-            min_value: 1,
-            max_value: 1440,
-          },
-          { type: ApplicationCommandOptionType.Integer, name: "max_live", description: "Temporary channels at once (1–100)", min_value: 1, max_value: 100 },
-          { type: ApplicationCommandOptionType.Integer, name: "max_per_member", description: "Per member (1–10)", min_value: 1, max_value: 10 },
-        ],
-      },
+      subcommand("view", "Show the settings"),
+      subcommand("set", "Change one or more settings", [
+        option.channel("category", "Where the channels go", { channel_types: [ChannelType.GuildCategory] }),
+        option.integer("empty_minutes", "Minutes empty before removal (1–1440)", { min_value: 1, max_value: 1440 }),
+        option.integer("max_live", "Temporary channels at once (1–100)", { min_value: 1, max_value: 100 }),
+        option.integer("max_per_member", "Per member (1–10)", { min_value: 1, max_value: 10 }),
+      ]),
     ],
   },
   async run(ctx) {
@@ -153,7 +141,7 @@ export const voiceConfig: Command = {
     const s = ctx.services;
     const current = await readVoiceSettings(s.env.DB, guildId);
     const show = (v: typeof current) =>
-      `Category: ${v.category_id ? `<#${v.category_id}>` : "not set"} · removed after **${v.empty_minutes}** empty minutes · at most **${v.max_live}** at once, **${v.max_per_member}** per member.`;
+      `Category: ${v.category_id ? channelMention(v.category_id) : "not set"} · removed after **${v.empty_minutes}** empty minutes · at most **${v.max_live}** at once, **${v.max_per_member}** per member.`;
     if (ctx.subcommand === "view") return show(current);
     const o = ctx.options;
     const within = (name: string, v: number | null, min: number, max: number, unit = "") => {
