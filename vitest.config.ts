@@ -31,6 +31,13 @@ export default defineConfig(async () => {
               },
             })),
           ],
+          // The same stand-ins the Worker bundle uses (wrangler.toml [alias]), so tests run what is deployed.
+          resolve: {
+            alias: {
+              "@vladfrangu/async_event_emitter": new URL("./src/shims/async-event-emitter.ts", import.meta.url).pathname,
+              "magic-bytes.js": new URL("./src/shims/magic-bytes.ts", import.meta.url).pathname,
+            },
+          },
           test: {
             name: "workers",
             // Scenario tests drive whole lifecycles (several alarms, the relay, the emulator) on 2 shared cores.

@@ -2,7 +2,7 @@
  * The payload of every timer kind, by kind name. Each feature adds its kinds here by declaration merging
  * (next to the handler), so scheduling a kind by name is checked against the payload its handler reads.
  */
-import { z } from "zod";
+import * as z from "zod";
 // biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in each feature.
 export interface TimerPayloads {}
 

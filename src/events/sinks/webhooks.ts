@@ -4,7 +4,7 @@
  * that keeps failing is switched off with a CRITICAL `webhook.disabled`.
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import type { Env } from "../../env";
 import type { Listener, TimerAction } from "../../feature";
 import { logger } from "../../log";

@@ -1,6 +1,6 @@
 /** What the core's timer kinds (scheduled messages, retention) are told when scheduled, parsed before they run. */
 import type { RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
-import { z } from "zod";
+import * as z from "zod";
 import { guildPayload } from "../../timers/payloads";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

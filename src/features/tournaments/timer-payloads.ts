@@ -1,5 +1,5 @@
 /** What the tournament sync and match mirror steps are told when scheduled, parsed before they run. */
-import { z } from "zod";
+import * as z from "zod";
 import { guildPayload } from "../../timers/payloads";
 
 export const syncPayload = guildPayload;

@@ -1,5 +1,5 @@
 /** What each temporary-voice step is told when it is scheduled, parsed before it runs. */
-import { z } from "zod";
+import * as z from "zod";
 import { guildPayload } from "../../timers/payloads";
 
 export const deletePayload = guildPayload.extend({ channel_id: z.string().min(1) });
