@@ -27,8 +27,8 @@ const num = (env, def, fullDef) => Number(process.env[env] ?? (full ? fullDef : 
 
 export const size = {
   name: full ? "full" : "default",
-  guilds: num("SCALE_GUILDS", 200, 10_000),
-  hourEventGuilds: num("SCALE_HOUR_EVENTS", 30, 1_000),
+  guilds: num("SCALE_GUILDS", 150, 10_000),
+  hourEventGuilds: num("SCALE_HOUR_EVENTS", 25, 1_000),
   fanout: num("SCALE_FANOUT", 1_500, 20_000),
   voiceChannels: num("SCALE_VOICE", 5, 10),
   costDms: num("SCALE_COST_DMS", 200, 1_000),

@@ -36,7 +36,13 @@ async function idleGuildHour(ctx) {
     await ctx.cron("* * * * *");
     await quiet(ctx.emulator, 2_000, Date.now() + 30_000);
   });
-  return { guilds, hourly, minute: minute.work, per_guild_hour: perUnit(hourly.work, guilds), per_deployment_hour: perUnit(minute.work, 1 / 60) };
+  return {
+    guilds,
+    hourly,
+    minute: minute.work,
+    per_guild_hour: perUnit(hourly.work, guilds),
+    per_deployment_hour: { ...perUnit(minute.work, 1 / 60), units: 1 },
+  };
 }
 
 async function perDm(ctx) {

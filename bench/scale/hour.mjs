@@ -4,7 +4,7 @@
 // (the emulator's request log: when each call arrived) gives each lane's lateness against the due time, the 429s, and
 // how much of the 50/s budget was used while work was waiting.
 
-import { lastSeq, readStats, sleep, summary, until, workBetween } from "./measure.mjs";
+import { lastSeq, ownWorkerdCpuMs, readStats, sleep, summary, until, workBetween } from "./measure.mjs";
 import { mix, subscribers } from "./world.mjs";
 
 const LIMIT_PER_S = 50;
@@ -97,6 +97,7 @@ export async function topOfTheHour(ctx) {
   await sleep(Math.max(0, t0 - Date.now()));
   const seq0 = lastSeq(emulator);
   const before = await readStats(ctx.botUrl);
+  const cpu0 = ownWorkerdCpuMs();
   const cronRun = ctx.cron("0 * * * *").catch((e) => log(`  hourly cron failed: ${e.message}`));
 
   const eventGuildIds = new Set(ids);
@@ -138,6 +139,8 @@ export async function topOfTheHour(ctx) {
     1000,
   );
   await cronRun;
+  const cpuMs = cpu0 === null ? null : ownWorkerdCpuMs() - cpu0;
+  const wallMs = Date.now() - t0;
   const after = await readStats(ctx.botUrl);
   const seq1 = lastSeq(emulator);
   const all = emulator.requests.filter((r) => r.seq > seq0 && r.seq <= seq1 && isBot(r));
@@ -217,10 +220,20 @@ export async function topOfTheHour(ctx) {
     rest: {
       calls: all.filter((r) => r.status !== 429).length,
       "429s": all.filter((r) => r.status === 429).length,
+      "429s_by_route": Object.fromEntries(
+        Object.entries(
+          Object.groupBy(
+            all.filter((r) => r.status === 429),
+            (r) => r.route ?? r.path,
+          ),
+        ).map(([k, v]) => [k, v.length]),
+      ),
       saturated_s: seconds.length,
       budget_use: seconds.length ? Math.round((used / (seconds.length * LIMIT_PER_S)) * 1000) / 1000 : null,
       per_second: seconds.map((s) => perSecond.get(s) ?? 0),
     },
+    // How busy workerd was meanwhile (1.0 = one core all the time): on a loaded machine the bot may be CPU-starved.
+    workerd_cpu_share: cpuMs === null ? null : Math.round((cpuMs / wallMs) * 100) / 100,
     work,
   };
 }

@@ -51,7 +51,9 @@ export function monthlyEstimate(units, dbBytesPerGuild) {
   const rows = lines.map(({ item, n, per }) => {
     const u = {
       worker_requests: n * per.worker_invocations,
-      worker_cpu_ms: n * (per.cpu_ms ?? 0),
+      // Workers bill CPU only for Worker invocations (Durable Objects bill duration); the measured CPU is all of workerd's,
+      // so it is charged (as an upper bound) only to units that involve a Worker invocation.
+      worker_cpu_ms: per.worker_invocations > 0 ? n * (per.cpu_ms ?? 0) : 0,
       do_requests: n * per.do_requests,
       do_gb_s: (n * per.do_active_ms * DO_GB) / 1000,
       d1_rows_read: n * per.d1_rows_read,

@@ -133,7 +133,7 @@ export async function buildWorld(emulator, db, { guilds, voiceChannels }) {
         );
       }
     }
-    if (stmts.length >= 300) await db.batch(stmts.splice(0));
+    if (stmts.length >= 100) await db.batch(stmts.splice(0));
   }
   if (stmts.length) await db.batch(stmts.splice(0));
   // Tournaments: one per tournament guild, mirroring its matches (2–6 days ahead) as scheduled events.
@@ -154,7 +154,7 @@ export async function buildWorld(emulator, db, { guilds, voiceChannels }) {
           .bind(info.guild_id, t.id, `${1000 + m}`, `Player ${2 * m}`, `${2000 + m}`, `Player ${2 * m + 1}`, at, now, now),
       );
     }
-    if (stmts.length >= 300) await db.batch(stmts.splice(0));
+    if (stmts.length >= 100) await db.batch(stmts.splice(0));
   }
   if (stmts.length) await db.batch(stmts.splice(0));
   return out;
