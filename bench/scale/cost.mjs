@@ -2,7 +2,7 @@
 // each measured alone (nothing else due meanwhile): a delivered reminder DM, an event channel's whole lifecycle, and a
 // guild-hour of idle periodic work (the hourly cron's syncs and 60 runs of the every-minute cron, per guild).
 
-import { lastSeq, ownWorkerdCpuMs, perUnit, quiet, readStats, sleep, until, workBetween } from "./measure.mjs";
+import { lastSeq, ownWorkerdCpuMs, perUnit, quiet, readStats, retry, sleep, until, workBetween } from "./measure.mjs";
 import { settleSync } from "./sync.mjs";
 import { eventChannelSettings, subscribers } from "./world.mjs";
 
@@ -76,7 +76,8 @@ async function perLifecycle(ctx) {
     // Made at T−0 and removed at the end, so a whole lifecycle fits in a minute; Interested members are not DMed here
     // (a DM's cost is measured on its own).
     await eventChannelSettings(db, g.guild_id, g.channels.category, g.admin_id, { creation_minutes: 0, deletion_hours: 0 });
-    await db.prepare("INSERT INTO reminder_settings (guild_id, interested_enabled, updated_at) VALUES (?, 0, 0)").bind(g.guild_id).run();
+    const off = db.prepare("INSERT OR IGNORE INTO reminder_settings (guild_id, interested_enabled, updated_at) VALUES (?, 0, 0)").bind(g.guild_id);
+    await retry(() => off.run());
     guilds.push(g);
   }
   const m = await windowed(ctx, async () => {
@@ -98,7 +99,7 @@ async function perLifecycle(ctx) {
         .first();
     const ok = await until(async () => (await done()).n >= n, start + 180_000, 1000);
     await quiet(emulator, 3_000, Date.now() + 60_000);
-    return { complete: ok, done: (await done()).n };
+    return { complete: ok, done: (await retry(done)).n };
   });
   return { events: n, done: m.done, complete: m.complete, work: m.work, per_lifecycle: perUnit(m.work, m.done) };
 }

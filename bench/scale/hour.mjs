@@ -4,7 +4,7 @@
 // (the emulator's request log: when each call arrived) gives each lane's lateness against the due time, the 429s, and
 // how much of the 50/s budget was used while work was waiting.
 
-import { lastSeq, ownWorkerdCpuMs, readStats, sleep, summary, until, workBetween } from "./measure.mjs";
+import { lastSeq, ownWorkerdCpuMs, readStats, retry, sleep, summary, until, workBetween } from "./measure.mjs";
 import { mix, subscribers } from "./world.mjs";
 
 const LIMIT_PER_S = 50;
@@ -42,15 +42,10 @@ export async function topOfTheHour(ctx) {
   const { emulator, db, plan, size, log } = ctx;
   const eventGuilds = plan.eventChannels.filter((g) => !mix.reminders(g.index)).slice(0, size.hourEventGuilds);
   // Guilds the hourly cron lists events for: event channels set up (its reconciliation) or a mirroring tournament (the sync).
-  const syncGuilds = new Set(
-    (
-      await db
-        .prepare(
-          "SELECT guild_id FROM event_channel_settings WHERE json_extract(settings, '$.category_id') IS NOT NULL UNION SELECT guild_id FROM tournaments WHERE create_scheduled_events = 1",
-        )
-        .all()
-    ).results.map((r) => r.guild_id),
+  const listed = db.prepare(
+    "SELECT guild_id FROM event_channel_settings WHERE json_extract(settings, '$.category_id') IS NOT NULL UNION SELECT guild_id FROM tournaments WHERE create_scheduled_events = 1",
   );
+  const syncGuilds = new Set((await retry(() => listed.all())).results.map((r) => r.guild_id));
   log(
     `top of the hour: ${eventGuilds.length} event-channel creations, a ${size.fanout}-member fan-out, ${syncGuilds.size} guilds to sync, ${plan.temp.length} voice deletions`,
   );
@@ -163,10 +158,10 @@ export async function topOfTheHour(ctx) {
     deletions.push({ late_ms: r.at - due, over_floor_ms: r.at - due - Math.max(0, floorMs(r) - (due - t0)) });
   }
   const dms = all.filter((r) => r.status === 200 && r.method === "POST" && fanDms.has(r.path.split("/")[2]));
-  const deliveries = await db
+  const byStatus = db
     .prepare("SELECT status, COUNT(*) AS n FROM reminder_deliveries WHERE guild_id = ? AND event_id = ? GROUP BY status")
-    .bind(big.guild_id, bigEvent.id)
-    .all();
+    .bind(big.guild_id, bigEvent.id);
+  const deliveries = await retry(() => byStatus.all());
   const firstList = new Map();
   for (const r of all) {
     if (r.method !== "GET" || r.route !== "GET /guilds/:id/scheduled-events" || r.status === 429) continue;

@@ -91,10 +91,30 @@ export function summary(xs) {
   return { n: xs.length, p50_ms: percentile(xs, 50), p99_ms: percentile(xs, 99), max_ms: xs.length ? Math.max(...xs) : null };
 }
 
-/** Polls `check` (async, truthy = done) every `everyMs` until `deadline` (epoch ms); returns whether it held. */
+/**
+ * Runs a bench-side D1 call (Node → Miniflare's proxy), again after a lost connection: on a loaded machine the proxy's
+ * socket is sometimes closed under a request ("fetch failed"). Only idempotent statements go through it.
+ */
+export async function retry(call, attempts = 4) {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (i >= attempts || !String(error?.message).includes("fetch failed")) throw error;
+      await sleep(250 * i);
+    }
+  }
+}
+
+/** Polls `check` (async, truthy = done; a failed check counts as not yet) every `everyMs` until `deadline`; returns whether it held. */
 export async function until(check, deadline, everyMs = 500) {
   for (;;) {
-    if (await check()) return true;
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return true;
     if (Date.now() >= deadline) return false;
     await sleep(everyMs);
   }

@@ -1,6 +1,9 @@
 // bench:scale's world: N guilds in the emulator with the mix the README states, and the D1 rows admins' commands
 // would have written (settings, subscriptions, tournaments, temporary voice channels), plus the special guilds the
-// phases use. Everything is made before the bot connects, so the first IDENTIFY's GUILD_CREATEs carry it.
+// phases use. Everything is made before the bot connects, so the first IDENTIFY's GUILD_CREATEs carry it. Every seeding
+// statement is idempotent (explicit keys, OR IGNORE), so a batch retried after a lost connection writes nothing twice.
+
+import { retry } from "./measure.mjs";
 
 const DAY = 86_400_000;
 const H = 3_600_000;
@@ -16,6 +19,11 @@ export const mix = {
 export const EVENTS_PER_GUILD = 3;
 export const SUBSCRIBERS_PER_GUILD = 5;
 export const MATCHES_PER_TOURNAMENT = 2;
+
+async function flush(db, stmts) {
+  const batch = stmts.splice(0);
+  await retry(() => db.batch(batch));
+}
 
 function scheduledEvent(world, guildId, ownerId, name, startAt) {
   return {
@@ -57,25 +65,26 @@ export async function subscribers(emulator, db, guildId, n, offsets, prefix) {
     return { id: u.id, dm: dm.id };
   });
   for (let i = 0; i < rows.length; i += 400) {
-    await db.batch(
-      rows
-        .slice(i, i + 400)
-        .flatMap((u) => [
-          db
-            .prepare("INSERT INTO reminder_subscriptions (guild_id, user_id, types, offsets, created_at, updated_at) VALUES (?, ?, '[\"all\"]', ?, 0, 0)")
-            .bind(guildId, u.id, JSON.stringify(offsets)),
-          db.prepare("INSERT INTO dm_channels (user_id, channel_id, updated_at) VALUES (?, ?, 0)").bind(u.id, u.dm),
-        ]),
-    );
+    const batch = rows
+      .slice(i, i + 400)
+      .flatMap((u) => [
+        db
+          .prepare(
+            "INSERT OR IGNORE INTO reminder_subscriptions (guild_id, user_id, types, offsets, created_at, updated_at) VALUES (?, ?, '[\"all\"]', ?, 0, 0)",
+          )
+          .bind(guildId, u.id, JSON.stringify(offsets)),
+        db.prepare("INSERT OR IGNORE INTO dm_channels (user_id, channel_id, updated_at) VALUES (?, ?, 0)").bind(u.id, u.dm),
+      ]);
+    await retry(() => db.batch(batch));
   }
   return rows;
 }
 
 export async function eventChannelSettings(db, guildId, categoryId, adminId, settings) {
-  await db
-    .prepare("INSERT INTO event_channel_settings (guild_id, settings, configured_by, updated_at) VALUES (?, ?, ?, 0)")
-    .bind(guildId, JSON.stringify({ category_id: categoryId, ...settings }), adminId)
-    .run();
+  const stmt = db
+    .prepare("INSERT OR IGNORE INTO event_channel_settings (guild_id, settings, configured_by, updated_at) VALUES (?, ?, ?, 0)")
+    .bind(guildId, JSON.stringify({ category_id: categoryId, ...settings }), adminId);
+  await retry(() => stmt.run());
 }
 
 /**
@@ -102,7 +111,7 @@ export async function buildWorld(emulator, db, { guilds, voiceChannels }) {
       out.eventChannels.push(info);
       stmts.push(
         db
-          .prepare("INSERT INTO event_channel_settings (guild_id, settings, configured_by, updated_at) VALUES (?, ?, ?, 0)")
+          .prepare("INSERT OR IGNORE INTO event_channel_settings (guild_id, settings, configured_by, updated_at) VALUES (?, ?, ?, 0)")
           .bind(g.guild_id, JSON.stringify({ category_id: g.channels.category, creation_minutes: 60 }), g.admin_id),
       );
     }
@@ -111,7 +120,9 @@ export async function buildWorld(emulator, db, { guilds, voiceChannels }) {
       for (const u of addMembers(world, guild, SUBSCRIBERS_PER_GUILD, `sub${i}-`))
         stmts.push(
           db
-            .prepare("INSERT INTO reminder_subscriptions (guild_id, user_id, types, offsets, created_at, updated_at) VALUES (?, ?, '[\"all\"]', '[]', 0, 0)")
+            .prepare(
+              "INSERT OR IGNORE INTO reminder_subscriptions (guild_id, user_id, types, offsets, created_at, updated_at) VALUES (?, ?, '[\"all\"]', '[]', 0, 0)",
+            )
             .bind(g.guild_id, u.id),
         );
     }
@@ -119,7 +130,9 @@ export async function buildWorld(emulator, db, { guilds, voiceChannels }) {
       out.voice.push(info);
       stmts.push(
         db
-          .prepare("INSERT INTO voice_settings (guild_id, category_id, empty_minutes, max_live, max_per_member, updated_at) VALUES (?, ?, 1, 25, 1, 0)")
+          .prepare(
+            "INSERT OR IGNORE INTO voice_settings (guild_id, category_id, empty_minutes, max_live, max_per_member, updated_at) VALUES (?, ?, 1, 25, 1, 0)",
+          )
           .bind(g.guild_id, g.channels.category),
       );
       if (out.temp.length < voiceChannels) {
@@ -128,34 +141,49 @@ export async function buildWorld(emulator, db, { guilds, voiceChannels }) {
         out.temp.push({ guild_id: g.guild_id, channel_id: ch.id, user_id: g.member_id });
         stmts.push(
           db
-            .prepare("INSERT INTO voice_channels (guild_id, channel_id, kind, name, owner_id, match_key, created_at) VALUES (?, ?, 'public', ?, ?, NULL, ?)")
+            .prepare(
+              "INSERT OR IGNORE INTO voice_channels (guild_id, channel_id, kind, name, owner_id, match_key, created_at) VALUES (?, ?, 'public', ?, ?, NULL, ?)",
+            )
             .bind(g.guild_id, ch.id, `Temp ${i}`, g.member_id, now),
         );
       }
     }
-    if (stmts.length >= 100) await db.batch(stmts.splice(0));
+    if (stmts.length >= 100) await flush(db, stmts);
   }
-  if (stmts.length) await db.batch(stmts.splice(0));
+  if (stmts.length) await flush(db, stmts);
   // Tournaments: one per tournament guild, mirroring its matches (2–6 days ahead) as scheduled events.
   for (const info of out.all.filter((g) => mix.tournament(g.index))) {
     out.tournaments.push(info);
-    const t = await db
-      .prepare("INSERT INTO tournaments (guild_id, slug, name, create_scheduled_events, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?) RETURNING id")
-      .bind(info.guild_id, `league${info.index}`, `League ${info.index}`, now, now)
-      .first();
+    const t = { id: out.tournaments.length };
+    stmts.push(
+      db
+        .prepare("INSERT OR IGNORE INTO tournaments (id, guild_id, slug, name, create_scheduled_events, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)")
+        .bind(t.id, info.guild_id, `league${info.index}`, `League ${info.index}`, now, now),
+    );
     for (let m = 0; m < MATCHES_PER_TOURNAMENT; m++) {
       const at = Math.ceil((now + (2 + m + (info.index % 4)) * DAY) / 60_000) * 60_000;
       stmts.push(
         db
           .prepare(
-            `INSERT INTO matches (guild_id, tournament_id, side_a_kind, side_a_id, side_a_name, side_b_kind, side_b_id, side_b_name, round, scheduled_at, created_at, updated_at)
-             VALUES (?, ?, 'member', ?, ?, 'member', ?, ?, 'Week 1', ?, ?, ?)`,
+            `INSERT OR IGNORE INTO matches (id, guild_id, tournament_id, side_a_kind, side_a_id, side_a_name, side_b_kind, side_b_id, side_b_name, round, scheduled_at, created_at, updated_at)
+             VALUES (?, ?, ?, 'member', ?, ?, 'member', ?, ?, 'Week 1', ?, ?, ?)`,
           )
-          .bind(info.guild_id, t.id, `${1000 + m}`, `Player ${2 * m}`, `${2000 + m}`, `Player ${2 * m + 1}`, at, now, now),
+          .bind(
+            t.id * MATCHES_PER_TOURNAMENT + m + 1,
+            info.guild_id,
+            t.id,
+            `${1000 + m}`,
+            `Player ${2 * m}`,
+            `${2000 + m}`,
+            `Player ${2 * m + 1}`,
+            at,
+            now,
+            now,
+          ),
       );
     }
-    if (stmts.length >= 100) await db.batch(stmts.splice(0));
+    if (stmts.length >= 100) await flush(db, stmts);
   }
-  if (stmts.length) await db.batch(stmts.splice(0));
+  if (stmts.length) await flush(db, stmts);
   return out;
 }
