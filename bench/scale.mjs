@@ -33,7 +33,7 @@ export const size = {
   voiceChannels: num("SCALE_VOICE", 5, 10),
   costDms: num("SCALE_COST_DMS", 200, 1_000),
   costEvents: num("SCALE_COST_EVENTS", 6, 20),
-  stormDeadlineMs: num("SCALE_STORM_DEADLINE_S", 240, 1_800) * 1000,
+  stormDeadlineMs: num("SCALE_STORM_DEADLINE_S", 420, 14_400) * 1000,
 };
 const out = option("out", "scale-report.json");
 const t0 = Date.now();
