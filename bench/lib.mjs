@@ -76,7 +76,8 @@ export async function applyMigrations(db) {
  * The bot on local workerd (Miniflare) pointed at an in-process emulator, with every migration applied.
  * `opts.bindings` adds or overrides bindings; `opts.persist` keeps D1 and Durable Object storage (and their alarms) in a
  * directory, so `restart()` (a new workerd runtime: every Durable Object evicted, in-flight work cut) loses nothing
- * stored; `opts.port` pins the port across restarts; `opts.logs` receives the Worker's log lines.
+ * stored; `opts.port` pins the port across restarts; `opts.logs` receives the Worker's log lines; `opts.entry` bundles
+ * another entry module instead of src/index.ts (bench:scale's counting wrapper around the bot).
  */
 export async function botOnEmulator(emulator, storage, opts = {}) {
   const options = convertV4MiniflareOptions({
@@ -89,7 +90,7 @@ export async function botOnEmulator(emulator, storage, opts = {}) {
       {
         ...workerBase,
         name: "bot",
-        scriptPath: await bundle("src/index.ts", "bot"),
+        scriptPath: opts.entry ? await bundle(opts.entry, opts.entry.replace(/\W+/g, "-")) : await bundle("src/index.ts", "bot"),
         ...botStorage(storage),
         bindings: {
           DISCORD_PUBLIC_KEY: emulator.keys.publicKeyHex,

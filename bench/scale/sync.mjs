@@ -1,0 +1,25 @@
+// The hourly cron run to completion: the cron itself, then every guild's sync on its own timer, until the bot is quiet.
+
+import { lastSeq, ownWorkerdCpuMs, quiet, readStats, until, workBetween } from "./measure.mjs";
+
+export async function pendingSyncs(db) {
+  return (await db.prepare("SELECT COUNT(*) AS n FROM timers WHERE name LIKE 'tsync:%' AND pending > 0").first()).n;
+}
+
+/** Runs `cron` ("0 * * * *" by default) and waits for its work to end; returns what it cost. */
+export async function settleSync(ctx, { cron = "0 * * * *", deadlineMs = 600_000 } = {}) {
+  const { emulator, db, botUrl } = ctx;
+  const before = await readStats(botUrl);
+  const seq0 = lastSeq(emulator);
+  const cpu0 = ownWorkerdCpuMs();
+  const started = Date.now();
+  await ctx.cron(cron);
+  const cronMs = Date.now() - started;
+  const deadline = Date.now() + deadlineMs;
+  const done = (await until(async () => (await pendingSyncs(db)) === 0, deadline, 500)) && (await quiet(emulator, 3_000, deadline));
+  const after = await readStats(botUrl);
+  const work = workBetween(before, after, emulator, seq0, lastSeq(emulator));
+  work.cpu_ms = cpu0 === null ? null : ownWorkerdCpuMs() - cpu0;
+  // The quiet spell at the end is not part of the run.
+  return { cron, done, cron_ms: cronMs, wall_ms: Date.now() - started - 3_000, work };
+}
