@@ -62,6 +62,8 @@ export async function syncDivider(s: Services, guildId: string): Promise<void> {
 
 export const dividerKind: TimerAction = {
   kind: "ec.divider",
+  // Cosmetic (a heading above the event channels): it waits behind time-critical steps and fan-outs.
+  lane: "background",
   async run(item, { services: s }) {
     await syncDivider(s, (item.payload as { guild_id: string }).guild_id);
   },
