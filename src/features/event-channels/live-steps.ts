@@ -105,7 +105,8 @@ async function restore(s: Services, rec: EventRecord, settings: Settings): Promi
   for (const id of [rec.text_id, ...rec.voice_ids].filter((x): x is string => !!x)) {
     await s.discord.patch(Routes.channel(id), { body: { permission_overwrites: overwrites } });
   }
-  await timerOf(s, rec).schedule("grant", s.now(), "ec.grant", ref(rec));
+  // The role in the payload: grants of a new role are new work, even at the same clock reading.
+  await timerOf(s, rec).schedule("grant", s.now(), "ec.grant", { ...ref(rec), role_id: rec.role_id });
   await queueDividerSync(s, g);
 }
 

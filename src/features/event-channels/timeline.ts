@@ -115,7 +115,7 @@ async function abandon(s: Services, rec: EventRecord, problems: string[]): Promi
 /** What follows once the channels are live: the grants, the announcement, the divider, the start, warning and deletion (each idempotent). */
 async function planFollowUps(s: Services, rec: EventRecord, settings: Settings): Promise<void> {
   const t = timerOf(s, rec);
-  await t.schedule("grant", s.now(), "ec.grant", ref(rec));
+  await t.schedule("grant", s.now(), "ec.grant", { ...ref(rec), role_id: rec.role_id });
   if (settings.announcement_message) await t.schedule("announce", s.now(), "ec.announce", ref(rec));
   await queueDividerSync(s, rec.guild_id);
   await planLiveSteps(s, rec, settings, rec.delete_at ?? deletionTime(settings, rec.start_at, rec.end_at), true);
