@@ -48,8 +48,7 @@ describe("event channels: role grants under failures", () => {
     const fans = (await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 112 } })).user_ids;
     await untilPlanned(g.guild_id, ev.id, "create");
     // Each attempt gets 20 grants through, then one keeps failing (three tries: the REST client's own retries too).
-    const failAfter20 = () =>
-      emu("/_emulator/faults", { body: { path: `/guilds/${g.guild_id}/members/`, method: "PUT", status: 500, after: 20, times: 3 } });
+    const failAfter20 = () => emu("/_emulator/faults", { body: { path: `/guilds/${g.guild_id}/members/`, method: "PUT", status: 500, after: 20, times: 3 } });
     let at = start - 15 * MIN;
     await failAfter20();
     expect(await runAt(g.guild_id, ev.id, at)).toBe(true);
@@ -82,9 +81,8 @@ describe("event channels: interest changes lost with a gateway session", () => {
     // While the session is gone: no USER_REMOVE / USER_ADD reaches the bot.
     const gone = fans[0] as string;
     await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users/${gone}`, { method: "DELETE", body: { silent: true } });
-    const [added] = (
-      await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 1, silent: true } })
-    ).user_ids;
+    const [added] = (await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 1, silent: true } }))
+      .user_ids;
     const first = await relay.status();
     await gatewayControl("invalidate", { session_id: first.session_id, resumable: false });
     await until(relay, (s) => s.status === "backoff" && s.session_id === null, "the session to be dropped");
