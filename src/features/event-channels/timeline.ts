@@ -13,7 +13,7 @@ import type { Services } from "../../services";
 import type { TimerOutcome } from "../../timers/kinds";
 import { channelsNeeded, createMissing, interestedUsers, lookBeforeCreating } from "./actions";
 import { queueDividerSync } from "./divider";
-import { channelNames, creationTime, deletionTime, nextRetry, roleName, voicePlan, WARNING_BEFORE_DELETE_MS } from "./plan";
+import { channelNames, creationTime, deletionTime, nextRetry, roleName, startMessageAt, voicePlan, WARNING_BEFORE_DELETE_MS } from "./plan";
 import { configuredBy, readSettings, type Settings } from "./settings";
 import { type EventRecord, getEvent, ownsAnything, transition, updateEvent } from "./storage";
 
@@ -38,8 +38,8 @@ export async function planCreation(s: Services, rec: EventRecord, settings: Sett
  */
 export async function planLiveSteps(s: Services, rec: EventRecord, settings: Settings, deleteAt: number, late = false): Promise<void> {
   const t = timerOf(s, rec);
-  const startDue = rec.start_at > s.now() || (late && s.now() < (rec.end_at ?? deleteAt));
-  if (settings.event_start_message && startDue) await t.schedule("start", Math.max(s.now(), rec.start_at), "ec.start", ref(rec));
+  const startAt = startMessageAt(rec.start_at, rec.end_at, deleteAt, s.now(), late);
+  if (settings.event_start_message && startAt !== null) await t.schedule("start", startAt, "ec.start", ref(rec));
   if (settings.deletion_warning_message) await t.schedule("warn", Math.max(s.now(), deleteAt - WARNING_BEFORE_DELETE_MS), "ec.warn", ref(rec));
   await t.schedule("delete", deleteAt, "ec.delete", ref(rec));
 }
