@@ -45,7 +45,9 @@ describe("event channels: role grants under failures", () => {
     await setUp(g);
     const start = Date.now() + 2 * HOUR;
     const ev = await scheduleEvent(g, "Game Night", start);
-    const fans = (await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 112 } })).user_ids;
+    // Marked before the channels exist (silent: no USER_ADD steps of their own compete for the injected faults).
+    const fans = (await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 112, silent: true } }))
+      .user_ids;
     await untilPlanned(g.guild_id, ev.id, "create");
     // Each attempt gets 20 grants through, then one keeps failing (three tries: the REST client's own retries too).
     const failAfter20 = () => emu("/_emulator/faults", { body: { path: `/guilds/${g.guild_id}/members/`, method: "PUT", status: 500, after: 20, times: 3 } });
@@ -68,7 +70,10 @@ describe("event channels: role grants under failures", () => {
     }
     const rec = await record(g.guild_id, ev.id);
     const holders = new Set(await holdersOf(g, rec?.role_id as string));
-    expect(fans.filter((u) => !holders.has(u))).toEqual([]);
+    expect(
+      fans.filter((u) => !holders.has(u)),
+      JSON.stringify(await timerOf(g.guild_id, ev.id).list()),
+    ).toEqual([]);
   });
 });
 

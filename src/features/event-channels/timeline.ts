@@ -142,6 +142,9 @@ const create: TimerAction = {
       if (begun === "stop") return;
       if (begun && "again" in begun) return begun;
       interested = begun?.interested ?? null;
+    } else {
+      // Resumed: the attempt that claimed the event may have stopped before it planned the deletion (a no-op if it did).
+      await timerOf(s, rec).schedule("delete", rec.delete_at ?? deletionTime(settings, rec.start_at, rec.end_at), "ec.delete", ref(rec));
     }
     const voices = rec.planned_voices ?? 1;
     const view = await lookBeforeCreating(s, rec, settings, await channelsNeeded(s, rec, settings, voices));
