@@ -58,7 +58,7 @@ export const defaults = (seed: number, size: Size, log: (l: string) => void): Ru
   commitShare: 0.5,
   evictRate: 0.05,
   backoffScale: 0.2,
-  settleMs: size === "full" ? 120_000 : 40_000,
+  settleMs: size === "full" ? 120_000 : 90_000,
   gatewayEveryMs: size === "full" ? [15_000, 35_000] : [6_000, 12_000],
   restartEveryMs: size === "full" ? [40_000, 80_000] : [12_000, 20_000],
   log,

@@ -271,8 +271,8 @@ export function eventChannels(ctx: Ctx): Feature {
   function checkMessages(f: Findings, l: Live, textId: string, madeAt: number) {
     const s = l.spec;
     const mine = (ctx.emulator.world.messages.get(textId) ?? []).filter((m) => m.author.id === ctx.botId);
-    // Channels that came after the start (creation retried past it) get no start message, by design.
-    const startDue = !s.race && !(s.cancelAt !== undefined && s.cancelAt < s.start) && madeAt < at(s.start);
+    // Late steps still happen (README, Guarantees): channels made after the start still get the start message.
+    const startDue = !s.race && !(s.cancelAt !== undefined && s.cancelAt < s.start) && madeAt < at(s.end);
     const kinds = [
       { what: "announcement", match: /starting soon/, expected: !s.race },
       { what: "start message", match: /starting now/, expected: startDue },

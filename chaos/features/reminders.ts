@@ -30,8 +30,6 @@ interface MemberSpec {
 interface Plan {
   allowed: string;
   defaults: number[];
-  /** Also post in a channel as each event starts (/reminders channel). */
-  channelPosts: boolean;
   events: EventSpec[];
   members: MemberSpec[];
 }
@@ -39,7 +37,6 @@ interface Plan {
 const FULL: Plan = {
   allowed: "2m, 1m, now",
   defaults: [60, 0],
-  channelPosts: true,
   events: [
     { key: "R1", name: "Weekly Cup", start: 135 },
     { key: "R2", name: "Scrim Night", start: 145, first: { start: 170, moveAt: 5 } },
@@ -56,11 +53,9 @@ const FULL: Plan = {
   ],
 };
 
-/** The fast subset leaves the channel post out: it is posted without a nonce (a retried POST posts twice) until fixed. */
 const SMALL: Plan = {
   allowed: "now",
   defaults: [0],
-  channelPosts: false,
   events: [{ key: "R1", name: "Weekly Cup", start: 20 }],
   members: [{ key: "m1", subscribe: { offsets: [], at: 0 } }],
 };
@@ -99,7 +94,7 @@ export function reminders(ctx: Ctx): Feature {
   async function setup() {
     g = await newGuild(ctx, "Reminders");
     await admin("offsets", { allowed: plan.allowed, defaults: plan.defaults.map((o) => (o === 0 ? "now" : `${o / 60}m`)).join(", ") });
-    if (plan.channelPosts) await admin("channel", { channel: g.channels.text });
+    await admin("channel", { channel: g.channels.text });
     for (const m of plan.members) {
       users.set(m.key, await newMember(ctx, g, m.key));
       done.set(m.key, {});
@@ -247,7 +242,7 @@ export function reminders(ctx: Ctx): Feature {
     const posts = (ctx.emulator.world.messages.get(g.channels.text) ?? []).filter((msg) => msg.author.id === ctx.botId);
     for (const e of plan.events) {
       const n = posts.filter((p) => p.content.includes(`**${e.name}** is starting now`)).length;
-      judge(f, `channel post as ${e.name} starts`, e.cancelAt !== undefined || !plan.channelPosts ? 0 : 1, n);
+      judge(f, `channel post as ${e.name} starts`, e.cancelAt !== undefined ? 0 : 1, n);
     }
     replies.judge(f);
     return f.report("reminders");

@@ -100,10 +100,12 @@ const actions: [string, string, Action][] = [
   [
     "DELETE",
     "/_emulator/guilds/:guild/scheduled-events/:event/users/:user",
-    (world, p) => {
+    (world, p, b) => {
       const ev = eventOf(world, p.guild as string, p.event as string);
       ev.users = ev.users.filter((u) => u !== p.user);
       ev.user_count = ev.users.length;
+      // `silent`: unmarked while the bot's gateway session was lost, so no dispatch reaches it.
+      if (b.silent) return { user_count: ev.user_count };
       world.dispatch("GUILD_SCHEDULED_EVENT_USER_REMOVE", { guild_scheduled_event_id: ev.id, user_id: p.user, guild_id: ev.guild_id }, ev.guild_id);
       return { user_count: ev.user_count };
     },

@@ -6,6 +6,7 @@ import { logger } from "../../log";
 import type { Services } from "../../services";
 import { gone, recoverIntent } from "./actions";
 import { queueDividerSync } from "./divider";
+import { forgetHolders } from "./holders";
 import { archivedOverwrites, channelNames } from "./plan";
 import { readSettings, type Settings } from "./settings";
 import { type EventRecord, getEvent, ownsAnything, transition, updateEvent } from "./storage";
@@ -78,6 +79,7 @@ export async function cleanUp(s: Services, r: EventRef, reason: string, runningK
   const active = ["scheduled", "retrying", "creating", "live", "ending", "skipped"] as const;
   if (!ownsAnything(rec)) {
     await timerOf(s, rec).cancel("*");
+    await forgetHolders(s.env.DB, rec.guild_id, rec.event_id);
     await transition(s.env.DB, rec.guild_id, rec.event_id, active, final, s.now());
     if (rec.state === "live" || rec.state === "ending") await queueDividerSync(s, rec.guild_id);
     return;
@@ -85,12 +87,13 @@ export async function cleanUp(s: Services, r: EventRef, reason: string, runningK
   // "ending" first: the CHANNEL_DELETE / GUILD_ROLE_DELETE our own deletions cause must not look like manual ones.
   await transition(s.env.DB, rec.guild_id, rec.event_id, active, "ending", s.now());
   const timer = timerOf(s, rec);
-  for (const key of ["create", "grant", "announce", "start", "warn", "member:*", "restore-role"]) await timer.cancel(key);
+  for (const key of ["create", "grant", "announce", "start", "warn", "member:*", "resync", "restore-role"]) await timer.cancel(key);
   const textId = rec.text_id;
   await adoptDanglingIntent(s, rec);
   const outcome = await removeOwned(s, rec, await readSettings(s.env.DB, rec.guild_id));
   // Only now: until here the pending deletion was the fallback should this cleanup fail for good.
   for (const item of await timer.list()) if (item.key !== runningKey && item.status === "pending") await timer.cancel(item.key);
+  await forgetHolders(s.env.DB, rec.guild_id, rec.event_id);
   await transition(s.env.DB, rec.guild_id, rec.event_id, ["ending"], final, s.now());
   await queueDividerSync(s, rec.guild_id);
   await s.bus.emit(`event_channels.${outcome}`, { event_id: rec.event_id, name: rec.name, reason, text_id: textId }, { guildId: rec.guild_id });
@@ -102,6 +105,8 @@ const CLEANUP_ATTEMPTS = 30;
 const remove: TimerAction<"ec.delete"> = {
   kind: "ec.delete",
   payload: eventRefPayload,
+  // Channels disappearing at the announced time is what members see: not behind fan-outs or syncs.
+  lane: "critical",
   maxAttempts: CLEANUP_ATTEMPTS,
   async run(item, { services: s }) {
     await cleanUp(s, item.payload, "ended", item.key);
@@ -111,6 +116,7 @@ const remove: TimerAction<"ec.delete"> = {
 const cleanup: TimerAction<"ec.cleanup"> = {
   kind: "ec.cleanup",
   payload: cleanupPayload,
+  lane: "critical",
   maxAttempts: CLEANUP_ATTEMPTS,
   async run(item, { services: s }) {
     const p = item.payload;

@@ -207,6 +207,9 @@ export const extend: Component = {
     if (inside !== rec.text_id || (ctx.memberPermissions & need) !== need) throw new UserError("Only members of this event's channels can extend them.");
     if (rec.extensions >= MAX_EXTENSIONS) throw new UserError(`These channels were already extended ${MAX_EXTENSIONS} times; they cannot be extended again.`);
     const deleteAt = Math.max(rec.delete_at, s.now()) + EXTENSION_MS;
+    // Planned before it is recorded: a press cut off in between leaves the record as it was, and pressing again
+    // computes the same time. Two members pressing at once read the same record, so they plan the same time too.
+    await planLiveSteps(s, rec, settings, deleteAt);
     // Compare-and-set on the count, so two members pressing at once extend once each, never past the cap.
     const res = await s.env.DB.prepare(
       "UPDATE event_channel_events SET delete_at = ?, extensions = extensions + 1, updated_at = ? WHERE guild_id = ? AND event_id = ? AND state = 'live' AND extensions = ?",
@@ -214,7 +217,6 @@ export const extend: Component = {
       .bind(deleteAt, s.now(), guildId, eventId, rec.extensions)
       .run();
     if (res.meta.changes !== 1) throw new UserError("Someone else just extended these channels; press again if you need more time.");
-    await planLiveSteps(s, rec, settings, deleteAt);
     await s.bus.emit("event_channels.extended", { event_id: eventId, name: rec.name, delete_at: deleteAt }, { guildId, userId: ctx.user.id });
     const at = Math.floor(deleteAt / 1000);
     return {

@@ -64,6 +64,8 @@ export async function syncDivider(s: Services, guildId: string): Promise<void> {
 export const dividerKind: TimerAction<"ec.divider"> = {
   kind: "ec.divider",
   payload: dividerPayload,
+  // Cosmetic (a heading above the event channels): it waits behind time-critical steps and fan-outs.
+  lane: "background",
   async run(item, { services: s }) {
     await syncDivider(s, item.payload.guild_id);
   },

@@ -2,14 +2,32 @@
 import { type APIGuildScheduledEvent, GatewayDispatchEvents, GuildScheduledEventStatus } from "discord-api-types/v10";
 import { type GatewayHandler, gatewayHandler } from "../../feature";
 import type { Services } from "../../services";
+import { queueInterestResync } from "./grants";
 import { deletionTime } from "./plan";
 import { readSettings } from "./settings";
-import { eventByChannel, eventByRole, forgetChannel, getDivider, getEvent, ownsAnything, setDivider, transition, updateEvent, upsertEvent } from "./storage";
+import {
+  type EventRecord,
+  type EventState,
+  eventByChannel,
+  eventByRole,
+  forgetChannel,
+  getDivider,
+  getEvent,
+  ownsAnything,
+  setDivider,
+  transition,
+  updateEvent,
+  upsertEvent,
+} from "./storage";
 import { planCreation, planLiveSteps, queueCleanup, timerOf } from "./timeline";
 
 const ACTIVE = new Set<number>([GuildScheduledEventStatus.Scheduled, GuildScheduledEventStatus.Active]);
 
-/** One scheduled event as Discord describes it now: follow it, reschedule it, or clean it up. */
+/**
+ * One scheduled event as Discord describes it now: follow it, reschedule it, or clean it up. Dispatches are
+ * handled at least once, so every path schedules before it records: a replay after a restart between the two
+ * finds the old record and does both again (scheduling the same thing twice is a no-op).
+ */
 export async function followEvent(s: Services, ev: APIGuildScheduledEvent): Promise<void> {
   const settings = await readSettings(s.env.DB, ev.guild_id);
   if (!settings?.category_id) return; // the guild has not set up event channels
@@ -21,26 +39,30 @@ export async function followEvent(s: Services, ev: APIGuildScheduledEvent): Prom
   const startAt = Date.parse(ev.scheduled_start_time);
   const endAt = ev.scheduled_end_time ? Date.parse(ev.scheduled_end_time) : null;
   if (Number.isNaN(startAt)) return;
-  const rec = await upsertEvent(s.env.DB, { guild_id: ev.guild_id, event_id: ev.id, name: ev.name, start_at: startAt, end_at: endAt }, s.now());
-  if (rec.state === "live" || rec.state === "creating") {
-    if (before && (before.start_at !== startAt || before.end_at !== endAt)) {
+  const moved = !!before && (before.start_at !== startAt || before.end_at !== endAt);
+  if (before && (before.state === "live" || before.state === "creating")) {
+    const patch: Partial<EventRecord> = { name: ev.name, start_at: startAt, end_at: endAt };
+    if (moved) {
       const deleteAt = deletionTime(settings, startAt, endAt);
-      await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { delete_at: deleteAt }, s.now());
-      await planLiveSteps(s, rec, settings, deleteAt);
+      await planLiveSteps(s, { ...before, ...patch }, settings, deleteAt);
+      patch.delete_at = deleteAt;
     }
+    await updateEvent(s.env.DB, ev.guild_id, ev.id, patch, s.now());
     return;
   }
   // A new start time gives the minimum-attendance check a fresh chance (compare-and-set: a create step that
-  // claimed the event meanwhile keeps it).
-  if (before && before.start_at !== startAt && (rec.state === "skipped" || rec.state === "retrying")) {
-    if (await transition(s.env.DB, rec.guild_id, rec.event_id, ["skipped", "retrying"], "scheduled", s.now())) rec.state = "scheduled";
-  }
+  // claimed the event meanwhile keeps it). Before the new time is recorded, so a replay still sees the move.
+  if (before && before.start_at !== startAt && (before.state === "skipped" || before.state === "retrying"))
+    await transition(s.env.DB, ev.guild_id, ev.id, ["skipped", "retrying"], "scheduled", s.now());
+  const rec = await upsertEvent(s.env.DB, { guild_id: ev.guild_id, event_id: ev.id, name: ev.name, start_at: startAt, end_at: endAt }, s.now());
+  // A scheduled event is (re)planned on every pass, so a replay plans what a cut-off first pass did not.
   await planCreation(s, rec, settings);
 }
 
 /**
  * Cancelled or deleted. Compare-and-set: nothing made yet → cancelled, and a creation that is under way sees it and
- * stops; otherwise the cleanup runs on the event's timer (after the step running there, if any), with retries.
+ * stops; otherwise the cleanup runs on the event's timer (after the step running there, if any), with retries. The
+ * cleanup is queued before the state says `ending`, so a replay after a restart between the two queues it again.
  */
 async function dropEvent(s: Services, guildId: string, eventId: string, reason: string): Promise<void> {
   const rec = await getEvent(s.env.DB, guildId, eventId);
@@ -50,8 +72,10 @@ async function dropEvent(s: Services, guildId: string, eventId: string, reason: 
     return;
   }
   // Anything that exists (whatever the state says) is removed by the cleanup.
-  if (await transition(s.env.DB, guildId, eventId, ["scheduled", "retrying", "skipped", "creating", "live"], "ending", s.now()))
-    await queueCleanup(s, rec, reason);
+  const active: EventState[] = ["scheduled", "retrying", "skipped", "creating", "live", "ending"];
+  if (!active.includes(rec.state)) return;
+  await queueCleanup(s, rec, reason);
+  await transition(s.env.DB, guildId, eventId, active, "ending", s.now());
 }
 
 async function interest(s: Services, d: { guild_id: string; guild_scheduled_event_id: string; user_id: string }, add: boolean): Promise<void> {
@@ -71,6 +95,8 @@ export const gatewayHandlers: GatewayHandler[] = [
     // After a fresh IDENTIFY Discord sends every guild with its scheduled events: a free reconciliation.
     if (!(await readSettings(s.env.DB, guild.id))?.category_id) return;
     for (const ev of guild.guild_scheduled_events ?? []) await followEvent(s, { ...ev, guild_id: guild.id });
+    // Interest changes of the old session may be lost: live events re-read their Interested lists.
+    await queueInterestResync(s, guild.id);
   }),
   gatewayHandler(GatewayDispatchEvents.ChannelDelete, "event_channels.channel_deleted", async (ch, s) => {
     const guildId = "guild_id" in ch ? ch.guild_id : undefined;
@@ -83,14 +109,20 @@ export const gatewayHandlers: GatewayHandler[] = [
     }
     const found = await eventByChannel(s.env.DB, guildId, ch.id);
     if (!found) return;
+    // The last of a live event's channels: the cleanup is queued before the channel is forgotten (a replay after
+    // a restart in between would no longer find the event by the channel). Live, nothing adds channels meanwhile.
+    const last = found.state === "live" && [found.text_id, ...found.voice_ids].every((id) => !id || id === ch.id);
+    if (last) await queueCleanup(s, found, "channels deleted");
     // One statement: a create step recording another voice channel at the same moment is never overwritten.
-    const rec = await forgetChannel(s.env.DB, guildId, found.event_id, ch.id, s.now());
-    if (rec && !rec.text_id && rec.voice_ids.length === 0 && rec.state === "live") await queueCleanup(s, rec, "channels deleted");
+    await forgetChannel(s.env.DB, guildId, found.event_id, ch.id, s.now());
   }),
   gatewayHandler(GatewayDispatchEvents.GuildRoleDelete, "event_channels.role_deleted", async (d, s) => {
     const rec = await eventByRole(s.env.DB, d.guild_id, d.role_id);
     if (!rec) return;
-    await updateEvent(s.env.DB, d.guild_id, rec.event_id, { role_id: null, role_created: false }, s.now());
+    // Recorded first (the restore step must see the role gone); a restart before the restore is scheduled leaves a
+    // live record without its role (role_created kept: it was the bot's), which the next resync or the hourly
+    // reconciliation restores.
+    await updateEvent(s.env.DB, d.guild_id, rec.event_id, { role_id: null }, s.now());
     if (rec.state === "live" && (rec.text_id || rec.voice_ids.length))
       await timerOf(s, rec).schedule("restore-role", s.now(), "ec.restore_role", { guild_id: d.guild_id, event_id: rec.event_id });
   }),

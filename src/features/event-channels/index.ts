@@ -6,6 +6,7 @@ import { eventChannels, extend } from "./commands";
 import { dividerKind } from "./divider";
 import { eventChannelEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
+import { grantKinds } from "./grants";
 import { liveKinds } from "./live-steps";
 import { reconcileEvents } from "./reconcile";
 import { eventChannelsRetention } from "./retention";
@@ -15,7 +16,7 @@ export const eventChannelsFeature: Feature = {
   name: "event-channels",
   commands: [eventChannels],
   components: [extend],
-  timerKinds: [...creationKinds, ...liveKinds, ...cleanupKinds, dividerKind],
+  timerKinds: [...creationKinds, ...grantKinds, ...liveKinds, ...cleanupKinds, dividerKind],
   events: eventChannelEvents,
   gateway: gatewayHandlers,
   crons: [reconcileEvents],

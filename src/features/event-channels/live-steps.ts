@@ -1,4 +1,4 @@
-/** The steps after the channels exist, each its own idempotent agenda item: role grants, the three messages, interest changes, a lost role. */
+/** The steps after the channels exist, each its own idempotent agenda item: the three messages and a lost role (grants: grants.ts). */
 import { roleMention, TimestampStyles, time } from "@discordjs/formatters";
 import {
   type APIActionRowComponent,
@@ -11,16 +11,16 @@ import {
 import { LIMITS, truncate } from "../../discord/message-limits";
 import { postOnce } from "../../discord/post-once";
 import type { TimerAction } from "../../feature";
-import { logger } from "../../log";
 import type { Services } from "../../services";
 import { remindMeButton } from "../reminders/subscribe-view";
-import { giveRole, interestedPage, recoverIntent } from "./actions";
+import { recoverIntent } from "./actions";
 import { queueDividerSync } from "./divider";
+import { forgetHolders } from "./holders";
 import { eventOverwrites, fill, roleName } from "./plan";
 import type { Settings } from "./settings";
-import { type EventRecord, getEvent, updateEvent } from "./storage";
+import { type EventRecord, updateEvent } from "./storage";
 import { load, ref, timerOf } from "./timeline";
-import { eventRefPayload, grantPayload, memberPayload } from "./timer-payloads";
+import { eventRefPayload } from "./timer-payloads";
 
 export const extendButton = (eventId: string): APIActionRowComponent<APIButtonComponent> => ({
   type: ComponentType.ActionRow,
@@ -49,24 +49,10 @@ async function post(
   return posted.messageId;
 }
 
-/** Gives the role to Interested members a page at a time; the cursor makes a retry or the next page resume, not restart. */
-const grant: TimerAction<"ec.grant"> = {
-  kind: "ec.grant",
-  payload: grantPayload,
-  async run(item, { services: s }) {
-    const rec = await getEvent(s.env.DB, item.payload.guild_id, item.payload.event_id);
-    // A role the bot did not make (adopted by name before 0014) is never handed out.
-    if (rec?.state !== "live" || !rec.role_id || !rec.role_created) return;
-    const page = await interestedPage(s, rec.guild_id, rec.event_id, rec.grant_cursor);
-    await giveRole(s, rec.guild_id, rec.role_id, page);
-    if (page.length) await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { grant_cursor: page.at(-1) ?? null }, s.now());
-    return page.length === 100 ? { again: { dueAt: s.now() } } : undefined;
-  },
-};
-
 const announce: TimerAction<"ec.announce"> = {
   kind: "ec.announce",
   payload: eventRefPayload,
+  lane: "critical",
   async run(item, { services: s }) {
     const loaded = await load(s, item.payload);
     if (loaded?.rec.state !== "live") return;
@@ -77,6 +63,7 @@ const announce: TimerAction<"ec.announce"> = {
 const start: TimerAction<"ec.start"> = {
   kind: "ec.start",
   payload: eventRefPayload,
+  lane: "critical",
   async run(item, { services: s }) {
     const loaded = await load(s, item.payload);
     if (loaded?.rec.state === "live") await post(s, loaded.rec, "start", loaded.settings.event_start_message);
@@ -86,6 +73,7 @@ const start: TimerAction<"ec.start"> = {
 const warn: TimerAction<"ec.warn"> = {
   kind: "ec.warn",
   payload: eventRefPayload,
+  lane: "critical",
   async run(item, { services: s }) {
     const loaded = await load(s, item.payload);
     if (loaded?.rec.state !== "live" || !loaded.rec.delete_at) return;
@@ -97,27 +85,13 @@ const warn: TimerAction<"ec.warn"> = {
   },
 };
 
-/** A member marked or unmarked "Interested" after the channels exist. */
-const member: TimerAction<"ec.member"> = {
-  kind: "ec.member",
-  payload: memberPayload,
-  async run(item, { services: s }) {
-    const p = item.payload;
-    const rec = await getEvent(s.env.DB, p.guild_id, p.event_id);
-    if (rec?.state !== "live" || !rec.role_id || !rec.role_created) return;
-    if (p.add) await giveRole(s, rec.guild_id, rec.role_id, [p.user_id]);
-    else
-      await s.discord.delete(Routes.guildMemberRole(rec.guild_id, p.user_id, rec.role_id), { reason: "No longer interested" }).catch((error) => {
-        logger.info("event_channels.role_remove_skipped", { guild_id: rec.guild_id, user_id: p.user_id, error });
-      });
-  },
-};
-
 /** The event role was deleted by hand while channels are live: make a new one (intent first), then put it back everywhere. */
 async function restore(s: Services, rec: EventRecord, settings: Settings): Promise<void> {
   const g = rec.guild_id;
   const name = roleName(settings, rec.name, rec.start_at);
   if (!rec.role_id) {
+    // Nobody holds the new role yet: every Interested member is given it again from the first page.
+    await forgetHolders(s.env.DB, g, rec.event_id);
     await updateEvent(s.env.DB, g, rec.event_id, { intent_kind: "role", intent_name: name, intent_at: Date.now() }, s.now());
     const role = await s.discord.create<{ id: string }>(Routes.guildRoles(g), {
       body: { name, permissions: "0", mentionable: true },
@@ -136,6 +110,7 @@ async function restore(s: Services, rec: EventRecord, settings: Settings): Promi
   for (const id of [rec.text_id, ...rec.voice_ids].filter((x): x is string => !!x)) {
     await s.discord.patch(Routes.channel(id), { body: { permission_overwrites: overwrites } });
   }
+  // The role in the payload: grants of a new role are new work, even at the same clock reading.
   await timerOf(s, rec).schedule("grant", s.now(), "ec.grant", { ...ref(rec), role_id: rec.role_id });
   await queueDividerSync(s, g);
 }
@@ -143,6 +118,8 @@ async function restore(s: Services, rec: EventRecord, settings: Settings): Promi
 const restoreRole: TimerAction<"ec.restore_role"> = {
   kind: "ec.restore_role",
   payload: eventRefPayload,
+  // Live channels without their role shut every member out: as urgent as making them.
+  lane: "critical",
   async run(item, { services: s }) {
     const loaded = await load(s, item.payload);
     if (loaded?.rec.state !== "live") return;
@@ -158,4 +135,4 @@ const restoreRole: TimerAction<"ec.restore_role"> = {
   },
 };
 
-export const liveKinds: TimerAction[] = [grant, announce, start, warn, member, restoreRole];
+export const liveKinds: TimerAction[] = [announce, start, warn, restoreRole];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { baseName, channelNames, creationTime, deletionTime, nextRetry, roleName, voicePlan } from "./plan";
+import { baseName, channelNames, creationTime, deletionTime, nextRetry, roleName, startMessageAt, voicePlan } from "./plan";
 import { DEFAULT_SETTINGS, mergeSettings, type Settings } from "./settings";
 import { normaliseVoice } from "./storage";
 
@@ -65,6 +65,16 @@ describe("timeline", () => {
   it("deletes deletion_hours after the end, or after the start without an end", () => {
     expect(deletionTime(settings(), START, START + 3_600_000)).toBe(START + 5 * 3_600_000);
     expect(deletionTime(settings(), START, null)).toBe(START + 4 * 3_600_000);
+  });
+  it("posts the start message at the start, at once for channels made late, and never after the end", () => {
+    const end = START + 3_600_000;
+    const del = end + 4 * 3_600_000;
+    expect(startMessageAt(START, end, del, START - 60_000, true)).toBe(START);
+    expect(startMessageAt(START, end, del, START + 60_000, true)).toBe(START + 60_000);
+    expect(startMessageAt(START, end, del, end + 1, true)).toBeNull();
+    expect(startMessageAt(START, null, del, end + 1, true)).toBe(end + 1);
+    // A reschedule or an extension after the start does not post it again.
+    expect(startMessageAt(START, end, del, START + 60_000, false)).toBeNull();
   });
 });
 

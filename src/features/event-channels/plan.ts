@@ -87,6 +87,15 @@ export function deletionTime(settings: Settings, startAt: number, endAt: number 
   return (endAt ?? startAt) + settings.deletion_hours * 3_600_000;
 }
 
+/**
+ * When the start message goes out, or null for none: at the start; at once for channels made late (`late`: right
+ * after creation) while the event has not ended (its end, or the deletion for an event without one).
+ */
+export function startMessageAt(startAt: number, endAt: number | null, deleteAt: number, now: number, late: boolean): number | null {
+  if (startAt > now) return startAt;
+  return late && now < (endAt ?? deleteAt) ? now : null;
+}
+
 /** The next minimum-attendance retry: the first of start − interval that is still in the future, after `after`. */
 export function nextRetry(settings: Settings, startAt: number, now: number): number | null {
   const times = settings.minimum_retry_intervals.map((m) => startAt - m * 60_000).sort((a, b) => a - b);

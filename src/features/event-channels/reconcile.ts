@@ -26,11 +26,22 @@ async function resumeStale(s: Services): Promise<void> {
   }
 }
 
+/** A live event whose role was deleted by hand, when the dispatch's handling stopped before the restore was planned. */
+async function restoreLostRoles(s: Services): Promise<void> {
+  const rows = await s.env.DB.prepare(
+    "SELECT guild_id, event_id FROM event_channel_events WHERE state = 'live' AND role_id IS NULL AND role_created = 1 AND (text_id IS NOT NULL OR voice_ids != '[]') LIMIT ?",
+  )
+    .bind(STALE_PER_RUN)
+    .all<{ guild_id: string; event_id: string }>();
+  for (const r of rows.results) await timerOf(s, r).schedule("restore-role", s.now(), "ec.restore_role", ref(r));
+}
+
 export const reconcileEvents: CronJob = {
   name: "event_channels.reconcile",
   cron: CRON.hourly,
   async run(s) {
     await resumeStale(s);
+    await restoreLostRoles(s);
     const guilds = await s.env.DB.prepare(
       "SELECT guild_id FROM event_channel_settings WHERE json_extract(settings, '$.category_id') IS NOT NULL ORDER BY guild_id",
     ).all<{ guild_id: string }>();

@@ -13,7 +13,7 @@ import type { Services } from "../../services";
 import type { TimerOutcome } from "../../timers/kinds";
 import { channelsNeeded, createMissing, interestedUsers, lookBeforeCreating } from "./actions";
 import { queueDividerSync } from "./divider";
-import { channelNames, creationTime, deletionTime, nextRetry, roleName, voicePlan, WARNING_BEFORE_DELETE_MS } from "./plan";
+import { channelNames, creationTime, deletionTime, nextRetry, roleName, startMessageAt, voicePlan, WARNING_BEFORE_DELETE_MS } from "./plan";
 import { configuredBy, readSettings, type Settings } from "./settings";
 import { type EventRecord, getEvent, ownsAnything, transition, updateEvent } from "./storage";
 import { eventRefPayload } from "./timer-payloads";
@@ -33,10 +33,14 @@ export async function planCreation(s: Services, rec: EventRecord, settings: Sett
   await timerOf(s, rec).schedule("create", creationTime(settings, rec.start_at, s.now()), "ec.create", ref(rec));
 }
 
-/** After creation or a time change: the start message, the warning and the deletion. */
-export async function planLiveSteps(s: Services, rec: EventRecord, settings: Settings, deleteAt: number): Promise<void> {
+/**
+ * After creation or a time change: the start message, the warning and the deletion. Channels made after the start
+ * (`late`: creation ran late) still get the start message, at once, while the event has not ended.
+ */
+export async function planLiveSteps(s: Services, rec: EventRecord, settings: Settings, deleteAt: number, late = false): Promise<void> {
   const t = timerOf(s, rec);
-  if (rec.start_at > s.now() && settings.event_start_message) await t.schedule("start", rec.start_at, "ec.start", ref(rec));
+  const startAt = startMessageAt(rec.start_at, rec.end_at, deleteAt, s.now(), late);
+  if (settings.event_start_message && startAt !== null) await t.schedule("start", startAt, "ec.start", ref(rec));
   if (settings.deletion_warning_message) await t.schedule("warn", Math.max(s.now(), deleteAt - WARNING_BEFORE_DELETE_MS), "ec.warn", ref(rec));
   await t.schedule("delete", deleteAt, "ec.delete", ref(rec));
 }
@@ -109,6 +113,15 @@ async function abandon(s: Services, rec: EventRecord, problems: string[]): Promi
   } else if (await transition(s.env.DB, rec.guild_id, rec.event_id, ["creating"], "skipped", s.now())) await timerOf(s, rec).cancel("delete");
 }
 
+/** What follows once the channels are live: the grants, the announcement, the divider, the start, warning and deletion (each idempotent). */
+async function planFollowUps(s: Services, rec: EventRecord, settings: Settings): Promise<void> {
+  const t = timerOf(s, rec);
+  await t.schedule("grant", s.now(), "ec.grant", { ...ref(rec), role_id: rec.role_id });
+  if (settings.announcement_message) await t.schedule("announce", s.now(), "ec.announce", ref(rec));
+  await queueDividerSync(s, rec.guild_id);
+  await planLiveSteps(s, rec, settings, rec.delete_at ?? deletionTime(settings, rec.start_at, rec.end_at), true);
+}
+
 const create: TimerAction<"ec.create"> = {
   kind: "ec.create",
   payload: eventRefPayload,
@@ -118,7 +131,9 @@ const create: TimerAction<"ec.create"> = {
     const loaded = await load(s, item.payload);
     if (!loaded) return;
     const { rec, settings } = loaded;
-    if (!["scheduled", "retrying", "creating"].includes(rec.state)) return; // already live, or over
+    // Live already: an attempt that made it live was cut off (a restart) before it planned what follows.
+    if (rec.state === "live") return void (await planFollowUps(s, rec, settings));
+    if (!["scheduled", "retrying", "creating"].includes(rec.state)) return; // over
     if (!settings.category_id) {
       logger.info("event_channels.not_configured", { guild_id: rec.guild_id, event_id: rec.event_id });
       return;
@@ -129,6 +144,9 @@ const create: TimerAction<"ec.create"> = {
       if (begun === "stop") return;
       if (begun && "again" in begun) return begun;
       interested = begun?.interested ?? null;
+    } else {
+      // Resumed: the attempt that claimed the event may have stopped before it planned the deletion (a no-op if it did).
+      await timerOf(s, rec).schedule("delete", rec.delete_at ?? deletionTime(settings, rec.start_at, rec.end_at), "ec.delete", ref(rec));
     }
     const voices = rec.planned_voices ?? 1;
     const view = await lookBeforeCreating(s, rec, settings, await channelsNeeded(s, rec, settings, voices));
@@ -149,11 +167,7 @@ const create: TimerAction<"ec.create"> = {
       return;
     }
     if (!(await transition(s.env.DB, rec.guild_id, rec.event_id, ["creating"], "live", s.now()))) return; // a cancel won: its cleanup runs next
-    const t = timerOf(s, rec);
-    await t.schedule("grant", s.now(), "ec.grant", { ...ref(rec), role_id: rec.role_id });
-    if (settings.announcement_message) await t.schedule("announce", s.now(), "ec.announce", ref(rec));
-    await queueDividerSync(s, rec.guild_id);
-    await planLiveSteps(s, { ...rec, state: "live" }, settings, rec.delete_at ?? deletionTime(settings, rec.start_at, rec.end_at));
+    await planFollowUps(s, { ...rec, state: "live" }, settings);
     await s.bus.emit(
       "event_channels.created",
       { event_id: rec.event_id, name: rec.name, role_id: rec.role_id, text_id: rec.text_id, voice_ids: rec.voice_ids, interested },

@@ -19,6 +19,7 @@ declare module "../../timers/payloads" {
     "ec.warn": EventRefPayload;
     "ec.member": z.infer<typeof memberPayload>;
     "ec.restore_role": EventRefPayload;
+    "ec.resync": EventRefPayload;
     "ec.delete": EventRefPayload;
     "ec.cleanup": z.infer<typeof cleanupPayload>;
     "ec.divider": z.infer<typeof dividerPayload>;

@@ -1,0 +1,141 @@
+/**
+ * Who holds an event's role, kept in step with who is Interested: the grants after creation (a few members per
+ * recorded step), single members (un)marking Interested, and a full re-read after a fresh gateway session.
+ */
+import { Routes } from "discord-api-types/v10";
+import { DiscordApiError } from "../../discord/errors";
+import type { TimerAction } from "../../feature";
+import { logger } from "../../log";
+import type { Services } from "../../services";
+import type { TimerOutcome } from "../../timers/kinds";
+import { giveRole, gone, interestedPage, interestedUsers } from "./actions";
+import { confirmGrants, forgetHolders, grantedAmong, intendGrants, listHolders } from "./holders";
+import { type EventRecord, getEvent, liveEvents, updateEvent } from "./storage";
+import { type EventRef, ref, timerOf } from "./timeline";
+import { eventRefPayload, grantPayload, memberPayload } from "./timer-payloads";
+
+/** Members given the role between two cursor writes: a failure repeats at most this many PUTs (all idempotent). */
+export const GRANT_BATCH = 10;
+/** Like cleanups: retried for about a day (backoff capped at an hour), so a long Discord outage still ends with every grant. */
+export const GRANT_ATTEMPTS = 30;
+
+/** An event whose role is the bot's own and whose channels are live: the only role the bot hands out or takes back. */
+function ownLiveRole(rec: EventRecord | null): rec is EventRecord & { role_id: string } {
+  return rec?.state === "live" && !!rec.role_id && rec.role_created;
+}
+
+/** Gives the role to each member, the grant recorded before the call and confirmed after it (each member once). */
+async function grantEach(s: Services, rec: EventRecord & { role_id: string }, userIds: readonly string[]): Promise<void> {
+  if (!userIds.length) return;
+  const db = s.env.DB;
+  await intendGrants(db, rec.guild_id, rec.event_id, userIds);
+  const done: string[] = [];
+  try {
+    for (const id of userIds) {
+      await giveRole(s, rec.guild_id, rec.role_id, [id]);
+      done.push(id);
+    }
+  } finally {
+    if (done.length) await confirmGrants(db, rec.guild_id, rec.event_id, done);
+  }
+}
+
+/** Takes the role back (already gone is fine) and forgets the member as a holder. */
+async function takeBack(s: Services, rec: EventRecord & { role_id: string }, userId: string): Promise<void> {
+  await gone(s.discord.delete(Routes.guildMemberRole(rec.guild_id, userId, rec.role_id), { reason: "No longer interested" }));
+  await forgetHolders(s.env.DB, rec.guild_id, rec.event_id, [userId]);
+}
+
+/**
+ * One page of Interested members after the cursor, GRANT_BATCH at a time with the cursor written after each batch:
+ * a failure, a restart or an eviction repeats at most one batch. A run that got further before failing goes on at
+ * once; only a run that made no progress counts as a failed attempt.
+ */
+const grant: TimerAction<"ec.grant"> = {
+  kind: "ec.grant",
+  payload: grantPayload,
+  lane: "bulk",
+  maxAttempts: GRANT_ATTEMPTS,
+  async run(item, { services: s }): Promise<TimerOutcome> {
+    const p = item.payload;
+    const rec = await getEvent(s.env.DB, p.guild_id, p.event_id);
+    // A role the bot did not make (adopted by name before 0014) is never handed out.
+    if (!ownLiveRole(rec)) return;
+    const page = await interestedPage(s, rec.guild_id, rec.event_id, rec.grant_cursor);
+    const held = await grantedAmong(s.env.DB, rec.guild_id, rec.event_id, page);
+    let progressed = false;
+    try {
+      for (let i = 0; i < page.length; i += GRANT_BATCH) {
+        const batch = page.slice(i, i + GRANT_BATCH);
+        await grantEach(
+          s,
+          rec,
+          batch.filter((u) => !held.has(u)),
+        );
+        await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { grant_cursor: batch.at(-1) ?? null }, s.now());
+        progressed = true;
+      }
+    } catch (error) {
+      if (!progressed || !(error instanceof DiscordApiError) || !error.transient) throw error;
+      logger.warn("event_channels.grant_interrupted", { guild_id: rec.guild_id, event_id: rec.event_id, error });
+      return { again: { dueAt: s.now() } };
+    }
+    return page.length === 100 ? { again: { dueAt: s.now() } } : undefined;
+  },
+};
+
+/** A member marked or unmarked "Interested" after the channels exist. */
+const member: TimerAction<"ec.member"> = {
+  kind: "ec.member",
+  payload: memberPayload,
+  lane: "bulk",
+  async run(item, { services: s }) {
+    const p = item.payload;
+    const rec = await getEvent(s.env.DB, p.guild_id, p.event_id);
+    if (!ownLiveRole(rec)) return;
+    if (p.add) await grantEach(s, rec, [p.user_id]);
+    else await takeBack(s, rec, p.user_id);
+  },
+};
+
+/**
+ * The Interested list read again in full (a USER_ADD/REMOVE may have been lost with a gateway session): the role
+ * is taken from holders no longer Interested and given to the Interested who do not hold it yet.
+ */
+const resync: TimerAction<"ec.resync"> = {
+  kind: "ec.resync",
+  payload: eventRefPayload,
+  lane: "bulk",
+  maxAttempts: GRANT_ATTEMPTS,
+  async run(item, { services: s }) {
+    const p = item.payload;
+    const rec = await getEvent(s.env.DB, p.guild_id, p.event_id);
+    if (rec?.state === "live" && !rec.role_id && rec.role_created && (rec.text_id || rec.voice_ids.length)) {
+      // The role was deleted by hand and its GUILD_ROLE_DELETE handled only in part: make it again.
+      await timerOf(s, rec).schedule("restore-role", s.now(), "ec.restore_role", ref(rec));
+      return;
+    }
+    if (!ownLiveRole(rec)) return;
+    const interested = new Set(await interestedUsers(s, rec.guild_id, rec.event_id));
+    const holders = await listHolders(s.env.DB, rec.guild_id, rec.event_id);
+    for (const h of holders) if (!interested.has(h.user_id)) await takeBack(s, rec, h.user_id);
+    // Unconfirmed grants are given again (the PUT is idempotent); confirmed ones are left alone.
+    const granted = new Set(holders.filter((h) => h.granted).map((h) => h.user_id));
+    const missing = [...interested].filter((u) => !granted.has(u));
+    for (let i = 0; i < missing.length; i += GRANT_BATCH) await grantEach(s, rec, missing.slice(i, i + GRANT_BATCH));
+    logger.info("event_channels.resynced", { guild_id: rec.guild_id, event_id: rec.event_id, interested: interested.size, granted: missing.length });
+  },
+};
+
+/**
+ * After a fresh IDENTIFY (the guild's GUILD_CREATE): each of the guild's live events re-reads its Interested list on
+ * its own timer, since dispatches of the old session may be lost. Cheap on the dispatch path: one query, one
+ * schedule per live event.
+ */
+export async function queueInterestResync(s: Services, guildId: string): Promise<void> {
+  for (const rec of await liveEvents(s.env.DB, guildId)) {
+    await timerOf(s, rec).schedule("resync", s.now(), "ec.resync", ref(rec));
+  }
+}
+
+export const grantKinds: TimerAction[] = [grant, member, resync];
