@@ -13,7 +13,8 @@ export type { ScheduledEventChange } from "./diff";
 export type { ScheduledEventConsumer, ScheduledEventUpdate } from "./follow";
 export { reconcileFromDiscord } from "./reconcile";
 export type { ScheduledEventRecord } from "./record";
-export { getScheduledEvent, listScheduledEvents } from "./storage";
+export { isActiveStatus } from "./record";
+export { getScheduledEvent, listScheduledEvents, upcomingScheduledEvents } from "./storage";
 
 const fields = pickFields("event_id", "name", "recurring", "start_at", "end_at", "previous_start_at", "next_start_at", "fields");
 

@@ -93,3 +93,14 @@ export async function listScheduledEvents(db: D1Database, guildId: string, since
     .all<Row>();
   return rows.results.map(fromRow);
 }
+
+/** The guild's events still on whose (next) occurrence starts after `after`, soonest first. */
+export async function upcomingScheduledEvents(db: D1Database, guildId: string, after: number, limit = 25): Promise<ScheduledEventRecord[]> {
+  const rows = await db
+    .prepare(
+      `SELECT ${COLUMNS} FROM scheduled_events WHERE guild_id = ? AND deleted_at IS NULL AND status IN (1, 2) AND start_at > ? ORDER BY start_at LIMIT ?`,
+    )
+    .bind(guildId, after, limit)
+    .all<Row>();
+  return rows.results.map(fromRow);
+}
