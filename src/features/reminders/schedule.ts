@@ -16,14 +16,13 @@ const CHANNEL_OFFSETS = [3_600, 0];
 /**
  * Follows an event as the guild-events core reports it. A new start time replaces the whole plan; a recurring event
  * moving on to its next occurrence is not a reschedule: the ended occurrence's items (keyed by their start) are
- * left to finish and the next occurrence gets its own. A replayed dispatch changes nothing (the core runs this
- * before it records the change, so a failure here is retried with the same change); a reconciliation re-plans
- * (idempotent: the same items again are no-ops).
+ * left to finish and the next occurrence gets its own. No change (a replay, a reconnect's GUILD_CREATE) means the
+ * plan is there: the core runs this before it records a change, so a failure here is retried with the same change.
  */
 export const remindersConsumer: ScheduledEventConsumer = {
   name: "reminders",
-  async handle({ after, changes, source }, s) {
-    if (!changes.length && source === "dispatch") return;
+  async handle({ after, changes }, s) {
+    if (!changes.length) return;
     const info = reminderInfo(after);
     const timer = s.timer(timerName(info.guild_id, info.event_id));
     if (!info.active) {
