@@ -59,7 +59,8 @@ describe("event channels: a weekly recurring event over two occurrences", () => 
     expect(after.guilds[0]?.roles.map((r) => r.id)).toEqual(expect.arrayContaining([second?.role_id]));
     expect(after.guilds[0]?.roles.map((r) => r.id)).not.toContain(first?.role_id);
     expect(await record(g.guild_id, ev.id)).toMatchObject({ state: "live", role_id: second?.role_id });
-  });
+    // Two occurrences' whole lifecycles on 2 shared cores.
+  }, 90_000);
 
   it("an occurrence that ends before its channels were made gives the next one its own creation, nothing left behind", async () => {
     const g = await newGuild();

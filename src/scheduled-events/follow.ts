@@ -11,7 +11,7 @@ import type { APIGuildScheduledEvent } from "discord-api-types/v10";
 import { logger } from "../log";
 import type { Services } from "../services";
 import { diff, type ScheduledEventChange } from "./diff";
-import { isActiveStatus, type ScheduledEventRecord, snapshotOf } from "./record";
+import { type EventSnapshot, isActiveStatus, type ScheduledEventRecord, snapshotOf } from "./record";
 import { getScheduledEvent, markDeleted, writeScheduledEvent } from "./storage";
 
 /** What a consumer is told: the event now (deleted: `deleted_at` set) and what changed since the mirror's copy. */
@@ -51,7 +51,8 @@ export async function observeEvent(
     const changes = diff(known, next, s.now());
     const after: ScheduledEventRecord = { ...next, revision: (before?.revision ?? 0) + (changes.length ? 1 : 0), deleted_at: null, updated_at: s.now() };
     if (isActiveStatus(next.status) || known) await runConsumers(s, { before: known, after, changes, source });
-    // Written even when nothing changed (the interested count, a replay): cheap, and it keeps the CAS simple.
+    // Nothing new at all (a replay, a reconnect's GUILD_CREATE): no write.
+    if (before && !changes.length && unchanged(before, next)) return;
     if (await writeScheduledEvent(s.env.DB, next, before ? before.revision : null, changes.length > 0, s.now())) {
       await report(s, after, changes);
       return;
@@ -68,6 +69,13 @@ export async function observeDeleted(s: Services, guildId: string, eventId: stri
   const changes = diff(before, null, s.now());
   await runConsumers(s, { before, after, changes, source: "dispatch" });
   if (await markDeleted(s.env.DB, guildId, eventId, before.revision, s.now())) await report(s, after, changes);
+}
+
+/** Every field the mirror keeps is as stored (diff ignores the count and the creator; the mirror does not). */
+function unchanged(before: ScheduledEventRecord, next: EventSnapshot): boolean {
+  return (Object.keys(next) as (keyof EventSnapshot)[]).every(
+    (k) => JSON.stringify(before[k]) === JSON.stringify(next[k]) || (k === "user_count" && next[k] === null),
+  );
 }
 
 async function runConsumers(s: Services, update: ScheduledEventUpdate): Promise<void> {
