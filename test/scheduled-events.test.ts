@@ -4,8 +4,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { editEvent, eventLog, HOUR, useRelay } from "./event-channel-helpers";
-import { emu, newGuild } from "./helpers";
+import { emu, newGuild, WAIT_MS } from "./helpers";
 import { mirror, untilMirror, WEEK, weeklyEvent } from "./scheduled-event-helpers";
+import { ahead, events, league, mapping, schedule } from "./tournament-helpers";
 
 useRelay();
 
@@ -76,5 +77,23 @@ describe("guild-events core", () => {
     await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
     await waitOnExecutionContext(ctx);
     expect(await mirror(g.guild_id, ev.id)).toMatchObject({ name: "Quiet", start_at: start, status: 1 });
+  });
+
+  it("tournaments hear from the core: a match's event deleted by hand is made again", async () => {
+    const l = await league();
+    const m = await schedule(l, ahead(24));
+    const [ev] = await events(l.g.guild_id);
+    await untilMirror(l.g.guild_id, ev?.id as string, () => true);
+    await emu(`/_emulator/guilds/${l.g.guild_id}/scheduled-events/${ev?.id}`, { method: "DELETE" });
+    const deadline = Date.now() + WAIT_MS;
+    let again = await mapping(m.id);
+    while ((!again?.scheduled_event_id || again.scheduled_event_id === ev?.id) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      again = await mapping(m.id);
+    }
+    const [fresh, ...rest] = await events(l.g.guild_id);
+    expect(rest).toHaveLength(0);
+    expect(fresh?.id).not.toBe(ev?.id);
+    expect(again?.scheduled_event_id).toBe(fresh?.id);
   });
 });
