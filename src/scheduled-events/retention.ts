@@ -14,5 +14,5 @@ export const scheduledEventsRetention: RetentionPolicy = {
       [guildId, now - KEEP_DAYS * DAY_MS, now - KEEP_DAYS * DAY_MS],
       limit,
     ),
-  purgeGuild: (db, guildId, limit) => purgeTables(db, guildId, ["scheduled_events"], limit),
+  purgeGuild: (db, guildId, limit) => purgeTables(db, guildId, ["scheduled_events", "scheduled_event_guilds"], limit),
 };
