@@ -8,6 +8,7 @@ import { type DispatchData, type GatewayHandler as GatewayHandlerOf, onGateway }
 import type { ForwardedEvent } from "./gateway/protocol";
 import type { CommandDef, CommandFallback, ComponentDef, ModalDef } from "./interactions/types";
 import type { RetentionPolicy } from "./retention/policy";
+import type { ScheduledEventConsumer } from "./scheduled-events/follow";
 import type { Services } from "./services";
 import type { TimerKind } from "./timers/kinds";
 import type { TimerKindName } from "./timers/payloads";
@@ -55,4 +56,6 @@ export interface Feature {
   botPermissions?: Omit<BotRequirement, "feature">[];
   /** How long its rows are kept, and how it forgets a guild the bot left (run by the per-guild retention timer). */
   retention?: RetentionPolicy;
+  /** Told of every change to a guild's scheduled events by the guild-events core (src/scheduled-events/), in feature order. */
+  scheduledEvents?: ScheduledEventConsumer[];
 }

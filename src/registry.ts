@@ -4,6 +4,7 @@ import type { BotRequirement } from "./discord/bot-permissions";
 import { buildCatalog, type Catalog, validateCatalog } from "./events/catalog";
 import type { Command, Component, CronJob, Fallback, Feature, GatewayHandler, Listener, Modal, TimerAction } from "./feature";
 import type { RetentionPolicy } from "./retention/policy";
+import type { ScheduledEventConsumer } from "./scheduled-events/follow";
 
 export interface Registry {
   features: readonly Feature[];
@@ -19,6 +20,8 @@ export interface Registry {
   botRequirements: BotRequirement[];
   /** Each feature's retention policy, in feature order. */
   retention: RetentionPolicy[];
+  /** Each feature's consumers of the guild-events core, in feature order. */
+  scheduledEventConsumers: ScheduledEventConsumer[];
   catalog: Catalog;
   /** Problems found in the event catalog (seed 003's startup validation); empty when valid. */
   catalogErrors: string[];
@@ -42,6 +45,7 @@ export function buildRegistry(features: readonly Feature[]): Registry {
     gateway: new Map(),
     botRequirements: [],
     retention: [],
+    scheduledEventConsumers: [],
     catalog: buildCatalog(features.flatMap((f) => (f.events ? [f.events] : []))),
     catalogErrors: [],
   };
@@ -62,6 +66,7 @@ export function buildRegistry(features: readonly Feature[]): Registry {
     }
     reg.botRequirements.push(...(f.botPermissions ?? []).map((p) => ({ ...p, feature: f.name })));
     if (f.retention) reg.retention.push(f.retention);
+    reg.scheduledEventConsumers.push(...(f.scheduledEvents ?? []));
   }
   reg.catalogErrors = validateCatalog(reg.catalog);
   return reg;

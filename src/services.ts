@@ -9,6 +9,7 @@ import type { Catalog } from "./events/catalog";
 import { readGuildSettings } from "./guild-settings";
 import { setLogLevel } from "./log";
 import type { RetentionPolicy } from "./retention/policy";
+import type { ScheduledEventConsumer } from "./scheduled-events/follow";
 import { type Timer, timerFor } from "./timers/client";
 
 export interface Services {
@@ -26,6 +27,8 @@ export interface Services {
   botCommandNames: ReadonlySet<string>;
   /** Every feature's retention policy, for the per-guild retention timer. */
   retention: readonly RetentionPolicy[];
+  /** Every feature's consumer of the guild-events core, in feature order. */
+  scheduledEventConsumers: readonly ScheduledEventConsumer[];
 }
 
 export interface ServiceWiring {
@@ -35,6 +38,7 @@ export interface ServiceWiring {
   commands?: ReadonlyMap<string, unknown>;
   discordOptions?: DiscordOptions;
   retention?: readonly RetentionPolicy[];
+  scheduledEventConsumers?: readonly ScheduledEventConsumer[];
 }
 
 const namesByWiring = new WeakMap<ServiceWiring, ReadonlySet<string>>();
@@ -89,6 +93,7 @@ export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => voi
     now: clock,
     botRequirements: wiring.botRequirements,
     retention: wiring.retention ?? [],
+    scheduledEventConsumers: wiring.scheduledEventConsumers ?? [],
     get botCommandNames() {
       return commandNamesOf(wiring);
     },

@@ -73,7 +73,9 @@ describe("the audit-channel sink", () => {
     expect(text).toContain("ref=def67890");
     expect(text).not.toContain("secret_col");
     expect(text).not.toContain("hooks.example");
-    const stored = await env.DB.prepare("SELECT data FROM event_log WHERE guild_id = ? AND name = 'interaction.failed'").bind(g.guild_id).first<{ data: string }>();
+    const stored = await env.DB.prepare("SELECT data FROM event_log WHERE guild_id = ? AND name = 'interaction.failed'")
+      .bind(g.guild_id)
+      .first<{ data: string }>();
     expect(JSON.parse(stored?.data ?? "{}").error).toEqual({ name: "Error" });
   });
 });

@@ -17,7 +17,9 @@ const get = (path: string) => callWorker(new Request(`https://bot.test${path}`))
 async function untilKnown(g: Fixture, eventId: string, ok: (r: { active: number; start_at: number } | null) => boolean) {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
-    const r = await env.DB.prepare("SELECT active, start_at FROM reminder_events WHERE guild_id = ? AND event_id = ?")
+    const r = await env.DB.prepare(
+      "SELECT CASE WHEN deleted_at IS NULL AND status IN (1, 2) THEN 1 ELSE 0 END AS active, start_at FROM scheduled_events WHERE guild_id = ? AND event_id = ?",
+    )
       .bind(g.guild_id, eventId)
       .first<{ active: number; start_at: number }>();
     if (ok(r)) return;

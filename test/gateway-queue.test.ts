@@ -41,7 +41,7 @@ const guildJoined = (guildId: string) => async () =>
   (await env.DB.prepare("SELECT joined_at FROM guilds WHERE guild_id = ?").bind(guildId).first<{ joined_at: number | null }>())?.joined_at ?? null;
 
 const remindersFollowed = (guildId: string) => async () =>
-  (await env.DB.prepare("SELECT COUNT(*) AS n FROM reminder_events WHERE guild_id = ?").bind(guildId).first<{ n: number }>())?.n ?? 0;
+  (await env.DB.prepare("SELECT COUNT(*) AS n FROM scheduled_events WHERE guild_id = ?").bind(guildId).first<{ n: number }>())?.n ?? 0;
 
 /** `reminder.scheduled` entries in the event log, per scheduled event: what an admin would see twice if a dispatch acted twice. */
 async function scheduledLog(guildId: string): Promise<Map<string, number>> {

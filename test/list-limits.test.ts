@@ -137,7 +137,7 @@ describe("lists past Discord's limits", () => {
     const now = Date.now();
     await insertAll(
       Array.from({ length: 500 }, (_, i) =>
-        env.DB.prepare("INSERT INTO reminder_events (guild_id, event_id, name, start_at, active, updated_at) VALUES (?, ?, ?, ?, 1, 0)").bind(
+        env.DB.prepare("INSERT INTO scheduled_events (guild_id, event_id, name, entity_type, start_at, status, updated_at) VALUES (?, ?, ?, 3, ?, 1, 0)").bind(
           g.guild_id,
           String(2n * 10n ** 18n + BigInt(i)),
           `Event ${i} ${"e".repeat(90)}`,

@@ -67,7 +67,9 @@ describe("messages posted by timer steps go out once", () => {
     const g = await newGuild();
     const start = Date.now() + 3 * 3_600_000;
     await env.DB.prepare("INSERT INTO reminder_settings (guild_id, channel_id, updated_at) VALUES (?, ?, 0)").bind(g.guild_id, g.channels.text).run();
-    await env.DB.prepare("INSERT INTO reminder_events (guild_id, event_id, name, start_at, active, updated_at) VALUES (?, 'ev1', 'Raid', ?, 1, 0)")
+    await env.DB.prepare(
+      "INSERT INTO scheduled_events (guild_id, event_id, name, entity_type, start_at, status, updated_at) VALUES (?, 'ev1', 'Raid', 3, ?, 1, 0)",
+    )
       .bind(g.guild_id, start)
       .run();
     const key = (offset_s: number) => ({ guild_id: g.guild_id, event_id: "ev1", start_at: start, offset_s });

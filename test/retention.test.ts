@@ -66,6 +66,14 @@ async function seed(g: string, now: number) {
       at,
     );
     await run(
+      "INSERT INTO scheduled_events (guild_id, event_id, name, entity_type, start_at, end_at, status, updated_at) VALUES (?, ?, 'Raid', 3, ?, ?, 3, ?)",
+      g,
+      ev,
+      at,
+      at + 3_600_000,
+      at,
+    );
+    await run(
       "INSERT INTO reminder_deliveries (guild_id, event_id, start_at, user_id, offset_s, status, updated_at) VALUES (?, ?, ?, 'u1', 0, 'sent', ?)",
       g,
       ev,
@@ -134,6 +142,7 @@ async function snapshot(g: string) {
     "event_log",
     "timers",
     "reminder_events",
+    "scheduled_events",
     "reminder_deliveries",
     "reminder_event_members",
     "event_channel_events",
@@ -203,6 +212,7 @@ describe("data retention", () => {
       event_log: after.event_log, // the young entry and what the cron's jobs logged (checked below)
       timers: after.timers,
       reminder_events: 1,
+      scheduled_events: 1,
       reminder_deliveries: 1,
       reminder_event_members: 1,
       event_channel_events: 2, // the young done one and the live one

@@ -1,4 +1,6 @@
-/** The guild's calendar feed: its Discord scheduled events (from the gateway) as iCal, behind a rotatable token. */
+/** The guild's calendar feed: its Discord scheduled events (the guild-events core's mirror) as iCal, behind a rotatable token. */
+import { GuildScheduledEventStatus } from "discord-api-types/v10";
+import { listScheduledEvents } from "../scheduled-events";
 import { type CalendarEvent, calendar } from "./ical";
 
 const PAST_MS = 7 * 86_400_000;
@@ -27,38 +29,24 @@ function sameToken(a: string, b: string): boolean {
   return diff === 0;
 }
 
-type Row = {
-  event_id: string;
-  name: string;
-  start_at: number;
-  end_at: number | null;
-  location: string | null;
-  channel_id: string | null;
-  active: number;
-  updated_at: number;
-  revision: number;
-};
-
 /** The .ics body, or null when the token is wrong (the route answers 404 either way). */
 export async function calendarFeed(db: D1Database, guildId: string, token: string, now: number): Promise<string | null> {
   const expected = await calendarToken(db, guildId);
   if (!expected || !sameToken(expected, token)) return null;
-  const rows = await db
-    .prepare(
-      "SELECT event_id, name, start_at, end_at, location, channel_id, active, updated_at, revision FROM reminder_events WHERE guild_id = ? AND start_at >= ? ORDER BY start_at LIMIT 500",
-    )
-    .bind(guildId, now - PAST_MS)
-    .all<Row>();
-  const events: CalendarEvent[] = rows.results.map((r) => ({
+  const rows = await listScheduledEvents(db, guildId, now - PAST_MS);
+  const events: CalendarEvent[] = rows.map((r) => ({
     uid: `${r.event_id}@discord-guild-${guildId}`,
     summary: r.name,
+    description: r.description ?? undefined,
     location: r.location ?? (r.channel_id ? `https://discord.com/channels/${guildId}/${r.channel_id}` : undefined),
     url: `https://discord.com/events/${guildId}/${r.event_id}`,
     start: r.start_at,
     end: r.end_at ?? r.start_at + 3_600_000,
     lastModified: r.updated_at,
     sequence: r.revision,
-    cancelled: r.active === 0,
+    cancelled: r.deleted_at !== null || r.status === GuildScheduledEventStatus.Canceled,
+    recurrence: r.recurrence_rule,
+    exceptions: r.exceptions,
   }));
   return calendar("Server events", events, now);
 }

@@ -1,4 +1,8 @@
-/** RFC 5545 text for a guild's events: escaped values, lines folded at 75 octets, CRLF endings. */
+/** RFC 5545 text for a guild's events, written by ical-generator: one VEVENT per event, a recurring one as a series. */
+import type { APIGuildScheduledEventRecurrenceRule } from "discord-api-types/v10";
+import ical, { ICalCalendarMethod, ICalEventStatus } from "ical-generator";
+import type { OccurrenceException } from "../scheduled-events/record";
+import { repeatingOf } from "./recurrence";
 
 export interface CalendarEvent {
   uid: string;
@@ -12,51 +16,39 @@ export interface CalendarEvent {
   /** Grows with every change, so calendar apps replace their copy. */
   sequence: number;
   cancelled: boolean;
-}
-
-const text = (s: string) => s.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r?\n/g, "\\n");
-const stamp = (ms: number) => `${new Date(ms).toISOString().replace(/[-:]/g, "").slice(0, 15)}Z`;
-
-/** Folds a content line into ≤ 75-octet pieces (continuations start with a space), never splitting a character. */
-export function fold(line: string): string {
-  const enc = new TextEncoder();
-  const out: string[] = [];
-  let current = "";
-  let size = 0;
-  for (const ch of line) {
-    const n = enc.encode(ch).length;
-    const limit = out.length === 0 ? 75 : 74;
-    if (size + n > limit) {
-      out.push(current);
-      current = "";
-      size = 0;
-    }
-    current += ch;
-    size += n;
-  }
-  out.push(current);
-  return out.join("\r\n ");
+  recurrence?: APIGuildScheduledEventRecurrenceRule | null;
+  exceptions?: readonly OccurrenceException[];
 }
 
 export function calendar(name: string, events: readonly CalendarEvent[], now: number): string {
-  const lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//eventbot//calendar//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH", `X-WR-CALNAME:${text(name)}`];
+  const cal = ical({ name, prodId: { company: "eventbot", product: "calendar", language: "EN" }, method: ICalCalendarMethod.PUBLISH });
   for (const e of events) {
-    lines.push(
-      "BEGIN:VEVENT",
-      `UID:${e.uid}`,
-      `DTSTAMP:${stamp(now)}`,
-      `LAST-MODIFIED:${stamp(e.lastModified)}`,
-      `SEQUENCE:${e.sequence}`,
-      `DTSTART:${stamp(e.start)}`,
-      `DTEND:${stamp(e.end)}`,
-      `SUMMARY:${text(e.summary)}`,
-      ...(e.description ? [`DESCRIPTION:${text(e.description)}`] : []),
-      ...(e.location ? [`LOCATION:${text(e.location)}`] : []),
-      ...(e.url ? [`URL:${e.url}`] : []),
-      `STATUS:${e.cancelled ? "CANCELLED" : "CONFIRMED"}`,
-      "END:VEVENT",
-    );
+    const common = {
+      id: e.uid,
+      stamp: new Date(now),
+      lastModified: new Date(e.lastModified),
+      sequence: e.sequence,
+      summary: e.summary,
+      description: e.description ?? null,
+      location: e.location ?? null,
+      url: e.url ?? null,
+      status: e.cancelled ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+    };
+    const exceptions = e.exceptions ?? [];
+    // A recurring event's series starts at its occurrence's time in the rule (an override may have moved the one shown).
+    const moved = exceptions.find((x) => !x.cancelled && x.start_at === e.start);
+    const seriesStart = moved ? moved.original_start_at : e.start;
+    const length = e.end - e.start;
+    const repeating = e.recurrence ? repeatingOf(e.recurrence, exceptions) : null;
+    cal.createEvent({ ...common, start: new Date(seriesStart), end: new Date(seriesStart + length), repeating });
+    if (!repeating) continue;
+    // Occurrences Discord moved: an override of the series' instance (same UID, RECURRENCE-ID = its original start).
+    for (const x of exceptions) {
+      if (x.cancelled || x.start_at === null || x.original_start_at < seriesStart) continue;
+      const start = x.start_at;
+      const end = x.end_at ?? start + length;
+      cal.createEvent({ ...common, start: new Date(start), end: new Date(end), recurrenceId: new Date(x.original_start_at) });
+    }
   }
-  lines.push("END:VCALENDAR");
-  return `${lines.map(fold).join("\r\n")}\r\n`;
+  return cal.toString();
 }

@@ -2,12 +2,11 @@
 import { channelOf, guildOf } from "./access.ts";
 import { errors, match } from "./http.ts";
 import type { PermOverwrite } from "./permissions.ts";
+import { addException, patchEvent, publicEvent, ruleFrom } from "./scheduled-events.ts";
 import type { ScheduledEvent, World } from "./state.ts";
 
 type Body = Record<string, unknown>;
 type Action = (world: World, p: Record<string, string>, body: Body) => unknown;
-
-const publicEvent = ({ users: _users, ...ev }: ScheduledEvent) => ev;
 
 function eventOf(world: World, guildId: string, eventId: string): ScheduledEvent {
   const ev = guildOf(world, guildId).scheduled_events.find((e) => e.id === eventId);
@@ -30,6 +29,7 @@ const actions: [string, string, Action][] = [
       const g = guildOf(world, p.guild);
       const start = String(b.scheduled_start_time ?? "");
       if (Number.isNaN(Date.parse(start))) throw errors.badRequest("scheduled_start_time is required");
+      const rule = ruleFrom(b, start) ?? null;
       const ev: ScheduledEvent = {
         id: world.ids.next(),
         guild_id: g.id,
@@ -45,6 +45,8 @@ const actions: [string, string, Action][] = [
         entity_metadata: b.entity_type === 2 ? null : { location: String(b.location ?? "Somewhere") },
         creator_id: String(b.creator_id ?? g.owner_id),
         user_count: 0,
+        recurrence_rule: rule,
+        guild_scheduled_event_exceptions: [],
         users: [],
       };
       g.scheduled_events.push(ev);
@@ -58,10 +60,15 @@ const actions: [string, string, Action][] = [
     "/_emulator/guilds/:guild/scheduled-events/:event",
     (world, p, b) => {
       const ev = eventOf(world, p.guild as string, p.event as string);
-      Object.assign(ev, b);
-      world.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", publicEvent(ev), ev.guild_id);
+      patchEvent(world, ev, b);
       return publicEvent(ev);
     },
+  ],
+  [
+    // A member cancels (`is_canceled`) or moves one occurrence of a recurring event.
+    "POST",
+    "/_emulator/guilds/:guild/scheduled-events/:event/exceptions",
+    (world, p, b) => addException(world, eventOf(world, p.guild as string, p.event as string), b),
   ],
   [
     "DELETE",

@@ -4,6 +4,7 @@ import type { IncomingMessage } from "node:http";
 import { createRequire } from "node:module";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
+import { publicEvent } from "./scheduled-events.ts";
 import type { World } from "./state.ts";
 
 // `ws` is CommonJS; createRequire keeps this file loadable by Node's type stripping without a bundler.
@@ -237,7 +238,7 @@ export class Gateway {
       owner_id: g.owner_id,
       roles: g.roles,
       channels: this.world.guildChannels(g.id),
-      guild_scheduled_events: g.scheduled_events.map(({ users: _u, ...e }) => e),
+      guild_scheduled_events: g.scheduled_events.map(publicEvent),
       voice_states: [...g.voice].map(([user, channel]) => this.world.voiceState(g.id, user, channel)),
       member_count: g.members.size,
       unavailable: false,

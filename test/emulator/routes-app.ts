@@ -2,6 +2,7 @@
 import { assertBody, guildOf, memberPerms } from "./access.ts";
 import { ApiError, errors, json, noContent, type Route } from "./http.ts";
 import { P } from "./permissions.ts";
+import { patchEvent, publicEvent, ruleFrom } from "./scheduled-events.ts";
 import type { ScheduledEvent, World } from "./state.ts";
 
 /** As on Discord, a bulk overwrite keeps the id of a command whose name was there before (an update, not a new command). */
@@ -28,7 +29,6 @@ function eventOf(world: World, guildId: string | undefined, eventId: string | un
   return ev;
 }
 
-const publicEvent = ({ users: _users, ...ev }: ScheduledEvent) => ev;
 const ACTIVE = new Set([1, 2]);
 
 export function appRoutes(gateway: () => { url: string; shards: number }): Route[] {
@@ -95,6 +95,7 @@ export function appRoutes(gateway: () => { url: string; shards: number }): Route
           throw errors.max(30038, "Maximum number of uncompleted guild scheduled events reached (100)");
         const b = assertBody<Partial<ScheduledEvent>>(body);
         if (Date.parse(b.scheduled_start_time as string) < Date.now()) throw errors.badRequest("Cannot schedule event in the past.");
+        const rule = ruleFrom(b as Record<string, unknown>, b.scheduled_start_time as string) ?? null;
         const ev: ScheduledEvent = {
           id: world.ids.next(),
           guild_id: g.id,
@@ -110,6 +111,8 @@ export function appRoutes(gateway: () => { url: string; shards: number }): Route
           entity_metadata: b.entity_metadata ?? null,
           creator_id: actor as string,
           user_count: 0,
+          recurrence_rule: rule,
+          guild_scheduled_event_exceptions: [],
           users: [],
         };
         g.scheduled_events.push(ev);
@@ -131,8 +134,7 @@ export function appRoutes(gateway: () => { url: string; shards: number }): Route
         const perms = memberPerms(g, actor as string);
         const own = ev.creator_id === actor && (perms & P.CreateEvents) !== 0n;
         if (!own && !(perms & P.ManageEvents)) throw errors.missingPermissions();
-        Object.assign(ev, assertBody<Partial<ScheduledEvent>>(body));
-        world.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", publicEvent(ev), g.id);
+        patchEvent(world, ev, assertBody<Record<string, unknown>>(body));
         return json(publicEvent(ev));
       },
     },

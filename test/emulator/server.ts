@@ -328,6 +328,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           requests.filter((r) => r.seq > since && (!contains || r.path.includes(contains))),
         );
       }
+      case "GET /_emulator/dispatches": {
+        const [guild, t] = [query.get("guild"), query.get("t")];
+        return send(
+          res,
+          200,
+          world.dispatched.filter((x) => (!guild || x.guild_id === guild) && (!t || x.t === t)),
+        );
+      }
       case "GET /_emulator/counters":
         return send(res, 200, { ...counters, seq });
       case "POST /_emulator/faults":

@@ -1,5 +1,7 @@
 /** The emulator's world: users, guilds, roles, channels, members, messages, scheduled events, commands, interactions. */
+
 import { P, type PermOverwrite } from "./permissions.ts";
+import type { EventException, RecurrenceRule } from "./recurrence.ts";
 
 export interface User {
   id: string;
@@ -60,6 +62,10 @@ export interface ScheduledEvent {
   entity_metadata: { location?: string } | null;
   creator_id: string;
   user_count: number;
+  recurrence_rule: RecurrenceRule | null;
+  guild_scheduled_event_exceptions: EventException[];
+  /** Internal: the rule's time of the occurrence shown, when an exception moved its start (never sent). */
+  occurrence_original_start?: string;
   users: string[];
 }
 export interface Guild {
@@ -120,7 +126,12 @@ export class World {
     this.users.set(applicationId, this.botUser);
   }
 
+  /** The last dispatches announced (whether or not a session was connected), for tests: `GET /_emulator/dispatches`. */
+  readonly dispatched: { at: number; t: string; d: unknown; guild_id: string | null }[] = [];
+
   dispatch(t: string, d: unknown, guildId: string | null): void {
+    this.dispatched.push({ at: Date.now(), t, d: structuredClone(d), guild_id: guildId });
+    if (this.dispatched.length > 5000) this.dispatched.splice(0, this.dispatched.length - 5000);
     this.onDispatch(t, d, guildId);
   }
 

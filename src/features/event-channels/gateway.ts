@@ -1,8 +1,10 @@
-/** Gateway handlers: they only record what happened and schedule work on the event's timer (REST runs in alarms). */
-import { type APIGuildScheduledEvent, GatewayDispatchEvents, GuildScheduledEventStatus } from "discord-api-types/v10";
+/** Gateway handlers and the guild-events core's consumer: they only record what happened and schedule work on the event's timer (REST runs in alarms). */
+import { GatewayDispatchEvents, GuildScheduledEventStatus } from "discord-api-types/v10";
 import { type GatewayHandler, gatewayHandler } from "../../feature";
+import type { ScheduledEventConsumer, ScheduledEventRecord } from "../../scheduled-events";
 import type { Services } from "../../services";
 import { queueInterestResync } from "./grants";
+import { moveToNextOccurrence } from "./occurrences";
 import { deletionTime } from "./plan";
 import { readSettings } from "./settings";
 import {
@@ -24,21 +26,20 @@ import { planCreation, planLiveSteps, queueCleanup, timerOf } from "./timeline";
 const ACTIVE = new Set<number>([GuildScheduledEventStatus.Scheduled, GuildScheduledEventStatus.Active]);
 
 /**
- * One scheduled event as Discord describes it now: follow it, reschedule it, or clean it up. Dispatches are
+ * One scheduled event as the guild-events core has it now: follow it, reschedule it, or clean it up. Dispatches are
  * handled at least once, so every path schedules before it records: a replay after a restart between the two
  * finds the old record and does both again (scheduling the same thing twice is a no-op).
  */
-export async function followEvent(s: Services, ev: APIGuildScheduledEvent): Promise<void> {
+export async function followEvent(s: Services, ev: ScheduledEventRecord): Promise<void> {
   const settings = await readSettings(s.env.DB, ev.guild_id);
   if (!settings?.category_id) return; // the guild has not set up event channels
-  const before = await getEvent(s.env.DB, ev.guild_id, ev.id);
+  const before = await getEvent(s.env.DB, ev.guild_id, ev.event_id);
   if (!ACTIVE.has(ev.status)) {
-    if (ev.status === GuildScheduledEventStatus.Canceled && before) await dropEvent(s, ev.guild_id, ev.id, "cancelled");
+    if (ev.status === GuildScheduledEventStatus.Canceled && before) await dropEvent(s, ev.guild_id, ev.event_id, "cancelled");
     return;
   }
-  const startAt = Date.parse(ev.scheduled_start_time);
-  const endAt = ev.scheduled_end_time ? Date.parse(ev.scheduled_end_time) : null;
-  if (Number.isNaN(startAt)) return;
+  const startAt = ev.start_at;
+  const endAt = ev.end_at;
   const moved = !!before && (before.start_at !== startAt || before.end_at !== endAt);
   if (before && (before.state === "live" || before.state === "creating")) {
     const patch: Partial<EventRecord> = { name: ev.name, start_at: startAt, end_at: endAt };
@@ -47,14 +48,14 @@ export async function followEvent(s: Services, ev: APIGuildScheduledEvent): Prom
       await planLiveSteps(s, { ...before, ...patch }, settings, deleteAt);
       patch.delete_at = deleteAt;
     }
-    await updateEvent(s.env.DB, ev.guild_id, ev.id, patch, s.now());
+    await updateEvent(s.env.DB, ev.guild_id, ev.event_id, patch, s.now());
     return;
   }
   // A new start time gives the minimum-attendance check a fresh chance (compare-and-set: a create step that
   // claimed the event meanwhile keeps it). Before the new time is recorded, so a replay still sees the move.
   if (before && before.start_at !== startAt && (before.state === "skipped" || before.state === "retrying"))
-    await transition(s.env.DB, ev.guild_id, ev.id, ["skipped", "retrying"], "scheduled", s.now());
-  const rec = await upsertEvent(s.env.DB, { guild_id: ev.guild_id, event_id: ev.id, name: ev.name, start_at: startAt, end_at: endAt }, s.now());
+    await transition(s.env.DB, ev.guild_id, ev.event_id, ["skipped", "retrying"], "scheduled", s.now());
+  const rec = await upsertEvent(s.env.DB, { guild_id: ev.guild_id, event_id: ev.event_id, name: ev.name, start_at: startAt, end_at: endAt }, s.now());
   // A scheduled event is (re)planned on every pass, so a replay plans what a cut-off first pass did not.
   await planCreation(s, rec, settings);
 }
@@ -85,17 +86,27 @@ async function interest(s: Services, d: { guild_id: string; guild_scheduled_even
   await timerOf(s, rec).schedule(`member:${d.user_id}`, s.now(), "ec.member", { guild_id: d.guild_id, event_id: rec.event_id, user_id: d.user_id, add });
 }
 
+/**
+ * Told by the guild-events core of every change (and, on a reconciliation, of every event): a recurring event moving
+ * on to its next occurrence hands the ended one's channels to their own record first; then the event is followed.
+ */
+export const eventChannelsConsumer: ScheduledEventConsumer = {
+  name: "event_channels",
+  async handle({ after, changes, source }, s) {
+    if (!changes.length && source === "dispatch") return; // a replay: acted on already
+    if (after.deleted_at !== null) return dropEvent(s, after.guild_id, after.event_id, "deleted");
+    for (const c of changes) if (c.kind === "occurrence_ended" && c.next_start_at !== null) await moveToNextOccurrence(s, after, c.start_at);
+    await followEvent(s, after);
+  },
+};
+
 export const gatewayHandlers: GatewayHandler[] = [
-  gatewayHandler(GatewayDispatchEvents.GuildScheduledEventCreate, "event_channels.follow", (ev, s) => followEvent(s, ev)),
-  gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUpdate, "event_channels.follow", (ev, s) => followEvent(s, ev)),
-  gatewayHandler(GatewayDispatchEvents.GuildScheduledEventDelete, "event_channels.drop", (ev, s) => dropEvent(s, ev.guild_id, ev.id, "deleted")),
   gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUserAdd, "event_channels.interest", (d, s) => interest(s, d, true)),
   gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUserRemove, "event_channels.interest", (d, s) => interest(s, d, false)),
-  gatewayHandler(GatewayDispatchEvents.GuildCreate, "event_channels.reconcile", async (guild, s) => {
-    // After a fresh IDENTIFY Discord sends every guild with its scheduled events: a free reconciliation.
+  gatewayHandler(GatewayDispatchEvents.GuildCreate, "event_channels.resync", async (guild, s) => {
+    // The guild-events core follows the events themselves; interest changes of the old session may be lost, so
+    // live events re-read their Interested lists.
     if (!(await readSettings(s.env.DB, guild.id))?.category_id) return;
-    for (const ev of guild.guild_scheduled_events ?? []) await followEvent(s, { ...ev, guild_id: guild.id });
-    // Interest changes of the old session may be lost: live events re-read their Interested lists.
     await queueInterestResync(s, guild.id);
   }),
   gatewayHandler(GatewayDispatchEvents.ChannelDelete, "event_channels.channel_deleted", async (ch, s) => {

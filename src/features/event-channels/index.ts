@@ -5,7 +5,7 @@ import { cleanupKinds } from "./cleanup";
 import { eventChannels, extend } from "./commands";
 import { dividerKind } from "./divider";
 import { eventChannelEvents } from "./events";
-import { gatewayHandlers } from "./gateway";
+import { eventChannelsConsumer, gatewayHandlers } from "./gateway";
 import { grantKinds } from "./grants";
 import { liveKinds } from "./live-steps";
 import { reconcileEvents } from "./reconcile";
@@ -21,6 +21,7 @@ export const eventChannelsFeature: Feature = {
   gateway: gatewayHandlers,
   crons: [reconcileEvents],
   retention: eventChannelsRetention,
+  scheduledEvents: [eventChannelsConsumer],
   botPermissions: [
     {
       bits: PermissionFlagsBits.ManageChannels | PermissionFlagsBits.ManageRoles | PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages,

@@ -1,12 +1,9 @@
-/** The hourly safety net: list each set-up guild's scheduled events and follow any the gateway did not deliver. */
-import type { APIGuildScheduledEvent } from "discord-api-types/v10";
-import { Routes } from "discord-api-types/v10";
+/** The hourly safety net: resume stale steps, and have the guild-events core list each set-up guild's events (it tells this feature). */
 import { CRON } from "../../cron-triggers";
-import { DiscordApiError } from "../../discord/errors";
 import type { CronJob } from "../../feature";
 import { logger } from "../../log";
+import { reconcileFromDiscord } from "../../scheduled-events";
 import type { Services } from "../../services";
-import { followEvent } from "./gateway";
 import { queueCleanup, ref, timerOf } from "./timeline";
 
 /** A step left `creating` or `ending` for an hour gave up (a long outage, a permission fixed since): run it again. */
@@ -45,15 +42,7 @@ export const reconcileEvents: CronJob = {
     const guilds = await s.env.DB.prepare(
       "SELECT guild_id FROM event_channel_settings WHERE json_extract(settings, '$.category_id') IS NOT NULL ORDER BY guild_id",
     ).all<{ guild_id: string }>();
-    for (const { guild_id } of guilds.results) {
-      try {
-        const events = await s.discord.get<APIGuildScheduledEvent[]>(Routes.guildScheduledEvents(guild_id));
-        for (const ev of events) await followEvent(s, ev);
-      } catch (error) {
-        // One guild the bot left (or lost access to) must not stop the others.
-        if (!(error instanceof DiscordApiError)) throw error;
-        logger.warn("event_channels.reconcile_failed", { guild_id, error });
-      }
-    }
+    // At most one list per guild per hour, whoever asks (the core also lists the guilds the bot is in).
+    for (const { guild_id } of guilds.results) await reconcileFromDiscord(s, guild_id);
   },
 };

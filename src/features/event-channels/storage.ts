@@ -179,3 +179,39 @@ export async function setDivider(db: D1Database, guildId: string, d: Divider): P
     .bind(guildId, d.channel_id, JSON.stringify(d.role_ids), d.intent_name ?? null, d.intent_at ?? null)
     .run();
 }
+
+/**
+ * A recurring event's ended occurrence keeps its channels under its own key (`{event}@{start}`), so their cleanup
+ * runs on their own timer while the event's record starts over for the next occurrence. Copies every column there
+ * is (whatever migrations added); a second copy is a no-op.
+ */
+export async function copyAsOccurrence(db: D1Database, guildId: string, eventId: string, key: string): Promise<void> {
+  const row = await db
+    .prepare("SELECT * FROM event_channel_events WHERE guild_id = ? AND event_id = ?")
+    .bind(guildId, eventId)
+    .first<Record<string, unknown>>();
+  if (!row) return;
+  const cols = Object.keys(row);
+  await db
+    .prepare(`INSERT INTO event_channel_events (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")}) ON CONFLICT (guild_id, event_id) DO NOTHING`)
+    .bind(...cols.map((c) => (c === "event_id" ? key : (row[c] ?? null))))
+    .run();
+}
+
+/** The event's record begins again for its next occurrence (nothing made yet); compare-and-set on the ended one's start. */
+export async function startNextOccurrence(
+  db: D1Database,
+  e: { guild_id: string; event_id: string; name: string; start_at: number; end_at: number | null },
+  endedStart: number,
+  now: number,
+): Promise<boolean> {
+  const r = await db
+    .prepare(
+      `UPDATE event_channel_events SET name = ?, start_at = ?, end_at = ?, state = 'scheduled', text_id = NULL, voice_ids = '[]', role_id = NULL,
+       role_created = 0, delete_at = NULL, warning_message_id = NULL, planned_voices = NULL, intent_kind = NULL, intent_name = NULL, intent_at = NULL,
+       grant_cursor = NULL, extensions = 0, updated_at = ? WHERE guild_id = ? AND event_id = ? AND start_at = ?`,
+    )
+    .bind(e.name, e.start_at, e.end_at, now, e.guild_id, e.event_id, endedStart)
+    .run();
+  return (r.meta.changes ?? 0) > 0;
+}

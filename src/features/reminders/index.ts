@@ -7,6 +7,7 @@ import { reminderEvents } from "./events";
 import { gatewayHandlers } from "./gateway";
 import { listButtons } from "./lists";
 import { remindersRetention } from "./retention";
+import { remindersConsumer } from "./schedule";
 
 export const remindersFeature: Feature = {
   name: "reminders",
@@ -16,4 +17,5 @@ export const remindersFeature: Feature = {
   events: reminderEvents,
   gateway: gatewayHandlers,
   retention: remindersRetention,
+  scheduledEvents: [remindersConsumer],
 };

@@ -42,6 +42,8 @@ export interface EventInfo {
   end_at?: number | null;
   location: string | null;
   channel_id: string | null;
+  /** A recurring event: its reminders are planned per occurrence. */
+  recurring?: boolean;
 }
 
 const eventUrl = (guildId: string, eventId: string) => `https://discord.com/events/${guildId}/${eventId}`;

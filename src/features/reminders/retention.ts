@@ -4,9 +4,9 @@ import { DAY_MS, type RetentionPolicy } from "../../retention/policy";
 
 export const REMINDER_DAYS = 30;
 
-/** The row's event is followed and not yet 30 days past. */
+/** The row's event (the guild-events core's mirror; a recurring one by its latest occurrence) is not yet 30 days past. */
 const eventKept = (table: string) =>
-  `EXISTS (SELECT 1 FROM reminder_events e WHERE e.guild_id = ${table}.guild_id AND e.event_id = ${table}.event_id AND COALESCE(e.end_at, e.start_at) >= ?)`;
+  `EXISTS (SELECT 1 FROM scheduled_events e WHERE e.guild_id = ${table}.guild_id AND e.event_id = ${table}.event_id AND COALESCE(e.end_at, e.start_at) >= ?)`;
 
 export const remindersRetention: RetentionPolicy = {
   name: "reminders",
@@ -24,6 +24,7 @@ export const remindersRetention: RetentionPolicy = {
         ),
       () => deleteBatch(db, "reminder_channel_posts", `guild_id = ? AND NOT ${eventKept("reminder_channel_posts")}`, [guildId, cutoff], limit),
       () => deleteBatch(db, "reminder_deliveries", "guild_id = ? AND start_at < ?", [guildId, cutoff], limit),
+      // Rows of the copy reminders kept before the guild-events core (no longer written).
       () => deleteBatch(db, "reminder_events", "guild_id = ? AND COALESCE(end_at, start_at) < ?", [guildId, cutoff], limit),
     ]);
   },

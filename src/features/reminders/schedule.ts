@@ -1,52 +1,38 @@
 /** Plans an event's reminder items (one per offset in use) on its timer, and drops them when it goes away. */
-import type { APIGuildScheduledEvent } from "discord-api-types/v10";
-import { GuildScheduledEventStatus } from "discord-api-types/v10";
+import type { ScheduledEventConsumer } from "../../scheduled-events";
 import type { Services } from "../../services";
 import { stableId } from "../../util/hash";
 import { LATE_MS } from "./delivery";
 import type { EventInfo } from "./offsets";
-import { markPlanned, planState } from "./plan-state";
 import { readReminderSettings } from "./settings";
-import { upsertReminderEvent } from "./storage";
+import { reminderInfo } from "./storage";
 
 export const timerName = (guildId: string, eventId: string) => `rm:${guildId}:${eventId}`;
+/** A recurring event's items carry their occurrence's start, so the next occurrence's never replace the last one's. */
+const itemKey = (ev: EventInfo, kind: "dm" | "ch", offset: number) => (ev.recurring ? `${kind}:${ev.start_at}:${offset}` : `${kind}:${offset}`);
 /** Channel reminders go out at these offsets. */
 const CHANNEL_OFFSETS = [3_600, 0];
 
-export function eventInfo(ev: APIGuildScheduledEvent): EventInfo {
-  return {
-    guild_id: ev.guild_id,
-    event_id: ev.id,
-    name: ev.name,
-    start_at: Date.parse(ev.scheduled_start_time),
-    end_at: ev.scheduled_end_time ? Date.parse(ev.scheduled_end_time) : null,
-    location: ev.entity_metadata?.location ?? null,
-    channel_id: ev.channel_id ?? null,
-  };
-}
-
 /**
- * Follows an event as Discord describes it now; a new start time replaces the whole plan. Replay-safe: the same
- * dispatch handled again (at-least-once gateway) finishes a plan a crash interrupted and changes nothing else.
+ * Follows an event as the guild-events core reports it. A new start time replaces the whole plan; a recurring event
+ * moving on to its next occurrence is not a reschedule: the ended occurrence's items (keyed by their start) are
+ * left to finish and the next occurrence gets its own. No change (a replay, a reconnect's GUILD_CREATE) means the
+ * plan is there: the core runs this before it records a change, so a failure here is retried with the same change.
  */
-export async function followForReminders(s: Services, ev: APIGuildScheduledEvent): Promise<void> {
-  const info = eventInfo(ev);
-  if (Number.isNaN(info.start_at)) return;
-  const active = ev.status === GuildScheduledEventStatus.Scheduled || ev.status === GuildScheduledEventStatus.Active;
-  const before = await upsertReminderEvent(s.env.DB, { ...info, active }, s.now());
-  const state = await planState(s.env.DB, info.guild_id, info.event_id);
-  const unchanged = before && before.active === active && before.start_at === info.start_at && before.name === info.name;
-  // Unchanged and fully planned (e.g. replayed by GUILD_CREATE after a reconnect): its reminders are on its timer.
-  if (unchanged && state && state.planned_revision === state.revision) return;
-  const timer = s.timer(timerName(info.guild_id, info.event_id));
-  if (!active) {
-    if (before?.active) await timer.cancel("*");
-  } else {
-    if (before && before.start_at !== info.start_at) await timer.cancel("*");
+export const remindersConsumer: ScheduledEventConsumer = {
+  name: "reminders",
+  async handle({ after, changes }, s) {
+    if (!changes.length) return;
+    const info = reminderInfo(after);
+    const timer = s.timer(timerName(info.guild_id, info.event_id));
+    if (!info.active) {
+      if (changes.length) await timer.cancel("*");
+      return;
+    }
+    if (changes.some((c) => c.kind === "rescheduled")) await timer.cancel("*");
     await planReminders(s, info, { replaySafe: true });
-  }
-  if (state) await markPlanned(s.env.DB, info.guild_id, info.event_id, state.revision);
-}
+  },
+};
 
 /**
  * Plans the event's items. `replaySafe`: `reminder.scheduled` is reported whenever items are due, under an id
@@ -63,7 +49,7 @@ export async function planReminders(s: Services, ev: EventInfo, opts: { replaySa
     const at = ev.start_at - offset * 1000;
     if (at < s.now() - LATE_MS) continue; // already past: nothing to send
     due++;
-    const r = await timer.schedule(`dm:${offset}`, at, "reminders.dm", {
+    const r = await timer.schedule(itemKey(ev, "dm", offset), at, "reminders.dm", {
       guild_id: ev.guild_id,
       event_id: ev.event_id,
       start_at: ev.start_at,
@@ -75,7 +61,7 @@ export async function planReminders(s: Services, ev: EventInfo, opts: { replaySa
     for (const offset of CHANNEL_OFFSETS) {
       const at = ev.start_at - offset * 1000;
       if (at >= s.now() - LATE_MS)
-        await timer.schedule(`ch:${offset}`, at, "reminders.channel", {
+        await timer.schedule(itemKey(ev, "ch", offset), at, "reminders.channel", {
           guild_id: ev.guild_id,
           event_id: ev.event_id,
           start_at: ev.start_at,
@@ -89,9 +75,4 @@ export async function planReminders(s: Services, ev: EventInfo, opts: { replaySa
     await s.bus.emit("reminder.scheduled", { event_id: ev.event_id, name: ev.name, start_at: ev.start_at, offsets: report }, { guildId: ev.guild_id }, { id });
   }
   return planned;
-}
-
-export async function dropReminders(s: Services, guildId: string, eventId: string): Promise<void> {
-  await s.env.DB.prepare("UPDATE reminder_events SET active = 0, updated_at = ? WHERE guild_id = ? AND event_id = ?").bind(s.now(), guildId, eventId).run();
-  await s.timer(timerName(guildId, eventId)).cancel("*");
 }

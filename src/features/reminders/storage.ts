@@ -1,4 +1,5 @@
-/** D1 storage for reminders: subscriptions, followed events, per-event members, deliveries, DM channel cache. */
+/** D1 storage for reminders: subscriptions, per-event members, deliveries, DM channel cache; events come from the guild-events core. */
+import { getScheduledEvent, isActiveStatus, type ScheduledEventRecord, upcomingScheduledEvents } from "../../scheduled-events";
 import type { EventInfo } from "./offsets";
 
 export interface Subscription {
@@ -31,37 +32,29 @@ export async function deleteSubscription(db: D1Database, guildId: string, userId
   return a.meta.changes + b.meta.changes > 0;
 }
 
-export async function upsertReminderEvent(db: D1Database, ev: EventInfo & { active: boolean }, now: number): Promise<(EventInfo & { active: boolean }) | null> {
-  const before = await getReminderEvent(db, ev.guild_id, ev.event_id);
-  await db
-    .prepare(
-      `INSERT INTO reminder_events (guild_id, event_id, name, start_at, end_at, location, channel_id, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (guild_id, event_id) DO UPDATE SET name = excluded.name, start_at = excluded.start_at, end_at = excluded.end_at, location = excluded.location,
-       channel_id = excluded.channel_id, active = excluded.active, updated_at = excluded.updated_at, revision = reminder_events.revision + 1
-       WHERE reminder_events.name IS NOT excluded.name OR reminder_events.start_at IS NOT excluded.start_at OR reminder_events.end_at IS NOT excluded.end_at
-         OR reminder_events.location IS NOT excluded.location OR reminder_events.channel_id IS NOT excluded.channel_id OR reminder_events.active IS NOT excluded.active`,
-    )
-    .bind(ev.guild_id, ev.event_id, ev.name, ev.start_at, ev.end_at ?? null, ev.location, ev.channel_id, ev.active ? 1 : 0, now)
-    .run();
-  return before;
+/** The event as the guild-events core mirrors it (its current or next occurrence), in the shape reminders use. */
+export function reminderInfo(ev: ScheduledEventRecord): EventInfo & { active: boolean } {
+  return {
+    guild_id: ev.guild_id,
+    event_id: ev.event_id,
+    name: ev.name,
+    start_at: ev.start_at,
+    end_at: ev.end_at,
+    location: ev.location,
+    channel_id: ev.channel_id,
+    recurring: ev.recurrence_rule !== null,
+    active: ev.deleted_at === null && isActiveStatus(ev.status),
+  };
 }
 
 export async function getReminderEvent(db: D1Database, guildId: string, eventId: string): Promise<(EventInfo & { active: boolean }) | null> {
-  const r = await db
-    .prepare("SELECT guild_id, event_id, name, start_at, location, channel_id, active FROM reminder_events WHERE guild_id = ? AND event_id = ?")
-    .bind(guildId, eventId)
-    .first<EventInfo & { active: number }>();
-  return r ? { ...r, active: r.active === 1 } : null;
+  const ev = await getScheduledEvent(db, guildId, eventId);
+  return ev ? reminderInfo(ev) : null;
 }
 
+/** Upcoming events (a recurring one by its next occurrence). */
 export async function upcomingEvents(db: D1Database, guildId: string, now: number, limit = 25): Promise<EventInfo[]> {
-  const rows = await db
-    .prepare(
-      "SELECT guild_id, event_id, name, start_at, location, channel_id FROM reminder_events WHERE guild_id = ? AND active = 1 AND start_at > ? ORDER BY start_at LIMIT ?",
-    )
-    .bind(guildId, now, limit)
-    .all<EventInfo>();
-  return rows.results;
+  return (await upcomingScheduledEvents(db, guildId, now, limit)).map(reminderInfo);
 }
 
 export async function addEventMember(

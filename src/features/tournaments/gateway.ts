@@ -1,6 +1,5 @@
-/** Scheduled-event dispatches for events the bot mirrors: status changes are noted, deletions by hand are repaired. */
-import { GatewayDispatchEvents } from "discord-api-types/v10";
-import { type GatewayHandler, gatewayHandler } from "../../feature";
+/** Changes to the events the bot mirrors, from the guild-events core: status changes are noted, deletions by hand are repaired. */
+import type { ScheduledEventConsumer } from "../../scheduled-events";
 import type { Services } from "../../services";
 import { noteEventState } from "./mapping-storage";
 import { mirrorMatch } from "./mirror";
@@ -11,11 +10,11 @@ async function noted(s: Services, guildId: string, eventId: string, status: numb
   if (mapping && mapping.scheduled_event_id === null) await mirrorMatch(s, guildId, mapping.match_id);
 }
 
-export const gatewayHandlers: GatewayHandler[] = [
-  gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUpdate, "tournaments.event_status", async (ev, s) => {
-    await noted(s, ev.guild_id, ev.id, ev.status);
-  }),
-  gatewayHandler(GatewayDispatchEvents.GuildScheduledEventDelete, "tournaments.event_deleted", async (ev, s) => {
-    await noted(s, ev.guild_id, ev.id, null);
-  }),
-];
+/** Every reported change but a creation (the mirror records its own creates), as Discord's UPDATE and DELETE were. */
+export const tournamentsConsumer: ScheduledEventConsumer = {
+  name: "tournaments",
+  async handle({ before, after, changes }, s) {
+    if (!before || !changes.length) return;
+    await noted(s, after.guild_id, after.event_id, after.deleted_at !== null ? null : after.status);
+  },
+};

@@ -2,7 +2,7 @@
 import { PermissionFlagsBits } from "discord-api-types/v10";
 import type { Feature } from "../../feature";
 import { mirrorListener, tournamentEvents } from "./events";
-import { gatewayHandlers } from "./gateway";
+import { tournamentsConsumer } from "./gateway";
 import { listButtons } from "./lists";
 import { matchCommand } from "./match-command";
 import { mirrorKind } from "./mirror";
@@ -21,6 +21,6 @@ export const tournamentsFeature: Feature = {
   crons: [matchEventSync],
   retention: tournamentsRetention,
   timerKinds: [syncKind, mirrorKind],
-  gateway: gatewayHandlers,
+  scheduledEvents: [tournamentsConsumer],
   botPermissions: [{ bits: PermissionFlagsBits.CreateEvents, why: "put tournament matches in the Events tab" }],
 };

@@ -1,0 +1,95 @@
+import { GuildScheduledEventRecurrenceRuleFrequency, GuildScheduledEventStatus as S } from "discord-api-types/v10";
+import { describe, expect, it } from "vitest";
+import { diff } from "./diff";
+import type { EventSnapshot } from "./record";
+
+const H = 3_600_000;
+const WEEK = 7 * 24 * H;
+const T0 = Date.parse("2027-03-18T18:00:00Z");
+
+const base: EventSnapshot = {
+  guild_id: "g",
+  event_id: "e",
+  name: "Raid Night",
+  description: null,
+  location: "Here",
+  channel_id: null,
+  entity_type: 3,
+  start_at: T0,
+  end_at: T0 + 2 * H,
+  status: S.Scheduled,
+  recurrence_rule: null,
+  exceptions: [],
+  creator_id: "u",
+  user_count: null,
+};
+const weekly: EventSnapshot = {
+  ...base,
+  recurrence_rule: {
+    start: new Date(T0).toISOString(),
+    end: null,
+    frequency: GuildScheduledEventRecurrenceRuleFrequency.Weekly,
+    interval: 1,
+    by_weekday: [3],
+    by_n_weekday: null,
+    by_month: null,
+    by_month_day: null,
+    by_year_day: null,
+    count: null,
+  },
+};
+const at = (e: EventSnapshot, start: number, status = e.status): EventSnapshot => ({ ...e, start_at: start, end_at: start + 2 * H, status });
+
+describe("diff: what changed about a scheduled event", () => {
+  it("a new event is created (and its occurrence started when it arrives ACTIVE); one first seen over is nothing", () => {
+    expect(diff(null, base, 0)).toEqual([{ kind: "created", start_at: T0 }]);
+    expect(diff(null, { ...base, status: S.Active }, 0)).toEqual([
+      { kind: "created", start_at: T0 },
+      { kind: "occurrence_started", start_at: T0 },
+    ]);
+    expect(diff(null, { ...base, status: S.Completed }, 0)).toEqual([]);
+  });
+
+  it("the same description again is no change (a replay)", () => {
+    expect(diff(weekly, { ...weekly, user_count: 12 }, T0)).toEqual([]);
+  });
+
+  it("start, end and the other described fields", () => {
+    expect(diff(base, at(base, T0 + H), 0)).toEqual([{ kind: "rescheduled", start_at: T0 + H, previous_start_at: T0 }]);
+    expect(diff(base, { ...base, end_at: T0 + 3 * H }, 0)).toEqual([{ kind: "rescheduled", start_at: T0, previous_start_at: T0 }]);
+    expect(diff(base, { ...base, name: "Raid", location: "There" }, 0)).toEqual([{ kind: "updated", start_at: T0, fields: ["name", "location"] }]);
+    expect(diff(base, { ...base, status: S.Active }, T0)).toEqual([{ kind: "occurrence_started", start_at: T0 }]);
+  });
+
+  it("a one-off event ends, is cancelled or deleted; after COMPLETED nothing more is reported", () => {
+    const active = { ...base, status: S.Active };
+    expect(diff(active, { ...base, status: S.Completed }, T0 + H)).toEqual([{ kind: "occurrence_ended", start_at: T0, next_start_at: null }]);
+    expect(diff(base, { ...base, status: S.Canceled }, 0)).toEqual([{ kind: "cancelled", start_at: T0 }]);
+    expect(diff(base, null, 0)).toEqual([{ kind: "deleted", start_at: T0 }]);
+    expect(diff({ ...base, status: S.Completed }, { ...base, status: S.Completed, name: "x" }, 0)).toEqual([]);
+  });
+
+  it("a recurring event moving on after its occurrence is occurrence_ended with the next start, not a reschedule", () => {
+    const active = { ...weekly, status: S.Active };
+    expect(diff(active, at(weekly, T0 + WEEK, S.Scheduled), T0 + 2 * H)).toEqual([{ kind: "occurrence_ended", start_at: T0, next_start_at: T0 + WEEK }]);
+    // Nobody pressed Start: Discord moves it on once the occurrence passed.
+    expect(diff(weekly, at(weekly, T0 + WEEK), T0 + 3 * H)).toEqual([{ kind: "occurrence_ended", start_at: T0, next_start_at: T0 + WEEK }]);
+    // Discord may carry the rule's start along: still the same rule.
+    const carried = {
+      ...at(weekly, T0 + WEEK),
+      recurrence_rule: { ...(weekly.recurrence_rule as object), start: new Date(T0 + WEEK).toISOString() },
+    } as EventSnapshot;
+    expect(diff(active, carried, T0 + 2 * H).map((c) => c.kind)).toEqual(["occurrence_ended"]);
+  });
+
+  it("a recurring event moved before its occurrence began, or with a new rule, is a reschedule", () => {
+    expect(diff(weekly, at(weekly, T0 + WEEK), T0 - H)).toEqual([{ kind: "rescheduled", start_at: T0 + WEEK, previous_start_at: T0 }]);
+    const fortnightly = { ...at(weekly, T0 + WEEK), recurrence_rule: { ...(weekly.recurrence_rule as object), interval: 2 } } as EventSnapshot;
+    expect(diff({ ...weekly, status: S.Active }, fortnightly, T0 + 2 * H)).toEqual([
+      { kind: "rescheduled", start_at: T0 + WEEK, previous_start_at: T0 },
+      { kind: "updated", start_at: T0 + WEEK, fields: ["recurrence_rule"] },
+    ]);
+    // Moved earlier after its start passed: never the next occurrence.
+    expect(diff(weekly, at(weekly, T0 - H), T0 + H).map((c) => c.kind)).toEqual(["rescheduled"]);
+  });
+});

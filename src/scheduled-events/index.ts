@@ -1,0 +1,53 @@
+/**
+ * The guild-events core: the one mirror of each guild's native scheduled events and the one place that decides what
+ * changed. Registered as a feature ahead of the others; it knows no feature: features hand it their consumers.
+ */
+import { GatewayDispatchEvents } from "discord-api-types/v10";
+import { type EventDefinitions, pickFields } from "../events/catalog";
+import { type Feature, gatewayHandler } from "../feature";
+import { observeDeleted, observeEvent } from "./follow";
+import { reconcileAll, reconcileGuild } from "./reconcile";
+import { scheduledEventsRetention } from "./retention";
+
+export type { ScheduledEventChange } from "./diff";
+export type { ScheduledEventConsumer, ScheduledEventUpdate } from "./follow";
+export { reconcileFromDiscord } from "./reconcile";
+export type { ScheduledEventRecord } from "./record";
+export { isActiveStatus } from "./record";
+export { getScheduledEvent, listScheduledEvents, upcomingScheduledEvents } from "./storage";
+
+const fields = pickFields("event_id", "name", "recurring", "start_at", "end_at", "previous_start_at", "next_start_at", "fields");
+
+export const scheduledEventEvents: EventDefinitions = {
+  serializers: Object.fromEntries(
+    ["created", "updated", "rescheduled", "cancelled", "deleted", "occurrence_started", "occurrence_ended"].map((k) => [`scheduled_event.${k}`, fields]),
+  ),
+  sets: {
+    FULL: [
+      "scheduled_event.created",
+      "scheduled_event.updated",
+      "scheduled_event.rescheduled",
+      "scheduled_event.cancelled",
+      "scheduled_event.deleted",
+      "scheduled_event.occurrence_started",
+      "scheduled_event.occurrence_ended",
+    ],
+  },
+};
+
+/** The core as a feature slice; the consumers come from every other feature, through the services. */
+export const scheduledEventsCore: Feature = {
+  name: "scheduled_events",
+  events: scheduledEventEvents,
+  gateway: [
+    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventCreate, "scheduled_events.observe", (ev, s) => observeEvent(s, ev, "dispatch")),
+    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUpdate, "scheduled_events.observe", (ev, s) => observeEvent(s, ev, "dispatch")),
+    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventDelete, "scheduled_events.deleted", (ev, s) => observeDeleted(s, ev.guild_id, ev.id)),
+    // After a fresh IDENTIFY Discord sends every guild with all its scheduled events: a free reconciliation.
+    gatewayHandler(GatewayDispatchEvents.GuildCreate, "scheduled_events.reconcile", (guild, s) =>
+      reconcileGuild(s, guild.id, guild.guild_scheduled_events ?? []),
+    ),
+  ],
+  crons: [{ name: "scheduled_events.reconcile", cron: "0 * * * *", run: (s) => reconcileAll(s) }],
+  retention: scheduledEventsRetention,
+};

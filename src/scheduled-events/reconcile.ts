@@ -1,0 +1,57 @@
+/** Full looks at a guild's scheduled events (GUILD_CREATE, the hourly list): follow each, and catch deletions missed. */
+import { type APIGuildScheduledEvent, Routes } from "discord-api-types/v10";
+import { DiscordApiError } from "../discord/errors";
+import { logger } from "../log";
+import type { Services } from "../services";
+import { observeDeleted, observeEvent } from "./follow";
+import { activeEventIds } from "./storage";
+
+/** `events` is every scheduled event the guild has now (Discord's list, or GUILD_CREATE's). */
+export async function reconcileGuild(s: Services, guildId: string, events: readonly APIGuildScheduledEvent[]): Promise<void> {
+  const seen = new Set(events.map((e) => e.id));
+  for (const ev of events) await observeEvent(s, ev, "reconcile", guildId);
+  // Deleted while the bot was not listening: gone from the full list.
+  for (const id of await activeEventIds(s.env.DB, guildId)) if (!seen.has(id)) await observeDeleted(s, guildId, id);
+}
+
+/** A guild listed less than this long ago is not listed again by another hourly job. */
+const FRESH_MS = 50 * 60_000;
+/** Guilds looked at per hourly run (one GET each); the rest wait for the next run or their next GUILD_CREATE. */
+const GUILDS_PER_RUN = 1000;
+
+/**
+ * Lists the guild's events from Discord and reconciles them, at most once per hour whoever asks (the core's job
+ * for the guilds the bot is in, a feature's job for the guilds it serves). False when Discord refused.
+ */
+export async function reconcileFromDiscord(s: Services, guildId: string): Promise<boolean> {
+  const last = await s.env.DB.prepare("SELECT reconciled_at FROM scheduled_event_guilds WHERE guild_id = ?").bind(guildId).first<{ reconciled_at: number }>();
+  if (last && last.reconciled_at > s.now() - FRESH_MS) return true;
+  try {
+    const events = await s.discord.get<APIGuildScheduledEvent[]>(Routes.guildScheduledEvents(guildId), {
+      query: new URLSearchParams({ with_user_count: "true" }),
+    });
+    await reconcileGuild(s, guildId, events);
+  } catch (error) {
+    // One guild the bot left (or lost access to) must not stop the others.
+    if (!(error instanceof DiscordApiError)) throw error;
+    logger.warn("scheduled_events.reconcile_failed", { guild_id: guildId, error });
+    return false;
+  }
+  await s.env.DB.prepare(
+    "INSERT INTO scheduled_event_guilds (guild_id, reconciled_at) VALUES (?, ?) ON CONFLICT (guild_id) DO UPDATE SET reconciled_at = excluded.reconciled_at",
+  )
+    .bind(guildId, s.now())
+    .run();
+  return true;
+}
+
+/** The hourly safety net over every guild the bot is in, the least recently listed first. */
+export async function reconcileAll(s: Services): Promise<void> {
+  const guilds = await s.env.DB.prepare(
+    `SELECT g.guild_id FROM guilds g LEFT JOIN scheduled_event_guilds r ON r.guild_id = g.guild_id
+     WHERE g.joined_at IS NOT NULL AND g.left_at IS NULL ORDER BY COALESCE(r.reconciled_at, 0), g.guild_id LIMIT ?`,
+  )
+    .bind(GUILDS_PER_RUN)
+    .all<{ guild_id: string }>();
+  for (const { guild_id } of guilds.results) await reconcileFromDiscord(s, guild_id);
+}

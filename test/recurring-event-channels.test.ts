@@ -1,0 +1,77 @@
+/** Event channels for a weekly recurring event: each occurrence its own role and channels, and its own cleanup. */
+import { describe, expect, it } from "vitest";
+import { channelsIn, editEvent, HOUR, MIN, record, runAt, setUp, untilPlanned, untilRecord, useRelay } from "./event-channel-helpers";
+import { emu, guildState, newGuild } from "./helpers";
+import { WEEK, weeklyEvent } from "./scheduled-event-helpers";
+
+useRelay();
+
+describe("event channels: a weekly recurring event over two occurrences", () => {
+  it("gives each occurrence its own role and channels (named with its date), and the move on never deletes the next one's", async () => {
+    const g = await newGuild();
+    // Kept a week after the end: the first occurrence's channels still exist when the second's are made.
+    await setUp(g, { deletion_hours: 168, timezone: "Europe/Berlin" });
+    const start = Math.ceil((Date.now() + 2 * HOUR) / MIN) * MIN;
+    const ev = await weeklyEvent(g, "Raid Night", start);
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 2 } });
+    await untilPlanned(g.guild_id, ev.id, "create");
+    expect(await runAt(g.guild_id, ev.id, start - 15 * MIN)).toBe(true);
+    const first = await untilRecord(g.guild_id, ev.id, (r) => r?.state === "live", "first occurrence live");
+
+    // The occurrence is run and ended from the Events tab: Discord moves the event on a week.
+    await editEvent(g, ev.id, { status: 2 });
+    await editEvent(g, ev.id, { status: 3 });
+    const next = await untilPlanned(g.guild_id, ev.id, "create");
+    expect(next.dueAt).toBe(start + WEEK - 15 * MIN);
+    expect(await record(g.guild_id, ev.id)).toMatchObject({ state: "scheduled", start_at: start + WEEK, text_id: null, role_id: null });
+    const ended = `${ev.id}@${start}`;
+    expect(await record(g.guild_id, ended)).toMatchObject({
+      state: "live",
+      text_id: first?.text_id,
+      role_id: first?.role_id,
+      delete_at: start + HOUR + 168 * HOUR,
+    });
+    // Its deletion (and the warning before it) moved with it, to its own timer.
+    expect((await untilPlanned(g.guild_id, ended, "delete")).dueAt).toBe(start + HOUR + 168 * HOUR);
+    expect((await untilPlanned(g.guild_id, ended, "warn")).dueAt).toBe(start + HOUR + 168 * HOUR - 15 * MIN);
+
+    // The second occurrence gets its own role and channels at its T−15 min.
+    expect(await runAt(g.guild_id, ev.id, start + WEEK - 15 * MIN)).toBe(true);
+    const second = await untilRecord(g.guild_id, ev.id, (r) => r?.state === "live", "second occurrence live");
+    expect(second?.text_id).not.toBe(first?.text_id);
+    expect(second?.role_id).not.toBe(first?.role_id);
+    const roles = (await guildState(g.guild_id)).guilds[0]?.roles ?? [];
+    const nameOf = (id: string | null | undefined) => roles.find((r) => r.id === id)?.name;
+    const day = (at: number) => new Intl.DateTimeFormat("en-US", { timeZone: "Europe/Berlin", day: "numeric" }).format(new Date(at));
+    expect(nameOf(first?.role_id)).toContain(` ${day(start)}. `);
+    expect(nameOf(second?.role_id)).toContain(` ${day(start + WEEK)}. `);
+    const made = channelsIn(await guildState(g.guild_id), g.channels.category).map((c) => c.id);
+    expect(made).toEqual(expect.arrayContaining([first?.text_id, second?.text_id]));
+
+    // The first occurrence's deletion removes its objects and leaves the second's alone.
+    await runAt(g.guild_id, ended, start + HOUR + 168 * HOUR);
+    await untilRecord(g.guild_id, ended, (r) => r?.state === "done", "first occurrence cleaned up");
+    const after = await guildState(g.guild_id);
+    const ids = channelsIn(after, g.channels.category).map((c) => c.id);
+    expect(ids).not.toContain(first?.text_id);
+    expect(ids).toContain(second?.text_id);
+    for (const v of JSON.parse(second?.voice_ids ?? "[]") as string[]) expect(ids).toContain(v);
+    expect(after.guilds[0]?.roles.map((r) => r.id)).toEqual(expect.arrayContaining([second?.role_id]));
+    expect(after.guilds[0]?.roles.map((r) => r.id)).not.toContain(first?.role_id);
+    expect(await record(g.guild_id, ev.id)).toMatchObject({ state: "live", role_id: second?.role_id });
+    // Two occurrences' whole lifecycles on 2 shared cores.
+  }, 90_000);
+
+  it("an occurrence that ends before its channels were made gives the next one its own creation, nothing left behind", async () => {
+    const g = await newGuild();
+    await setUp(g);
+    const start = Math.ceil((Date.now() + 2 * HOUR) / MIN) * MIN;
+    const ev = await weeklyEvent(g, "Quiz", start);
+    await untilPlanned(g.guild_id, ev.id, "create");
+    await editEvent(g, ev.id, { status: 2 });
+    await editEvent(g, ev.id, { status: 3 });
+    expect((await untilPlanned(g.guild_id, ev.id, "create")).dueAt).toBe(start + WEEK - 15 * MIN);
+    expect(await record(g.guild_id, `${ev.id}@${start}`)).toBeNull();
+    expect(await record(g.guild_id, ev.id)).toMatchObject({ state: "scheduled", start_at: start + WEEK });
+  });
+});
