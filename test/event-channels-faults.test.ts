@@ -152,7 +152,8 @@ function cutOnce(): Services {
 
 /** Runs the registered handlers of a dispatch once cut off at its first timer call, then again (the relay's retry). */
 async function dispatchTwice(t: "GUILD_SCHEDULED_EVENT_UPDATE", d: APIGuildScheduledEvent): Promise<void> {
-  const handlers = (registry.gateway.get(t) ?? []).filter((h) => h.name.startsWith("event_channels."));
+  // The guild-events core takes the dispatch and tells event channels (its consumer) what changed.
+  const handlers = (registry.gateway.get(t) ?? []).filter((h) => h.name.startsWith("scheduled_events."));
   const cut = cutOnce();
   for (const h of handlers) await h.handle(d as never, cut).catch(() => undefined);
   const s = createServices(env, () => {}, registry);
