@@ -3,7 +3,7 @@ import type { APIGuildScheduledEvent } from "discord-api-types/v10";
 import { GuildScheduledEventStatus } from "discord-api-types/v10";
 import type { Services } from "../../services";
 import { stableId } from "../../util/hash";
-import { LATE_MS } from "./delivery";
+import { LATE_MS } from "./fanout-start";
 import type { EventInfo } from "./offsets";
 import { markPlanned, planState } from "./plan-state";
 import { readReminderSettings } from "./settings";
