@@ -3,12 +3,12 @@ import { GatewayDispatchEvents } from "discord-api-types/v10";
 import { type GatewayHandler, gatewayHandler } from "../../feature";
 import type { Services } from "../../services";
 import { noteEventState } from "./mapping-storage";
-import { mirrorMatch } from "./mirror";
+import { mirrorLive } from "./mirror";
 
 async function noted(s: Services, guildId: string, eventId: string, status: number | null): Promise<void> {
   const mapping = await noteEventState(s.env.DB, guildId, eventId, status, s.now());
   // Ended or deleted by hand while the match is still to be played: the mirror puts it back (or lets it go).
-  if (mapping && mapping.scheduled_event_id === null) await mirrorMatch(s, guildId, mapping.match_id);
+  if (mapping && mapping.scheduled_event_id === null) await mirrorLive(s, guildId, mapping.match_id);
 }
 
 export const gatewayHandlers: GatewayHandler[] = [
