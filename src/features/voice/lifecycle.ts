@@ -84,7 +84,8 @@ const reconcileIntent: TimerAction = {
   },
 };
 
-async function adopt(s: Services, intent: Intent, channelId: string): Promise<void> {
+/** Tracks a channel an intent's POST made (found by its mark) and plans its deletion check. */
+export async function adopt(s: Services, intent: Intent, channelId: string): Promise<void> {
   // A duplicate of a match channel gets no match key (the unique one is taken): it is just removed when empty.
   if (!(await trackFromIntent(s.env.DB, intent, channelId, intent.match_key))) await trackFromIntent(s.env.DB, intent, channelId, null);
   await scheduleDeletion(s, intent.guild_id, channelId);
