@@ -199,7 +199,7 @@ describe("temporary voice channels are tracked from their creation", () => {
     const first = await ask();
     expect(JSON.stringify(first.response)).not.toContain("Created");
     const voiceChannels = async () =>
-      ((await guildState(g.guild_id)).guilds[0]?.channels ?? []).filter((c) => c.type === 2 && c.parent_id === g.channels.category).map((c) => c.id);
+      ((await guildState(g.guild_id)).guilds[0]?.channels ?? []).filter((c) => c.type === 2 && c.id !== g.channels.voice).map((c) => c.id);
     const made = await voiceChannels();
     expect(made).toHaveLength(1);
 
@@ -215,5 +215,19 @@ describe("temporary voice channels are tracked from their creation", () => {
     await runAt(`vg:${g.guild_id}`, (item as { dueAt: number }).dueAt);
     expect(await voiceChannels()).toEqual(made);
     expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM voice_channels WHERE guild_id = ?").bind(g.guild_id).first<{ n: number }>())?.n).toBe(1);
+  }, 30_000);
+
+  it("plans the deletion check of a channel whose invocation ended between tracking it and planning its check", async () => {
+    const g = await configured();
+    const ch = await create(g, g.member_id, "Cut Short");
+    // As that invocation left it: the channel tracked, no check pending.
+    await timer(`vc:${g.guild_id}:${ch}`).cancel("delete");
+    expect(await pendingDelete(g, ch)).toBeNull();
+    const item = (await timer(`vg:${g.guild_id}`).list()).find((i) => i.kind === "voice.reconcile" && i.status === "pending");
+    await runAt(`vg:${g.guild_id}`, (item as { dueAt: number }).dueAt);
+    const due = await pendingDelete(g, ch);
+    expect(due).not.toBeNull();
+    await runAt(`vc:${g.guild_id}:${ch}`, due as number);
+    expect(await channelsNamed(g, "Cut Short")).toEqual([]);
   }, 30_000);
 });
