@@ -34,11 +34,8 @@ const SMALL: MatchSpec[] = [
   { key: "M1", title: "Opening M1", inHours: 2, reschedule: { inHours: 6, at: 8 } },
   { key: "M2", title: "Bonus M2", inHours: 3, deleteAt: 12 },
 ];
-/**
- * The fast subset mirrors no match to Discord yet: the mirror's create is retried blindly after a lost answer (a second
- * event), which the tournaments branch of issue 14 fixes; until then only the full run judges the Events tab.
- */
-const MIRROR = { full: true, small: false };
+/** Both runs judge the Events tab (a live change cut with its invocation is retried by the match's timer). */
+const MIRROR = { full: true, small: true };
 /** Hourly sync runs (the runner's stand-in for the hourly cron), seconds after the start. */
 const SYNCS = { full: [90, 110], small: [16] };
 
