@@ -1,12 +1,16 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { registry } from "../src/features";
+import { mirrorListener } from "../src/features/tournaments/events";
 import { LEASE_MS } from "../src/features/tournaments/mapping-storage";
-import { mirrorMatch } from "../src/features/tournaments/mirror";
+import { mirrorMatch, mirrorTimerName } from "../src/features/tournaments/mirror";
 import { syncGuild } from "../src/features/tournaments/sync";
+import type { EventTimer } from "../src/index";
 import { createServices } from "../src/services";
+import type { TimerStub } from "../src/timers/client";
 import { emu, requestsTo, WAIT_MS } from "./helpers";
-import { ahead, type EmuEvent, events, type League, league, mapping, silentMatch } from "./tournament-helpers";
+import { ahead, type EmuEvent, events, type League, league, mapping, schedule, silentMatch } from "./tournament-helpers";
 
 /** Services for one invocation; `skewMs` moves its clock (another isolate that sees the lease as expired). */
 const services = (o: { skewMs?: number; timeoutMs?: number } = {}) =>
@@ -106,5 +110,68 @@ describe("a match's event is created once, whatever fails", () => {
     expect(same(after.find((e) => e.id === copy2.id) as EmuEvent)).toEqual(same(copy2));
     const since = (await writes(guildId)).slice(before.length);
     expect(since.map((w) => `${w.method} ${w.path.split("/").at(-1)}`)).toEqual([`DELETE ${orphan.id}`]);
+  });
+});
+
+/**
+ * An invocation that dies at its first Discord write (a restart, or the end of an interaction's waitUntil): the
+ * call never leaves, and nothing it would do afterwards (D1 writes, timers, other calls) happens.
+ */
+function dyingServices() {
+  let dead = false;
+  const guard = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(t, k) {
+        if (dead) throw new Error("the invocation has ended");
+        const v = Reflect.get(t, k);
+        return typeof v === "function" ? v.bind(t) : v;
+      },
+    });
+  const s = createServices({ ...env, DB: guard(env.DB), EVENT_TIMER: guard(env.EVENT_TIMER) }, () => {}, registry);
+  const real = s.discord;
+  const die = async (): Promise<never> => {
+    dead = true;
+    throw new Error("the invocation has ended");
+  };
+  return Object.create(s, { discord: { value: { ...real, patch: die, post: die, put: die, delete: die, create: die } } }) as typeof s;
+}
+
+describe("a live change whose invocation dies holding the match's lease", () => {
+  it("is retried by the match's timer once the lease has run out, and reaches Discord once", async () => {
+    const l = await league();
+    const guildId = l.g.guild_id;
+    const { id } = await schedule(l, ahead(10));
+    const [before] = await events(guildId);
+    expect(before).toBeDefined();
+    const later = ahead(20);
+    await env.DB.prepare("UPDATE matches SET scheduled_at = ?, revision = revision + 1, updated_at = ? WHERE id = ?").bind(later, Date.now(), id).run();
+    // `/match reschedule`'s listener, in an invocation that dies at the PATCH.
+    const event = {
+      id: crypto.randomUUID(),
+      name: "match.updated",
+      level: "FULL" as const,
+      guild_id: guildId,
+      occurred_at: new Date().toISOString(),
+      data: { match_id: id },
+    };
+    await Promise.resolve(mirrorListener.handle(event, dyingServices())).catch(() => undefined);
+    expect((await mapping(id))?.lease_owner).not.toBeNull();
+    expect((await events(guildId))[0]?.scheduled_start_time).toBe(before?.scheduled_start_time);
+
+    const timer = env.EVENT_TIMER.getByName(mirrorTimerName(guildId, id)) as unknown as TimerStub & DurableObjectStub<EventTimer>;
+    const item = (await timer.list()).find((i) => i.key === "mirror" && i.status === "pending");
+    expect(item, "the match's retry was armed before the call").toBeDefined();
+    const lease = await env.DB.prepare("SELECT lease_until FROM match_events WHERE match_id = ?").bind(id).first<{ lease_until: number }>();
+    expect(item?.dueAt).toBeGreaterThan(lease?.lease_until ?? 0);
+    await runInDurableObject(timer, (instance: EventTimer) => {
+      instance.clock = () => item?.dueAt ?? 0;
+    });
+    await runDurableObjectAlarm(timer);
+
+    const after = await events(guildId);
+    expect(after).toHaveLength(1);
+    expect(Date.parse(after[0]?.scheduled_start_time ?? "")).toBe(later);
+    expect(await mapping(id)).toMatchObject({ scheduled_event_id: before?.id, lease_owner: null });
+    expect((await writes(guildId)).map((w) => w.method)).toEqual(["POST", "PATCH"]);
   });
 });

@@ -54,6 +54,20 @@ describe("/voice-channel private (teams and this week's match)", () => {
     expect((await timer.list()).find((i) => i.key === "delete")?.status).toBe("pending");
   });
 
+  it("the opponent asking after a teammate's lost answer gets the channel that request made, not a second one", async () => {
+    const { l } = await teamLeague();
+    await schedule(l, ahead(24), { team_a: "Red Team", team_b: "Blue Team" });
+    await emu("/_emulator/faults", { body: { path: `/guilds/${l.g.guild_id}/channels`, method: "POST", status: 502, effect: true, times: 1 } });
+    expect(await ask(l, l.alice)).not.toContain("Created");
+    const reply = await ask(l, l.bob);
+    const creates = (await requestsTo(`/guilds/${l.g.guild_id}/channels`)).filter((r) => r.method === "POST");
+    expect(creates).toHaveLength(1);
+    const state = (await emu(`/_emulator/state?guild=${l.g.guild_id}`)) as unknown as { guilds: { channels: Channel[] }[] };
+    const made = state.guilds[0]?.channels.filter((c) => c.name === "Red Team vs Blue Team") ?? [];
+    expect(made).toHaveLength(1);
+    expect(reply).toContain(`<#${made[0]?.id}>`);
+  });
+
   it("says which is missing: no team role, or no match this week", async () => {
     const { l } = await teamLeague();
     const carol = await member(l.g, "carol");

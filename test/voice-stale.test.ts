@@ -190,4 +190,44 @@ describe("temporary voice channels are tracked from their creation", () => {
     expect(await channelsNamed(g, "Hand Made")).toEqual([byHand?.id]);
     expect(await env.DB.prepare("SELECT 1 FROM voice_intents WHERE guild_id = ?").bind(g.guild_id).first()).toBeNull();
   }, 30_000);
+
+  it("a member who asks again after a lost answer gets the channel the first request made, not a second one", async () => {
+    const g = await configured();
+    // A codename: the retry would pick another name, so only the intent's mark can tell the first one apart.
+    await emu("/_emulator/faults", { body: { path: `/guilds/${g.guild_id}/channels`, method: "POST", status: 502, effect: true, times: 1 } });
+    const ask = () => interact({ kind: "command", name: "voice-channel", subcommand: "public", guild_id: g.guild_id, user_id: g.member_id });
+    const first = await ask();
+    expect(JSON.stringify(first.response)).not.toContain("Created");
+    const voiceChannels = async () =>
+      ((await guildState(g.guild_id)).guilds[0]?.channels ?? []).filter((c) => c.type === 2 && c.id !== g.channels.voice).map((c) => c.id);
+    const made = await voiceChannels();
+    expect(made).toHaveLength(1);
+
+    const again = await ask();
+    const content = (again.response as { data?: { content?: string } }).data?.content ?? (await interactionRecord(again.id)).original?.content ?? "";
+    expect(content).toContain(`Created <#${made[0]}>`);
+    expect(await voiceChannels()).toEqual(made);
+    const tracked = await env.DB.prepare("SELECT channel_id, owner_id FROM voice_channels WHERE guild_id = ?").bind(g.guild_id).all();
+    expect(tracked.results).toEqual([{ channel_id: made[0], owner_id: g.member_id }]);
+    expect(await pendingDelete(g, made[0] as string)).not.toBeNull();
+    // The intent's reconciliation later finds nothing more to adopt.
+    const item = (await timer(`vg:${g.guild_id}`).list()).find((i) => i.kind === "voice.reconcile" && i.status === "pending");
+    await runAt(`vg:${g.guild_id}`, (item as { dueAt: number }).dueAt);
+    expect(await voiceChannels()).toEqual(made);
+    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM voice_channels WHERE guild_id = ?").bind(g.guild_id).first<{ n: number }>())?.n).toBe(1);
+  }, 30_000);
+
+  it("plans the deletion check of a channel whose invocation ended between tracking it and planning its check", async () => {
+    const g = await configured();
+    const ch = await create(g, g.member_id, "Cut Short");
+    // As that invocation left it: the channel tracked, no check pending.
+    await timer(`vc:${g.guild_id}:${ch}`).cancel("delete");
+    expect(await pendingDelete(g, ch)).toBeNull();
+    const item = (await timer(`vg:${g.guild_id}`).list()).find((i) => i.kind === "voice.reconcile" && i.status === "pending");
+    await runAt(`vg:${g.guild_id}`, (item as { dueAt: number }).dueAt);
+    const due = await pendingDelete(g, ch);
+    expect(due).not.toBeNull();
+    await runAt(`vc:${g.guild_id}:${ch}`, due as number);
+    expect(await channelsNamed(g, "Cut Short")).toEqual([]);
+  }, 30_000);
 });

@@ -52,6 +52,16 @@ function interactionByToken(world: World, app: string | undefined, token: string
   return rec;
 }
 
+/**
+ * Discord has the bot's initial response (it is the HTTP answer) before the bot can edit it. Here whoever sent the
+ * interaction hands the response over after reading it, on the same event loop as this route: an edit that
+ * overtakes it waits for it, briefly, instead of failing as Unknown Message.
+ */
+async function responded(rec: InteractionRecord, maxMs = 5_000): Promise<void> {
+  const until = Date.now() + maxMs;
+  while (!rec.original && !rec.response && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+}
+
 function edit(msg: Message, b: MessageBody): Message {
   if (b.content !== undefined) msg.content = b.content ?? "";
   if (b.embeds !== undefined) msg.embeds = b.embeds ?? [];
@@ -136,9 +146,10 @@ export const messageRoutes: Route[] = [
     method: "PATCH",
     pattern: "/webhooks/:app/:token/messages/@original",
     noAuth: true,
-    handler: ({ world, params, body }) => {
+    handler: async ({ world, params, body }) => {
       const rec = interactionByToken(world, params.app, params.token);
       const b = assertBody<MessageBody>(body);
+      await responded(rec);
       if (!rec.original) {
         // A deferred response has no message yet; the first edit creates it.
         if (!rec.response) throw errors.unknown("Message");
@@ -154,8 +165,9 @@ export const messageRoutes: Route[] = [
     method: "GET",
     pattern: "/webhooks/:app/:token/messages/@original",
     noAuth: true,
-    handler: ({ world, params }) => {
+    handler: async ({ world, params }) => {
       const rec = interactionByToken(world, params.app, params.token);
+      await responded(rec);
       if (!rec.original) throw errors.unknown("Message");
       return json(rec.original);
     },

@@ -14,14 +14,13 @@ import { backoffMs } from "../../timers/agenda";
 import type { TimerPayloads } from "../../timers/payloads";
 import { liveEventRole } from "../event-channels/role-query";
 import { isMatchEvent } from "../tournaments/league-query";
+import { chunkDeadline, onTime, startFanout } from "./fanout-start";
 import { formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, readReminderSettings } from "./settings";
 import { claim, type DeliveryKey, getReminderEvent, type Pending, pendingRetries, recipients, type Settled, settle } from "./storage";
 import { deliveryKeyPayload, fanoutPayload, retryPayload } from "./timer-payloads";
 import { resolveUnconfirmed, unconfirmed } from "./unconfirmed";
 
-/** Overdue by more than this, a reminder is skipped: a redeploy must not flood members with stale ones. */
-export const LATE_MS = 60_000;
 /** Members per alarm invocation: one DM each (cached channel) stays inside the subrequest budget. */
 export const CHUNK = 40;
 const MAX_DM_ATTEMPTS = 3;
@@ -130,7 +129,10 @@ const fanout: TimerAction<"reminders.dm"> = {
     if (!ev?.active || ev.start_at !== p.start_at) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
     const due = p.start_at - p.offset_s * 1000;
-    const mode = p.mode ?? (s.now() - due > LATE_MS ? "skip" : "send");
+    // Judged once, when the fan-out begins: a chunk cut by a restart and retried later, or the next chunk, is not
+    // judged again against a clock that has moved on (it would drop members of a fan-out that began on time).
+    const started = await startFanout(s.env.DB, key, "dm", s.now(), p.mode ? p.mode === "send" : onTime(due, s.now()));
+    const mode = started.onTime ? "send" : "skip";
     const [settings, types, isMatch] = await Promise.all([
       readReminderSettings(s.env.DB, p.guild_id),
       listTypes(s.env.DB, p.guild_id),
@@ -162,15 +164,16 @@ const fanout: TimerAction<"reminders.dm"> = {
       );
       totals.skipped += mine.length;
     } else {
-      const c = await deliver(s, key, mine, reminderEmbed(ev, p.offset_s), due + LATE_MS);
+      const lateAt = p.slot_deadline ?? chunkDeadline(due, at);
+      const c = await deliver(s, key, mine, reminderEmbed(ev, p.offset_s), lateAt);
       totals.sent += c.sent;
       totals.failed += c.failed;
       totals.retry += c.retry;
       totals.skipped += c.skipped;
       // The budget is full for a while: this chunk's unsent members stay claimed; the item runs again then.
-      if (c.deferredUntil) return { again: { dueAt: c.deferredUntil, payload: { ...key, cursor: p.cursor, mode, hidden, totals } } };
+      if (c.deferredUntil) return { again: { dueAt: c.deferredUntil, payload: { ...key, cursor: p.cursor, hidden, totals, slot_deadline: lateAt } } };
     }
-    if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: { ...key, cursor: users.at(-1), mode, hidden, totals } } };
+    if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: { ...key, cursor: users.at(-1), hidden, totals } } };
     if (totals.sent + totals.failed + totals.skipped + totals.retry > 0) await finish(s, key, totals, ev.name, timerName);
     if (mode === "skip" && totals.skipped)
       logger.warn("reminders.skipped_late", { guild_id: p.guild_id, event_id: p.event_id, offset: p.offset_s, skipped: totals.skipped });
@@ -204,11 +207,17 @@ const channelPost: TimerAction<"reminders.channel"> = {
   payload: deliveryKeyPayload,
   async run(item, { services: s }) {
     const p = item.payload;
-    const [ev, settings] = await Promise.all([getReminderEvent(s.env.DB, p.guild_id, p.event_id), readReminderSettings(s.env.DB, p.guild_id)]);
+    const due = p.start_at - p.offset_s * 1000;
+    // The post's lateness is judged by its first attempt, before anything else: a retry after a restart keeps it.
+    const [ev, settings, started] = await Promise.all([
+      getReminderEvent(s.env.DB, p.guild_id, p.event_id),
+      readReminderSettings(s.env.DB, p.guild_id),
+      startFanout(s.env.DB, p, "channel", s.now(), onTime(due, s.now())),
+    ]);
     if (!ev?.active || ev.start_at !== p.start_at || !settings.channel_id) return;
     const key = `rm-channel:${p.guild_id}:${p.event_id}:${p.start_at}:${p.offset_s}`;
     // Too late to post, unless an earlier attempt already began this post (then it is finished, not repeated).
-    if (s.now() - (p.start_at - p.offset_s * 1000) > LATE_MS && !(await intentExists(s.env.DB, key))) return;
+    if (!started.onTime && !(await intentExists(s.env.DB, key))) return;
     // The event role, when the event-channels feature made one for this event.
     const role = { role_id: await liveEventRole(s.env.DB, p.guild_id, p.event_id).catch(() => null) };
     const mention = role?.role_id ? `${roleMention(role.role_id)} ` : settings.channel_everyone ? "@everyone " : "";

@@ -24,6 +24,7 @@ export const remindersRetention: RetentionPolicy = {
         ),
       () => deleteBatch(db, "reminder_channel_posts", `guild_id = ? AND NOT ${eventKept("reminder_channel_posts")}`, [guildId, cutoff], limit),
       () => deleteBatch(db, "reminder_deliveries", "guild_id = ? AND start_at < ?", [guildId, cutoff], limit),
+      () => deleteBatch(db, "reminder_fanouts", "guild_id = ? AND start_at < ?", [guildId, cutoff], limit),
       // Rows of the copy reminders kept before the guild-events core (no longer written).
       () => deleteBatch(db, "reminder_events", "guild_id = ? AND COALESCE(end_at, start_at) < ?", [guildId, cutoff], limit),
     ]);
@@ -34,6 +35,7 @@ export const remindersRetention: RetentionPolicy = {
       guildId,
       [
         "reminder_deliveries",
+        "reminder_fanouts",
         "reminder_event_members",
         "reminder_channel_posts",
         "reminder_events",

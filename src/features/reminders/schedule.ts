@@ -2,7 +2,7 @@
 import type { ScheduledEventConsumer } from "../../scheduled-events";
 import type { Services } from "../../services";
 import { stableId } from "../../util/hash";
-import { LATE_MS } from "./delivery";
+import { LATE_MS } from "./fanout-start";
 import type { EventInfo } from "./offsets";
 import { readReminderSettings } from "./settings";
 import { reminderInfo } from "./storage";

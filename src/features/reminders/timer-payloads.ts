@@ -9,7 +9,10 @@ export const deliveryKeyPayload = guildPayload.extend({
 });
 export const fanoutPayload = deliveryKeyPayload.extend({
   cursor: z.string().optional(),
+  /** Items queued before fan-out starts were recorded carry the first attempt's decision here. */
   mode: z.enum(["send", "skip"]).optional(),
+  /** A chunk the REST budget deferred keeps the deadline it began waiting with. */
+  slot_deadline: z.number().optional(),
   /** The event sits in a channel @everyone cannot see: only members who marked Interested or asked are reminded. */
   hidden: z.boolean().optional(),
   totals: z.object({ sent: z.number(), failed: z.number(), skipped: z.number(), retry: z.number() }).optional(),

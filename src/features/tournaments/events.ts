@@ -1,7 +1,7 @@
 /** Tournament events on the bus; `match.*` listeners do the Discord side (seed 001 data flow). */
 import { type EventDefinitions, pickFields } from "../../events/catalog";
 import type { Listener } from "../../feature";
-import { mirrorMatch, retryMirror } from "./mirror";
+import { mirrorLive } from "./mirror";
 
 const withUser = (...keys: string[]) => {
   const pick = pickFields(...keys);
@@ -37,7 +37,6 @@ export const mirrorListener: Listener = {
   async handle(event, services) {
     const matchId = Number(event.data.match_id);
     if (!event.guild_id || !Number.isInteger(matchId)) return;
-    const state = await mirrorMatch(services, event.guild_id, matchId);
-    if (state === "failed" || state === "busy") await retryMirror(services, event.guild_id, matchId, state);
+    await mirrorLive(services, event.guild_id, matchId);
   },
 };

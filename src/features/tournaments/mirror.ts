@@ -79,6 +79,24 @@ export async function retryMirror(s: Services, guildId: string, matchId: number,
   await s.timer(mirrorTimerName(guildId, matchId)).schedule("mirror", due, "tournaments.mirror", { guild_id: guildId, match_id: matchId });
 }
 
+/**
+ * A live change's Discord work (a command's listener, a team rename, a dispatch). The match's timer is armed
+ * first, for when the lease a dying invocation holds has run out: an invocation that dies holding the lease (a
+ * restart, the 30 s Cloudflare gives an interaction's `waitUntil`) can no longer write or release anything, and
+ * without this nothing would look at the match again before the hourly sync. A run that finishes leaves the
+ * timer nothing to do.
+ */
+export async function mirrorLive(s: Services, guildId: string, matchId: number): Promise<MirrorState> {
+  await s
+    .timer(mirrorTimerName(guildId, matchId))
+    .schedule("mirror", s.now() + LEASE_MS + 1000, "tournaments.mirror", { guild_id: guildId, match_id: matchId })
+    // Not armed (the timer is unreachable just now): the change still goes to Discord now, as before.
+    .catch((error: unknown) => logger.warn("tournaments.mirror_guard_failed", { guild_id: guildId, match_id: matchId, error }));
+  const state = await mirrorMatch(s, guildId, matchId);
+  if (state === "failed" || state === "busy") await retryMirror(s, guildId, matchId, state);
+  return state;
+}
+
 export const mirrorKind: TimerAction<"tournaments.mirror"> = {
   kind: "tournaments.mirror",
   payload: mirrorPayload,

@@ -2,7 +2,7 @@
 import type { Command } from "../../feature";
 import { option, subcommand } from "../../interactions/command-options";
 import { UserError } from "../../interactions/types";
-import { mirrorMatch } from "./mirror";
+import { mirrorLive } from "./mirror";
 import { setStream } from "./storage";
 
 const HANDLE = /^[A-Za-z0-9_]{2,25}$/;
@@ -23,7 +23,7 @@ export const profileCommand: Command = {
     if (raw !== null && !HANDLE.test(raw)) throw new UserError("A stream handle is 2–25 letters, digits or `_`, like `speedgaming`.");
     const affected = await setStream(s.env.DB, guildId, ctx.user.id, raw, s.now());
     // Matches with both players' streams known get a multistream link as their location.
-    for (const id of affected) await mirrorMatch(s, guildId, id);
+    for (const id of affected) await mirrorLive(s, guildId, id);
     const note = affected.length ? ` Updated ${affected.length} upcoming match${affected.length === 1 ? "" : "es"}.` : "";
     return raw ? `Your stream is now **${raw}**.${note}` : `Your stream is cleared.${note}`;
   },

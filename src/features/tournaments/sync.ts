@@ -10,7 +10,7 @@ import { FIELD_NAMES, observedFields } from "./event-format";
 import { markedMatch, ownEventsOf } from "./event-marker";
 import { forgetMapping, type Mapping, mappingsOf, markDrift, storedFields } from "./mapping-storage";
 import { type MatchView, matchesBetween, matchViews, purgeDeletedMatches } from "./match-storage";
-import { type MirrorState, mirrorMatch } from "./mirror";
+import { type MirrorState, mirrorMatch, retryMirror } from "./mirror";
 import { planGuildSync, SYNC_HORIZON_MS, type SyncEntry } from "./mirror-plan";
 import { listTournaments } from "./storage";
 import { recordSync, type SyncResult } from "./sync-status";
@@ -118,6 +118,9 @@ export async function syncGuild(base: Services, guildId: string, maxWrites = SYN
       await markDrift(db, guildId, matchId, stored ? FIELD_NAMES.filter((k) => stored[k] !== seen[k]) : FIELD_NAMES);
       state = await mirrorMatch(s, guildId, matchId);
     }
+    // Held by an invocation that may have died with the lease (or Discord failed): the match's own timer tries
+    // again once the lease has run out, rather than the next hourly run.
+    if (state === "busy" || state === "failed") await retryMirror(s, guildId, matchId, state);
     if (WRITES.includes(state)) {
       result.calls++;
       writes++;

@@ -7,7 +7,7 @@ import { UserError } from "../../interactions/types";
 import { capMessages } from "./caps";
 import { autocomplete, requireTeam, requireTournament } from "./choices";
 import { teamListView, tournamentOption as tournament } from "./lists";
-import { mirrorMatch } from "./mirror";
+import { mirrorLive } from "./mirror";
 import { deleteTeam, insertTeam, listTeams, teamMatchCount, updateTeam } from "./storage";
 
 const team = option.string("team", "The team", { required: true, autocomplete: true });
@@ -72,7 +72,7 @@ export const teamCommand: Command = {
         const affected = await updateTeam(db, next, s.now());
         await s.bus.emit("team.updated", { team_id: current.id, tournament_id: t.id, name: next.name, role_id: next.role_id, changed }, who);
         // A new name changes the events of the team's matches.
-        if (changed.includes("name")) for (const id of affected) await mirrorMatch(s, guildId, id);
+        if (changed.includes("name")) for (const id of affected) await mirrorLive(s, guildId, id);
         return `Saved **${next.name}** (${roleMention(next.role_id)})${affected.length && changed.includes("name") ? `; updated ${affected.length} upcoming match${affected.length === 1 ? "" : "es"}` : ""}.`;
       }
       case "delete": {

@@ -6,7 +6,7 @@ import { option, subcommand } from "../../interactions/command-options";
 import { UserError } from "../../interactions/types";
 import type { Services } from "../../services";
 import { teamMatchThisWeek } from "../tournaments/league-query";
-import { createTempChannel } from "./create";
+import { adoptLostCreates, createTempChannel } from "./create";
 import { scheduleDeletion } from "./lifecycle";
 import { codename, validName } from "./names";
 import { channelForMatch, DEFAULT_VOICE_SETTINGS, liveChannels, readVoiceSettings, writeVoiceSettings } from "./storage";
@@ -17,6 +17,15 @@ const NO_LEAGUE =
   "Private match channels need a league with teams and a schedule, and no league is configured in this server yet (an admin sets one up with `/tournament create format:Teams` and `/team create`).";
 
 async function createPublic(s: Services, guildId: string, userId: string, requested: string | null): Promise<string> {
+  // Asking again after an answer was lost: the channel the earlier request made is theirs, not a second one.
+  const lost = await adoptLostCreates(s, guildId, { kind: "public", owner_id: userId });
+  const wanted = requested ? validName(requested) : null;
+  const again = lost.find((c) => !wanted || (wanted.ok && c.intent.name.toLowerCase() === wanted.name.toLowerCase()));
+  for (const c of lost) await s.bus.emit("voice.channel_created", { channel_id: c.channelId, name: c.intent.name, kind: "public" }, { guildId, userId });
+  if (again) {
+    const { empty_minutes } = await readVoiceSettings(s.env.DB, guildId);
+    return `Created ${link(guildId, again.channelId)}. It is removed ${empty_minutes} minutes after it empties.`;
+  }
   const { settings, live, category } = await checkLimits(s, guildId);
   const mine = live.filter((c) => c.owner_id === userId);
   if (mine.length >= settings.max_per_member) {
@@ -72,6 +81,9 @@ async function createPrivate(s: Services, guildId: string, userId: string, membe
   }
   const { match, roles } = found;
   const key = `match:${match.id}`;
+  // A teammate's (or the member's own) earlier request whose answer was lost made it: adopted, not made twice.
+  for (const c of await adoptLostCreates(s, guildId, { kind: "private", match_key: key }))
+    await s.bus.emit("voice.channel_created", { channel_id: c.channelId, name: c.intent.name, kind: "private" }, { guildId, userId });
   const existing = await channelForMatch(s.env.DB, guildId, key);
   if (existing) return `Your match channel is ${link(guildId, existing.channel_id)}.`;
   const { settings, category } = await checkLimits(s, guildId);

@@ -5,9 +5,10 @@
  */
 import { type APIChannel, type RESTPostAPIGuildChannelJSONBody, Routes } from "discord-api-types/v10";
 import type { Services } from "../../services";
-import { recordIntent, trackFromIntent } from "./intents";
-import { planReconcile } from "./lifecycle";
-import { type Intent, markBitrate } from "./ownership";
+import { recordIntent, trackFromIntent, unresolvedIntents } from "./intents";
+import { adopt, planReconcile } from "./lifecycle";
+import { adoptable, type Intent, markBitrate } from "./ownership";
+import { liveChannels } from "./storage";
 
 export interface Created {
   channelId: string;
@@ -28,4 +29,29 @@ export async function createTempChannel(
   const ch = await s.discord.create<APIChannel>(Routes.guildChannels(want.guild_id), { body: { ...body, bitrate: markBitrate(intent.nonce) }, reason });
   const tracked = await trackFromIntent(s.env.DB, intent, ch.id, want.match_key);
   return { channelId: ch.id, tracked, intent };
+}
+
+/**
+ * Before a request makes a channel: what an earlier request (the member's, or for a match channel the match's)
+ * made while its answer was lost is found by its intent's mark and adopted, so asking again never makes a
+ * second channel. Costs one channel list, and only when such an intent exists.
+ */
+export async function adoptLostCreates(
+  s: Services,
+  guildId: string,
+  of: { kind: "public"; owner_id: string } | { kind: "private"; match_key: string },
+): Promise<{ channelId: string; intent: Intent }[]> {
+  const intents = await unresolvedIntents(s.env.DB, guildId, of);
+  if (!intents.length) return [];
+  const [channels, live] = await Promise.all([s.discord.get<APIChannel[]>(Routes.guildChannels(guildId)), liveChannels(s.env.DB, guildId)]);
+  const tracked = new Set(live.map((c) => c.channel_id));
+  const found: { channelId: string; intent: Intent }[] = [];
+  for (const intent of intents) {
+    for (const ch of adoptable(channels, intent, tracked)) {
+      await adopt(s, intent, ch.id);
+      tracked.add(ch.id);
+      found.push({ channelId: ch.id, intent });
+    }
+  }
+  return found;
 }

@@ -16,6 +16,23 @@ export async function dropIntent(db: D1Database, guildId: string, nonce: string)
   await db.prepare("DELETE FROM voice_intents WHERE guild_id = ? AND nonce = ?").bind(guildId, nonce).run();
 }
 
+/**
+ * Intents whose channel is not known yet (an earlier request whose answer was lost): a member's public ones, or
+ * any of a match's. Their reconciliation drops them, so these are minutes old at most.
+ */
+export async function unresolvedIntents(
+  db: D1Database,
+  guildId: string,
+  of: { kind: "public"; owner_id: string } | { kind: "private"; match_key: string },
+): Promise<Intent[]> {
+  const [column, value] = of.kind === "private" ? ["match_key", of.match_key] : ["owner_id", of.owner_id];
+  const rows = await db
+    .prepare(`SELECT * FROM voice_intents WHERE guild_id = ? AND kind = ? AND ${column} = ? AND channel_id IS NULL ORDER BY created_at LIMIT 10`)
+    .bind(guildId, of.kind, value)
+    .all<Intent>();
+  return rows.results;
+}
+
 /** Records the channel an intent made; false when the match already has one (a concurrent request won). */
 export async function trackFromIntent(db: D1Database, i: Intent, channelId: string, matchKey: string | null): Promise<boolean> {
   const [insert] = await db.batch([

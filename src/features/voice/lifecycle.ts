@@ -83,11 +83,21 @@ const reconcileIntent: TimerAction<"voice.reconcile"> = {
     const [channels, live] = await Promise.all([s.discord.get<APIChannel[]>(Routes.guildChannels(p.guild_id)), liveChannels(s.env.DB, p.guild_id)]);
     const found = adoptable(channels, intent, new Set(live.map((c) => c.channel_id)));
     for (const ch of found) await adopt(s, intent, ch.id);
+    // Its answer came back and the channel is tracked, but the deletion check is planned after that write: an
+    // invocation that ended in between left a channel nothing would ever remove.
+    if (intent.channel_id && live.some((c) => c.channel_id === intent.channel_id)) await ensureDeletionCheck(s, p.guild_id, intent.channel_id);
     await dropIntent(s.env.DB, p.guild_id, p.nonce);
   },
 };
 
-async function adopt(s: Services, intent: Intent, channelId: string): Promise<void> {
+/** Plans the channel's deletion check unless one is pending (a pending one keeps its time). */
+async function ensureDeletionCheck(s: Services, guildId: string, channelId: string): Promise<void> {
+  const items = await s.timer(timerName(guildId, channelId)).list();
+  if (!items.some((i) => i.key === "delete" && i.status === "pending")) await scheduleDeletion(s, guildId, channelId);
+}
+
+/** Tracks a channel an intent's POST made (found by its mark) and plans its deletion check. */
+export async function adopt(s: Services, intent: Intent, channelId: string): Promise<void> {
   // A duplicate of a match channel gets no match key (the unique one is taken): it is just removed when empty.
   if (!(await trackFromIntent(s.env.DB, intent, channelId, intent.match_key))) await trackFromIntent(s.env.DB, intent, channelId, null);
   await scheduleDeletion(s, intent.guild_id, channelId);

@@ -1,0 +1,80 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { EventTimer } from "../src/index";
+import { HOUR, MIN, scheduleEvent, useRelay } from "./event-channel-helpers";
+import { emu, type Fixture } from "./helpers";
+import { dms, runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
+
+useRelay();
+
+/** 45 subscribers: one chunk of 40 and a second of 5. */
+async function guildWith45() {
+  const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
+  const users: string[] = [];
+  for (let i = 0; i < 45; i++) {
+    const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `fan${i}`, guild_id: g.guild_id } })).id;
+    await subscribeDirect(g, id, ["all"], [3600]);
+    users.push(id);
+  }
+  return { g, users };
+}
+
+/** One alarm invocation of the event's timer as if the clock read `at`: the fan-out's first chunk only. */
+async function oneAlarmAt(guildId: string, eventId: string, at: number) {
+  const t = timerOf(guildId, eventId);
+  await runInDurableObject(t, (instance: EventTimer) => {
+    instance.clock = () => at;
+  });
+  await runDurableObjectAlarm(t);
+}
+
+async function received(g: Fixture, users: readonly string[]) {
+  const counts = await Promise.all(users.map(async (u) => (await dms(g, u)).length));
+  return { none: counts.filter((n) => n === 0).length, once: counts.filter((n) => n === 1).length, more: counts.filter((n) => n > 1).length };
+}
+
+describe("a reminder fan-out that began on time", () => {
+  it("sends its second chunk when restarts delay it 85 s past the reminder's time", async () => {
+    const { g, users } = await guildWith45();
+    const start = Date.now() + 3 * HOUR;
+    const ev = await scheduleEvent(g, "Cup", start);
+    await untilItem(g.guild_id, ev.id, "dm:3600");
+    const T = start - HOUR;
+    await oneAlarmAt(g.guild_id, ev.id, T);
+    expect(await received(g, users)).toEqual({ none: 5, once: 40, more: 0 });
+    // The next chunk's invocations are cut by restarts; it runs 85 s after the reminder's time.
+    await runAt(g.guild_id, ev.id, T + 85_000);
+    expect(await received(g, users)).toEqual({ none: 0, once: 45, more: 0 });
+  });
+
+  it("does not re-judge lateness when its first chunk is retried after a restart cut it", async () => {
+    const { g, users } = await guildWith45();
+    const start = Date.now() + 3 * HOUR;
+    const ev = await scheduleEvent(g, "Cup", start);
+    const item = await untilItem(g.guild_id, ev.id, "dm:3600");
+    const T = start - HOUR;
+    await oneAlarmAt(g.guild_id, ev.id, T);
+    // The invocation died after its sends, before the agenda stored the cursor: the item runs again as it was.
+    await timerOf(g.guild_id, ev.id).schedule("dm:3600", T, "reminders.dm", item.payload);
+    await runAt(g.guild_id, ev.id, T + 85 * 1000);
+    expect(await received(g, users)).toEqual({ none: 0, once: 45, more: 0 });
+    const skipped = await env.DB.prepare("SELECT COUNT(*) AS n FROM reminder_deliveries WHERE guild_id = ? AND status = 'skipped'")
+      .bind(g.guild_id)
+      .first<{ n: number }>();
+    expect(skipped?.n).toBe(0);
+  });
+
+  it("still skips (and counts) a fan-out whose first attempt began 10 minutes late", async () => {
+    const { g, users } = await guildWith45();
+    const start = Date.now() + 3 * HOUR;
+    const ev = await scheduleEvent(g, "Cup", start);
+    await untilItem(g.guild_id, ev.id, "dm:3600");
+    await runAt(g.guild_id, ev.id, start - HOUR + 10 * MIN);
+    expect(await received(g, users)).toEqual({ none: 45, once: 0, more: 0 });
+    const skipped = await env.DB.prepare("SELECT COUNT(*) AS n FROM reminder_deliveries WHERE guild_id = ? AND status = 'skipped'")
+      .bind(g.guild_id)
+      .first<{ n: number }>();
+    expect(skipped?.n).toBe(45);
+  });
+});
