@@ -33,6 +33,8 @@ export interface CronJob {
   /** One of the cron expressions in wrangler.toml. */
   cron: string;
   run(services: Services, scheduledTime: number): Promise<void>;
+  /** Timer kinds the job's work runs on (e.g. a fan-out's pages), registered with the feature's own. */
+  timerKinds?: TimerAction[];
 }
 
 export interface Feature {

@@ -5,7 +5,8 @@
 import { openDm } from "../../discord/dm";
 import { LIMITS } from "../../discord/message-limits";
 import { deliverKey, intentStatement, postOnce, unfinished } from "../../discord/post-once";
-import type { CronJob } from "../../feature";
+import { guildFanOut } from "../../fan-out";
+import type { CronJob, TimerAction } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
 import { cappedList } from "../../interactions/list-view";
 import { logger } from "../../log";
@@ -130,17 +131,25 @@ async function postSummary(s: Services, guildId: string, day: string, report: Cl
   );
 }
 
-export const customCommandCleanup: CronJob = {
-  name: "custom_commands.cleanup",
-  cron: CLEANUP_CRON,
-  async run(s, scheduledTime) {
-    const guilds = await s.env.DB.prepare("SELECT DISTINCT guild_id FROM custom_commands ORDER BY guild_id").all<{ guild_id: string }>();
-    for (const { guild_id } of guilds.results) {
-      try {
-        await cleanGuild(s, guild_id, scheduledTime);
-      } catch (error) {
-        logger.error("custom_commands.cleanup_failed", { guild_id, error });
-      }
-    }
+export const cleanupTimer = (guildId: string) => `cc:${guildId}`;
+
+/** One guild's cleanup on its own timer; `at` is the cron's time, so a late run judges idleness as of then. */
+const cleanupKind: TimerAction = {
+  kind: "custom_commands.cleanup",
+  lane: "background",
+  async run(item, { services: s }) {
+    const { guild_id, at } = item.payload as { guild_id: string; at: number };
+    await cleanGuild(s, guild_id, at);
   },
 };
+
+/** Daily: each guild with custom commands is cleaned on its own timer, a page of guilds at a time. */
+export const customCommandCleanup: CronJob = guildFanOut({
+  name: "custom_commands.cleanup",
+  cron: CLEANUP_CRON,
+  page: async (s, after, limit) =>
+    (await s.env.DB.prepare("SELECT DISTINCT guild_id FROM custom_commands WHERE guild_id > ? ORDER BY guild_id LIMIT ?").bind(after, limit).all<{ guild_id: string }>())
+      .results,
+  enqueue: (s, { guild_id }, dueAt, at) => s.timer(cleanupTimer(guild_id)).schedule("cleanup", dueAt, "custom_commands.cleanup", { guild_id, at }),
+  guildKinds: [cleanupKind],
+});

@@ -1,0 +1,77 @@
+/**
+ * Fans a periodic job out to per-guild timers: the cron only arms a cursor on the job's own timer, and that timer
+ * enqueues the guilds a page at a time (a bounded number of timer calls per invocation, pages spaced out), each
+ * guild's work then running on the guild's own timer. It knows nothing about what the job does.
+ */
+import type { CronJob, TimerAction } from "./feature";
+import { logger } from "./log";
+import type { Services } from "./services";
+
+/** Guilds enqueued per invocation of the fan-out timer (one D1 read and this many timer calls). */
+export const FAN_OUT_PAGE = 100;
+/** Between two pages: 10,000 guilds are enqueued over 100 s, and their runs start spread over that time. */
+export const FAN_OUT_PAGE_GAP_MS = 1_000;
+
+export interface GuildFanOutSpec<R extends { guild_id: string }> {
+  /** The cron job's name (recorded in `cron_runs`); the fan-out's timer is `fanout:{name}`. */
+  name: string;
+  cron: string;
+  /** The next guilds after `after` (guild-id order, ascending), at most `limit`. */
+  page(s: Services, after: string, limit: number, round: number): Promise<R[]>;
+  /** Queues one guild's run on the guild's own timer, due at `dueAt` (or a time of its own choosing). */
+  enqueue(s: Services, row: R, dueAt: number, round: number): Promise<unknown>;
+  /** Work of the job that is not per guild (bounded by itself), done by the cron invocation. */
+  global?(s: Services, round: number): Promise<unknown>;
+  /** The timer kinds of the per-guild runs, registered with the job. */
+  guildKinds?: TimerAction[];
+  pageSize?: number;
+  pageGapMs?: number;
+}
+
+interface Cursor {
+  /** The cron's scheduled time: the run's notion of "now" for every guild. */
+  round: number;
+  /** The last guild enqueued ("" before the first page). */
+  after: string;
+  /** Guilds enqueued so far this round. */
+  queued: number;
+}
+
+export const fanOutTimer = (name: string) => `fanout:${name}`;
+const kindOf = (name: string) => `fanout.${name}`;
+
+/** When each guild of a page runs: spread evenly over the gap before the next page, in page order. */
+export function pageDueTimes(start: number, count: number, gapMs: number): number[] {
+  return Array.from({ length: count }, (_, i) => start + Math.floor((i * gapMs) / Math.max(1, count)));
+}
+
+/** The cron job (it only arms the cursor) and, on it, the timer kind that pages through the guilds. */
+export function guildFanOut<R extends { guild_id: string }>(spec: GuildFanOutSpec<R>): CronJob {
+  const pageSize = spec.pageSize ?? FAN_OUT_PAGE;
+  const gap = spec.pageGapMs ?? FAN_OUT_PAGE_GAP_MS;
+  const kind: TimerAction = {
+    kind: kindOf(spec.name),
+    async run(item, { services: s, now }) {
+      const cursor = item.payload as Cursor;
+      const rows = await spec.page(s, cursor.after, pageSize, cursor.round);
+      const due = pageDueTimes(now, rows.length, gap);
+      for (const [i, row] of rows.entries()) await spec.enqueue(s, row, due[i] as number, cursor.round);
+      const queued = cursor.queued + rows.length;
+      const last = rows.at(-1);
+      if (rows.length === pageSize && last) return { again: { dueAt: now + gap, payload: { round: cursor.round, after: last.guild_id, queued } } };
+      logger.info("fan_out.done", { job: spec.name, guilds: queued, round: cursor.round });
+      return undefined;
+    },
+  };
+  return {
+    name: spec.name,
+    cron: spec.cron,
+    timerKinds: [kind, ...(spec.guildKinds ?? [])],
+    async run(s, scheduledTime) {
+      await spec.global?.(s, scheduledTime);
+      // One timer call, whatever the number of guilds; a round still paging when the next cron fires starts over.
+      const start: Cursor = { round: scheduledTime, after: "", queued: 0 };
+      await s.timer(fanOutTimer(spec.name)).schedule("round", s.now(), kindOf(spec.name), start);
+    },
+  };
+}
