@@ -1,5 +1,7 @@
 /** Per-invocation services (REST client, event bus, timers) handed to handlers, listeners and timer kinds. */
 import type { BotRequirement } from "./discord/bot-permissions";
+import { gatedDiscord, slotSource } from "./discord/gated";
+import type { SlotSourceOptions } from "./discord/rate-gate";
 import { createDiscord, type Discord, type DiscordOptions } from "./discord/rest";
 import type { Env } from "./env";
 import { EventBus, type ListenerSpec } from "./events/bus";
@@ -44,7 +46,17 @@ function commandNamesOf(wiring: ServiceWiring): ReadonlySet<string> {
   return names;
 }
 
-export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => void, wiring: ServiceWiring, clock: () => number = Date.now): Services {
+/**
+ * `budget`: the REST budget lane (and guild) every Discord call of this invocation takes its slot in; an
+ * interaction's calls (its followups included) in `interactive`, a cron's in `background`.
+ */
+export function createServices(
+  env: Env,
+  waitUntil: (p: Promise<unknown>) => void,
+  wiring: ServiceWiring,
+  clock: () => number = Date.now,
+  budget?: SlotSourceOptions,
+): Services {
   // Every invocation (request, alarm, cron) builds services first, so the configured log level applies to all.
   setLogLevel(env.LOG_LEVEL);
   let discord: Discord | undefined;
@@ -53,7 +65,7 @@ export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => voi
     env,
     // Built on first use: most interactions answer from D1 or memory and never call Discord or emit.
     get discord() {
-      discord ??= createDiscord(env, wiring.discordOptions);
+      discord ??= budget ? gatedDiscord(createDiscord(env, wiring.discordOptions), slotSource({ env }, budget)) : createDiscord(env, wiring.discordOptions);
       return discord;
     },
     get bus() {

@@ -31,7 +31,12 @@ export class Inbox {
       id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, t TEXT NOT NULL, s INTEGER, payload TEXT NOT NULL,
       bytes INTEGER NOT NULL, received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, done TEXT NOT NULL DEFAULT '[]', guild_id TEXT)`);
     // Queues stored before the column existed get it (their rows have none: they are handled as before).
-    if (!sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('inbox')").toArray().some((c) => c.name === "guild_id"))
+    if (
+      !sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('inbox')")
+        .toArray()
+        .some((c) => c.name === "guild_id")
+    )
       sql.exec("ALTER TABLE inbox ADD COLUMN guild_id TEXT");
   }
 

@@ -151,7 +151,8 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
       try {
         if (!kind) throw new PermanentError(`no handler registered for timer kind "${item.kind}"`);
         const guildId = (item.payload as { guild_id?: unknown } | null)?.guild_id;
-        const itemServices = kind.lane && gated && typeof guildId === "string" ? gated(services, kind.lane, guildId) : services;
+        // Fair shares are per guild; an item of no guild shares as its timer.
+        const itemServices = kind.lane && gated ? gated(services, kind.lane, typeof guildId === "string" ? guildId : timerName) : services;
         // Each item sees the clock when it starts (follow-ups run later in the same invocation).
         const outcome = await kind.run(item as AgendaItem & { payload: never }, { services: itemServices, now: this.clock(), timerName });
         if (outcome && "again" in outcome) {

@@ -55,6 +55,7 @@ export function auditEmbed(rows: readonly Row[]): APIEmbed {
 
 const flush: TimerAction = {
   kind: "audit.flush",
+  lane: "background",
   async run(item, { services: s }): Promise<TimerOutcome> {
     const guildId = (item.payload as { guild_id: string }).guild_id;
     const { audit_channel_id } = await readGuildSettings(s.env.DB, guildId);

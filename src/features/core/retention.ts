@@ -96,9 +96,7 @@ export const retentionCron: CronJob = guildFanOut({
   },
   page: async (s, after, limit, round) =>
     (
-      await s.env.DB.prepare(
-        "SELECT guild_id, left_at FROM guilds WHERE guild_id > ? AND (retention_at IS NULL OR retention_at < ?) ORDER BY guild_id LIMIT ?",
-      )
+      await s.env.DB.prepare("SELECT guild_id, left_at FROM guilds WHERE guild_id > ? AND (retention_at IS NULL OR retention_at < ?) ORDER BY guild_id LIMIT ?")
         .bind(after, round - 2 * DAY_MS, limit)
         .all<{ guild_id: string; left_at: number | null }>()
     ).results,

@@ -15,6 +15,8 @@ export interface SendMessagePayload {
 
 export const sendMessage: TimerAction = {
   kind: "core.send_message",
+  // A message scheduled for a time: due then, ahead of bulk and background work.
+  lane: "critical",
   maxAttempts: 5,
   async run(item, { services, timerName }) {
     const p = item.payload as SendMessagePayload;

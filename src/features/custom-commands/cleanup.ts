@@ -148,8 +148,11 @@ export const customCommandCleanup: CronJob = guildFanOut({
   name: "custom_commands.cleanup",
   cron: CLEANUP_CRON,
   page: async (s, after, limit) =>
-    (await s.env.DB.prepare("SELECT DISTINCT guild_id FROM custom_commands WHERE guild_id > ? ORDER BY guild_id LIMIT ?").bind(after, limit).all<{ guild_id: string }>())
-      .results,
+    (
+      await s.env.DB.prepare("SELECT DISTINCT guild_id FROM custom_commands WHERE guild_id > ? ORDER BY guild_id LIMIT ?")
+        .bind(after, limit)
+        .all<{ guild_id: string }>()
+    ).results,
   enqueue: (s, { guild_id }, dueAt, at) => s.timer(cleanupTimer(guild_id)).schedule("cleanup", dueAt, "custom_commands.cleanup", { guild_id, at }),
   guildKinds: [cleanupKind],
 });

@@ -126,6 +126,8 @@ async function settleUnconfirmed(
 
 const fanout: TimerAction = {
   kind: "reminders.dm",
+  // Reads of DM channels and opens take bulk slots too; each send re-gates with the reminder's deadline.
+  lane: "bulk",
   async run(item, { services: s, timerName }): Promise<TimerOutcome> {
     const p = item.payload as FanoutPayload;
     const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
@@ -183,6 +185,7 @@ const fanout: TimerAction = {
 /** Members whose DM hit a 429/5xx/timeout get it again with backoff, up to three attempts in all. */
 const retry: TimerAction = {
   kind: "reminders.retry",
+  lane: "bulk",
   async run(item, { services: s, timerName }): Promise<TimerOutcome> {
     const p = item.payload as DeliveryKey & { round: number };
     const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
@@ -203,6 +206,8 @@ const retry: TimerAction = {
 /** The optional channel post at T−1h and T−0, replacing the previous one for the event; posted once across retries. */
 const channelPost: TimerAction = {
   kind: "reminders.channel",
+  // One post at the reminder's offset: time-critical, ahead of bulk and background work.
+  lane: "critical",
   async run(item, { services: s }) {
     const p = item.payload as DeliveryKey;
     const [ev, settings] = await Promise.all([getReminderEvent(s.env.DB, p.guild_id, p.event_id), readReminderSettings(s.env.DB, p.guild_id)]);

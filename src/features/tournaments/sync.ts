@@ -2,8 +2,8 @@
 import { type APIGuildScheduledEvent, GuildScheduledEventStatus, Routes } from "discord-api-types/v10";
 import { gatedServices, slotSource } from "../../discord/gated";
 import { BudgetDeferred } from "../../discord/rate-gate";
-import type { CronJob, TimerAction } from "../../feature";
 import { guildFanOut } from "../../fan-out";
+import type { CronJob, TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { FIELD_NAMES, observedFields } from "./event-format";
@@ -159,6 +159,7 @@ export async function queueGuildSync(s: Services, guildId: string): Promise<void
 
 export const syncKind: TimerAction = {
   kind: "tournaments.sync",
+  lane: "background",
   async run(item, { services: s, now }) {
     const { guild_id } = item.payload as { guild_id: string };
     const r = await syncGuild(s, guild_id);

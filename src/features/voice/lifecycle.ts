@@ -73,6 +73,7 @@ const deleteWhenEmpty: TimerAction = {
 /** After the intent's window: adopt what its POST made that D1 does not know (a crash, a retried create). */
 const reconcileIntent: TimerAction = {
   kind: "voice.reconcile",
+  lane: "background",
   async run(item, { services: s }) {
     const p = item.payload as { guild_id: string; nonce: string };
     const intent = await getIntent(s.env.DB, p.guild_id, p.nonce);
