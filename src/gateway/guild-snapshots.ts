@@ -8,6 +8,9 @@ import { logger } from "../log";
 import type { InboxRow } from "./inbox";
 import { MAX_DISPATCH_ATTEMPTS, retryDelayMs } from "./inbox-policy";
 
+/** Guilds reconciled side by side while no dispatch waits. */
+export const SNAPSHOT_BATCH = 1;
+
 export interface Snapshot {
   guild_id: string;
   /** The inbox entry it came from (its place in the order of the guild's dispatches). */
@@ -60,11 +63,14 @@ export class GuildSnapshots {
     return this.reconcile(snap, run, now);
   }
 
-  /** Reconciles the oldest snapshot that is not waiting for a retry; false when there is none. */
-  async next(run: RunSnapshot, now: number): Promise<boolean> {
-    const snap = toSnapshot(this.sql.exec<Raw>("SELECT * FROM guild_snapshots WHERE next_at <= ? ORDER BY entry_id LIMIT 1", now).toArray()[0]);
-    if (!snap) return false;
-    await this.reconcile(snap, run, now);
+  /**
+   * Reconciles the oldest snapshots not waiting for a retry, a few guilds side by side (each guild's handlers wait
+   * on D1 and timers, not CPU); false when there are none. A dispatch arriving meanwhile waits for this batch only.
+   */
+  async next(run: RunSnapshot, now: number, batch = SNAPSHOT_BATCH): Promise<boolean> {
+    const raws = this.sql.exec<Raw>("SELECT * FROM guild_snapshots WHERE next_at <= ? ORDER BY entry_id LIMIT ?", now, batch).toArray();
+    if (!raws.length) return false;
+    await Promise.all(raws.map((r) => this.reconcile(toSnapshot(r) as Snapshot, run, now)));
     return true;
   }
 
