@@ -15,7 +15,8 @@ const setClock = (t: DurableObjectStub<EventTimer>, offset: number) =>
   runInDurableObject(t, (instance: EventTimer) => {
     instance.clock = () => Date.now() + offset;
   });
-const listCalls = async (guildId: string) => (await emu<{ method: string }[]>(`/_emulator/requests?path_contains=/guilds/${guildId}/scheduled-events`)).filter((r) => r.method === "GET");
+const listCalls = async (guildId: string) =>
+  (await emu<{ method: string }[]>(`/_emulator/requests?path_contains=/guilds/${guildId}/scheduled-events`)).filter((r) => r.method === "GET");
 
 async function hourlyCron() {
   const ctx = createExecutionContext();

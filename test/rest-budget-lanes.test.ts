@@ -9,7 +9,8 @@ import type { TimerStub } from "../src/timers/client";
 import { asAdmin, emu, type Fixture, guildState, interact, newGuild, WAIT_MS } from "./helpers";
 
 type Logged = { at: number; method: string; path: string; status: number };
-const requests = async (contains: string, since = 0) => (await emu<Logged[]>(`/_emulator/requests?path_contains=${encodeURIComponent(contains)}`)).filter((r) => r.at >= since);
+const requests = async (contains: string, since = 0) =>
+  (await emu<Logged[]>(`/_emulator/requests?path_contains=${encodeURIComponent(contains)}`)).filter((r) => r.at >= since);
 const timer = (name: string) => env.EVENT_TIMER.getByName(name) as unknown as TimerStub & DurableObjectStub<EventTimer>;
 
 /**
