@@ -7,8 +7,12 @@
 import { logger } from "../log";
 import type { InboxRow } from "./inbox";
 import { MAX_DISPATCH_ATTEMPTS, retryDelayMs } from "./inbox-policy";
+import { DEFERRED_BY_GUILD } from "./protocol";
 
-/** Guilds reconciled side by side while no dispatch waits. */
+/**
+ * Guilds reconciled side by side while no dispatch waits. One: eight at once made the test runtime drop its outbound
+ * connections under a 500-guild storm, and one at a time already keeps live dispatches within a reconcile's time.
+ */
 export const SNAPSHOT_BATCH = 1;
 
 export interface Snapshot {
@@ -25,8 +29,9 @@ export interface Snapshot {
 type Raw = Omit<Snapshot, "done"> & { done: string };
 const toSnapshot = (r: Raw | undefined): Snapshot | null => (r ? { ...r, done: JSON.parse(r.done) as string[] } : null);
 
-/** Runs a snapshot's handlers except `skip`; reports which failed (the relay's handler runner). */
-export type RunSnapshot = (snapshot: Snapshot, skip: ReadonlySet<string>) => Promise<{ done: string[]; failed: string[] }>;
+type Outcome = { done: string[]; failed: string[] };
+/** Runs the handlers of a stored dispatch except `skip`; reports which failed (the relay's handler runner). */
+export type RunPayload = (payload: string, skip: ReadonlySet<string>) => Promise<Outcome>;
 
 export class GuildSnapshots {
   constructor(private readonly sql: SqlStorage) {
@@ -37,7 +42,7 @@ export class GuildSnapshots {
   }
 
   /** Sets a GUILD_CREATE aside; a newer one of the same guild replaces it (each is the guild's whole state). */
-  defer(guildId: string, row: InboxRow): void {
+  private defer(guildId: string, row: InboxRow): void {
     this.sql.exec(
       `INSERT INTO guild_snapshots (guild_id, entry_id, payload, received_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (guild_id) DO UPDATE SET entry_id = excluded.entry_id, payload = excluded.payload, received_at = excluded.received_at,
@@ -49,6 +54,21 @@ export class GuildSnapshots {
     );
   }
 
+  /**
+   * A queued dispatch on the dispatch path: a GUILD_CREATE is set aside (O(1)); any other dispatch of a guild first
+   * has that guild's earlier snapshot reconciled, so the guild's dispatches stay in order (a failure there holds
+   * this one, as it would have waited behind the GUILD_CREATE in the queue).
+   */
+  async dispatch(row: InboxRow, run: RunPayload, now: number): Promise<Outcome> {
+    const guild = row.guild_id ?? null;
+    if (guild && row.t === DEFERRED_BY_GUILD) {
+      this.defer(guild, row);
+      return { done: [], failed: [] };
+    }
+    if (guild && !(await this.before(guild, row.id, run, now))) return { done: row.done, failed: [DEFERRED_BY_GUILD] };
+    return run(row.payload, new Set(row.done));
+  }
+
   count(): number {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM guild_snapshots").one().n;
   }
@@ -57,25 +77,25 @@ export class GuildSnapshots {
    * Before a dispatch of `guildId` that came after its GUILD_CREATE: reconciles that snapshot first. False when
    * it failed (the dispatch must wait, as it would have behind the GUILD_CREATE in the queue).
    */
-  async before(guildId: string, entryId: number, run: RunSnapshot, now: number): Promise<boolean> {
+  private async before(guildId: string, entryId: number, run: RunPayload, now: number): Promise<boolean> {
     const snap = toSnapshot(this.sql.exec<Raw>("SELECT * FROM guild_snapshots WHERE guild_id = ?", guildId).toArray()[0]);
     if (!snap || snap.entry_id > entryId) return true;
     return this.reconcile(snap, run, now);
   }
 
   /**
-   * Reconciles the oldest snapshots not waiting for a retry, a few guilds side by side (each guild's handlers wait
-   * on D1 and timers, not CPU); false when there are none. A dispatch arriving meanwhile waits for this batch only.
+   * Reconciles the oldest snapshots not waiting for a retry (`batch` guilds side by side); false when there are
+   * none. A dispatch arriving meanwhile waits for this batch only.
    */
-  async next(run: RunSnapshot, now: number, batch = SNAPSHOT_BATCH): Promise<boolean> {
+  async next(run: RunPayload, now: number, batch = SNAPSHOT_BATCH): Promise<boolean> {
     const raws = this.sql.exec<Raw>("SELECT * FROM guild_snapshots WHERE next_at <= ? ORDER BY entry_id LIMIT ?", now, batch).toArray();
     if (!raws.length) return false;
     await Promise.all(raws.map((r) => this.reconcile(toSnapshot(r) as Snapshot, run, now)));
     return true;
   }
 
-  private async reconcile(snap: Snapshot, run: RunSnapshot, now: number): Promise<boolean> {
-    const outcome = await run(snap, new Set(snap.done));
+  private async reconcile(snap: Snapshot, run: RunPayload, now: number): Promise<boolean> {
+    const outcome = await run(snap.payload, new Set(snap.done));
     // Only this snapshot: a newer GUILD_CREATE that arrived meanwhile stays for its own turn.
     const same = "guild_id = ? AND entry_id = ?";
     if (outcome.failed.length === 0) {

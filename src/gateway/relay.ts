@@ -8,10 +8,10 @@ import { type GatewayDispatchPayload, GatewayOpcodes, type GatewayReceivePayload
 import { describeError, logger } from "../log";
 import { stableId } from "../util/hash";
 import { Drainer } from "./drain";
-import { GuildSnapshots, type RunSnapshot } from "./guild-snapshots";
+import { GuildSnapshots, type RunPayload } from "./guild-snapshots";
 import { Inbox, type InboxRow } from "./inbox";
 import { DEFAULT_INBOX_BOUND, type InboxBound, mayResume, mustPause } from "./inbox-policy";
-import { connectUrl, DEFERRED_BY_GUILD, dispatchGuild, INTENTS, isForwarded, onClose, reconnectDelayMs } from "./protocol";
+import { connectUrl, dispatchGuild, INTENTS, isForwarded, onClose, reconnectDelayMs } from "./protocol";
 import { type GatewayInfo, initialState, type LifecycleEntry, type RelayHooks, type RelayState, type RelayView } from "./relay-state";
 
 export type { Backlog, GatewayInfo, RelayHooks, RelayState, RelayStatus, RelayView } from "./relay-state";
@@ -48,7 +48,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
       handle: (row) => this.handleEntry(row),
       afterEach: () => this.afterEntry(),
       // A reconnect's GUILD_CREATEs are reconciled only while no dispatch waits.
-      idle: () => this.snapshots.next(this.runSnapshot, this.clock()),
+      idle: () => this.snapshots.next(this.runPayload, this.clock()),
     });
   }
 
@@ -304,26 +304,17 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
   /** One queued entry: a dispatch for the features' handlers, or a connection change for the bus. */
   private async handleEntry(row: InboxRow): Promise<{ done: string[]; failed: string[] }> {
     const hooks = this.hooks();
-    if (row.kind === "dispatch") {
-      const guild = row.guild_id ?? null;
-      // O(1) on the dispatch path: the guild's state is set aside and reconciled off it.
-      if (guild && row.t === DEFERRED_BY_GUILD) {
-        this.snapshots.defer(guild, row);
-        return { done: [], failed: [] };
-      }
-      // The guild's earlier GUILD_CREATE goes first, so this guild's dispatches stay in order; a failure holds this one.
-      if (guild && !(await this.snapshots.before(guild, row.id, this.runSnapshot, this.clock()))) return { done: row.done, failed: [DEFERRED_BY_GUILD] };
-      return hooks.forward(JSON.parse(row.payload) as GatewayDispatchPayload, hooks.services(), new Set(row.done));
-    }
+    if (row.kind === "dispatch") return this.snapshots.dispatch(row, this.runPayload, this.clock());
     const entry = JSON.parse(row.payload) as LifecycleEntry;
     if (entry.change === "connected") await this.caughtUp(entry);
     await hooks.lifecycle(entry.change, entry.state, hooks.services());
     return { done: [], failed: [] };
   }
 
-  private readonly runSnapshot: RunSnapshot = (snap, skip) => {
+  /** Runs the features' handlers for a stored dispatch, except those in `skip`. */
+  private readonly runPayload: RunPayload = (payload, skip) => {
     const hooks = this.hooks();
-    return hooks.forward(JSON.parse(snap.payload) as GatewayDispatchPayload, hooks.services(), skip);
+    return hooks.forward(JSON.parse(payload) as GatewayDispatchPayload, hooks.services(), skip);
   };
 
   /** Everything received before this connection's READY/RESUMED has been handled: gateway-fed state is current. */
