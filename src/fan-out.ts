@@ -40,9 +40,12 @@ interface Cursor {
 export const fanOutTimer = (name: string) => `fanout:${name}`;
 const kindOf = (name: string) => `fanout.${name}`;
 
-/** When each guild of a page runs: spread evenly over the gap before the next page, in page order. */
-export function pageDueTimes(start: number, count: number, gapMs: number): number[] {
-  return Array.from({ length: count }, (_, i) => start + Math.floor((i * gapMs) / Math.max(1, count)));
+/**
+ * When each guild of a page runs, in page order: at the fan-out's steady pace (a full page spread over the gap
+ * before the next one), so a short last page, or a job with few guilds, is not stretched over the whole gap.
+ */
+export function pageDueTimes(start: number, count: number, gapMs: number, pageSize: number): number[] {
+  return Array.from({ length: count }, (_, i) => start + Math.floor((i * gapMs) / Math.max(1, pageSize)));
 }
 
 /** The cron job (it only arms the cursor) and, on it, the timer kind that pages through the guilds. */
@@ -54,7 +57,7 @@ export function guildFanOut<R extends { guild_id: string }>(spec: GuildFanOutSpe
     async run(item, { services: s, now }) {
       const cursor = item.payload as Cursor;
       const rows = await spec.page(s, cursor.after, pageSize, cursor.round);
-      const due = pageDueTimes(now, rows.length, gap);
+      const due = pageDueTimes(now, rows.length, gap, pageSize);
       for (const [i, row] of rows.entries()) await spec.enqueue(s, row, due[i] as number, cursor.round);
       const queued = cursor.queued + rows.length;
       const last = rows.at(-1);
