@@ -5,6 +5,7 @@
 import { openDm } from "../../discord/dm";
 import { LIMITS } from "../../discord/message-limits";
 import { deliverKey, intentStatement, postOnce, unfinished } from "../../discord/post-once";
+import { BudgetDeferred } from "../../discord/rate-gate";
 import { guildFanOut } from "../../fan-out";
 import type { CronJob, TimerAction } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
@@ -56,6 +57,8 @@ async function announce(s: Services, guildId: string, userId: string, key: strin
   try {
     channelId = await openDm(s, userId);
   } catch (error) {
+    // The REST budget is full for a while: the whole run waits for it (nothing changed yet), rather than warn unseen.
+    if (error instanceof BudgetDeferred) throw error;
     logger.warn("custom_commands.dm_unavailable", { guild_id: guildId, user_id: userId, error });
   }
   const intent = channelId ? [intentStatement(db, { key, guildId, channelId, body: { content, allowed_mentions: { parse: [] } } }, s.now())] : [];
@@ -70,6 +73,8 @@ async function sendNotice(s: Services, guildId: string, key: string): Promise<bo
   try {
     return (await deliverKey(s, key))?.messageId != null;
   } catch (error) {
+    // Recorded with its change: the run that resumes after the budget's wait sends it first (`unfinished`).
+    if (error instanceof BudgetDeferred) throw error;
     logger.warn("custom_commands.notice_failed", { guild_id: guildId, key, error });
     return false;
   }

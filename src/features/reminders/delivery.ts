@@ -126,8 +126,6 @@ async function settleUnconfirmed(
 
 const fanout: TimerAction = {
   kind: "reminders.dm",
-  // Reads of DM channels and opens take bulk slots too; each send re-gates with the reminder's deadline.
-  lane: "bulk",
   async run(item, { services: s, timerName }): Promise<TimerOutcome> {
     const p = item.payload as FanoutPayload;
     const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
@@ -185,7 +183,6 @@ const fanout: TimerAction = {
 /** Members whose DM hit a 429/5xx/timeout get it again with backoff, up to three attempts in all. */
 const retry: TimerAction = {
   kind: "reminders.retry",
-  lane: "bulk",
   async run(item, { services: s, timerName }): Promise<TimerOutcome> {
     const p = item.payload as DeliveryKey & { round: number };
     const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
@@ -235,7 +232,11 @@ const channelPost: TimerAction = {
     });
     if (!posted.messageId || previous?.message_id === posted.messageId) return;
     // The previous post goes before the record moves on, so a crash in between leaves it findable, not forgotten.
-    if (previous) await s.discord.delete(Routes.channelMessage(previous.channel_id, previous.message_id)).catch(() => undefined);
+    if (previous)
+      await s.discord.delete(Routes.channelMessage(previous.channel_id, previous.message_id)).catch((error: unknown) => {
+        // No slot yet: the item runs again when the budget has room (the post is found, the old one deleted then).
+        if (error instanceof BudgetDeferred) throw error;
+      });
     await s.env.DB.prepare(
       "INSERT INTO reminder_channel_posts (guild_id, event_id, channel_id, message_id) VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, event_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id",
     )
