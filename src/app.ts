@@ -12,6 +12,9 @@ import { logger, setLogLevel } from "./log";
 import type { Registry } from "./registry";
 import { createServices } from "./services";
 
+/** Longest an interaction's Discord call waits for its slot (within the 30 s a deferred reply's waitUntil has). */
+const INTERACTIVE_WAIT_MS = 10_000;
+
 /** Interactions are small JSON documents; anything larger is not from Discord. */
 export const MAX_INTERACTION_BYTES = 64 * 1024;
 
@@ -54,7 +57,10 @@ export function createApp(registry: Registry, options: AppOptions = {}) {
         logger.warn("interaction.malformed", { reason: parsed.error });
         return c.json({ error: parsed.error }, 400);
       }
-      const services = createServices(c.env, (p) => c.executionCtx.waitUntil(p), registry);
+      // Every Discord call made while answering (and the deferred reply's PATCH) takes an interactive slot of the
+      // REST budget; it may wait longer than a timer step would, since the member is waiting for exactly this.
+      const budget = { lane: "interactive" as const, guild: parsed.interaction.guild_id ?? "dm", maxWaitMs: INTERACTIVE_WAIT_MS };
+      const services = createServices(c.env, (p) => c.executionCtx.waitUntil(p), registry, Date.now, budget);
       const response = await router.handle(parsed.interaction, services);
       // The native Response.json skips Hono's header merging; nothing here sets headers on the context.
       return Response.json(response);

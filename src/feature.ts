@@ -37,6 +37,8 @@ export interface CronJob {
   /** The trigger it runs on (see `CRON`; wrangler.toml lists the same). */
   cron: CronTrigger;
   run(services: Services, scheduledTime: number): Promise<void>;
+  /** Timer kinds the job's work runs on (e.g. a fan-out's pages), registered with the feature's own. */
+  timerKinds?: TimerAction[];
 }
 
 export interface Feature {

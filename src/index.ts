@@ -54,7 +54,8 @@ export class EventTimer extends TimerObject<Env, Services> {
 export class GatewayRelay extends RelayObject<Env, Services> {
   protected hooks(): RelayHooks<Services> {
     return {
-      services: () => createServices(this.env, (p) => this.ctx.waitUntil(p), registry),
+      // Its only Discord call is GET /gateway/bot, which a reconnect waits for.
+      services: () => createServices(this.env, (p) => this.ctx.waitUntil(p), registry, Date.now, { lane: "critical", guild: "gateway" }),
       forward: (payload, services, skip) => runGatewayHandlers(registry.gateway.get(payload.t), payload, services, skip),
       lifecycle: async (change, state, services) => {
         if (change === "connected" && state.object_id) await recordRelay(this.env.DB, state.object_id, state.shard, services.now());
@@ -71,7 +72,8 @@ export class RateGate extends RateGateObject<Env> {}
 export default {
   fetch: createFetchHandler(registry),
   async scheduled(controller, env, ctx) {
-    const services = createServices(env, (p) => ctx.waitUntil(p), registry);
+    // Crons only enqueue per-guild work; any Discord call one makes is background work of the REST budget.
+    const services = createServices(env, (p) => ctx.waitUntil(p), registry, Date.now, { lane: "background", guild: "cron" });
     await runCron(registry.crons, controller.cron, controller.scheduledTime, services);
   },
 } satisfies ExportedHandler<Env>;

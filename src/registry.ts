@@ -57,6 +57,7 @@ export function buildRegistry(features: readonly Feature[]): Registry {
     for (const k of f.timerKinds ?? []) addUnique(reg.timerKinds, k.kind, k, "timer kind", f.name);
     reg.listeners.push(...(f.listeners ?? []));
     reg.crons.push(...(f.crons ?? []));
+    for (const c of f.crons ?? []) for (const k of c.timerKinds ?? []) addUnique(reg.timerKinds, k.kind, k, "timer kind", f.name);
     for (const h of f.gateway ?? []) {
       const same = reg.gateway.get(h.event) ?? [];
       // A retried dispatch skips the handlers that already succeeded, by name.

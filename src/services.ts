@@ -2,6 +2,8 @@
 
 import { type DiscordApi, discordApi } from "./discord/api";
 import type { BotRequirement } from "./discord/bot-permissions";
+import { gatedDiscord, slotSource } from "./discord/gated";
+import type { SlotSourceOptions } from "./discord/rate-gate";
 import { createDiscord, type Discord, type DiscordOptions } from "./discord/rest";
 import type { Env } from "./env";
 import { EventBus, type ListenerSpec } from "./events/bus";
@@ -62,7 +64,17 @@ function apiOf(discord: Discord): DiscordApi {
   return api;
 }
 
-export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => void, wiring: ServiceWiring, clock: () => number = Date.now): Services {
+/**
+ * `budget`: the REST budget lane (and guild) every Discord call of this invocation takes its slot in; an
+ * interaction's calls (its followups included) in `interactive`, a cron's in `background`.
+ */
+export function createServices(
+  env: Env,
+  waitUntil: (p: Promise<unknown>) => void,
+  wiring: ServiceWiring,
+  clock: () => number = Date.now,
+  budget?: SlotSourceOptions,
+): Services {
   // Every invocation (request, alarm, cron) builds services first, so the configured log level applies to all.
   setLogLevel(env.LOG_LEVEL);
   let discord: Discord | undefined;
@@ -71,7 +83,7 @@ export function createServices(env: Env, waitUntil: (p: Promise<unknown>) => voi
     env,
     // Built on first use: most interactions answer from D1 or memory and never call Discord or emit.
     get discord() {
-      discord ??= createDiscord(env, wiring.discordOptions);
+      discord ??= budget ? gatedDiscord(createDiscord(env, wiring.discordOptions), slotSource({ env }, budget)) : createDiscord(env, wiring.discordOptions);
       return discord;
     },
     get api() {

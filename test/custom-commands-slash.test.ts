@@ -1,12 +1,10 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDiscord } from "../src/discord/rest";
 import { registry } from "../src/features";
-import worker from "../src/index";
 import { registerCommands } from "../src/registration";
 import { create, data } from "./custom-command-helpers";
-import { asAdmin, type Fixture, interact, newGuild, requestsTo } from "./helpers";
+import { asAdmin, cronAndFanOut, type Fixture, interact, newGuild, requestsTo } from "./helpers";
 
 const slashNames = async (g: Fixture) => {
   const puts = (await requestsTo(`/guilds/${g.guild_id}/commands`)).filter((r) => r.method === "PUT" && r.status === 200);
@@ -47,9 +45,7 @@ describe("custom commands as guild slash commands (optional)", () => {
     await asAdmin(g, "cc", "slash", { enabled: true });
     const long = Date.now() - 91 * 86_400_000;
     await env.DB.prepare("UPDATE custom_commands SET created_at = ?, last_used_at = ? WHERE guild_id = ? AND name = 'old'").bind(long, long, g.guild_id).run();
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: "30 4 * * *", scheduledTime: Date.now() }), env, ctx);
-    await waitOnExecutionContext(ctx);
+    await cronAndFanOut("30 4 * * *", Date.now(), [`cc:${g.guild_id}`]);
     expect(await slashNames(g)).toEqual(["fresh"]);
   });
 

@@ -1,9 +1,7 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
 import { create, data, run } from "./custom-command-helpers";
-import { asAdmin, emu, type Fixture, guildState, interact, newGuild } from "./helpers";
+import { asAdmin, cronAndFanOut, emu, type Fixture, guildState, interact, newGuild } from "./helpers";
 
 const DAY = 86_400_000;
 
@@ -58,11 +56,8 @@ describe("daily custom command cleanup", () => {
       .bind(g.guild_id, name, creator, now - 400 * DAY, now - 400 * DAY, now - idleDays * DAY)
       .run();
   }
-  async function cron(at: number) {
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: "30 4 * * *", scheduledTime: at }), env, ctx);
-    await waitOnExecutionContext(ctx);
-  }
+  /** The daily cron at `at`, and the guild's cleanup it queued on the guild's own timer. */
+  const cron = (at: number, g: Fixture) => cronAndFanOut("30 4 * * *", at, [`cc:${g.guild_id}`]);
   const names = async (g: Fixture) =>
     (
       await env.DB.prepare("SELECT name, warned_at FROM custom_commands WHERE guild_id = ? ORDER BY name")
@@ -88,7 +83,7 @@ describe("daily custom command cleanup", () => {
     ] as const)
       await seed(g, g.member_id, name, days, now);
     await seed(g, closed, "gone", 120, now);
-    await cron(now);
+    await cron(now, g);
     const after = await names(g);
     expect(after.map((r) => [r.name, r.warned_at !== null])).toEqual([
       ["eightynine", true],
@@ -103,7 +98,7 @@ describe("daily custom command cleanup", () => {
     const audit = (await guildState(g.guild_id)).messages[g.channels.text]?.map((m) => m.content).filter(Boolean) ?? [];
     expect(audit.at(-1)).toContain("2 warned, 2 deleted (1 DMs could not be delivered); 3 commands remain");
     // The next day: "fresh" reaches 60 (its first warning), "eightynine" reaches 90 (deleted); "sixty" is not warned again.
-    await cron(now + DAY);
+    await cron(now + DAY, g);
     const later = (await dms(g, g.member_id)).slice(2);
     expect(later).toHaveLength(2);
     expect(later[0]).toContain("`fresh` — unused for 60 days");
@@ -116,7 +111,7 @@ describe("daily custom command cleanup", () => {
     const g = await newGuild();
     const now = Date.now();
     await seed(g, g.member_id, "keep", 60, now);
-    await cron(now);
+    await cron(now, g);
     expect((await names(g))[0]?.warned_at).not.toBeNull();
     await run(g, g.member_id, "keep");
     expect((await names(g))[0]?.warned_at).toBeNull();

@@ -197,9 +197,9 @@ describe("the relay's durable dispatch queue", () => {
     const s = await ready(relay);
     await poll(guildJoined(g.guild_id), (v) => v !== null, "the guild's GUILD_CREATE");
     await poll(
-      async () => (await relay.status()).backlog.rows,
-      (n) => n === 0,
-      "the READY flood to drain",
+      async () => (await relay.status()).backlog,
+      (b) => b.rows === 0 && (b.guilds_pending ?? 0) === 0,
+      "the READY flood to drain (its GUILD_CREATEs reconciled too)",
     );
     await pinClockAhead(relay);
     await gatewayControl("drop", { session_id: s.session_id });

@@ -1,8 +1,11 @@
 /** Test helpers: talk to the emulator, deliver signed interactions to the Worker, and snapshot D1. */
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { APIInteractionResponse } from "discord-api-types/v10";
-import worker from "../src/index";
+import { fanOutTimer } from "../src/fan-out";
+import { registry } from "../src/features";
+import worker, { type EventTimer } from "../src/index";
+import type { TimerStub } from "../src/timers/client";
 import type { InteractionRequest } from "./emulator/interactions";
 
 /**
@@ -106,4 +109,30 @@ export async function dbSnapshot(): Promise<Record<string, unknown[]>> {
 /** A guild admin runs a slash command (the common set-up step of feature tests). */
 export function asAdmin(g: Fixture, name: string, subcommand: string, options: Record<string, string | number | boolean> = {}): Promise<InteractionResult> {
   return interact({ kind: "command", name, subcommand, options, guild_id: g.guild_id, user_id: g.admin_id });
+}
+
+/**
+ * A cron trigger as Cloudflare fires it, then what it fanned out: each fan-out timer until every guild is enqueued,
+ * and the given guild timers until what is due within a couple of seconds has run (the fan-out spreads them so).
+ */
+export async function cronAndFanOut(cron: string, scheduledTime = Date.now(), guildTimers: string[] = []): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron, scheduledTime }), env, ctx);
+  await waitOnExecutionContext(ctx);
+  const fanOuts = registry.crons.filter((c) => c.cron === cron && c.timerKinds?.some((k) => k.kind.startsWith("fanout."))).map((c) => fanOutTimer(c.name));
+  for (const name of [...fanOuts, ...guildTimers]) await runDue(name, 2_000);
+}
+
+/** Runs the timer's alarm whenever it is due until nothing pending is due within `withinMs`. */
+async function runDue(name: string, withinMs: number): Promise<void> {
+  const t = env.EVENT_TIMER.getByName(name) as unknown as TimerStub & DurableObjectStub<EventTimer>;
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const due = (await t.list()).filter((i) => i.status === "pending" && i.dueAt <= Date.now() + withinMs);
+    if (!due.length) return;
+    if (Date.now() > deadline) throw new Error(`timer ${name} still has due items: ${JSON.stringify(due)}`);
+    const alarm = await t.nextAlarm();
+    if (alarm !== null && alarm <= Date.now()) await runDurableObjectAlarm(t);
+    else await new Promise((r) => setTimeout(r, 20));
+  }
 }

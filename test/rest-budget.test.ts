@@ -2,11 +2,16 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { rateGate } from "../src/discord/rate-gate";
+import { registry } from "../src/features";
 import type { EventTimer } from "../src/index";
+import { createServices } from "../src/services";
+import type { TimerStub } from "../src/timers/client";
 import { HOUR, scheduleEvent, useRelay } from "./event-channel-helpers";
-import { emu, newGuild } from "./helpers";
+import { asAdmin, emu, type Fixture, guildState, interact, newGuild, WAIT_MS } from "./helpers";
 import { dms, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
 
+// The budget is one object for the whole test runtime: the tests that fill it live in this one file, so they run
+// one after another and never hold up each other's calls.
 useRelay();
 
 describe("the REST budget in a reminder fan-out", () => {
@@ -42,4 +47,88 @@ describe("the REST budget in a reminder fan-out", () => {
     for (const m of members) expect(await dms(g, m)).toHaveLength(1);
     expect((await gate.status()).bulk.booked).toBeLessThanOrEqual(3);
   });
+});
+
+type Logged = { at: number; method: string; path: string; status: number };
+const requests = async (contains: string, since = 0) =>
+  (await emu<Logged[]>(`/_emulator/requests?path_contains=${encodeURIComponent(contains)}`)).filter((r) => r.at >= since);
+const timer = (name: string) => env.EVENT_TIMER.getByName(name) as unknown as TimerStub & DurableObjectStub<EventTimer>;
+
+/**
+ * Other guilds' time-critical work books every slot of the next `ms` (5 a bucket of 100 ms); returns when those
+ * slots end. The gate is the one every isolate asks, so whatever the bot calls next waits behind them.
+ */
+async function fillBudget(ms: number): Promise<number> {
+  const gate = rateGate(env.RATE_GATE);
+  const requestsNeeded = Math.ceil((ms / 100) * 5) / 10;
+  let last = 0;
+  for (let i = 0; i < requestsNeeded; i++) {
+    const g = await gate.take({ lane: "critical", guild: `busy-${crypto.randomUUID()}`, n: 10 });
+    if (g.ok) last = Math.max(last, ...g.slots);
+  }
+  return last + 100;
+}
+
+const posts = async (g: Fixture) => ((await guildState(g.guild_id)).messages[g.channels.text] ?? []) as unknown as { content: string }[];
+
+describe("every Discord call outside an interaction response takes a slot of the REST budget", () => {
+  it("a scheduled message (critical lane) waits for its slot behind a full budget, then posts once", async () => {
+    const g = await newGuild();
+    const t = timer(`send:${g.guild_id}`);
+    const content = `Budgeted ${crypto.randomUUID()}`;
+    await t.schedule("m", Date.now(), "core.send_message", { guild_id: g.guild_id, channel_id: g.channels.text, message: { content } }, `send:${g.guild_id}`);
+    const freeAt = await fillBudget(2_000);
+    await runDurableObjectAlarm(t);
+    const post = (await requests(`/channels/${g.channels.text}/messages`)).filter((r) => r.method === "POST");
+    expect(post).toHaveLength(1);
+    // Not before the slots other guilds had booked were spent (a bucket's width of clock skew allowed).
+    expect(post[0]?.at).toBeGreaterThanOrEqual(freeAt - 200);
+    expect((await posts(g)).filter((m) => m.content === content)).toHaveLength(1);
+  });
+
+  it("an audit post (background lane) is not made while the budget is full: the flush waits for the gate's time, then posts", async () => {
+    const g = await newGuild();
+    await asAdmin(g, "bot-config", "audit-channel", { channel: g.channels.text });
+    const background: Promise<unknown>[] = [];
+    const s = createServices(env, (p) => background.push(p), registry);
+    await s.bus.emit("bot.config_changed", { setting: "budgeted", value: 1 }, { guildId: g.guild_id, userId: g.admin_id });
+    await Promise.all(background);
+    const t = timer(`audit:${g.guild_id}`);
+    const deadline = Date.now() + WAIT_MS;
+    while (!(await t.list()).some((i) => i.status === "pending")) {
+      if (Date.now() > deadline) throw new Error("no flush planned");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await runInDurableObject(t, (instance: EventTimer) => {
+      instance.clock = () => Date.now() + 60_000;
+    });
+    const before = (await posts(g)).length;
+    const freeAt = await fillBudget(5_000);
+    await runDurableObjectAlarm(t);
+    // Nothing posted, the item waits (no attempt counted) until about when the gate has room again.
+    expect((await posts(g)).length).toBe(before);
+    const item = (await t.list()).find((i) => i.status === "pending");
+    expect(item?.attempts).toBe(0);
+    expect(item?.dueAt).toBeGreaterThan(Date.now() + 2_000);
+    expect(item?.dueAt).toBeLessThanOrEqual(freeAt + 1_000);
+    await runInDurableObject(t, (instance: EventTimer) => {
+      instance.clock = () => Date.now();
+    });
+    await new Promise((r) => setTimeout(r, Math.max(0, (item?.dueAt ?? 0) - Date.now())));
+    await runDurableObjectAlarm(t);
+    const after = (await posts(g)).slice(before) as unknown as { embeds: { description?: string }[] }[];
+    expect(after.filter((m) => m.embeds[0]?.description?.includes("setting=budgeted"))).toHaveLength(1);
+  }, 60_000);
+
+  it("an interaction's own calls and its deferred reply (interactive lane) wait for their slots", async () => {
+    const g = await newGuild();
+    const freeAt = await fillBudget(2_000);
+    const r = await interact({ kind: "command", name: "bot-config", subcommand: "check", guild_id: g.guild_id, user_id: g.admin_id });
+    expect(r.status).toBe(200);
+    const reads = (await requests(`/guilds/${g.guild_id}`)).filter((x) => x.method === "GET");
+    const reply = (await requests("/webhooks/")).filter((x) => x.method === "PATCH" && x.path.includes(r.token));
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reply).toHaveLength(1);
+    for (const call of [...reads, ...reply]) expect(call.at).toBeGreaterThanOrEqual(freeAt - 200);
+  }, 30_000);
 });

@@ -1,9 +1,9 @@
-import { createExecutionContext, createScheduledController, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventTimer } from "../src/index";
-import worker from "../src/index";
 import type { TimerStub } from "../src/timers/client";
+import { cronAndFanOut } from "./helpers";
 import { gatewayControl, privateRelay, type Relay, ready } from "./relay-helpers";
 
 const DAY = 86_400_000;
@@ -164,11 +164,8 @@ async function snapshot(g: string) {
   return out;
 }
 
-async function cron(at: number) {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "30 4 * * *", scheduledTime: at }), env, ctx);
-  await waitOnExecutionContext(ctx);
-}
+/** The daily cron, and its fan-out arming each guild's timer (the guilds' runs wait for their slots). */
+const cron = (at: number) => cronAndFanOut("30 4 * * *", at);
 
 async function dispatch(t: string, d: Record<string, unknown>, g: string) {
   await gatewayControl("dispatch", { t, d, guild_id: g, session_id: sessionId });

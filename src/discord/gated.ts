@@ -3,13 +3,18 @@ import type { Services } from "../services";
 import { rateGate, SlotSource, type SlotSourceOptions } from "./rate-gate";
 import type { Discord } from "./rest";
 
+/** The client a gated one wraps: gating a gated client again replaces its lane instead of taking two slots per call. */
+const UNGATED = Symbol("ungated");
+type MaybeGated = Discord & { [UNGATED]?: Discord };
+
 export function gatedDiscord(discord: Discord, slots: SlotSource): Discord {
+  const raw = (discord as MaybeGated)[UNGATED] ?? discord;
   const through = <K extends keyof Discord>(method: K): Discord[K] =>
     (async (route: Parameters<Discord[K]>[0], data?: Parameters<Discord[K]>[1]) => {
       await slots.take();
-      return discord[method](route, data);
+      return raw[method](route, data);
     }) as Discord[K];
-  return {
+  const gated: MaybeGated = {
     get: through("get"),
     post: through("post"),
     put: through("put"),
@@ -17,18 +22,24 @@ export function gatedDiscord(discord: Discord, slots: SlotSource): Discord {
     delete: through("delete"),
     create: through("create"),
   };
+  Object.defineProperty(gated, UNGATED, { value: raw });
+  return gated;
 }
 
 /**
  * The same services, with a client whose calls go through the gate in `lane` for `guild`. Everything else is
- * the original (looked up through the prototype, so lazy parts stay lazy).
+ * the original (looked up through the prototype, so lazy parts stay lazy; the client too is made on first use).
  */
 export function gatedServices(s: Services, opts: SlotSourceOptions | SlotSource): Services {
-  const slots = opts instanceof SlotSource ? opts : slotSource(s, opts);
-  return Object.create(s, { discord: { value: gatedDiscord(s.discord, slots), enumerable: true } }) as Services;
+  let discord: Discord | undefined;
+  const client = () => {
+    discord ??= gatedDiscord(s.discord, opts instanceof SlotSource ? opts : slotSource(s, opts));
+    return discord;
+  };
+  return Object.create(s, { discord: { get: client, enumerable: true } }) as Services;
 }
 
 /** Slot times are the gate's real clock (not a test's moved one), so the source waits against Date.now(). */
-export function slotSource(s: Services, opts: SlotSourceOptions): SlotSource {
+export function slotSource(s: Pick<Services, "env">, opts: SlotSourceOptions): SlotSource {
   return new SlotSource(rateGate(s.env.RATE_GATE), opts);
 }

@@ -43,6 +43,8 @@ export async function relayHealth(ns: RelayNamespace): Promise<unknown> {
     resumes: s.resumes,
     // Dispatches received and not yet handled, and since when the handlers are caught up (null: not now).
     backlog: s.backlog?.rows ?? 0,
+    // A reconnect's GUILD_CREATEs still to reconcile (off the dispatch path).
+    guilds_pending: s.backlog?.guilds_pending ?? 0,
     live_since: s.live_since ?? null,
     last_close: s.last_close,
     fatal: s.fatal ? { code: s.fatal.code, reason: s.fatal.reason, at: s.fatal.at } : null,

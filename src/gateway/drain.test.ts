@@ -99,4 +99,33 @@ describe("the relay queue's drainer", () => {
     expect(seen.at(-1)).toBe("Q");
     expect(poison.rows).toEqual([]);
   });
+
+  it("does idle work only while the queue is empty, one piece at a time, and a new entry goes before the next piece", async () => {
+    const q = memoryQueue(["A"]);
+    const seen: string[] = [];
+    let pieces = 3;
+    const d = new Drainer(
+      q,
+      {
+        handle: async (row) => {
+          seen.push(row.t);
+          return { done: [], failed: [] };
+        },
+        afterEach: async () => undefined,
+        idle: async () => {
+          if (pieces === 0) return false;
+          seen.push(`idle${pieces}`);
+          // A dispatch arrives while the first piece runs.
+          if (pieces === 3) q.rows.push({ id: 9, kind: "dispatch", t: "B", s: 9, payload: "{}", received_at: 0, attempts: 0, done: [] });
+          pieces--;
+          return true;
+        },
+      },
+      async () => undefined,
+    );
+    d.kick();
+    for (let i = 0; i < 50 && d.busy; i++) await settle();
+    expect(seen).toEqual(["A", "idle3", "B", "idle2", "idle1"]);
+    expect(d.busy).toBe(false);
+  });
 });

@@ -8,6 +8,8 @@ export interface DrainHooks {
   handle(row: InboxRow): Promise<{ done: string[]; failed: string[] }>;
   /** After each entry leaves the queue (the relay resumes reading once the backlog is small again). */
   afterEach(): Promise<void>;
+  /** Lower-priority work done only while the queue is empty, one piece at a time; false when there is none. */
+  idle?(): Promise<boolean>;
 }
 
 /** The part of the queue the drainer uses (the real one is SQLite in the relay's storage). */
@@ -45,17 +47,12 @@ export class Drainer {
 
   private async loop(): Promise<void> {
     let lastYield = Date.now();
-    for (let row = this.inbox.oldest(); row; row = this.inbox.oldest()) {
-      let outcome: { done: string[]; failed: string[] };
-      try {
-        outcome = await this.hooks.handle(row);
-      } catch (error) {
-        logger.error("gateway.entry_failed", { entry: row.t, kind: row.kind, error });
-        outcome = { done: row.done, failed: [row.t] };
-      }
-      if (outcome.failed.length === 0) this.inbox.remove(row.id);
-      else await this.retryLater(row, outcome);
-      await this.hooks.afterEach();
+    for (;;) {
+      const row = this.inbox.oldest();
+      if (!row) {
+        // Nothing queued: a piece of the background work, then look at the queue again (a new entry goes first).
+        if (!(await this.idleStep())) return;
+      } else await this.handleRow(row);
       // A macrotask boundary now and then: the socket's frames (heartbeat ACKs, op 1 requests) are delivered only
       // between tasks, and a chain of awaited calls alone never leaves one (measured: ACKs waited for the whole queue).
       if (Date.now() - lastYield >= YIELD_EVERY_MS) {
@@ -63,6 +60,28 @@ export class Drainer {
         lastYield = Date.now();
       }
     }
+  }
+
+  private async idleStep(): Promise<boolean> {
+    try {
+      return (await this.hooks.idle?.()) ?? false;
+    } catch (error) {
+      logger.error("gateway.idle_work_failed", { error });
+      return false;
+    }
+  }
+
+  private async handleRow(row: InboxRow): Promise<void> {
+    let outcome: { done: string[]; failed: string[] };
+    try {
+      outcome = await this.hooks.handle(row);
+    } catch (error) {
+      logger.error("gateway.entry_failed", { entry: row.t, kind: row.kind, error });
+      outcome = { done: row.done, failed: [row.t] };
+    }
+    if (outcome.failed.length === 0) this.inbox.remove(row.id);
+    else await this.retryLater(row, outcome);
+    await this.hooks.afterEach();
   }
 
   /** The queue waits with a failing entry (order matters: a leave must not overtake its join), a bounded number of times. */

@@ -9,6 +9,8 @@ export interface InboxEntry {
   /** The gateway sequence number (null for lifecycle entries). */
   s: number | null;
   payload: string;
+  /** The guild a dispatch concerns (null for lifecycle entries and guild-less dispatches). */
+  guild_id?: string | null;
 }
 
 export interface InboxRow extends InboxEntry {
@@ -27,13 +29,30 @@ export class Inbox {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS inbox (
       id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, t TEXT NOT NULL, s INTEGER, payload TEXT NOT NULL,
-      bytes INTEGER NOT NULL, received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, done TEXT NOT NULL DEFAULT '[]')`);
+      bytes INTEGER NOT NULL, received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, done TEXT NOT NULL DEFAULT '[]', guild_id TEXT)`);
+    // Queues stored before the column existed get it (their rows have none: they are handled as before).
+    if (
+      !sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('inbox')")
+        .toArray()
+        .some((c) => c.name === "guild_id")
+    )
+      sql.exec("ALTER TABLE inbox ADD COLUMN guild_id TEXT");
   }
 
   /** Synchronous, so the caller can write it in the same transaction as the resume seq. */
   append(e: InboxEntry, now: number): void {
     const bytes = e.payload.length;
-    this.sql.exec("INSERT INTO inbox (kind, t, s, payload, bytes, received_at) VALUES (?, ?, ?, ?, ?, ?)", e.kind, e.t, e.s, e.payload, bytes, now);
+    this.sql.exec(
+      "INSERT INTO inbox (kind, t, s, payload, bytes, received_at, guild_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      e.kind,
+      e.t,
+      e.s,
+      e.payload,
+      bytes,
+      now,
+      e.guild_id ?? null,
+    );
     const size = this.stats();
     size.rows++;
     size.bytes += bytes;
@@ -41,7 +60,7 @@ export class Inbox {
 
   /** The oldest entry: the queue is handled strictly in arrival order. */
   oldest(): InboxRow | null {
-    const r = this.sql.exec<Raw>("SELECT id, kind, t, s, payload, received_at, attempts, done FROM inbox ORDER BY id LIMIT 1").toArray()[0];
+    const r = this.sql.exec<Raw>("SELECT id, kind, t, s, payload, received_at, attempts, done, guild_id FROM inbox ORDER BY id LIMIT 1").toArray()[0];
     return r ? { ...r, done: JSON.parse(r.done) as string[] } : null;
   }
 

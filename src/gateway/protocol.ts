@@ -23,6 +23,17 @@ export type ForwardedEvent = (typeof FORWARDED_EVENTS)[number];
 const FORWARDED = new Set<string>(FORWARDED_EVENTS);
 export const isForwarded = (t: string): t is ForwardedEvent => FORWARDED.has(t);
 
+/** Dispatches whose handling is set aside per guild (each is the guild's whole state), off the dispatch path. */
+export const DEFERRED_BY_GUILD: ForwardedEvent = GatewayDispatchEvents.GuildCreate;
+
+/** The guild a forwarded dispatch concerns: `guild_id`, or the guild itself for GUILD_CREATE / GUILD_DELETE. */
+export function dispatchGuild(t: ForwardedEvent, d: unknown): string | null {
+  const data = (d ?? {}) as { guild_id?: unknown; id?: unknown };
+  if (typeof data.guild_id === "string") return data.guild_id;
+  if ((t === GatewayDispatchEvents.GuildCreate || t === GatewayDispatchEvents.GuildDelete) && typeof data.id === "string") return data.id;
+  return null;
+}
+
 /** Close codes after which reconnecting cannot help: the token, shard or intents must change first. */
 const FATAL = new Set<number>([
   GatewayCloseCodes.AuthenticationFailed,

@@ -43,6 +43,8 @@ export interface Backlog {
   rows: number;
   bytes: number;
   oldest_received_at: number | null;
+  /** GUILD_CREATEs set aside and not yet reconciled (one per guild). */
+  guilds_pending?: number;
 }
 
 export type RelayView = RelayState & { connected: boolean; backlog: Backlog };

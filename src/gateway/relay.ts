@@ -8,9 +8,10 @@ import { type GatewayDispatchPayload, GatewayOpcodes, type GatewayReceivePayload
 import { describeError, logger } from "../log";
 import { stableId } from "../util/hash";
 import { Drainer } from "./drain";
+import { GuildSnapshots, type RunPayload } from "./guild-snapshots";
 import { Inbox, type InboxRow } from "./inbox";
 import { DEFAULT_INBOX_BOUND, type InboxBound, mayResume, mustPause } from "./inbox-policy";
-import { connectUrl, INTENTS, isForwarded, onClose, reconnectDelayMs } from "./protocol";
+import { connectUrl, dispatchGuild, INTENTS, isForwarded, onClose, reconnectDelayMs } from "./protocol";
 import { type GatewayInfo, initialState, type LifecycleEntry, type RelayHooks, type RelayState, type RelayView } from "./relay-state";
 
 export type { Backlog, GatewayInfo, RelayHooks, RelayState, RelayStatus, RelayView } from "./relay-state";
@@ -41,12 +42,19 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
   /** Replaced in tests to exercise the bound with a few dispatches. */
   bound: InboxBound = DEFAULT_INBOX_BOUND;
   private readonly inbox: Inbox;
+  private readonly snapshots: GuildSnapshots;
   private readonly drainer: Drainer;
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
     this.inbox = new Inbox(ctx.storage.sql);
-    this.drainer = new Drainer(this.inbox, { handle: (row) => this.handleEntry(row), afterEach: () => this.afterEntry() });
+    this.snapshots = new GuildSnapshots(ctx.storage.sql);
+    this.drainer = new Drainer(this.inbox, {
+      handle: (row) => this.handleEntry(row),
+      afterEach: () => this.afterEntry(),
+      // A reconnect's GUILD_CREATEs are reconciled only while no dispatch waits.
+      idle: () => this.snapshots.next(this.runPayload, this.clock()),
+    });
   }
 
   protected abstract hooks(): RelayHooks<S>;
@@ -87,7 +95,11 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
   /** The stored state, whether the socket is open now, and the queue's size. */
   async status(): Promise<RelayView> {
     const size = this.inbox.stats();
-    return { ...(await this.load()), connected: this.ws !== null, backlog: { ...size, oldest_received_at: this.inbox.oldestReceivedAt() } };
+    return {
+      ...(await this.load()),
+      connected: this.ws !== null,
+      backlog: { ...size, oldest_received_at: this.inbox.oldestReceivedAt(), guilds_pending: this.snapshots.count() },
+    };
   }
 
   /** GET /gateway/bot, cached for an hour: the gateway URL and the recommended shard count. */
@@ -263,7 +275,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
       st.resumes++;
       marker = { change: "connected", conn: st.conn, fresh: false, state: { ...st } };
     }
-    const entry = isForwarded(p.t) ? { kind: "dispatch" as const, t: p.t, s: p.s, payload: JSON.stringify(p) } : null;
+    const entry = isForwarded(p.t) ? { kind: "dispatch" as const, t: p.t, s: p.s, payload: JSON.stringify(p), guild_id: dispatchGuild(p.t, p.d) } : null;
     // One transaction: the resume seq never covers a dispatch that is not durably queued (RESUME replays the rest).
     this.ctx.storage.transactionSync(() => {
       if (marker) this.inbox.append({ kind: "lifecycle", t: marker.change, s: p.s, payload: JSON.stringify(marker) }, now);
@@ -303,12 +315,18 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
   /** One queued entry: a dispatch for the features' handlers, or a connection change for the bus. */
   private async handleEntry(row: InboxRow): Promise<{ done: string[]; failed: string[] }> {
     const hooks = this.hooks();
-    if (row.kind === "dispatch") return hooks.forward(JSON.parse(row.payload) as GatewayDispatchPayload, hooks.services(), new Set(row.done));
+    if (row.kind === "dispatch") return this.snapshots.dispatch(row, this.runPayload, this.clock());
     const entry = JSON.parse(row.payload) as LifecycleEntry;
     if (entry.change === "connected") await this.caughtUp(entry);
     await hooks.lifecycle(entry.change, entry.state, hooks.services());
     return { done: [], failed: [] };
   }
+
+  /** Runs the features' handlers for a stored dispatch, except those in `skip`. */
+  private readonly runPayload: RunPayload = (payload, skip) => {
+    const hooks = this.hooks();
+    return hooks.forward(JSON.parse(payload) as GatewayDispatchPayload, hooks.services(), skip);
+  };
 
   /** Everything received before this connection's READY/RESUMED has been handled: gateway-fed state is current. */
   private async caughtUp(entry: LifecycleEntry): Promise<void> {

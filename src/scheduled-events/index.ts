@@ -6,7 +6,7 @@ import { GatewayDispatchEvents } from "discord-api-types/v10";
 import { type EventDefinitions, pickFields } from "../events/catalog";
 import { type Feature, gatewayHandler } from "../feature";
 import { observeDeleted, observeEvent } from "./follow";
-import { reconcileAll, reconcileGuild } from "./reconcile";
+import { reconcileCron, reconcileGuild } from "./reconcile";
 import { scheduledEventsRetention } from "./retention";
 
 export type { ScheduledEventChange } from "./diff";
@@ -48,6 +48,6 @@ export const scheduledEventsCore: Feature = {
       reconcileGuild(s, guild.id, guild.guild_scheduled_events ?? []),
     ),
   ],
-  crons: [{ name: "scheduled_events.reconcile", cron: "0 * * * *", run: (s) => reconcileAll(s) }],
+  crons: [reconcileCron],
   retention: scheduledEventsRetention,
 };

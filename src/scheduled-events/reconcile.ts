@@ -1,8 +1,13 @@
 /** Full looks at a guild's scheduled events (GUILD_CREATE, the hourly list): follow each, and catch deletions missed. */
 import { type APIGuildScheduledEvent, Routes } from "discord-api-types/v10";
+import type * as z from "zod";
+import { CRON } from "../cron-triggers";
 import { DiscordApiError } from "../discord/errors";
+import { guildFanOut } from "../fan-out";
+import type { CronJob, TimerAction } from "../feature";
 import { logger } from "../log";
 import type { Services } from "../services";
+import { guildPayload } from "../timers/payloads";
 import { observeDeleted, observeEvent } from "./follow";
 import { activeEventIds } from "./storage";
 
@@ -16,8 +21,6 @@ export async function reconcileGuild(s: Services, guildId: string, events: reado
 
 /** A guild listed less than this long ago is not listed again by another hourly job. */
 const FRESH_MS = 50 * 60_000;
-/** Guilds looked at per hourly run (one GET each); the rest wait for the next run or their next GUILD_CREATE. */
-const GUILDS_PER_RUN = 1000;
 
 /**
  * Lists the guild's events from Discord and reconciles them, at most once per hour whoever asks (the core's job
@@ -45,13 +48,34 @@ export async function reconcileFromDiscord(s: Services, guildId: string): Promis
   return true;
 }
 
-/** The hourly safety net over every guild the bot is in, the least recently listed first. */
-export async function reconcileAll(s: Services): Promise<void> {
-  const guilds = await s.env.DB.prepare(
-    `SELECT g.guild_id FROM guilds g LEFT JOIN scheduled_event_guilds r ON r.guild_id = g.guild_id
-     WHERE g.joined_at IS NOT NULL AND g.left_at IS NULL ORDER BY COALESCE(r.reconciled_at, 0), g.guild_id LIMIT ?`,
-  )
-    .bind(GUILDS_PER_RUN)
-    .all<{ guild_id: string }>();
-  for (const { guild_id } of guilds.results) await reconcileFromDiscord(s, guild_id);
+declare module "../timers/payloads" {
+  interface TimerPayloads {
+    "scheduled_events.reconcile": z.infer<typeof guildPayload>;
+  }
 }
+
+export const reconcileTimer = (guildId: string) => `sec:${guildId}`;
+
+/** One guild's hourly list, on its own timer, a background call of the REST budget. */
+const reconcileKind: TimerAction<"scheduled_events.reconcile"> = {
+  kind: "scheduled_events.reconcile",
+  payload: guildPayload,
+  lane: "background",
+  async run(item, { services: s }) {
+    await reconcileFromDiscord(s, item.payload.guild_id);
+  },
+};
+
+/** The hourly safety net over every guild the bot is in: the cron arms the fan-out, each guild lists on its timer. */
+export const reconcileCron: CronJob = guildFanOut({
+  name: "scheduled_events.reconcile",
+  cron: CRON.hourly,
+  page: async (s, after, limit) =>
+    (
+      await s.env.DB.prepare("SELECT guild_id FROM guilds WHERE guild_id > ? AND joined_at IS NOT NULL AND left_at IS NULL ORDER BY guild_id LIMIT ?")
+        .bind(after, limit)
+        .all<{ guild_id: string }>()
+    ).results,
+  enqueue: (s, { guild_id }, dueAt) => s.timer(reconcileTimer(guild_id)).schedule("reconcile", dueAt, "scheduled_events.reconcile", { guild_id }),
+  guildKinds: [reconcileKind],
+});

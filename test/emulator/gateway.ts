@@ -296,8 +296,12 @@ export class Gateway {
       case "PUT /_emulator/gateway/config":
         this.config = { ...this.config, ...(body as Partial<GatewayConfig>) };
         return this.config;
-      case "POST /_emulator/gateway/dispatch":
-        return { sent: this.dispatch(String(body.t), body.d, (body.guild_id as string | undefined) ?? null, body.session_id as string | undefined) };
+      case "POST /_emulator/gateway/dispatch": {
+        // `batch`: several dispatches sent back to back, as a reconnect's GUILD_CREATEs arrive.
+        const all = Array.isArray(body.batch) ? (body.batch as Record<string, unknown>[]) : [body];
+        const sent = all.map((b) => this.dispatch(String(b.t), b.d, (b.guild_id as string | undefined) ?? null, body.session_id as string | undefined));
+        return { sent: sent.reduce((a, n) => a + n, 0) };
+      }
       case "POST /_emulator/gateway/acks":
         for (const s of this.targets(body.session_id)) s.acks = body.enabled !== false;
         return { ok: true };

@@ -64,6 +64,7 @@ export function auditEmbed(rows: readonly Row[]): APIEmbed {
 const flush: TimerAction<"audit.flush"> = {
   kind: "audit.flush",
   payload: guildPayload,
+  lane: "background",
   async run(item, { services: s }) {
     const guildId = item.payload.guild_id;
     const { audit_channel_id } = await readGuildSettings(s.env.DB, guildId);

@@ -1,10 +1,10 @@
 /**
  * Data retention on per-guild timers (`ret:{guild}`): a daily run that prunes every feature's old rows and
  * re-arms itself at the guild's slot, and a purge of everything 7 days after the bot was removed (cancelled if
- * it comes back). The daily cron only arms timers that are missing (in batches) and trims rows of no guild.
+ * it comes back). The daily cron trims rows of no guild and fans out to arm the timers that are missing.
  */
-
 import { CRON } from "../../cron-triggers";
+import { guildFanOut } from "../../fan-out";
 import type { CronJob, TimerAction } from "../../feature";
 import { markRetention } from "../../guild-settings";
 import { logger } from "../../log";
@@ -21,8 +21,6 @@ export const EVENT_LOG_DAYS = 30;
 const TIMER_ROWS_DAYS = 30;
 /** A user's DM channel id not stored again for this long is dropped; the next DM re-opens it with one call. */
 export const DM_CHANNEL_DAYS = 180;
-/** Guilds whose timer is armed (or re-armed) per cron run. */
-const ARM_PER_RUN = 1000;
 /** A run that hit a batch limit continues this soon. */
 const CONTINUE_MS = 1000;
 
@@ -96,26 +94,24 @@ async function trimGlobal(db: D1Database, now: number): Promise<Pruned> {
   ]);
 }
 
-export const retentionCron: CronJob = {
+/** Daily: guilds whose timer never ran or went quiet (a new deployment, a lost timer) get it armed; the timers do the work. */
+export const retentionCron: CronJob = guildFanOut({
   name: "retention.arm",
   cron: CRON.daily,
-  async run(s, scheduledTime) {
-    // Guilds whose timer never ran or went quiet (a new deployment, a lost timer): arm it; the timers do the work.
-    const rows = await s.env.DB.prepare(
-      "SELECT guild_id, left_at FROM guilds WHERE retention_at IS NULL OR retention_at < ? ORDER BY retention_at IS NOT NULL, retention_at LIMIT ?",
-    )
-      .bind(scheduledTime - 2 * DAY_MS, ARM_PER_RUN)
-      .all<{ guild_id: string; left_at: number | null }>();
-    for (const r of rows.results) {
-      if (r.left_at !== null) await schedulePurge(s, r.guild_id, r.left_at);
-      else await armRetention(s, r.guild_id);
-    }
-    await markRetention(
-      s.env.DB,
-      rows.results.map((r) => r.guild_id),
-      scheduledTime,
-    );
-    const trimmed = await trimGlobal(s.env.DB, scheduledTime);
-    logger.info("retention.armed", { guilds: rows.results.length, trimmed: trimmed.deleted });
+  global: async (s, round) => {
+    const trimmed = await trimGlobal(s.env.DB, round);
+    logger.info("retention.trimmed", { trimmed: trimmed.deleted });
   },
-};
+  page: async (s, after, limit, round) =>
+    (
+      await s.env.DB.prepare("SELECT guild_id, left_at FROM guilds WHERE guild_id > ? AND (retention_at IS NULL OR retention_at < ?) ORDER BY guild_id LIMIT ?")
+        .bind(after, round - 2 * DAY_MS, limit)
+        .all<{ guild_id: string; left_at: number | null }>()
+    ).results,
+  // The guild's own slot (or its purge date), not the fan-out's: the daily run keeps its time of day.
+  enqueue: async (s, r, _dueAt, round) => {
+    if (r.left_at !== null) await schedulePurge(s, r.guild_id, r.left_at);
+    else await armRetention(s, r.guild_id);
+    await markRetention(s.env.DB, [r.guild_id], round);
+  },
+});

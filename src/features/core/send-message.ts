@@ -11,6 +11,8 @@ import { sendMessagePayload } from "./timer-payloads";
 export const sendMessage: TimerAction<"core.send_message"> = {
   kind: "core.send_message",
   payload: sendMessagePayload,
+  // A message scheduled for a time: due then, ahead of bulk and background work.
+  lane: "critical",
   maxAttempts: 5,
   async run(item, { services, timerName }) {
     const p = item.payload;

@@ -2,16 +2,21 @@
  * The daily cleanup: warn creators of commands idle 60+ days (once per idle period), delete those idle 90+ days,
  * report. Each DM is recorded with the change it announces, so a rerun or a crash never sends one twice.
  */
+
 import { TimestampStyles, time } from "@discordjs/formatters";
+import * as z from "zod";
 import { CRON } from "../../cron-triggers";
 import { openDm } from "../../discord/dm";
 import { LIMITS } from "../../discord/message-limits";
 import { deliverKey, intentStatement, postOnce, unfinished } from "../../discord/post-once";
-import type { CronJob } from "../../feature";
+import { BudgetDeferred } from "../../discord/rate-gate";
+import { guildFanOut } from "../../fan-out";
+import type { CronJob, TimerAction } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
 import { cappedList } from "../../interactions/list-view";
 import { logger } from "../../log";
 import type { Services } from "../../services";
+import { guildPayload } from "../../timers/payloads";
 import { afterChange } from "./slash";
 import { type CustomCommand, listCommands } from "./storage";
 
@@ -56,6 +61,8 @@ async function announce(s: Services, guildId: string, userId: string, key: strin
   try {
     channelId = await openDm(s, userId);
   } catch (error) {
+    // The REST budget is full for a while: the whole run waits for it (nothing changed yet), rather than warn unseen.
+    if (error instanceof BudgetDeferred) throw error;
     logger.warn("custom_commands.dm_unavailable", { guild_id: guildId, user_id: userId, error });
   }
   const intent = channelId ? [intentStatement(db, { key, guildId, channelId, body: { content, allowed_mentions: { parse: [] } } }, s.now())] : [];
@@ -70,6 +77,8 @@ async function sendNotice(s: Services, guildId: string, key: string): Promise<bo
   try {
     return (await deliverKey(s, key))?.messageId != null;
   } catch (error) {
+    // Recorded with its change: the run that resumes after the budget's wait sends it first (`unfinished`).
+    if (error instanceof BudgetDeferred) throw error;
     logger.warn("custom_commands.notice_failed", { guild_id: guildId, key, error });
     return false;
   }
@@ -131,17 +140,37 @@ async function postSummary(s: Services, guildId: string, day: string, report: Cl
   );
 }
 
-export const customCommandCleanup: CronJob = {
-  name: "custom_commands.cleanup",
-  cron: CRON.daily,
-  async run(s, scheduledTime) {
-    const guilds = await s.env.DB.prepare("SELECT DISTINCT guild_id FROM custom_commands ORDER BY guild_id").all<{ guild_id: string }>();
-    for (const { guild_id } of guilds.results) {
-      try {
-        await cleanGuild(s, guild_id, scheduledTime);
-      } catch (error) {
-        logger.error("custom_commands.cleanup_failed", { guild_id, error });
-      }
-    }
+export const cleanupTimer = (guildId: string) => `cc:${guildId}`;
+
+const cleanupPayload = guildPayload.extend({ at: z.number().int() });
+
+declare module "../../timers/payloads" {
+  interface TimerPayloads {
+    "custom_commands.cleanup": z.infer<typeof cleanupPayload>;
+  }
+}
+
+/** One guild's cleanup on its own timer; `at` is the cron's time, so a late run judges idleness as of then. */
+const cleanupKind: TimerAction<"custom_commands.cleanup"> = {
+  kind: "custom_commands.cleanup",
+  payload: cleanupPayload,
+  lane: "background",
+  async run(item, { services: s }) {
+    const { guild_id, at } = item.payload;
+    await cleanGuild(s, guild_id, at);
   },
 };
+
+/** Daily: each guild with custom commands is cleaned on its own timer, a page of guilds at a time. */
+export const customCommandCleanup: CronJob = guildFanOut({
+  name: "custom_commands.cleanup",
+  cron: CRON.daily,
+  page: async (s, after, limit) =>
+    (
+      await s.env.DB.prepare("SELECT DISTINCT guild_id FROM custom_commands WHERE guild_id > ? ORDER BY guild_id LIMIT ?")
+        .bind(after, limit)
+        .all<{ guild_id: string }>()
+    ).results,
+  enqueue: (s, { guild_id }, dueAt, at) => s.timer(cleanupTimer(guild_id)).schedule("cleanup", dueAt, "custom_commands.cleanup", { guild_id, at }),
+  guildKinds: [cleanupKind],
+});

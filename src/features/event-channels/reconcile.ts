@@ -1,10 +1,23 @@
-/** The hourly safety net: resume stale steps, and have the guild-events core list each set-up guild's events (it tells this feature). */
+/**
+ * The hourly safety net: each set-up guild's scheduled events are listed (by the guild-events core, which tells this
+ * feature) on the guild's own timer (`ecr:{guild}`); the cron itself only resumes stale steps and starts the fan-out.
+ */
+import type * as z from "zod";
 import { CRON } from "../../cron-triggers";
-import type { CronJob } from "../../feature";
+import { guildFanOut } from "../../fan-out";
+import type { CronJob, TimerAction } from "../../feature";
 import { logger } from "../../log";
 import { reconcileFromDiscord } from "../../scheduled-events";
 import type { Services } from "../../services";
+import { guildPayload } from "../../timers/payloads";
+import { readSettings } from "./settings";
 import { queueCleanup, ref, timerOf } from "./timeline";
+
+declare module "../../timers/payloads" {
+  interface TimerPayloads {
+    "ec.reconcile": z.infer<typeof guildPayload>;
+  }
+}
 
 /** A step left `creating` or `ending` for an hour gave up (a long outage, a permission fixed since): run it again. */
 const STALE_MS = 60 * 60_000;
@@ -33,16 +46,35 @@ async function restoreLostRoles(s: Services): Promise<void> {
   for (const r of rows.results) await timerOf(s, r).schedule("restore-role", s.now(), "ec.restore_role", ref(r));
 }
 
-export const reconcileEvents: CronJob = {
-  name: "event_channels.reconcile",
-  cron: CRON.hourly,
-  async run(s) {
-    await resumeStale(s);
-    await restoreLostRoles(s);
-    const guilds = await s.env.DB.prepare(
-      "SELECT guild_id FROM event_channel_settings WHERE json_extract(settings, '$.category_id') IS NOT NULL ORDER BY guild_id",
-    ).all<{ guild_id: string }>();
-    // At most one list per guild per hour, whoever asks (the core also lists the guilds the bot is in).
-    for (const { guild_id } of guilds.results) await reconcileFromDiscord(s, guild_id);
+export const reconcileTimer = (guildId: string) => `ecr:${guildId}`;
+
+/** One guild: the core lists its events (at most once an hour, whoever asks) and tells this feature what it missed. */
+const reconcileGuild: TimerAction<"ec.reconcile"> = {
+  kind: "ec.reconcile",
+  payload: guildPayload,
+  lane: "background",
+  async run(item, { services: s }) {
+    const { guild_id } = item.payload;
+    if (!(await readSettings(s.env.DB, guild_id))?.category_id) return; // turned off since the fan-out
+    await reconcileFromDiscord(s, guild_id);
   },
 };
+
+export const reconcileEvents: CronJob = guildFanOut({
+  name: "event_channels.reconcile",
+  cron: CRON.hourly,
+  global: async (s) => {
+    await resumeStale(s);
+    await restoreLostRoles(s);
+  },
+  page: async (s, after, limit) =>
+    (
+      await s.env.DB.prepare(
+        "SELECT guild_id FROM event_channel_settings WHERE guild_id > ? AND json_extract(settings, '$.category_id') IS NOT NULL ORDER BY guild_id LIMIT ?",
+      )
+        .bind(after, limit)
+        .all<{ guild_id: string }>()
+    ).results,
+  enqueue: (s, { guild_id }, dueAt) => s.timer(reconcileTimer(guild_id)).schedule("reconcile", dueAt, "ec.reconcile", { guild_id }),
+  guildKinds: [reconcileGuild],
+});

@@ -205,6 +205,8 @@ const retry: TimerAction<"reminders.retry"> = {
 const channelPost: TimerAction<"reminders.channel"> = {
   kind: "reminders.channel",
   payload: deliveryKeyPayload,
+  // One post at the reminder's offset: time-critical, ahead of bulk and background work.
+  lane: "critical",
   async run(item, { services: s }) {
     const p = item.payload;
     const due = p.start_at - p.offset_s * 1000;
@@ -241,7 +243,11 @@ const channelPost: TimerAction<"reminders.channel"> = {
     });
     if (!posted.messageId || previous?.message_id === posted.messageId) return;
     // The previous post goes before the record moves on, so a crash in between leaves it findable, not forgotten.
-    if (previous) await s.discord.delete(Routes.channelMessage(previous.channel_id, previous.message_id)).catch(() => undefined);
+    if (previous)
+      await s.discord.delete(Routes.channelMessage(previous.channel_id, previous.message_id)).catch((error: unknown) => {
+        // No slot yet: the item runs again when the budget has room (the post is found, the old one deleted then).
+        if (error instanceof BudgetDeferred) throw error;
+      });
     await s.env.DB.prepare(
       "INSERT INTO reminder_channel_posts (guild_id, event_id, channel_id, message_id) VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, event_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id",
     )

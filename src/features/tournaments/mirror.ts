@@ -7,6 +7,7 @@ import {
   Routes,
 } from "discord-api-types/v10";
 import { DiscordApiError, DiscordErrorCode } from "../../discord/errors";
+import { gatedServices, slotSource } from "../../discord/gated";
 import { botGuildPermissions, forgetBotPermissions } from "../../discord/permission-cache";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
@@ -101,10 +102,13 @@ export const mirrorKind: TimerAction<"tournaments.mirror"> = {
   kind: "tournaments.mirror",
   payload: mirrorPayload,
   maxAttempts: 5,
-  async run(item, { services: s, now }) {
+  async run(item, { services: base, now }) {
     const { guild_id, match_id } = item.payload;
-    const state = await mirrorMatch(s, guild_id, match_id);
+    // A retried mirror is background work of the REST budget; a budget full for a while is not a failure.
+    const slots = slotSource(base, { lane: "background", guild: guild_id });
+    const state = await mirrorMatch(gatedServices(base, slots), guild_id, match_id);
     if (state === "busy") return { again: { dueAt: now + LEASE_MS + 1000 } };
+    if (state === "failed" && slots.deferredUntil) return { again: { dueAt: slots.deferredUntil } };
     // Thrown so the agenda backs off and retries; after the last attempt the hourly sync still repairs it.
     if (state === "failed") throw new Error(`mirroring match ${match_id} failed`);
     return undefined;

@@ -3,6 +3,7 @@ import { type APIGuildScheduledEvent, GuildScheduledEventStatus, Routes } from "
 import { CRON } from "../../cron-triggers";
 import { gatedServices, slotSource } from "../../discord/gated";
 import { BudgetDeferred } from "../../discord/rate-gate";
+import { guildFanOut } from "../../fan-out";
 import type { CronJob, TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
@@ -138,15 +139,20 @@ export async function syncGuild(base: Services, guildId: string, maxWrites = SYN
   return result;
 }
 
-/** Guilds with something to sync (a tournament that mirrors matches, or events still mapped) that the bot is still in. */
-async function guildsToSync(db: D1Database): Promise<string[]> {
+/** Guilds with something to sync (a tournament that mirrors matches, or events still mapped) that the bot is still in, a page after `after`. */
+async function guildsToSync(db: D1Database, after: string, limit: number): Promise<{ guild_id: string }[]> {
+  // Each arm is cut at the page size before the union, so a page reads about a page of rows, not the rest of the table.
+  const present = "NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = x.guild_id AND g.left_at IS NOT NULL)";
   const rows = await db
     .prepare(
-      `SELECT guild_id FROM (SELECT guild_id FROM tournaments WHERE create_scheduled_events = 1 UNION SELECT guild_id FROM match_events)
-       WHERE guild_id NOT IN (SELECT guild_id FROM guilds WHERE left_at IS NOT NULL) ORDER BY guild_id`,
+      `SELECT guild_id FROM (
+         SELECT * FROM (SELECT DISTINCT guild_id FROM tournaments x WHERE create_scheduled_events = 1 AND guild_id > ?1 AND ${present} ORDER BY guild_id LIMIT ?2)
+         UNION SELECT * FROM (SELECT DISTINCT guild_id FROM match_events x WHERE guild_id > ?1 AND ${present} ORDER BY guild_id LIMIT ?2)
+       ) ORDER BY guild_id LIMIT ?2`,
     )
+    .bind(after, limit)
     .all<{ guild_id: string }>();
-  return rows.results.map((r) => r.guild_id);
+  return rows.results;
 }
 
 export const syncTimerName = (guildId: string) => `tsync:${guildId}`;
@@ -159,6 +165,7 @@ export async function queueGuildSync(s: Services, guildId: string): Promise<void
 export const syncKind: TimerAction<"tournaments.sync"> = {
   kind: "tournaments.sync",
   payload: syncPayload,
+  lane: "background",
   async run(item, { services: s, now }) {
     const { guild_id } = item.payload;
     const r = await syncGuild(s, guild_id);
@@ -167,11 +174,11 @@ export const syncKind: TimerAction<"tournaments.sync"> = {
   },
 };
 
-export const matchEventSync: CronJob = {
+/** Hourly: each guild's sync is queued on its own timer, a page of guilds at a time. */
+export const matchEventSync: CronJob = guildFanOut({
   name: "tournaments.match-event-sync",
   cron: CRON.hourly,
-  async run(s) {
-    for (const guildId of await guildsToSync(s.env.DB)) await queueGuildSync(s, guildId);
-    await purgeDeletedMatches(s.env.DB, s.now() - 7 * 86_400_000);
-  },
-};
+  page: (s, after, limit) => guildsToSync(s.env.DB, after, limit),
+  enqueue: (s, { guild_id }, dueAt) => s.timer(syncTimerName(guild_id)).schedule("sync", dueAt, "tournaments.sync", { guild_id }),
+  global: (s) => purgeDeletedMatches(s.env.DB, s.now() - 7 * 86_400_000),
+});

@@ -76,6 +76,7 @@ const deleteWhenEmpty: TimerAction<"voice.delete"> = {
 const reconcileIntent: TimerAction<"voice.reconcile"> = {
   kind: "voice.reconcile",
   payload: intentPayload,
+  lane: "background",
   async run(item, { services: s }) {
     const p = item.payload;
     const intent = await getIntent(s.env.DB, p.guild_id, p.nonce);
