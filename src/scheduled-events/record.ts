@@ -1,6 +1,6 @@
 /** A guild scheduled event as the core mirrors it, read from Discord's payload (zod where Discord sends undocumented fields). */
 import { type APIGuildScheduledEvent, type APIGuildScheduledEventRecurrenceRule, GuildScheduledEventStatus } from "discord-api-types/v10";
-import { z } from "zod";
+import * as z from "zod";
 
 /** A cancelled or moved occurrence of a recurring event (Discord's "exception"; not in discord-api-types yet). */
 export interface OccurrenceException {
