@@ -2,7 +2,9 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { registry } from "../src/features";
 import worker from "../src/index";
+import { createServices } from "../src/services";
 import { editEvent, eventLog, HOUR, useRelay } from "./event-channel-helpers";
 import { emu, newGuild, WAIT_MS } from "./helpers";
 import { mirror, untilMirror, WEEK, weeklyEvent } from "./scheduled-event-helpers";
@@ -46,6 +48,17 @@ describe("guild-events core", () => {
     const gone = await untilMirror(g.guild_id, ev.id, (m) => m.deleted_at !== null);
     expect(gone.revision).toBe(6);
     expect(await kinds(g.guild_id, "deleted")).toHaveLength(1);
+  });
+
+  it("an outage's GUILD_CREATE (unavailable, no event list) deletes nothing", async () => {
+    const g = await newGuild();
+    const start = Math.ceil((Date.now() + 2 * HOUR) / 60_000) * 60_000;
+    const ev = await weeklyEvent(g, "Outage Night", start);
+    await untilMirror(g.guild_id, ev.id, () => true);
+    const s = createServices(env, () => undefined, registry);
+    for (const h of registry.gateway.get("GUILD_CREATE") ?? []) await h.handle({ id: g.guild_id, unavailable: true } as never, s);
+    expect((await mirror(g.guild_id, ev.id))?.deleted_at).toBeNull();
+    expect(await kinds(g.guild_id, "deleted")).toEqual([]);
   });
 
   it("a cancelled one-off event is reported once, and the same dispatch again changes nothing", async () => {

@@ -44,9 +44,11 @@ export const scheduledEventsCore: Feature = {
     gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUpdate, "scheduled_events.observe", (ev, s) => observeEvent(s, ev, "dispatch")),
     gatewayHandler(GatewayDispatchEvents.GuildScheduledEventDelete, "scheduled_events.deleted", (ev, s) => observeDeleted(s, ev.guild_id, ev.id)),
     // After a fresh IDENTIFY Discord sends every guild with all its scheduled events: a free reconciliation.
-    gatewayHandler(GatewayDispatchEvents.GuildCreate, "scheduled_events.reconcile", (guild, s) =>
-      reconcileGuild(s, guild.id, guild.guild_scheduled_events ?? []),
-    ),
+    gatewayHandler(GatewayDispatchEvents.GuildCreate, "scheduled_events.reconcile", async (guild, s) => {
+      // An outage's GUILD_CREATE (`unavailable`) lists nothing: taken as the full list it would delete every event.
+      if (("unavailable" in guild && guild.unavailable) || !Array.isArray(guild.guild_scheduled_events)) return;
+      await reconcileGuild(s, guild.id, guild.guild_scheduled_events);
+    }),
   ],
   crons: [reconcileCron],
   retention: scheduledEventsRetention,

@@ -18,12 +18,14 @@ export const gatewayHandlers: GatewayHandler[] = [
   gatewayHandler(GatewayDispatchEvents.GuildCreate, "voice.rebuild", async (guild, s) => {
     // After a fresh connection Discord lists everyone in voice: occupancy is rebuilt from that, so no
     // channel is stranded and none with people in it is deleted.
+    // An outage's GUILD_CREATE (`unavailable`) lists nobody: it says nothing about who is in voice.
+    if (("unavailable" in guild && guild.unavailable) || !Array.isArray(guild.voice_states)) return;
     const live = await liveChannels(s.env.DB, guild.id);
     if (!live.length && !(await readVoiceSettings(s.env.DB, guild.id)).category_id) return;
     await replaceMembers(
       s.env.DB,
       guild.id,
-      (guild.voice_states ?? []).map((v) => ({ user_id: v.user_id, channel_id: v.channel_id })),
+      guild.voice_states.map((v) => ({ user_id: v.user_id, channel_id: v.channel_id })),
       s.now(),
     );
     for (const ch of live) await scheduleDeletion(s, guild.id, ch.channel_id);
