@@ -13,7 +13,7 @@ describe("event channels: a weekly recurring event over two occurrences", () => 
     await setUp(g, { deletion_hours: 168, timezone: "Europe/Berlin" });
     const start = Math.ceil((Date.now() + 2 * HOUR) / MIN) * MIN;
     const ev = await weeklyEvent(g, "Raid Night", start);
-    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 2 } });
+    const fans = await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 2 } });
     await untilPlanned(g.guild_id, ev.id, "create");
     expect(await runAt(g.guild_id, ev.id, start - 15 * MIN)).toBe(true);
     const first = await untilRecord(g.guild_id, ev.id, (r) => r?.state === "live", "first occurrence live");
@@ -45,6 +45,11 @@ describe("event channels: a weekly recurring event over two occurrences", () => 
     const day = (at: number) => new Intl.DateTimeFormat("en-US", { timeZone: "Europe/Berlin", day: "numeric" }).format(new Date(at));
     expect(nameOf(first?.role_id)).toContain(` ${day(start)}. `);
     expect(nameOf(second?.role_id)).toContain(` ${day(start + WEEK)}. `);
+    // The members Interested in the series hold each occurrence's role (the last one's grants are not taken as this one's).
+    const members = (await guildState(g.guild_id)).guilds[0]?.members ?? [];
+    const holders = (roleId: string | null | undefined) => fans.user_ids.filter((u) => members.find((m) => m.user_id === u)?.roles.includes(roleId ?? "-"));
+    expect(holders(first?.role_id), "first occurrence role").toEqual(fans.user_ids);
+    expect(holders(second?.role_id), "second occurrence role").toEqual(fans.user_ids);
     const made = channelsIn(await guildState(g.guild_id), g.channels.category).map((c) => c.id);
     expect(made).toEqual(expect.arrayContaining([first?.text_id, second?.text_id]));
 

@@ -66,3 +66,8 @@ export async function grantedAmong(db: D1Database, guildId: string, eventId: str
   }
   return held;
 }
+
+/** An ended occurrence's holders go with its role to the occurrence's own record; the next occurrence starts with none. */
+export async function moveHolders(db: D1Database, guildId: string, fromEventId: string, toEventId: string): Promise<void> {
+  await db.prepare("UPDATE OR REPLACE event_channel_holders SET event_id = ? WHERE guild_id = ? AND event_id = ?").bind(toEventId, guildId, fromEventId).run();
+}

@@ -6,6 +6,7 @@
  */
 import type { ScheduledEventRecord } from "../../scheduled-events";
 import type { Services } from "../../services";
+import { forgetHolders, moveHolders } from "./holders";
 import { deletionTime } from "./plan";
 import { readSettings } from "./settings";
 import { copyAsOccurrence, type EventRecord, getEvent, ownsAnything, startNextOccurrence } from "./storage";
@@ -23,12 +24,15 @@ export async function moveToNextOccurrence(s: Services, ev: ScheduledEventRecord
   if (ownsAnything(rec) || HOLDS_OBJECTS.has(rec.state)) {
     const ended: EventRecord = { ...rec, event_id: occurrenceKey(rec.event_id, endedStart) };
     await copyAsOccurrence(s.env.DB, rec.guild_id, rec.event_id, ended.event_id);
+    await moveHolders(s.env.DB, rec.guild_id, rec.event_id, ended.event_id);
     if (rec.state === "live" && settings) {
       // The warning already posted for it is not posted again under the new key.
       const deleteAt = rec.delete_at ?? deletionTime(settings, rec.start_at, rec.end_at);
       await planLiveSteps(s, ended, rec.warning_message_id ? { ...settings, deletion_warning_message: "" } : settings, deleteAt);
     } else await queueCleanup(s, ended, "ended");
   }
+  // Holders of a role that never existed (nothing was made) are not the next occurrence's either.
+  else await forgetHolders(s.env.DB, rec.guild_id, rec.event_id);
   // Everything left on the event's timer belongs to the ended occurrence (its copies are on their own timer now).
   await timerOf(s, rec).cancel("*");
   await startNextOccurrence(s.env.DB, { ...ev, guild_id: ev.guild_id, event_id: ev.event_id }, endedStart, s.now());
