@@ -11,12 +11,27 @@ import { guildPayload } from "../timers/payloads";
 import { observeDeleted, observeEvent } from "./follow";
 import { activeEventIds } from "./storage";
 
-/** `events` is every scheduled event the guild has now (Discord's list, or GUILD_CREATE's). */
-export async function reconcileGuild(s: Services, guildId: string, events: readonly APIGuildScheduledEvent[]): Promise<void> {
+/**
+ * `events` is every scheduled event the guild has (Discord's list, or GUILD_CREATE's) as of `asOf`: an event the
+ * mirror recorded after that (a dispatch handled while the list was in flight) is not taken as deleted.
+ */
+export async function reconcileGuild(s: Services, guildId: string, events: readonly APIGuildScheduledEvent[], asOf = s.now()): Promise<void> {
   const seen = new Set(events.map((e) => e.id));
-  for (const ev of events) await observeEvent(s, ev, "reconcile", guildId);
+  // One event whose consumer fails must not stop the others (nor the deletion sweep): the first error is rethrown
+  // at the end, so the whole look is retried (every step is idempotent).
+  let failure: unknown = null;
+  const each = async (step: () => Promise<unknown>) => {
+    try {
+      await step();
+    } catch (error) {
+      failure ??= error;
+      logger.warn("scheduled_events.reconcile_step_failed", { guild_id: guildId, error });
+    }
+  };
+  for (const ev of events) await each(() => observeEvent(s, ev, "reconcile", guildId));
   // Deleted while the bot was not listening: gone from the full list.
-  for (const id of await activeEventIds(s.env.DB, guildId)) if (!seen.has(id)) await observeDeleted(s, guildId, id);
+  for (const id of await activeEventIds(s.env.DB, guildId, asOf)) if (!seen.has(id)) await each(() => observeDeleted(s, guildId, id));
+  if (failure !== null) throw failure;
 }
 
 /** A guild listed less than this long ago is not listed again by another hourly job. */
@@ -30,13 +45,14 @@ export async function reconcileFromDiscord(s: Services, guildId: string): Promis
   const last = await s.env.DB.prepare("SELECT reconciled_at FROM scheduled_event_guilds WHERE guild_id = ?").bind(guildId).first<{ reconciled_at: number }>();
   if (last && last.reconciled_at > s.now() - FRESH_MS) return true;
   try {
+    const asOf = s.now();
     const events = await s.discord.get<APIGuildScheduledEvent[]>(Routes.guildScheduledEvents(guildId), {
       query: new URLSearchParams({ with_user_count: "true" }),
     });
-    await reconcileGuild(s, guildId, events);
+    await reconcileGuild(s, guildId, events, asOf);
   } catch (error) {
-    // One guild the bot left (or lost access to) must not stop the others.
-    if (!(error instanceof DiscordApiError)) throw error;
+    // A guild the bot left (or lost access to) is skipped; a transient failure is retried by the caller's timer.
+    if (!(error instanceof DiscordApiError) || error.transient) throw error;
     logger.warn("scheduled_events.reconcile_failed", { guild_id: guildId, error });
     return false;
   }

@@ -70,10 +70,11 @@ export async function markDeleted(db: D1Database, guildId: string, eventId: stri
 }
 
 /** The guild's events that are still on (SCHEDULED or ACTIVE, not deleted), for reconciliation. */
-export async function activeEventIds(db: D1Database, guildId: string): Promise<string[]> {
+/** Events still active here, last written before `before` (a row written after a list was taken is newer than it). */
+export async function activeEventIds(db: D1Database, guildId: string, before = Number.MAX_SAFE_INTEGER): Promise<string[]> {
   const rows = await db
-    .prepare("SELECT event_id FROM scheduled_events WHERE guild_id = ? AND deleted_at IS NULL AND status IN (1, 2)")
-    .bind(guildId)
+    .prepare("SELECT event_id FROM scheduled_events WHERE guild_id = ? AND deleted_at IS NULL AND status IN (1, 2) AND updated_at < ?")
+    .bind(guildId, before)
     .all<{ event_id: string }>();
   return rows.results.map((r) => r.event_id);
 }
