@@ -1,3 +1,5 @@
+/** Worker entry: HTTP (Hono), cron triggers, and the Durable Object classes bound in wrangler.toml. */
+import { GatewayDispatchEvents, type GatewayDispatchPayload } from "discord-api-types/v10";
 import { createFetchHandler } from "./app";
 import { runCron } from "./cron";
 import { gatedServices } from "./discord/gated";
@@ -51,12 +53,22 @@ export class EventTimer extends TimerObject<Env, Services> {
   }
 }
 
+/** The guild a dispatch is about (GUILD_CREATE names it `id`), or the relay's own bucket. */
+function dispatchGuild(payload: GatewayDispatchPayload): string {
+  const d: unknown = payload.d;
+  if (payload.t === GatewayDispatchEvents.GuildCreate && typeof d === "object" && d !== null && "id" in d && typeof d.id === "string") return d.id;
+  return guildOf(d) ?? "gateway";
+}
+
 export class GatewayRelay extends RelayObject<Env, Services> {
   protected hooks(): RelayHooks<Services> {
     return {
       // Its only Discord call is GET /gateway/bot, which a reconnect waits for.
       services: () => createServices(this.env, (p) => this.ctx.waitUntil(p), registry, Date.now, { lane: "critical", guild: "gateway" }),
-      forward: (payload, services, skip) => runGatewayHandlers(registry.gateway.get(payload.t), payload, services, skip),
+      // Each dispatch's calls take the critical lane's share of its own guild: one guild's flood of dispatches
+      // (or of GUILD_CREATE reconciliations) cannot use up the other guilds' share.
+      forward: (payload, services, skip) =>
+        runGatewayHandlers(registry.gateway.get(payload.t), payload, gatedServices(services, { lane: "critical", guild: dispatchGuild(payload) }), skip),
       lifecycle: async (change, state, services) => {
         if (change === "connected" && state.object_id) await recordRelay(this.env.DB, state.object_id, state.shard, services.now());
         await services.bus.emit(`gateway.${change}`, state, { guildId: null });
