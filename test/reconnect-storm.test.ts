@@ -54,8 +54,11 @@ function guildCreate(guildId: string, events: ReturnType<typeof scheduledEvent>[
   };
 }
 
+/** The guild-events core's mirror of the event (active: scheduled or started, not deleted). */
 const followed = async (guildId: string, eventId: string) =>
-  env.DB.prepare("SELECT active FROM reminder_events WHERE guild_id = ? AND event_id = ?").bind(guildId, eventId).first<{ active: number }>();
+  env.DB.prepare("SELECT (status IN (1, 2) AND deleted_at IS NULL) AS active FROM scheduled_events WHERE guild_id = ? AND event_id = ?")
+    .bind(guildId, eventId)
+    .first<{ active: number }>();
 
 describe("a reconnect storm", () => {
   it("handles a dispatch queued behind 500 GUILD_CREATEs within 2 s, keeps each guild's order, and reconciles every guild after", async () => {
@@ -110,14 +113,14 @@ describe("a reconnect storm", () => {
     // cancelled: its guild's GUILD_CREATE was reconciled before the cancel, not after it.
     const reconciled = Date.now();
     await poll(
-      async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM reminder_events WHERE name LIKE ?").bind(`${tag} %`).first<{ n: number }>())?.n ?? 0,
+      async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM scheduled_events WHERE name LIKE ?").bind(`${tag} %`).first<{ n: number }>())?.n ?? 0,
       (n) => n === storm.length,
       "every stormed guild's event to be followed",
       240_000,
     );
     console.log(`500 GUILD_CREATEs reconciled ${Date.now() - reconciled} ms after the live change`);
     expect((await followed(ordered.guild, ordered.event))?.active).toBe(0);
-    const joined = await env.DB.prepare("SELECT COUNT(*) AS n FROM guilds WHERE guild_id IN (SELECT guild_id FROM reminder_events WHERE name LIKE ?)")
+    const joined = await env.DB.prepare("SELECT COUNT(*) AS n FROM guilds WHERE guild_id IN (SELECT guild_id FROM scheduled_events WHERE name LIKE ?)")
       .bind(`${tag} %`)
       .first<{ n: number }>();
     expect(joined?.n).toBe(storm.length);
