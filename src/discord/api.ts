@@ -54,7 +54,12 @@ export function discordApi(d: Discord) {
         d.create<APIChannel>(Routes.guildChannels(guildId), { body, ...opts(o) }),
     },
     scheduledEvents: {
-      list: (guildId: string, o?: CallOptions) => d.get<APIGuildScheduledEvent[]>(Routes.guildScheduledEvents(guildId), opts(o)),
+      /** Every event of the guild; `withUserCount` adds each one's Interested count (`user_count`). */
+      list: (guildId: string, o: CallOptions & { withUserCount?: boolean } = {}) =>
+        d.get<APIGuildScheduledEvent[]>(Routes.guildScheduledEvents(guildId), {
+          ...opts(o),
+          ...(o.withUserCount ? { query: new URLSearchParams({ with_user_count: "true" }) } : {}),
+        }),
       /** Never retried blindly, as `createRole`. */
       create: (guildId: string, body: RESTPostAPIGuildScheduledEventJSONBody, o?: CallOptions) =>
         d.create<APIGuildScheduledEvent>(Routes.guildScheduledEvents(guildId), { body, ...opts(o) }),

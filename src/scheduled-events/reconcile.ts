@@ -1,5 +1,5 @@
 /** Full looks at a guild's scheduled events (GUILD_CREATE, the hourly list): follow each, and catch deletions missed. */
-import { type APIGuildScheduledEvent, Routes } from "discord-api-types/v10";
+import type { APIGuildScheduledEvent } from "discord-api-types/v10";
 import type * as z from "zod";
 import { CRON } from "../cron-triggers";
 import { DiscordApiError } from "../discord/errors";
@@ -46,9 +46,7 @@ export async function reconcileFromDiscord(s: Services, guildId: string): Promis
   if (last && last.reconciled_at > s.now() - FRESH_MS) return true;
   try {
     const asOf = s.now();
-    const events = await s.discord.get<APIGuildScheduledEvent[]>(Routes.guildScheduledEvents(guildId), {
-      query: new URLSearchParams({ with_user_count: "true" }),
-    });
+    const events = await s.api.scheduledEvents.list(guildId, { withUserCount: true });
     await reconcileGuild(s, guildId, events, asOf);
   } catch (error) {
     // A guild the bot left (or lost access to) is skipped; a transient failure is retried by the caller's timer.

@@ -5,7 +5,6 @@ import {
   ApplicationIntegrationType,
   InteractionContextType,
   type RESTPutAPIApplicationGuildCommandsJSONBody,
-  Routes,
 } from "discord-api-types/v10";
 import type { Fallback } from "../../feature";
 import { logger } from "../../log";
@@ -84,12 +83,11 @@ function asWritten(c: APIApplicationCommand): RESTPutAPIApplicationGuildCommands
  */
 export async function syncSlashCommands(s: Services, guildId: string): Promise<{ ok: boolean; registered: number; left: string[] }> {
   const db = s.env.DB;
-  const route = Routes.applicationGuildCommands(s.env.DISCORD_APPLICATION_ID, guildId);
   const settings = await readSlashSettings(db, guildId);
   let error: string | null = null;
   let plan: { registered: CustomCommand[]; left: CustomCommand[] } = { registered: [], left: [] };
   try {
-    const current = await s.discord.get<APIApplicationCommand[]>(route);
+    const current = await s.api.commands.guild(s.env.DISCORD_APPLICATION_ID, guildId);
     const kept = current.filter((c) => !isCustomRegistration(c, s.botCommandNames));
     const taken = new Set([...s.botCommandNames, ...kept.map((c) => c.name)]);
     const room = GUILD_COMMAND_LIMIT - kept.filter((c) => c.type === ApplicationCommandType.ChatInput).length;
@@ -104,7 +102,7 @@ export async function syncSlashCommands(s: Services, guildId: string): Promise<{
         integration_types: [ApplicationIntegrationType.GuildInstall],
       })),
     ];
-    await s.discord.put(route, { body });
+    await s.api.commands.overwriteGuild(s.env.DISCORD_APPLICATION_ID, guildId, body);
   } catch (e) {
     error = (e instanceof Error ? e.message : String(e)).slice(0, 300);
     logger.error("custom_commands.slash_sync_failed", { guild_id: guildId, error: e });

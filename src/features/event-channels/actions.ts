@@ -1,12 +1,5 @@
 /** The REST side of event channels: look before acting, create only what is missing (intent first), remove only what is ours. */
-import {
-  type APIChannel,
-  type APIGuildScheduledEventUser,
-  type APIRole,
-  PermissionFlagsBits,
-  type RESTPostAPIGuildChannelJSONBody,
-  Routes,
-} from "discord-api-types/v10";
+import { type APIChannel, type APIRole, PermissionFlagsBits, type RESTPostAPIGuildChannelJSONBody } from "discord-api-types/v10";
 import { botStanding } from "../../discord/bot-permissions";
 import { DiscordApiError } from "../../discord/errors";
 import { missingPermissions } from "../../discord/permissions";
@@ -34,8 +27,7 @@ export async function gone<T>(p: Promise<T>): Promise<T | null> {
 
 /** One page (≤ 100) of members marked "Interested", in user-id order, after `after`. */
 export async function interestedPage(s: Services, guildId: string, eventId: string, after: string | null): Promise<string[]> {
-  const query = new URLSearchParams({ limit: "100", ...(after ? { after } : {}) });
-  const page = await s.discord.get<APIGuildScheduledEventUser[]>(Routes.guildScheduledEventUsers(guildId, eventId), { query });
+  const page = await s.api.scheduledEvents.users(guildId, eventId, after, 100);
   return page.map((u) => u.user.id);
 }
 
@@ -66,10 +58,7 @@ export async function channelsNeeded(s: Services, rec: EventRecord, settings: Se
 /** What the guild looks like and what would stop us: permissions, channel and role limits (counting every channel made). */
 export async function lookBeforeCreating(s: Services, rec: EventRecord, settings: Settings, needed: number): Promise<GuildView> {
   const g = rec.guild_id;
-  const [standing, channels] = await Promise.all([
-    botStanding(s.discord, g, s.env.DISCORD_APPLICATION_ID),
-    s.discord.get<APIChannel[]>(Routes.guildChannels(g)),
-  ]);
+  const [standing, channels] = await Promise.all([botStanding(s.discord, g, s.env.DISCORD_APPLICATION_ID), s.api.guilds.channels(g)]);
   const problems: string[] = [];
   const missing = missingPermissions(standing.permissions, REQUIRED);
   if (missing.length) problems.push(`I am missing the **${missing.join(", ")}** permission.`);
@@ -98,7 +87,7 @@ export async function recoverIntent(s: Services, rec: EventRecord, view: Pick<Gu
   const intent = { name: rec.intent_name, at: rec.intent_at };
   const known = await ownedIds(s, g);
   if (rec.intent_kind === "role") {
-    const roles = view?.roles ?? (await s.discord.get<APIRole[]>(Routes.guildRoles(g)));
+    const roles = view?.roles ?? (await s.api.guilds.roles(g));
     return (
       findIntended(
         roles.filter((r) => !r.managed && r.permissions === "0"),
@@ -108,7 +97,7 @@ export async function recoverIntent(s: Services, rec: EventRecord, view: Pick<Gu
     );
   }
   const type = rec.intent_kind === "text" ? TEXT : VOICE;
-  const channels = view?.channels ?? (await s.discord.get<APIChannel[]>(Routes.guildChannels(g)));
+  const channels = view?.channels ?? (await s.api.guilds.channels(g));
   return (
     findIntended(
       channels.filter((c) => c.type === type).map((c) => ({ id: c.id, name: c.name ?? "" })),
@@ -135,8 +124,8 @@ async function recordMade(s: Services, rec: EventRecord, made: { kind: IntentKin
   await updateEvent(s.env.DB, rec.guild_id, rec.event_id, full, s.now());
   Object.assign(rec, full);
   if ((await getEvent(s.env.DB, rec.guild_id, rec.event_id))?.state === "creating") return true;
-  const route = made.kind === "role" ? Routes.guildRole(rec.guild_id, made.id) : Routes.channel(made.id);
-  await gone(s.discord.delete(route, { reason: "Event cancelled while its channels were being made" }));
+  const undone = { reason: "Event cancelled while its channels were being made" };
+  await gone<unknown>(made.kind === "role" ? s.api.guilds.deleteRole(rec.guild_id, made.id, undone) : s.api.channels.delete(made.id, undone));
   const undo: Partial<EventRecord> =
     made.kind === "role"
       ? { role_id: null, role_created: false }
@@ -168,14 +157,14 @@ export async function createMissing(
   if (rec.intent_kind && recovered && !(await recordMade(s, rec, { kind: rec.intent_kind, id: recovered }))) return false;
   if (!rec.role_id) {
     await setIntent(s, rec, "role", roleName);
-    const role = await s.discord.create<APIRole>(Routes.guildRoles(g), { body: { name: roleName, permissions: "0", mentionable: true }, reason });
+    const role = await s.api.guilds.createRole(g, { name: roleName, permissions: "0", mentionable: true }, { reason });
     if (!(await recordMade(s, rec, { kind: "role", id: role.id }))) return false;
   }
   const roleId = rec.role_id as string;
   const overwrites = eventOverwrites(g, roleId, s.env.DISCORD_APPLICATION_ID, settings.whitelisted_roles);
   const make = async (kind: "text" | "voice", body: RESTPostAPIGuildChannelJSONBody) => {
     await setIntent(s, rec, kind, body.name);
-    return (await s.discord.create<APIChannel>(Routes.guildChannels(g), { body, reason })).id;
+    return (await s.api.guilds.createChannel(g, body, { reason })).id;
   };
   if (!rec.text_id) {
     const id = await make("text", { name: names.text, type: TEXT, parent_id: settings.category_id, permission_overwrites: overwrites });
@@ -201,7 +190,7 @@ export async function giveRole(s: Services, guildId: string, roleId: string, use
   let given = 0;
   for (const id of userIds) {
     try {
-      await s.discord.put(Routes.guildMemberRole(guildId, id, roleId), { reason: "Interested in the event" });
+      await s.api.guilds.addMemberRole(guildId, id, roleId, { reason: "Interested in the event" });
       given++;
     } catch (err) {
       if (!(err instanceof DiscordApiError && err.notFound)) throw err;

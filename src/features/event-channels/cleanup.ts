@@ -1,5 +1,4 @@
 /** Cleanup as a resumable step: removes exactly what the event's record owns, recording each removal as it goes. */
-import { type APIMessage, Routes } from "discord-api-types/v10";
 import { DiscordApiError } from "../../discord/errors";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
@@ -15,7 +14,7 @@ import { cleanupPayload, eventRefPayload } from "./timer-payloads";
 
 /** Whether anyone but bots wrote in the channel (decides archive vs delete). */
 async function hasMemberMessages(s: Services, channelId: string): Promise<boolean> {
-  const msgs = await gone(s.discord.get<APIMessage[]>(Routes.channelMessages(channelId), { query: new URLSearchParams({ limit: "100" }) }));
+  const msgs = await gone(s.api.channels.messages(channelId, 100));
   return !!msgs?.some((m) => !m.author.bot);
 }
 
@@ -40,13 +39,13 @@ async function archive(s: Services, rec: EventRecord, settings: Settings, textId
   const permission_overwrites = archivedOverwrites(rec.guild_id, rec.role_created ? rec.role_id : null, s.env.DISCORD_APPLICATION_ID);
   const reason = "Event over: archived";
   try {
-    return (await gone(s.discord.patch(Routes.channel(textId), { body: { name, parent_id: settings.archive_category_id, permission_overwrites }, reason })))
+    return (await gone(s.api.channels.edit(textId, { name, parent_id: settings.archive_category_id, permission_overwrites }, { reason })))
       ? "archived"
       : "deleted";
   } catch (error) {
     if (!(error instanceof DiscordApiError) || error.transient) throw error;
     logger.warn("event_channels.archive_in_place", { guild_id: rec.guild_id, event_id: rec.event_id, error });
-    return (await gone(s.discord.patch(Routes.channel(textId), { body: { name, permission_overwrites }, reason }))) ? "archived" : "deleted";
+    return (await gone(s.api.channels.edit(textId, { name, permission_overwrites }, { reason }))) ? "archived" : "deleted";
   }
 }
 
@@ -55,18 +54,18 @@ async function removeOwned(s: Services, rec: EventRecord, settings: Settings | n
   const g = rec.guild_id;
   const save = (patch: Partial<EventRecord>) => updateEvent(s.env.DB, g, rec.event_id, patch, s.now());
   for (const id of [...rec.voice_ids]) {
-    await gone(s.discord.delete(Routes.channel(id), { reason: "Event over" }));
+    await gone(s.api.channels.delete(id, { reason: "Event over" }));
     rec.voice_ids = rec.voice_ids.filter((v) => v !== id);
     await save({ voice_ids: rec.voice_ids });
   }
   let outcome: "archived" | "deleted" = "deleted";
   if (rec.text_id) {
     if (settings?.archive_category_id && (await hasMemberMessages(s, rec.text_id))) outcome = await archive(s, rec, settings, rec.text_id);
-    else await gone(s.discord.delete(Routes.channel(rec.text_id), { reason: "Event over" }));
+    else await gone(s.api.channels.delete(rec.text_id, { reason: "Event over" }));
     await save({ text_id: null });
   }
   // Only a role the bot made (or the Red cog's records named) is ever deleted.
-  if (rec.role_id && rec.role_created) await gone(s.discord.delete(Routes.guildRole(g, rec.role_id), { reason: "Event over" }));
+  if (rec.role_id && rec.role_created) await gone(s.api.guilds.deleteRole(g, rec.role_id, { reason: "Event over" }));
   if (rec.role_id) await save({ role_id: null, role_created: false });
   return outcome;
 }

@@ -2,7 +2,6 @@
  * The divider: the one object a guild's events share, so one owner keeps it: the guild's own timer (`ecg:{guild}`)
  * runs every change to it, one at a time, and its id is recorded from the moment it is asked for.
  */
-import { type APIChannel, Routes } from "discord-api-types/v10";
 import type { TimerAction } from "../../feature";
 import type { Services } from "../../services";
 import { gone } from "./actions";
@@ -28,7 +27,7 @@ export async function syncDivider(s: Services, guildId: string): Promise<void> {
   const roles = settings?.divider_enabled && settings.category_id ? (await liveEvents(s.env.DB, guildId)).flatMap((e) => (e.role_id ? [e.role_id] : [])) : [];
   if (divider.intent_name && divider.intent_at !== null && divider.intent_at !== undefined && !divider.channel_id) {
     // A creation that crashed before its id was written: adopt what it made, by the recorded intent only.
-    const channels = await s.discord.get<APIChannel[]>(Routes.guildChannels(guildId));
+    const channels = await s.api.guilds.channels(guildId);
     const inCategory = channels.filter((c) => c.type === TEXT && "parent_id" in c && c.parent_id === settings?.category_id);
     const found = findIntended(
       inCategory.map((c) => ({ id: c.id, name: c.name ?? "" })),
@@ -40,24 +39,25 @@ export async function syncDivider(s: Services, guildId: string): Promise<void> {
     await setDivider(s.env.DB, guildId, divider);
   }
   if (roles.length === 0 || !settings?.category_id) {
-    if (divider.channel_id) await gone(s.discord.delete(Routes.channel(divider.channel_id), { reason: "No event channels remain" }));
+    if (divider.channel_id) await gone(s.api.channels.delete(divider.channel_id, { reason: "No event channels remain" }));
     await setDivider(s.env.DB, guildId, { channel_id: null, role_ids: [] });
     return;
   }
   const overwrites = dividerOverwrites(guildId, botId, roles, settings.whitelisted_roles);
   if (divider.channel_id) {
     if (JSON.stringify([...divider.role_ids].sort()) === JSON.stringify([...roles].sort())) return;
-    const ok = await gone(s.discord.patch(Routes.channel(divider.channel_id), { body: { permission_overwrites: overwrites } }));
+    const ok = await gone(s.api.channels.edit(divider.channel_id, { permission_overwrites: overwrites }));
     if (ok) {
       await setDivider(s.env.DB, guildId, { channel_id: divider.channel_id, role_ids: roles });
       return;
     }
   }
   await setDivider(s.env.DB, guildId, { channel_id: null, role_ids: [], intent_name: settings.divider_name, intent_at: Date.now() });
-  const ch = await s.discord.create<APIChannel>(Routes.guildChannels(guildId), {
-    body: { name: settings.divider_name, type: TEXT, parent_id: settings.category_id, position: 0, permission_overwrites: overwrites },
-    reason: "Event channels divider",
-  });
+  const ch = await s.api.guilds.createChannel(
+    guildId,
+    { name: settings.divider_name, type: TEXT, parent_id: settings.category_id, position: 0, permission_overwrites: overwrites },
+    { reason: "Event channels divider" },
+  );
   await setDivider(s.env.DB, guildId, { channel_id: ch.id, role_ids: roles });
 }
 

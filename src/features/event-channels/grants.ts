@@ -2,7 +2,6 @@
  * Who holds an event's role, kept in step with who is Interested: the grants after creation (a few members per
  * recorded step), single members (un)marking Interested, and a full re-read after a fresh gateway session.
  */
-import { Routes } from "discord-api-types/v10";
 import { DiscordApiError } from "../../discord/errors";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
@@ -42,7 +41,7 @@ async function grantEach(s: Services, rec: EventRecord & { role_id: string }, us
 
 /** Takes the role back (already gone is fine) and forgets the member as a holder. */
 async function takeBack(s: Services, rec: EventRecord & { role_id: string }, userId: string): Promise<void> {
-  await gone(s.discord.delete(Routes.guildMemberRole(rec.guild_id, userId, rec.role_id), { reason: "No longer interested" }));
+  await gone(s.api.guilds.removeMemberRole(rec.guild_id, userId, rec.role_id, { reason: "No longer interested" }));
   await forgetHolders(s.env.DB, rec.guild_id, rec.event_id, [userId]);
 }
 

@@ -1,13 +1,6 @@
 /** The steps after the channels exist, each its own idempotent agenda item: the three messages and a lost role (grants: grants.ts). */
 import { roleMention, TimestampStyles, time } from "@discordjs/formatters";
-import {
-  type APIActionRowComponent,
-  type APIButtonComponent,
-  ButtonStyle,
-  ComponentType,
-  type RESTPostAPIChannelMessageJSONBody,
-  Routes,
-} from "discord-api-types/v10";
+import { type APIActionRowComponent, type APIButtonComponent, ButtonStyle, ComponentType, type RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
 import { LIMITS, truncate } from "../../discord/message-limits";
 import { postOnce } from "../../discord/post-once";
 import type { TimerAction } from "../../feature";
@@ -93,10 +86,7 @@ async function restore(s: Services, rec: EventRecord, settings: Settings): Promi
     // Nobody holds the new role yet: every Interested member is given it again from the first page.
     await forgetHolders(s.env.DB, g, rec.event_id);
     await updateEvent(s.env.DB, g, rec.event_id, { intent_kind: "role", intent_name: name, intent_at: Date.now() }, s.now());
-    const role = await s.discord.create<{ id: string }>(Routes.guildRoles(g), {
-      body: { name, permissions: "0", mentionable: true },
-      reason: "Event role was deleted",
-    });
+    const role = await s.api.guilds.createRole(g, { name, permissions: "0", mentionable: true }, { reason: "Event role was deleted" });
     await updateEvent(
       s.env.DB,
       g,
@@ -108,7 +98,7 @@ async function restore(s: Services, rec: EventRecord, settings: Settings): Promi
   }
   const overwrites = eventOverwrites(g, rec.role_id, s.env.DISCORD_APPLICATION_ID, settings.whitelisted_roles);
   for (const id of [rec.text_id, ...rec.voice_ids].filter((x): x is string => !!x)) {
-    await s.discord.patch(Routes.channel(id), { body: { permission_overwrites: overwrites } });
+    await s.api.channels.edit(id, { permission_overwrites: overwrites });
   }
   // The role in the payload: grants of a new role are new work, even at the same clock reading.
   await timerOf(s, rec).schedule("grant", s.now(), "ec.grant", { ...ref(rec), role_id: rec.role_id });

@@ -2,7 +2,6 @@
  * The per-event timeline on its EventTimer: creation as resumable steps (scheduled → creating → live, compare-and-set),
  * the deletion planned before anything exists, then each later step its own idempotent agenda item.
  */
-import { Routes } from "discord-api-types/v10";
 import { DiscordApiError } from "../../discord/errors";
 import { postOnce } from "../../discord/post-once";
 import type { TimerAction } from "../../feature";
@@ -67,7 +66,7 @@ async function reportProblem(s: Services, rec: EventRecord, problems: string[]):
     }
     const admin = await configuredBy(s.env.DB, rec.guild_id);
     if (!admin) return;
-    const dm = await s.discord.post<{ id: string }>(Routes.userChannels(), { body: { recipient_id: admin } });
+    const dm = await s.api.users.openDm(admin);
     await postOnce(s, { key, guildId: rec.guild_id, channelId: dm.id, body });
   } catch (error) {
     logger.warn("event_channels.report_failed", { guild_id: rec.guild_id, event_id: rec.event_id, error });

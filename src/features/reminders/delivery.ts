@@ -1,7 +1,7 @@
 /** Reminder delivery on the event's timer: one item per offset fans out in paced chunks, exactly once per member. */
 
 import { roleMention, TimestampStyles, time } from "@discordjs/formatters";
-import { AllowedMentionsTypes, Routes } from "discord-api-types/v10";
+import { AllowedMentionsTypes } from "discord-api-types/v10";
 import { everyoneCanView } from "../../discord/channel-access";
 import { sendDm } from "../../discord/dm";
 import { gatedServices } from "../../discord/gated";
@@ -244,7 +244,7 @@ const channelPost: TimerAction<"reminders.channel"> = {
     if (!posted.messageId || previous?.message_id === posted.messageId) return;
     // The previous post goes before the record moves on, so a crash in between leaves it findable, not forgotten.
     if (previous)
-      await s.discord.delete(Routes.channelMessage(previous.channel_id, previous.message_id)).catch((error: unknown) => {
+      await s.api.channels.deleteMessage(previous.channel_id, previous.message_id).catch((error: unknown) => {
         // No slot yet: the item runs again when the budget has room (the post is found, the old one deleted then).
         if (error instanceof BudgetDeferred) throw error;
       });

@@ -2,7 +2,7 @@
  * Creating a match's event exactly once: an event an earlier attempt made is adopted (found by the bot's
  * marker and creator), the intent is recorded before the POST, and a create that lost its lease settles.
  */
-import { type APIGuildScheduledEvent, Routes } from "discord-api-types/v10";
+import type { APIGuildScheduledEvent } from "discord-api-types/v10";
 import { withDeadline } from "../../discord/deadline";
 import { DiscordApiError, DiscordErrorCode } from "../../discord/errors";
 import { logger } from "../../log";
@@ -21,7 +21,7 @@ const gone = (error: unknown) => error instanceof DiscordApiError && (error.notF
 
 /** Deletes an event the bot made itself (its marker and creator say so) that nothing maps; NotFound is fine. */
 export async function deleteOwnEvent(s: Services, guildId: string, eventId: string, lease?: Lease): Promise<void> {
-  const call = (signal: AbortSignal) => s.discord.delete(Routes.guildScheduledEvent(guildId, eventId), { signal });
+  const call = (signal: AbortSignal) => s.api.scheduledEvents.delete(guildId, eventId, { signal });
   try {
     await (lease ? lease.call(call) : withDeadline(CALL_BUDGET_MS, call));
   } catch (error) {
@@ -35,7 +35,7 @@ export async function deleteOwnEvent(s: Services, guildId: string, eventId: stri
  */
 export async function leftovers(s: Services, guildId: string, m: Mapping, lease: Lease, listed?: readonly APIGuildScheduledEvent[]) {
   if (!listed && m.create_nonce === null) return [];
-  const events = listed ?? (await lease.call((signal) => s.discord.get<APIGuildScheduledEvent[]>(Routes.guildScheduledEvents(guildId), { signal })));
+  const events = listed ?? (await lease.call((signal) => s.api.scheduledEvents.list(guildId, { signal })));
   return ownEventsOf(events, guildId, s.env.DISCORD_APPLICATION_ID, m.match_id).filter((e) => e.id !== m.scheduled_event_id);
 }
 
@@ -59,7 +59,7 @@ export async function createOnce(
   lease.extended(at);
   try {
     const body = createBody(fields, { guildId, matchId: m.match_id });
-    const event = await lease.call((signal) => s.discord.create<APIGuildScheduledEvent>(Routes.guildScheduledEvents(guildId), { body, signal }));
+    const event = await lease.call((signal) => s.api.scheduledEvents.create(guildId, body, { signal }));
     return { kind: "created", event, fields, nonce };
   } catch (error) {
     // Refused outright: nothing was made. A timeout or 5xx leaves the intent set, so the next attempt looks first.

@@ -4,7 +4,6 @@ import {
   GuildScheduledEventStatus,
   PermissionFlagsBits,
   type RESTPatchAPIGuildScheduledEventJSONBody,
-  Routes,
 } from "discord-api-types/v10";
 import { DiscordApiError, DiscordErrorCode } from "../../discord/errors";
 import { gatedServices, slotSource } from "../../discord/gated";
@@ -254,8 +253,7 @@ async function execute(c: Ctx, action: MirrorAction, eventId: string | null, cur
       if (!(await permitted(c))) return { ...keep, state: "skipped", error: MIRROR_ERRORS.permission };
       try {
         const body = markPatch(action.body, { guildId, matchId: c.matchId });
-        const route = Routes.guildScheduledEvent(guildId, eventId as string);
-        const ev = await lease.call((signal) => s.discord.patch<APIGuildScheduledEvent>(route, { body, signal }));
+        const ev = await lease.call((signal) => s.api.scheduledEvents.edit(guildId, eventId as string, body, { signal }));
         return { state: "updated", eventId: ev.id, fields: action.fields, changed: action.changed, status: ev.status, error: null, store: true };
       } catch (error) {
         // Deleted behind our back: make a new one and re-map (seed: NotFound → clean up the record).
@@ -266,12 +264,12 @@ async function execute(c: Ctx, action: MirrorAction, eventId: string | null, cur
     case "delete":
     case "complete": {
       if (!(await permitted(c))) return { ...keep, state: "skipped", error: MIRROR_ERRORS.permission };
-      const route = Routes.guildScheduledEvent(guildId, eventId as string);
+      const id = eventId as string;
       try {
         if (action.do === "complete") {
           const body = { status: GuildScheduledEventStatus.Completed } satisfies RESTPatchAPIGuildScheduledEventJSONBody;
-          await lease.call((signal) => s.discord.patch(route, { body, signal }));
-        } else await lease.call((signal) => s.discord.delete(route, { signal }));
+          await lease.call((signal) => s.api.scheduledEvents.edit(guildId, id, body, { signal }));
+        } else await lease.call((signal) => s.api.scheduledEvents.delete(guildId, id, { signal }));
       } catch (error) {
         if (!isGone(error)) throw error;
       }

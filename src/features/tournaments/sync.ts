@@ -1,5 +1,5 @@
 /** The match → event sync: one list call per guild, compared with every match in the next 168 h, writing only differences. */
-import { type APIGuildScheduledEvent, GuildScheduledEventStatus, Routes } from "discord-api-types/v10";
+import { type APIGuildScheduledEvent, GuildScheduledEventStatus } from "discord-api-types/v10";
 import { CRON } from "../../cron-triggers";
 import { gatedServices, slotSource } from "../../discord/gated";
 import { BudgetDeferred } from "../../discord/rate-gate";
@@ -50,7 +50,7 @@ export async function syncGuild(base: Services, guildId: string, maxWrites = SYN
   const listedAt = s.now();
   let events: APIGuildScheduledEvent[];
   try {
-    events = await s.discord.get<APIGuildScheduledEvent[]>(Routes.guildScheduledEvents(guildId));
+    events = await s.api.scheduledEvents.list(guildId);
     result.calls++;
   } catch (error) {
     if (error instanceof BudgetDeferred) return { ...result, remaining: 1, retry_at: error.retryAt };

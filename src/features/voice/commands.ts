@@ -1,6 +1,6 @@
 /** `/voice-channel public|private` for members and `/voice-config` for admins. */
 import { channelMention, TimestampStyles, time } from "@discordjs/formatters";
-import { ChannelType, OverwriteType, PermissionFlagsBits, Routes } from "discord-api-types/v10";
+import { ChannelType, OverwriteType, PermissionFlagsBits } from "discord-api-types/v10";
 import type { Command } from "../../feature";
 import { option, subcommand } from "../../interactions/command-options";
 import { UserError } from "../../interactions/types";
@@ -105,7 +105,7 @@ async function createPrivate(s: Services, guildId: string, userId: string, membe
   );
   if (!ch.tracked) {
     // A teammate asked at the same moment and won: theirs stays, this one (the bot's own, just made) goes.
-    await s.discord.delete(Routes.channel(ch.channelId), { reason: "Duplicate private match channel" }).catch(() => undefined);
+    await s.api.channels.delete(ch.channelId, { reason: "Duplicate private match channel" }).catch(() => undefined);
     const winner = await channelForMatch(s.env.DB, guildId, key);
     return winner ? `Your match channel is ${link(guildId, winner.channel_id)}.` : "Your match channel is being set up; try again in a moment.";
   }

@@ -3,7 +3,7 @@
  * before the POST, the channel carries the intent's mark, and the channel is tracked by id right after, so a
  * crash at any point leaves a channel the reconciliation adopts, never an orphan.
  */
-import { type APIChannel, type RESTPostAPIGuildChannelJSONBody, Routes } from "discord-api-types/v10";
+import type { RESTPostAPIGuildChannelJSONBody } from "discord-api-types/v10";
 import type { Services } from "../../services";
 import { recordIntent, trackFromIntent, unresolvedIntents } from "./intents";
 import { adopt, planReconcile } from "./lifecycle";
@@ -26,7 +26,7 @@ export async function createTempChannel(
   const intent: Intent = { ...want, nonce: crypto.randomUUID(), created_at: s.now(), channel_id: null };
   await Promise.all([recordIntent(s.env.DB, intent), planReconcile(s, intent)]);
   // Never retried blindly: a lost answer is found by the nonce in its bitrate (the reconcile step planned above).
-  const ch = await s.discord.create<APIChannel>(Routes.guildChannels(want.guild_id), { body: { ...body, bitrate: markBitrate(intent.nonce) }, reason });
+  const ch = await s.api.guilds.createChannel(want.guild_id, { ...body, bitrate: markBitrate(intent.nonce) }, { reason });
   const tracked = await trackFromIntent(s.env.DB, intent, ch.id, want.match_key);
   return { channelId: ch.id, tracked, intent };
 }
@@ -43,7 +43,7 @@ export async function adoptLostCreates(
 ): Promise<{ channelId: string; intent: Intent }[]> {
   const intents = await unresolvedIntents(s.env.DB, guildId, of);
   if (!intents.length) return [];
-  const [channels, live] = await Promise.all([s.discord.get<APIChannel[]>(Routes.guildChannels(guildId)), liveChannels(s.env.DB, guildId)]);
+  const [channels, live] = await Promise.all([s.api.guilds.channels(guildId), liveChannels(s.env.DB, guildId)]);
   const tracked = new Set(live.map((c) => c.channel_id));
   const found: { channelId: string; intent: Intent }[] = [];
   for (const intent of intents) {

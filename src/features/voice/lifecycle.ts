@@ -1,5 +1,4 @@
 /** Each temporary channel's timer: deleted `empty_minutes` after it empties, once its emptiness is certain. */
-import { type APIChannel, Routes } from "discord-api-types/v10";
 import { DiscordApiError } from "../../discord/errors";
 import type { TimerAction } from "../../feature";
 import { gatewayCurrentSince } from "../../gateway/freshness";
@@ -59,7 +58,7 @@ const deleteWhenEmpty: TimerAction<"voice.delete"> = {
       return { again: { dueAt: now + STALE_RETRY_MS } };
     }
     try {
-      await s.discord.delete(Routes.channel(p.channel_id), { reason: "Temporary voice channel empty" });
+      await s.api.channels.delete(p.channel_id, { reason: "Temporary voice channel empty" });
     } catch (err) {
       if (!(err instanceof DiscordApiError && err.notFound)) throw err;
     }
@@ -81,7 +80,7 @@ const reconcileIntent: TimerAction<"voice.reconcile"> = {
     const p = item.payload;
     const intent = await getIntent(s.env.DB, p.guild_id, p.nonce);
     if (!intent) return;
-    const [channels, live] = await Promise.all([s.discord.get<APIChannel[]>(Routes.guildChannels(p.guild_id)), liveChannels(s.env.DB, p.guild_id)]);
+    const [channels, live] = await Promise.all([s.api.guilds.channels(p.guild_id), liveChannels(s.env.DB, p.guild_id)]);
     const found = adoptable(channels, intent, new Set(live.map((c) => c.channel_id)));
     for (const ch of found) await adopt(s, intent, ch.id);
     // Its answer came back and the channel is tracked, but the deletion check is planned after that write: an
