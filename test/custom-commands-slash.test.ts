@@ -1,8 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { gatedServices } from "../src/discord/gated";
-import { BudgetDeferred, rateGate, SlotSource } from "../src/discord/rate-gate";
+import { BudgetDeferred } from "../src/discord/rate-gate";
 import { createDiscord } from "../src/discord/rest";
 import { registry } from "../src/features";
 import { cleanGuild } from "../src/features/custom-commands/cleanup";
@@ -11,6 +10,7 @@ import type { EventTimer } from "../src/index";
 import { registerCommands } from "../src/registration";
 import { createServices } from "../src/services";
 import type { TimerStub } from "../src/timers/client";
+import { fullBudget } from "./budget-helpers";
 import { create, data } from "./custom-command-helpers";
 import { asAdmin, cronAndFanOut, type Fixture, interact, newGuild, requestsTo, WAIT_MS } from "./helpers";
 
@@ -107,19 +107,13 @@ describe("custom commands as guild slash commands (optional)", () => {
   });
 });
 
-/**
- * Services whose Discord calls wait for a REST budget that other guilds' time-critical work has booked for the next
- * 10 s: every call of a background step is deferred (BudgetDeferred). The gate is a private one, so the suite's
- * shared budget is not filled.
- */
-async function fullBudgetServices(guildId: string) {
-  const gate = rateGate(env.RATE_GATE, `full-${crypto.randomUUID()}`);
-  for (let i = 0; i < 60; i++) await gate.take({ lane: "critical", guild: `busy-${i}`, n: 10 });
-  return gatedServices(
+/** Services whose background calls find the REST budget full for the next 10 s (a private gate: see budget-helpers). */
+const fullBudgetServices = (guildId: string) =>
+  fullBudget(
     createServices(env, () => undefined, registry),
-    new SlotSource(gate, { lane: "background", guild: guildId }),
+    "background",
+    guildId,
   );
-}
 
 const ccTimer = (g: Fixture) => env.EVENT_TIMER.getByName(`cc:${g.guild_id}`) as unknown as TimerStub & DurableObjectStub<EventTimer>;
 
