@@ -14,10 +14,11 @@ import { backoffMs } from "../../timers/agenda";
 import type { TimerPayloads } from "../../timers/payloads";
 import { liveEventRole } from "../event-channels/role-query";
 import { isMatchEvent } from "../tournaments/league-query";
+import { findReminderEvent } from "./event-lookup";
 import { chunkDeadline, onTime, startFanout } from "./fanout-start";
 import { type EventInfo, formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, type ReminderSettings, readReminderSettings } from "./settings";
-import { claim, type DeliveryKey, getReminderEvent, type Pending, pendingRetries, recipients, type Settled, settle } from "./storage";
+import { claim, type DeliveryKey, type Pending, pendingRetries, recipients, type Settled, settle } from "./storage";
 import { deliveryKeyPayload, fanoutPayload, retryPayload } from "./timer-payloads";
 import { resolveUnconfirmed, unconfirmed } from "./unconfirmed";
 
@@ -124,7 +125,7 @@ const fanout: TimerAction<"reminders.dm"> = {
   payload: fanoutPayload,
   async run(item, { services: s, timerName }) {
     const p = item.payload;
-    const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
+    const ev = await findReminderEvent(s, p.guild_id, p.event_id, "bulk");
     // Rescheduled or cancelled since: the new plan has its own items.
     if (!ev?.active || ev.start_at !== p.start_at) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
@@ -186,7 +187,7 @@ const retry: TimerAction<"reminders.retry"> = {
   payload: retryPayload,
   async run(item, { services: s, timerName }) {
     const p = item.payload;
-    const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
+    const ev = await findReminderEvent(s, p.guild_id, p.event_id, "bulk");
     if (!ev?.active || ev.start_at !== p.start_at) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
     const users = await pendingRetries(s.env.DB, key, CHUNK);
@@ -231,7 +232,7 @@ const channelPost: TimerAction<"reminders.channel"> = {
   async run(item, { services: s }) {
     const p = item.payload;
     const due = p.start_at - p.offset_s * 1000;
-    const [ev, settings] = await Promise.all([getReminderEvent(s.env.DB, p.guild_id, p.event_id), readReminderSettings(s.env.DB, p.guild_id)]);
+    const [ev, settings] = await Promise.all([findReminderEvent(s, p.guild_id, p.event_id, "critical"), readReminderSettings(s.env.DB, p.guild_id)]);
     if (!ev?.active || ev.start_at !== p.start_at || !settings.channel_id) return;
     const key = `rm-channel:${p.guild_id}:${p.event_id}:${p.start_at}:${p.offset_s}`;
     // Judged on every run against the reminder's own time, not once: a run the REST budget put off (or a retry) more
