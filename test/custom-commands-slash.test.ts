@@ -1,10 +1,18 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { BudgetDeferred } from "../src/discord/rate-gate";
 import { createDiscord } from "../src/discord/rest";
 import { registry } from "../src/features";
+import { cleanGuild } from "../src/features/custom-commands/cleanup";
+import { afterChange } from "../src/features/custom-commands/slash";
+import type { EventTimer } from "../src/index";
 import { registerCommands } from "../src/registration";
+import { createServices } from "../src/services";
+import type { TimerStub } from "../src/timers/client";
+import { fullBudget } from "./budget-helpers";
 import { create, data } from "./custom-command-helpers";
-import { asAdmin, cronAndFanOut, type Fixture, interact, newGuild, requestsTo } from "./helpers";
+import { asAdmin, cronAndFanOut, type Fixture, interact, newGuild, requestsTo, WAIT_MS } from "./helpers";
 
 const slashNames = async (g: Fixture) => {
   const puts = (await requestsTo(`/guilds/${g.guild_id}/commands`)).filter((r) => r.method === "PUT" && r.status === 200);
@@ -96,5 +104,75 @@ describe("custom commands as guild slash commands (optional)", () => {
     expect(names).not.toContain("cmd-000");
     expect(data(on).content).toMatch(/\d+ not registered/);
     expect(data(on).content?.length).toBeLessThanOrEqual(2000);
+  });
+});
+
+/** Services whose background calls find the REST budget full for the next 10 s (a private gate: see budget-helpers). */
+const fullBudgetServices = (guildId: string) =>
+  fullBudget(
+    createServices(env, () => undefined, registry),
+    "background",
+    guildId,
+  );
+
+const ccTimer = (g: Fixture) => env.EVENT_TIMER.getByName(`cc:${g.guild_id}`) as unknown as TimerStub & DurableObjectStub<EventTimer>;
+
+/** Runs the guild's custom-command timer, its clock 15 s ahead (when the private gate has room again), until nothing is due. */
+async function runDueNow(g: Fixture) {
+  const t = ccTimer(g);
+  await runInDurableObject(t, (instance: EventTimer) => {
+    instance.clock = () => Date.now() + 15_000;
+  });
+  const deadline = Date.now() + WAIT_MS;
+  while ((await t.list()).some((i) => i.status === "pending" && i.dueAt <= Date.now() + 15_000)) {
+    if (Date.now() > deadline) throw new Error(`still due: ${JSON.stringify(await t.list())}`);
+    await runDurableObjectAlarm(t);
+  }
+}
+
+describe("a slash sync the REST budget defers is made later, never dropped", () => {
+  it("a create's sync with no slot for a while runs on the guild's timer once the budget has room", async () => {
+    const g = await newGuild();
+    await asAdmin(g, "cc", "slash", { enabled: true });
+    await create(g, g.member_id, "rules", "Be nice.");
+    expect(await slashNames(g)).toEqual(["rules"]);
+    await env.DB.prepare("INSERT INTO custom_commands (guild_id, name, response, creator_id, created_at, updated_at) VALUES (?, 'faq', 'x', ?, 0, 0)")
+      .bind(g.guild_id, g.member_id)
+      .run();
+    const note = await afterChange(await fullBudgetServices(g.guild_id), g.guild_id);
+    // Not a failure the member has to repeat: it is on its way.
+    expect(note).toContain("updated in a moment");
+    expect(await slashNames(g)).toEqual(["rules"]);
+    const settings = await env.DB.prepare("SELECT last_error FROM custom_command_settings WHERE guild_id = ?").bind(g.guild_id).first();
+    expect(settings).toEqual({ last_error: null });
+    await runDueNow(g);
+    expect(await slashNames(g)).toEqual(["faq", "rules"]);
+  });
+
+  it("a cleanup step cut by the budget after its deletions still takes the deleted commands off the server", async () => {
+    const g = await newGuild();
+    await create(g, g.member_id, "old", "Unused for months");
+    await create(g, g.member_id, "fresh", "Used");
+    await asAdmin(g, "cc", "slash", { enabled: true });
+    expect(await slashNames(g)).toEqual(["fresh", "old"]);
+    const long = Date.now() - 91 * 86_400_000;
+    await env.DB.prepare("UPDATE custom_commands SET created_at = ?, last_used_at = ? WHERE guild_id = ? AND name = 'old'").bind(long, long, g.guild_id).run();
+    // The creator's DM channel is known, so the deletion is made before the first Discord call (its notice's DM).
+    await env.DB.prepare("INSERT OR REPLACE INTO dm_channels (user_id, channel_id, updated_at) VALUES (?, ?, ?)")
+      .bind(g.member_id, (await createDiscord(env).post<{ id: string }>("/users/@me/channels", { body: { recipient_id: g.member_id } })).id, Date.now())
+      .run();
+    const now = Date.now();
+    await expect(cleanGuild(await fullBudgetServices(g.guild_id), g.guild_id, now)).rejects.toBeInstanceOf(BudgetDeferred);
+    expect(
+      await env.DB.prepare("SELECT name FROM custom_commands WHERE guild_id = ?")
+        .bind(g.guild_id)
+        .all()
+        .then((r) => r.results),
+    ).toEqual([{ name: "fresh" }]);
+    // The step runs again on its timer when the budget has room (the timer's rule for a deferral): nothing is left to
+    // delete then, and whatever else is due on the guild's timer runs.
+    await ccTimer(g).schedule("cleanup", Date.now(), "custom_commands.cleanup", { guild_id: g.guild_id, at: now }, `cc:${g.guild_id}`);
+    await runDueNow(g);
+    expect(await slashNames(g)).toEqual(["fresh"]);
   });
 });

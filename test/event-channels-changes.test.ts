@@ -1,7 +1,12 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { BudgetDeferred } from "../src/discord/rate-gate";
+import type { Discord } from "../src/discord/rest";
+import { registry } from "../src/features";
 import worker from "../src/index";
+import { createServices, type Services } from "../src/services";
+import type { AgendaItem } from "../src/timers/agenda";
 import {
   channelsIn,
   editEvent,
@@ -227,6 +232,35 @@ describe("event channels: what stops creation", () => {
     expect(await eventLog(g.guild_id, "permission.missing")).toHaveLength(1);
     expect((await timerOf(g.guild_id, ev.id).list()).filter((i) => i.status === "pending")).toEqual([]);
     expect(channelsIn(await guildState(g.guild_id), g.channels.category)).toEqual([]);
+  });
+
+  it("a problem report the REST budget puts off goes out when the step runs again, instead of being dropped", async () => {
+    const noRoles = (1n << 4n) | (1n << 10n) | (1n << 11n) | (1n << 14n);
+    const g = await newGuild({ bot_permissions: noRoles });
+    await asAdmin(g, "bot-config", "audit-channel", { channel: g.channels.text });
+    const { ev, start } = await plannedEvent(g, "Raid");
+    const at = start - 15 * MIN;
+    const base = createServices(
+      env,
+      () => {},
+      registry,
+      () => at,
+    );
+    // Reading works; no message can be posted for a while (the budget's answer to a call it cannot make soon).
+    const discord: Discord = {
+      ...base.discord,
+      post: (route, data) => (route.endsWith("/messages") ? Promise.reject(new BudgetDeferred(Date.now() + 10_000, false)) : base.discord.post(route, data)),
+    };
+    const busy = Object.create(base, { discord: { value: discord } }) as Services;
+    const item = (await timerOf(g.guild_id, ev.id).list()).find((i) => i.kind === "ec.create") as AgendaItem;
+    const create = registry.timerKinds.get("ec.create");
+    await expect(create?.run(item as never, { services: busy, now: at, timerName: `ec:${g.guild_id}:${ev.id}` })).rejects.toBeInstanceOf(BudgetDeferred);
+    // The item is still due (the timer re-arms it at the budget's time): its next run reports, once.
+    await runAt(g.guild_id, ev.id, at);
+    expect((await record(g.guild_id, ev.id))?.state).toBe("skipped");
+    const audit = ((await guildState(g.guild_id)).messages[g.channels.text] ?? []).filter((m) => m.content);
+    expect(audit.map((m) => m.content)).toEqual([expect.stringContaining("missing the **Manage Roles** permission")]);
+    expect(await eventLog(g.guild_id, "permission.missing")).toHaveLength(1);
   });
 
   it("does not start creating into a full category", async () => {

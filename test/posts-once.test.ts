@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { BudgetDeferred } from "../src/discord/rate-gate";
 import { registry } from "../src/features";
 import { cleanGuild } from "../src/features/custom-commands/cleanup";
 import { createServices, type Services } from "../src/services";
 import type { AgendaItem } from "../src/timers/agenda";
+import { fullBudget } from "./budget-helpers";
 import { emu, type Fixture, guildState, newGuild, WAIT_MS } from "./helpers";
 
 const MIN = 60_000;
@@ -93,6 +95,31 @@ describe("messages posted by timer steps go out once", () => {
     expect(now.map((m) => m.content)).toEqual(["**Raid** is starting now!"]);
     const record = await env.DB.prepare("SELECT message_id FROM reminder_channel_posts WHERE guild_id = ?").bind(g.guild_id).first<{ message_id: string }>();
     expect(record?.message_id).toBe(now[0]?.id);
+  });
+
+  it("a channel reminder the REST budget put off is judged late again when it runs: posted within its minute, never after", async () => {
+    const g = await newGuild();
+    const start = Date.now() + 3 * 3_600_000;
+    await env.DB.prepare("INSERT INTO reminder_settings (guild_id, channel_id, updated_at) VALUES (?, ?, 0)").bind(g.guild_id, g.channels.text).run();
+    await env.DB.prepare(
+      "INSERT INTO scheduled_events (guild_id, event_id, name, entity_type, start_at, status, updated_at) VALUES (?, 'ev1', 'Raid', 3, ?, 1, 0)",
+    )
+      .bind(g.guild_id, start)
+      .run();
+    const key = (offset_s: number) => ({ guild_id: g.guild_id, event_id: "ev1", start_at: start, offset_s });
+
+    // T−1h on time, but the budget has no slot for a while: the agenda re-arms the item at the gate's time.
+    const hour = start - 3_600_000;
+    await expect(step("reminders.channel", key(3600), await fullBudget(services({ at: hour }), "critical", g.guild_id))).rejects.toBeInstanceOf(BudgetDeferred);
+    // It runs again 5 minutes after its time: too late for "starts in 1 hour", nothing is posted.
+    await step("reminders.channel", key(3600), services({ at: hour + 5 * MIN }));
+    expect(await messages(g)).toEqual([]);
+
+    // T−0 put off the same way, but run again within its minute: posted, once.
+    await expect(step("reminders.channel", key(0), await fullBudget(services({ at: start }), "critical", g.guild_id))).rejects.toBeInstanceOf(BudgetDeferred);
+    await step("reminders.channel", key(0), services({ at: start + 30_000 }));
+    await step("reminders.channel", key(0), services({ at: start + 10 * MIN }));
+    expect((await messages(g)).map((m) => m.content)).toEqual(["**Raid** is starting now!"]);
   });
 
   it("two cleanup runs the same day (a cron fired twice) send each warning and the summary once", async () => {

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
-import { emu, guildState, newGuild, requestsTo } from "./helpers";
+import { emu, guildState, newGuild, requestsTo, WAIT_MS } from "./helpers";
 
 /** A fresh timer; typed through the structural RPC surface features use (TimerStub). */
 function timer() {
@@ -92,6 +92,35 @@ describe("EventTimer alarm", () => {
     await stub.cancel("second");
     expect(await runDurableObjectAlarm(stub)).toBe(false);
     expect((await guildState(g.guild_id)).messages[g.channels.text]).toHaveLength(1);
+  });
+
+  it("a step still running when its key is cancelled and planned again leaves the new plan alone", async () => {
+    const g = await newGuild();
+    const stub = timer();
+    await stub.schedule("m", Date.now() - 1000, "core.send_message", message(g, "old plan"));
+    // Discord answers the post slowly: the step is still in its call when its event is rescheduled.
+    await emu("/_emulator/faults", { body: { method: "POST", path: `/channels/${g.channels.text}/messages`, delayMs: 2000, times: 1 } });
+    const running = runDurableObjectAlarm(stub);
+    const deadline = Date.now() + WAIT_MS;
+    while (!(await requestsTo(`/channels/${g.channels.text}/messages`)).length) {
+      if (Date.now() > deadline) throw new Error("the post was never made");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const later = Date.now() + 3_600_000;
+    await stub.cancel("m");
+    expect((await stub.schedule("m", later, "core.send_message", message(g, "new plan"))).result).toBe("insert");
+    await running;
+    // The old run ends after Discord's answer (its post in the channel), then records how it went.
+    while (!(await guildState(g.guild_id)).messages[g.channels.text]?.length) {
+      if (Date.now() > deadline) throw new Error("the old plan's post never landed");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    // The old run finished its own post; the new plan is still to come, at its own time, and then goes out.
+    expect((await stub.list()).map((i) => [i.key, i.status, i.dueAt])).toEqual([["m", "pending", later]]);
+    await setClock(stub, later);
+    await runDurableObjectAlarm(stub);
+    expect((await guildState(g.guild_id)).messages[g.channels.text]?.map((m) => m.content)).toEqual(["old plan", "new plan"]);
   });
 
   it("retries a transient failure with growing backoff, then gives up with a CRITICAL event", async () => {

@@ -1,6 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { Routes } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
+import { createDiscord } from "../src/discord/rest";
 import type { EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
 import { useRelay } from "./event-channel-helpers";
@@ -108,6 +110,37 @@ describe("/voice-channel public", () => {
     expect((await create(g, g.member_id)).content).toContain(`You already have <#${first.id}>`);
     await interact({ kind: "command", name: "voice-config", subcommand: "set", options: { max_live: 1 }, guild_id: g.guild_id, user_id: g.admin_id });
     expect((await create(g, g.admin_id)).content).toContain("limit is 1");
+  });
+
+  it("never makes more than the category has room for, even when members ask at once: the rest are told it is full", async () => {
+    const g = await configured();
+    const inCategory = async () =>
+      ((await guildState(g.guild_id)).guilds[0]?.channels ?? []).filter((c) => (c as { parent_id?: string | null }).parent_id === g.channels.category);
+    // Other channels fill the category to 48 of Discord's 50.
+    const rest = createDiscord(env);
+    for (let i = (await inCategory()).length; i < 48; i++)
+      await rest.post(Routes.guildChannels(g.guild_id), { body: { name: `room-${i}`, type: 2, parent_id: g.channels.category } });
+    const members = await Promise.all(["m1", "m2", "m3", "m4", "m5"].map((n) => member(g, n)));
+    const results = await Promise.all(members.map((m) => create(g, m)));
+    const made = results.filter((r) => r.content.startsWith("Created"));
+    expect(made).toHaveLength(2);
+    for (const r of results.filter((x) => !made.includes(x))) expect(r.content).toContain("is full (Discord allows 50 channels in a category)");
+    expect(await inCategory()).toHaveLength(50);
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM voice_channels WHERE guild_id = ?").bind(g.guild_id).first();
+    const open = await env.DB.prepare("SELECT COUNT(*) AS n FROM voice_intents WHERE guild_id = ? AND channel_id IS NULL").bind(g.guild_id).first();
+    expect([rows, open]).toEqual([{ n: 2 }, { n: 0 }]);
+  });
+
+  it("holds the guild's maximum when members ask at once", async () => {
+    const g = await configured();
+    await asAdmin(g, "voice-config", "set", { max_live: 2 });
+    const members = await Promise.all(["a1", "a2", "a3", "a4"].map((n) => member(g, n)));
+    const results = await Promise.all(members.map((m) => create(g, m)));
+    const made = results.filter((r) => r.content.startsWith("Created"));
+    expect(made).toHaveLength(2);
+    for (const r of results.filter((x) => !made.includes(x))) expect(r.content).toContain("limit is 2");
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM voice_channels WHERE guild_id = ?").bind(g.guild_id).first();
+    expect(rows).toEqual({ n: 2 });
   });
 
   it("asks an admin for a category when none is set", async () => {

@@ -86,6 +86,28 @@ export async function deliverKey(s: Services, key: string): Promise<Posted | nul
   return row ? deliver(s, row) : null;
 }
 
+/**
+ * For a post no longer worth making (its moment has passed): the post an earlier attempt may have made is looked
+ * for in the channel and recorded when found; one that never went out is given up, never made now. Null when no
+ * attempt began this post.
+ */
+export async function settleWithoutPosting(s: Services, key: string): Promise<Posted | null> {
+  const row = await s.env.DB.prepare("SELECT * FROM posted_messages WHERE key = ?").bind(key).first<Row>();
+  if (!row) return null;
+  const meta = row.meta === null ? undefined : JSON.parse(row.meta);
+  const base = { channelId: row.channel_id, meta };
+  if (row.state === "posted") return { ...base, status: "already", messageId: row.message_id as string };
+  if (row.state === "posting") {
+    const { found } = await findOwnMessage(s, row.channel_id, sameAs(JSON.parse(row.body) as RESTPostAPIChannelMessageJSONBody), row.started_at);
+    if (found) {
+      await mark(s.env.DB, row.key, "posted", found.id, s.now());
+      return { ...base, status: "found", messageId: found.id };
+    }
+    await mark(s.env.DB, row.key, "abandoned", null, s.now());
+  }
+  return { ...base, status: "unknown", messageId: null };
+}
+
 const sameAs = (body: RESTPostAPIChannelMessageJSONBody) => (m: APIMessage) =>
   m.content === (body.content ?? "") &&
   (m.embeds?.[0]?.title ?? null) === (body.embeds?.[0]?.title ?? null) &&

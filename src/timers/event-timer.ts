@@ -105,19 +105,41 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
     });
     const now = this.clock();
     if (decision === "insert") {
-      this.sql.exec("INSERT INTO agenda (key, due_at, kind, payload, updated_at) VALUES (?, ?, ?, ?, ?)", key, dueAt, kind, payloadJson, now);
-    } else if (decision === "update") {
       this.sql.exec(
-        "UPDATE agenda SET due_at = ?, kind = ?, payload = ?, attempts = 0, status = 'pending', last_error = NULL, gen = gen + 1, updated_at = ? WHERE key = ?",
+        "INSERT INTO agenda (key, due_at, kind, payload, gen, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        key,
         dueAt,
         kind,
         payloadJson,
+        this.nextGen(),
+        now,
+      );
+    } else if (decision === "update") {
+      this.sql.exec(
+        "UPDATE agenda SET due_at = ?, kind = ?, payload = ?, attempts = 0, status = 'pending', last_error = NULL, gen = ?, updated_at = ? WHERE key = ?",
+        dueAt,
+        kind,
+        payloadJson,
+        this.nextGen(),
         now,
         key,
       );
     }
     await this.rearm();
     return { key, result: decision, dueAt };
+  }
+
+  /**
+   * A generation no row of this timer has had, even one since cancelled: a step still running when its key is
+   * cancelled and planned again (a reschedule) must not finish, re-arm or retry the new plan as if it were its own.
+   */
+  private nextGen(): number {
+    return this.sql
+      .exec<{ v: number }>(
+        `INSERT INTO meta (k, v) SELECT 'gen', COALESCE(MAX(gen), 0) + 1 FROM agenda WHERE true
+         ON CONFLICT (k) DO UPDATE SET v = CAST(meta.v AS INTEGER) + 1 RETURNING CAST(v AS INTEGER) AS v`,
+      )
+      .one().v;
   }
 
   /** Removes one key, or every key starting with the prefix when the argument ends in `*`. */
@@ -170,10 +192,12 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
         const outcome = await kind.run({ ...item, payload: parsed.data }, { services: itemServices, now: this.clock(), timerName });
         if (outcome && "again" in outcome) {
           const payload = JSON.stringify(outcome.again.payload ?? item.payload);
+          // A new generation: whatever still holds the old one (a run of this row that overlapped) cannot touch it.
           this.sql.exec(
-            "UPDATE agenda SET due_at = ?, payload = ?, attempts = 0, last_error = NULL, updated_at = ? WHERE key = ? AND gen = ?",
+            "UPDATE agenda SET due_at = ?, payload = ?, attempts = 0, last_error = NULL, gen = ?, updated_at = ? WHERE key = ? AND gen = ?",
             outcome.again.dueAt,
             payload,
+            this.nextGen(),
             this.clock(),
             row.key,
             row.gen,
@@ -185,7 +209,14 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
       } catch (error) {
         if (error instanceof BudgetDeferred && !error.late) {
           // The REST budget is full for a while: run again when the gate has room, as if not yet due.
-          this.sql.exec("UPDATE agenda SET due_at = ?, updated_at = ? WHERE key = ? AND gen = ?", error.retryAt, this.clock(), row.key, row.gen);
+          this.sql.exec(
+            "UPDATE agenda SET due_at = ?, gen = ?, updated_at = ? WHERE key = ? AND gen = ?",
+            error.retryAt,
+            this.nextGen(),
+            this.clock(),
+            row.key,
+            row.gen,
+          );
           logger.info("timer.budget_deferred", { timer: timerName, key: row.key, kind: row.kind, retry_at: error.retryAt });
           continue;
         }

@@ -17,7 +17,7 @@ import { cappedList } from "../../interactions/list-view";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { guildPayload } from "../../timers/payloads";
-import { afterChange } from "./slash";
+import { readSlashSettings, syncLater } from "./slash";
 import { type CustomCommand, listCommands } from "./storage";
 
 const DAY = 86_400_000;
@@ -108,6 +108,10 @@ export async function cleanGuild(s: Services, guildId: string, now: number): Pro
     report.warned += list.length;
   }
 
+  // The deletions leave the server's slash commands by a sync planned before any is made, on this guild's timer (it
+  // runs right after this step): a step cut after its deletions (the budget deferred a DM) finds nothing left to
+  // delete when it runs again, and would otherwise never sync.
+  if (doomed.length && (await readSlashSettings(db, guildId)).register_slash) await syncLater(s, guildId, s.now());
   for (const [creator, list] of byCreator(doomed)) {
     const lines = list.map(
       (c) => `• \`${c.name}\` — used ${c.uses} times, last ${c.last_used_at ? new Date(c.last_used_at).toISOString().slice(0, 10) : "never"}`,
@@ -121,7 +125,6 @@ export async function cleanGuild(s: Services, guildId: string, now: number): Pro
     report.deleted += list.length;
   }
 
-  if (report.deleted) await afterChange(s, guildId);
   if (report.warned || report.deleted) await postSummary(s, guildId, day, report, now);
   await s.bus.emit("cleanup.completed", { ...report, job: "custom_commands" }, { guildId });
   return report;
@@ -135,6 +138,8 @@ async function postSummary(s: Services, guildId: string, day: string, report: Cl
     `${report.dm_failed ? ` (${report.dm_failed} DMs could not be delivered)` : ""}; ${report.remaining} commands remain. Next run ${time(new Date(nextRun(now)), TimestampStyles.RelativeTime)}.`;
   await postOnce(s, { key: noticeKey("summary", guildId, day), guildId, channelId: audit, body: { content, allowed_mentions: { parse: [] } } }).catch(
     (error) => {
+      // No slot for a while: the step runs again then and posts the recorded summary first (`unfinished`).
+      if (error instanceof BudgetDeferred) throw error;
       logger.warn("custom_commands.summary_failed", { guild_id: guildId, error });
     },
   );

@@ -8,7 +8,7 @@ import { cappedList, pagedList } from "../../interactions/list-view";
 import { type MessageData, reply } from "../../interactions/reply";
 import { customId, UserError } from "../../interactions/types";
 import type { Services } from "../../services";
-import { afterChange, readSlashSettings, setSlash, syncSlashCommands } from "./slash";
+import { afterChange, readSlashSettings, setSlash, syncOrDefer } from "./slash";
 import {
   countCommands,
   createCommand,
@@ -168,9 +168,11 @@ async function slashCommand(s: Services, guildId: string, enabled: boolean | nul
   const db = s.env.DB;
   if (enabled !== null) {
     await setSlash(db, guildId, enabled, s.now());
-    const r = await syncSlashCommands(s, guildId);
+    const r = await syncOrDefer(s, guildId);
     if (!r.ok) throw new UserError("Discord did not accept the server's commands just now; try `/cc slash` again in a minute.");
     await s.bus.emit("bot.config_changed", { setting: "custom_commands.slash", value: enabled }, { guildId });
+    if (r.deferred)
+      return `Saved. Discord is busy right now: the server's slash commands are updated ${time(new Date(r.deferred), TimestampStyles.RelativeTime)}.`;
     if (!enabled) return "Custom commands are no longer registered as slash commands here; `/cc run` still works.";
     const done = `Registered ${r.registered} custom command${r.registered === 1 ? "" : "s"} as slash commands (\`/name\`).`;
     if (!r.left.length) return done;

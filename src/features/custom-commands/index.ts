@@ -4,7 +4,7 @@ import { customCommandCleanup } from "./cleanup";
 import { cc, createModal, editModal, listPageButton } from "./commands";
 import { customCommandEvents } from "./events";
 import { customCommandsRetention } from "./retention";
-import { runAsSlash } from "./slash";
+import { runAsSlash, slashSyncKind } from "./slash";
 
 export const customCommandsFeature: Feature = {
   name: "custom-commands",
@@ -14,5 +14,6 @@ export const customCommandsFeature: Feature = {
   modals: [createModal, editModal],
   events: customCommandEvents,
   crons: [customCommandCleanup],
+  timerKinds: [slashSyncKind],
   retention: customCommandsRetention,
 };

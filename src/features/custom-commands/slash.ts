@@ -6,9 +6,12 @@ import {
   InteractionContextType,
   type RESTPutAPIApplicationGuildCommandsJSONBody,
 } from "discord-api-types/v10";
-import type { Fallback } from "../../feature";
+import type * as z from "zod";
+import { BudgetDeferred } from "../../discord/rate-gate";
+import type { Fallback, TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
+import { guildPayload } from "../../timers/payloads";
 import { type CustomCommand, getCommand, listCommands, recordUse } from "./storage";
 
 /** Discord's cap on a guild's chat-input commands. */
@@ -79,7 +82,8 @@ function asWritten(c: APIApplicationCommand): RESTPutAPIApplicationGuildCommands
 /**
  * Rewrites the guild's commands as: every command that is not one of ours (the bot's own, registered per guild
  * for testing, stay first and unchanged) + the custom commands that fit in Discord's 100 (none when the setting
- * is off). Never throws: a failure is stored for `/cc slash` to show, and the next change retries.
+ * is off). A failure is stored for `/cc slash` to show, and the next change retries; a REST budget that has no
+ * slot for a while is not a failure (nothing was written): its BudgetDeferred is thrown for the caller to sync later.
  */
 export async function syncSlashCommands(s: Services, guildId: string): Promise<{ ok: boolean; registered: number; left: string[] }> {
   const db = s.env.DB;
@@ -104,6 +108,7 @@ export async function syncSlashCommands(s: Services, guildId: string): Promise<{
     ];
     await s.api.commands.overwriteGuild(s.env.DISCORD_APPLICATION_ID, guildId, body);
   } catch (e) {
+    if (e instanceof BudgetDeferred) throw e;
     error = (e instanceof Error ? e.message : String(e)).slice(0, 300);
     logger.error("custom_commands.slash_sync_failed", { guild_id: guildId, error: e });
   }
@@ -119,12 +124,53 @@ export async function syncSlashCommands(s: Services, guildId: string): Promise<{
   return { ok: error === null, registered: count, left: plan.left.map((c) => c.name) };
 }
 
+export const slashSyncTimer = (guildId: string) => `cc:${guildId}`;
+
+/** The sync the REST budget put off: run on the guild's timer when the gate has room (it re-arms itself while full). */
+export async function syncLater(s: Services, guildId: string, at: number): Promise<void> {
+  await s.timer(slashSyncTimer(guildId)).schedule("slash-sync", at, "custom_commands.slash_sync", { guild_id: guildId });
+}
+
+/**
+ * Syncs now, or, when the REST budget has no slot for a while, on the guild's timer once it has: the change is
+ * never dropped. `deferred` is when the later sync is planned.
+ */
+export async function syncOrDefer(s: Services, guildId: string): Promise<Awaited<ReturnType<typeof syncSlashCommands>> & { deferred?: number }> {
+  try {
+    return await syncSlashCommands(s, guildId);
+  } catch (error) {
+    if (!(error instanceof BudgetDeferred)) throw error;
+    // A deferral "late" for a caller's deadline still leaves the guild's commands to sync: soon, not never.
+    const at = Math.max(error.retryAt, s.now());
+    await syncLater(s, guildId, at);
+    logger.info("custom_commands.slash_sync_deferred", { guild_id: guildId, retry_at: at });
+    return { ok: true, registered: 0, left: [], deferred: at };
+  }
+}
+
 /** After a create or delete: re-register only where the guild asked for slash commands. */
 export async function afterChange(s: Services, guildId: string): Promise<string> {
   if (!(await readSlashSettings(s.env.DB, guildId)).register_slash) return "";
-  const r = await syncSlashCommands(s, guildId);
+  const r = await syncOrDefer(s, guildId);
+  if (r.deferred) return " (Discord is busy: the server's slash commands are updated in a moment.)";
   return r.ok ? "" : " (Updating the server's slash commands failed; `/cc slash` retries.)";
 }
+
+declare module "../../timers/payloads" {
+  interface TimerPayloads {
+    "custom_commands.slash_sync": z.infer<typeof guildPayload>;
+  }
+}
+
+/** A deferred sync: reads the settings and commands as they are then; a BudgetDeferred re-arms it (the timer's rule). */
+export const slashSyncKind: TimerAction<"custom_commands.slash_sync"> = {
+  kind: "custom_commands.slash_sync",
+  payload: guildPayload,
+  lane: "background",
+  async run(item, { services: s }) {
+    await syncSlashCommands(s, item.payload.guild_id);
+  },
+};
 
 /** `/name` for a registered custom command answers as `/cc run name:` does. */
 export const runAsSlash: Fallback = async (ctx, name) => {

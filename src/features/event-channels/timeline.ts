@@ -4,6 +4,7 @@
  */
 import { DiscordApiError } from "../../discord/errors";
 import { postOnce } from "../../discord/post-once";
+import { BudgetDeferred } from "../../discord/rate-gate";
 import type { TimerAction } from "../../feature";
 import { readGuildSettings } from "../../guild-settings";
 import { cappedList } from "../../interactions/list-view";
@@ -55,8 +56,9 @@ async function reportProblem(s: Services, rec: EventRecord, problems: string[]):
     `⚠️ I could not create the channels for **${rec.name}**:`,
     problems.map((p) => `• ${p}`),
   );
-  await s.bus.emit("permission.missing", { event_id: rec.event_id, problems }, { guildId: rec.guild_id });
   const key = `ec:${rec.guild_id}:${rec.event_id}:${rec.start_at}:problem`;
+  // Under an id the step's re-run repeats (the report may be put off by the REST budget, below).
+  await s.bus.emit("permission.missing", { event_id: rec.event_id, problems }, { guildId: rec.guild_id }, { id: key });
   const body = { content: text, allowed_mentions: { parse: [] } };
   try {
     const audit = (await readGuildSettings(s.env.DB, rec.guild_id)).audit_channel_id;
@@ -69,6 +71,8 @@ async function reportProblem(s: Services, rec: EventRecord, problems: string[]):
     const dm = await s.api.users.openDm(admin);
     await postOnce(s, { key, guildId: rec.guild_id, channelId: dm.id, body });
   } catch (error) {
+    // No slot for a while: the step runs again then (nothing was abandoned yet) and reports, rather than never.
+    if (error instanceof BudgetDeferred) throw error;
     logger.warn("event_channels.report_failed", { guild_id: rec.guild_id, event_id: rec.event_id, error });
   }
 }

@@ -5,7 +5,7 @@ import { AllowedMentionsTypes } from "discord-api-types/v10";
 import { everyoneCanView } from "../../discord/channel-access";
 import { sendDm } from "../../discord/dm";
 import { gatedServices } from "../../discord/gated";
-import { intentExists, postOnce } from "../../discord/post-once";
+import { type Intent, postOnce, settleWithoutPosting } from "../../discord/post-once";
 import { BudgetDeferred } from "../../discord/rate-gate";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
@@ -14,10 +14,11 @@ import { backoffMs } from "../../timers/agenda";
 import type { TimerPayloads } from "../../timers/payloads";
 import { liveEventRole } from "../event-channels/role-query";
 import { isMatchEvent } from "../tournaments/league-query";
+import { findReminderEvent } from "./event-lookup";
 import { chunkDeadline, onTime, startFanout } from "./fanout-start";
-import { formatOffset, reminderEmbed } from "./offsets";
-import { listTypes, matchingTypes, readReminderSettings } from "./settings";
-import { claim, type DeliveryKey, getReminderEvent, type Pending, pendingRetries, recipients, type Settled, settle } from "./storage";
+import { type EventInfo, formatOffset, reminderEmbed } from "./offsets";
+import { listTypes, matchingTypes, type ReminderSettings, readReminderSettings } from "./settings";
+import { claim, type DeliveryKey, type Pending, pendingRetries, recipients, type Settled, settle } from "./storage";
 import { deliveryKeyPayload, fanoutPayload, retryPayload } from "./timer-payloads";
 import { resolveUnconfirmed, unconfirmed } from "./unconfirmed";
 
@@ -124,7 +125,7 @@ const fanout: TimerAction<"reminders.dm"> = {
   payload: fanoutPayload,
   async run(item, { services: s, timerName }) {
     const p = item.payload;
-    const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
+    const ev = await findReminderEvent(s, p.guild_id, p.event_id, "bulk");
     // Rescheduled or cancelled since: the new plan has its own items.
     if (!ev?.active || ev.start_at !== p.start_at) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
@@ -186,7 +187,7 @@ const retry: TimerAction<"reminders.retry"> = {
   payload: retryPayload,
   async run(item, { services: s, timerName }) {
     const p = item.payload;
-    const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
+    const ev = await findReminderEvent(s, p.guild_id, p.event_id, "bulk");
     if (!ev?.active || ev.start_at !== p.start_at) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
     const users = await pendingRetries(s.env.DB, key, CHUNK);
@@ -201,6 +202,27 @@ const retry: TimerAction<"reminders.retry"> = {
   },
 };
 
+/** The channel post of a reminder: mentions the event role when the event-channels feature made one. */
+async function channelIntent(s: Services, key: string, p: DeliveryKey, ev: EventInfo, settings: ReminderSettings & { channel_id: string }): Promise<Intent> {
+  const role = { role_id: await liveEventRole(s.env.DB, p.guild_id, p.event_id).catch(() => null) };
+  const mention = role?.role_id ? `${roleMention(role.role_id)} ` : settings.channel_everyone ? "@everyone " : "";
+  const t = Math.floor(ev.start_at / 1000);
+  const content =
+    p.offset_s === 0
+      ? `${mention}**${ev.name}** is starting now!`
+      : `${mention}**${ev.name}** starts ${time(t, TimestampStyles.RelativeTime)} (${time(t, TimestampStyles.ShortTime)}).`;
+  return {
+    key,
+    guildId: p.guild_id,
+    channelId: settings.channel_id,
+    body: {
+      content,
+      embeds: [reminderEmbed(ev, p.offset_s)],
+      allowed_mentions: role?.role_id ? { roles: [role.role_id] } : settings.channel_everyone ? { parse: [AllowedMentionsTypes.Everyone] } : { parse: [] },
+    },
+  };
+}
+
 /** The optional channel post at T−1h and T−0, replacing the previous one for the event; posted once across retries. */
 const channelPost: TimerAction<"reminders.channel"> = {
   kind: "reminders.channel",
@@ -210,37 +232,22 @@ const channelPost: TimerAction<"reminders.channel"> = {
   async run(item, { services: s }) {
     const p = item.payload;
     const due = p.start_at - p.offset_s * 1000;
-    // The post's lateness is judged by its first attempt, before anything else: a retry after a restart keeps it.
-    const [ev, settings, started] = await Promise.all([
-      getReminderEvent(s.env.DB, p.guild_id, p.event_id),
-      readReminderSettings(s.env.DB, p.guild_id),
-      startFanout(s.env.DB, p, "channel", s.now(), onTime(due, s.now())),
-    ]);
+    const [ev, settings] = await Promise.all([findReminderEvent(s, p.guild_id, p.event_id, "critical"), readReminderSettings(s.env.DB, p.guild_id)]);
     if (!ev?.active || ev.start_at !== p.start_at || !settings.channel_id) return;
     const key = `rm-channel:${p.guild_id}:${p.event_id}:${p.start_at}:${p.offset_s}`;
-    // Too late to post, unless an earlier attempt already began this post (then it is finished, not repeated).
-    if (!started.onTime && !(await intentExists(s.env.DB, key))) return;
-    // The event role, when the event-channels feature made one for this event.
-    const role = { role_id: await liveEventRole(s.env.DB, p.guild_id, p.event_id).catch(() => null) };
-    const mention = role?.role_id ? `${roleMention(role.role_id)} ` : settings.channel_everyone ? "@everyone " : "";
-    const t = Math.floor(ev.start_at / 1000);
-    const content =
-      p.offset_s === 0
-        ? `${mention}**${ev.name}** is starting now!`
-        : `${mention}**${ev.name}** starts ${time(t, TimestampStyles.RelativeTime)} (${time(t, TimestampStyles.ShortTime)}).`;
+    // Judged on every run against the reminder's own time, not once: a run the REST budget put off (or a retry) more
+    // than a minute past it posts nothing new. A post an earlier attempt may have made is looked for and finished.
+    const late = !onTime(due, s.now());
     const previous = await s.env.DB.prepare("SELECT channel_id, message_id FROM reminder_channel_posts WHERE guild_id = ? AND event_id = ?")
       .bind(p.guild_id, p.event_id)
       .first<{ channel_id: string; message_id: string }>();
-    const posted = await postOnce(s, {
-      key,
-      guildId: p.guild_id,
-      channelId: settings.channel_id,
-      body: {
-        content,
-        embeds: [reminderEmbed(ev, p.offset_s)],
-        allowed_mentions: role?.role_id ? { roles: [role.role_id] } : settings.channel_everyone ? { parse: [AllowedMentionsTypes.Everyone] } : { parse: [] },
-      },
-    });
+    const posted = late
+      ? await settleWithoutPosting(s, key)
+      : await postOnce(s, await channelIntent(s, key, p, ev, { ...settings, channel_id: settings.channel_id }));
+    if (!posted?.messageId) {
+      if (late) logger.warn("reminders.channel_skipped_late", { guild_id: p.guild_id, event_id: p.event_id, offset: p.offset_s, late_ms: s.now() - due });
+      return;
+    }
     if (!posted.messageId || previous?.message_id === posted.messageId) return;
     // The previous post goes before the record moves on, so a crash in between leaves it findable, not forgotten.
     if (previous)

@@ -47,6 +47,7 @@ async function createPublic(s: Services, guildId: string, userId: string, reques
     { guild_id: guildId, kind: "public", name, parent_id: category, owner_id: userId, match_key: null },
     { name, type: ChannelType.GuildVoice, parent_id: category },
     "Temporary voice channel",
+    settings.max_live,
   );
   // Nobody has joined yet: without a join it goes after the same empty time.
   await Promise.all([
@@ -102,6 +103,7 @@ async function createPrivate(s: Services, guildId: string, userId: string, membe
       ],
     },
     `Private channel for match #${match.id}`,
+    settings.max_live,
   );
   if (!ch.tracked) {
     // A teammate asked at the same moment and won: theirs stays, this one (the bot's own, just made) goes.

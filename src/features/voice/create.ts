@@ -3,10 +3,15 @@
  * before the POST, the channel carries the intent's mark, and the channel is tracked by id right after, so a
  * crash at any point leaves a channel the reconciliation adopts, never an orphan.
  */
-import type { RESTPostAPIGuildChannelJSONBody } from "discord-api-types/v10";
+import { channelMention } from "@discordjs/formatters";
+import type { APIChannel, RESTPostAPIGuildChannelJSONBody } from "discord-api-types/v10";
+import { DiscordApiError } from "../../discord/errors";
+import { UserError } from "../../interactions/types";
+import { logger } from "../../log";
 import type { Services } from "../../services";
-import { recordIntent, trackFromIntent, unresolvedIntents } from "./intents";
-import { adopt, planReconcile } from "./lifecycle";
+import { type Binding, CATEGORY_CHANNEL_LIMIT, capacity, GUILD_CHANNEL_LIMIT } from "./capacity";
+import { dropIntent, ownChannelIds, reserveIntent, trackFromIntent, unresolvedIntents } from "./intents";
+import { adopt, guildTimerName, planReconcile } from "./lifecycle";
 import { adoptable, type Intent, markBitrate } from "./ownership";
 import { liveChannels } from "./storage";
 
@@ -17,16 +22,49 @@ export interface Created {
   intent: Intent;
 }
 
+function fullReply(binding: Binding, categoryId: string, maxLive: number): string {
+  if (binding === "max_live")
+    return `This server already has its ${maxLive} temporary voice channels at once (the limit is ${maxLive}); try again when one is gone.`;
+  if (binding === "category")
+    return `The category ${channelMention(categoryId)} is full (Discord allows ${CATEGORY_CHANNEL_LIMIT} channels in a category); an admin can pick another with \`/voice-config set category:\`.`;
+  return `This server has Discord's maximum of ${GUILD_CHANNEL_LIMIT} channels; a channel has to go before a temporary one can be made.`;
+}
+
+/**
+ * Takes a place for one more temporary channel, atomically (D1 counts the live ones and those being made in the same
+ * statement that records the intent), within the guild's limit and the room Discord leaves in the category and the
+ * guild (read now). No room: a UserError saying which cap is reached.
+ */
+async function reserve(s: Services, intent: Intent, maxLive: number): Promise<void> {
+  const categoryId = intent.parent_id ?? "";
+  const [channels, ours] = await Promise.all([s.api.guilds.channels(intent.guild_id), ownChannelIds(s.env.DB, intent.guild_id)]);
+  const room = capacity(channels, ours, categoryId, maxLive);
+  if (room.limit > 0 && (await reserveIntent(s.env.DB, intent, room.limit))) return;
+  throw new UserError(fullReply(room.binding, categoryId, maxLive));
+}
+
 export async function createTempChannel(
   s: Services,
   want: Pick<Intent, "guild_id" | "kind" | "name" | "parent_id" | "owner_id" | "match_key">,
   body: RESTPostAPIGuildChannelJSONBody,
   reason: string,
+  maxLive: number,
 ): Promise<Created> {
   const intent: Intent = { ...want, nonce: crypto.randomUUID(), created_at: s.now(), channel_id: null };
-  await Promise.all([recordIntent(s.env.DB, intent), planReconcile(s, intent)]);
-  // Never retried blindly: a lost answer is found by the nonce in its bitrate (the reconcile step planned above).
-  const ch = await s.api.guilds.createChannel(want.guild_id, { ...body, bitrate: markBitrate(intent.nonce) }, { reason });
+  await reserve(s, intent, maxLive);
+  await planReconcile(s, intent);
+  let ch: APIChannel;
+  try {
+    // Never retried blindly: a lost answer is found by the nonce in its bitrate (the reconcile step planned above).
+    ch = await s.api.guilds.createChannel(want.guild_id, { ...body, bitrate: markBitrate(intent.nonce) }, { reason });
+  } catch (error) {
+    if (!(error instanceof DiscordApiError) || error.transient) throw error;
+    // A definite refusal made nothing: its place is given back at once, and the member is told why.
+    await dropIntent(s.env.DB, want.guild_id, intent.nonce);
+    await s.timer(guildTimerName(want.guild_id)).cancel(`intent:${intent.nonce}`);
+    logger.warn("voice.create_refused", { guild_id: want.guild_id, status: error.status, code: error.code, error });
+    throw new UserError(`Discord refused to make the channel: ${error.message.slice(0, 300)}`);
+  }
   const tracked = await trackFromIntent(s.env.DB, intent, ch.id, want.match_key);
   return { channelId: ch.id, tracked, intent };
 }

@@ -1,11 +1,30 @@
 /** D1 storage of creation intents: written before the POST, resolved after it, reconciled if the bot crashed between. */
 import type { Intent } from "./ownership";
 
-export async function recordIntent(db: D1Database, i: Intent): Promise<void> {
-  await db
-    .prepare("INSERT INTO voice_intents (guild_id, nonce, kind, name, parent_id, owner_id, match_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-    .bind(i.guild_id, i.nonce, i.kind, i.name, i.parent_id, i.owner_id, i.match_key, i.created_at)
+/**
+ * Records the intent only while the guild has fewer than `limit` temporary channels, live or being made: one statement,
+ * so two requests at once cannot both take the last place. False when there is no room.
+ */
+export async function reserveIntent(db: D1Database, i: Intent, limit: number): Promise<boolean> {
+  const r = await db
+    .prepare(
+      `INSERT INTO voice_intents (guild_id, nonce, kind, name, parent_id, owner_id, match_key, created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+       WHERE (SELECT COUNT(*) FROM voice_channels WHERE guild_id = ?1) + (SELECT COUNT(*) FROM voice_intents WHERE guild_id = ?1 AND channel_id IS NULL) < ?9`,
+    )
+    .bind(i.guild_id, i.nonce, i.kind, i.name, i.parent_id, i.owner_id, i.match_key, i.created_at, limit)
     .run();
+  return (r.meta.changes ?? 0) > 0;
+}
+
+/** The ids of the guild's temporary channels the bot knows of: tracked ones and those an intent made. */
+export async function ownChannelIds(db: D1Database, guildId: string): Promise<Set<string>> {
+  const rows = await db
+    .prepare(
+      "SELECT channel_id FROM voice_channels WHERE guild_id = ?1 UNION SELECT channel_id FROM voice_intents WHERE guild_id = ?1 AND channel_id IS NOT NULL",
+    )
+    .bind(guildId)
+    .all<{ channel_id: string }>();
+  return new Set(rows.results.map((r) => r.channel_id));
 }
 
 export async function getIntent(db: D1Database, guildId: string, nonce: string): Promise<Intent | null> {
