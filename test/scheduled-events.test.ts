@@ -15,6 +15,14 @@ useRelay();
 const kinds = async (guildId: string, kind: string) => (await eventLog(guildId, `scheduled_event.${kind}`)) as Record<string, unknown>[];
 
 describe("guild-events core", () => {
+  it("is the one table of a guild's scheduled events: no feature keeps its own copy of them", async () => {
+    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
+    const names = tables.results.map((t) => t.name);
+    expect(names).toContain("scheduled_events");
+    // Reminders' copy of the events (name, times, active), superseded by the mirror.
+    expect(names).not.toContain("reminder_events");
+  });
+
   it("mirrors a recurring event and reports each occurrence's start and end, the move to the next one not as a reschedule", async () => {
     const g = await newGuild();
     const start = Math.ceil((Date.now() + 2 * HOUR) / 60_000) * 60_000;
