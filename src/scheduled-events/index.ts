@@ -11,6 +11,7 @@ import { scheduledEventsRetention } from "./retention";
 
 export type { ScheduledEventChange } from "./diff";
 export type { ScheduledEventConsumer, ScheduledEventUpdate } from "./follow";
+export { occurrenceStands } from "./occurrence";
 export { reconcileFromDiscord } from "./reconcile";
 export type { ScheduledEventRecord } from "./record";
 export { isActiveStatus } from "./record";

@@ -17,7 +17,7 @@ import { isMatchEvent } from "../tournaments/league-query";
 import { chunkDeadline, onTime, startFanout } from "./fanout-start";
 import { formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, readReminderSettings } from "./settings";
-import { claim, type DeliveryKey, getReminderEvent, type Pending, pendingRetries, recipients, type Settled, settle } from "./storage";
+import { claim, type DeliveryKey, type Pending, pendingRetries, recipients, reminderOccurrence, type Settled, settle } from "./storage";
 import { deliveryKeyPayload, fanoutPayload, retryPayload } from "./timer-payloads";
 import { resolveUnconfirmed, unconfirmed } from "./unconfirmed";
 
@@ -124,9 +124,10 @@ const fanout: TimerAction<"reminders.dm"> = {
   payload: fanoutPayload,
   async run(item, { services: s, timerName }) {
     const p = item.payload;
-    const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
-    // Rescheduled or cancelled since: the new plan has its own items.
-    if (!ev?.active || ev.start_at !== p.start_at) return;
+    // Its occurrence rescheduled or cancelled since: the new plan has its own items. A recurring event moving on to
+    // its next occurrence mid fan-out is neither: the occurrence this fan-out belongs to took place.
+    const ev = await reminderOccurrence(s.env.DB, p.guild_id, p.event_id, p.start_at, s.now());
+    if (!ev) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
     const due = p.start_at - p.offset_s * 1000;
     // Judged once, when the fan-out begins: a chunk cut by a restart and retried later, or the next chunk, is not
@@ -186,8 +187,8 @@ const retry: TimerAction<"reminders.retry"> = {
   payload: retryPayload,
   async run(item, { services: s, timerName }) {
     const p = item.payload;
-    const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
-    if (!ev?.active || ev.start_at !== p.start_at) return;
+    const ev = await reminderOccurrence(s.env.DB, p.guild_id, p.event_id, p.start_at, s.now());
+    if (!ev) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
     const users = await pendingRetries(s.env.DB, key, CHUNK);
     const doubtful = { sent: 0, failed: 0, skipped: 0, retry: 0 };
@@ -212,16 +213,16 @@ const channelPost: TimerAction<"reminders.channel"> = {
     const due = p.start_at - p.offset_s * 1000;
     // The post's lateness is judged by its first attempt, before anything else: a retry after a restart keeps it.
     const [ev, settings, started] = await Promise.all([
-      getReminderEvent(s.env.DB, p.guild_id, p.event_id),
+      reminderOccurrence(s.env.DB, p.guild_id, p.event_id, p.start_at, s.now()),
       readReminderSettings(s.env.DB, p.guild_id),
       startFanout(s.env.DB, p, "channel", s.now(), onTime(due, s.now())),
     ]);
-    if (!ev?.active || ev.start_at !== p.start_at || !settings.channel_id) return;
+    if (!ev || !settings.channel_id) return;
     const key = `rm-channel:${p.guild_id}:${p.event_id}:${p.start_at}:${p.offset_s}`;
     // Too late to post, unless an earlier attempt already began this post (then it is finished, not repeated).
     if (!started.onTime && !(await intentExists(s.env.DB, key))) return;
     // The event role, when the event-channels feature made one for this event.
-    const role = { role_id: await liveEventRole(s.env.DB, p.guild_id, p.event_id).catch(() => null) };
+    const role = { role_id: await liveEventRole(s.env.DB, p.guild_id, p.event_id, p.start_at).catch(() => null) };
     const mention = role?.role_id ? `${roleMention(role.role_id)} ` : settings.channel_everyone ? "@everyone " : "";
     const t = Math.floor(ev.start_at / 1000);
     const content =
