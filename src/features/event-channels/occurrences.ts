@@ -13,6 +13,8 @@ import { copyAsOccurrence, type EventRecord, getEvent, ownsAnything, startNextOc
 import { planLiveSteps, queueCleanup, timerOf } from "./timeline";
 
 export const occurrenceKey = (eventId: string, startAt: number) => `${eventId}@${startAt}`;
+/** An ended occurrence's record (`{event}@{start}`): Discord knows no such event; its members are the role's holders. */
+export const isOccurrenceKey = (recordKey: string) => recordKey.includes("@");
 
 const HOLDS_OBJECTS = new Set(["creating", "live", "ending"]);
 

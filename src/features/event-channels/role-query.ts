@@ -7,9 +7,7 @@ import { occurrenceKey } from "./occurrences";
  */
 export async function liveEventRole(db: D1Database, guildId: string, eventId: string, startAt: number): Promise<string | null> {
   const r = await db
-    .prepare(
-      "SELECT role_id FROM event_channel_events WHERE guild_id = ? AND event_id IN (?, ?) AND start_at = ? AND state = 'live' AND role_created = 1",
-    )
+    .prepare("SELECT role_id FROM event_channel_events WHERE guild_id = ? AND event_id IN (?, ?) AND start_at = ? AND state = 'live' AND role_created = 1")
     .bind(guildId, eventId, occurrenceKey(eventId, startAt), startAt)
     .first<{ role_id: string | null }>();
   return r?.role_id ?? null;
