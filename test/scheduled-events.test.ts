@@ -64,7 +64,7 @@ describe("guild-events core", () => {
     const ev = await weeklyEvent(g, "Outage Night", start);
     await untilMirror(g.guild_id, ev.id, () => true);
     const s = createServices(env, () => undefined, registry);
-    for (const h of registry.gateway.get("GUILD_CREATE") ?? []) await h.handle({ id: g.guild_id, unavailable: true } as never, s);
+    for (const h of registry.gateway.get("GUILD_CREATE") ?? []) await h.handle({ id: g.guild_id, unavailable: true } as never, s, { received_at: Date.now() });
     expect((await mirror(g.guild_id, ev.id))?.deleted_at).toBeNull();
     expect(await kinds(g.guild_id, "deleted")).toEqual([]);
   });

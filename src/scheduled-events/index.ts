@@ -5,7 +5,7 @@
 import { GatewayDispatchEvents } from "discord-api-types/v10";
 import { type EventDefinitions, pickFields } from "../events/catalog";
 import { type Feature, gatewayHandler } from "../feature";
-import { observeDeleted, observeEvent } from "./follow";
+import { observeDeleteDispatch, observeEvent } from "./follow";
 import { reconcileCron, reconcileGuild } from "./reconcile";
 import { scheduledEventsRetention } from "./retention";
 
@@ -41,14 +41,21 @@ export const scheduledEventsCore: Feature = {
   name: "scheduled_events",
   events: scheduledEventEvents,
   gateway: [
-    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventCreate, "scheduled_events.observe", (ev, s) => observeEvent(s, ev, "dispatch")),
-    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUpdate, "scheduled_events.observe", (ev, s) => observeEvent(s, ev, "dispatch")),
-    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventDelete, "scheduled_events.deleted", (ev, s) => observeDeleted(s, ev.guild_id, ev.id)),
+    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventCreate, "scheduled_events.observe", (ev, s, meta) =>
+      observeEvent(s, ev, "dispatch", ev.guild_id, meta.received_at),
+    ),
+    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUpdate, "scheduled_events.observe", (ev, s, meta) =>
+      observeEvent(s, ev, "dispatch", ev.guild_id, meta.received_at),
+    ),
+    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventDelete, "scheduled_events.deleted", (ev, s, meta) =>
+      observeDeleteDispatch(s, ev, meta.received_at),
+    ),
     // After a fresh IDENTIFY Discord sends every guild with all its scheduled events: a free reconciliation.
-    gatewayHandler(GatewayDispatchEvents.GuildCreate, "scheduled_events.reconcile", async (guild, s) => {
+    gatewayHandler(GatewayDispatchEvents.GuildCreate, "scheduled_events.reconcile", async (guild, s, meta) => {
       // An outage's GUILD_CREATE (`unavailable`) lists nothing: taken as the full list it would delete every event.
       if (("unavailable" in guild && guild.unavailable) || !Array.isArray(guild.guild_scheduled_events)) return;
-      await reconcileGuild(s, guild.id, guild.guild_scheduled_events);
+      // As of when it was received: it may be reconciled much later (set aside off the dispatch path).
+      await reconcileGuild(s, guild.id, guild.guild_scheduled_events, meta.received_at);
     }),
   ],
   crons: [reconcileCron],
