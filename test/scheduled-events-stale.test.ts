@@ -1,12 +1,16 @@
 /** The guild-events core never takes an event back to an older description (a GUILD_CREATE set aside, a list in flight). */
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { registry } from "../src/features";
 import type { InboxRow } from "../src/gateway/inbox";
 import type { GatewayRelay } from "../src/index";
-import { editEvent, HOUR, MIN, record, scheduleEvent, setUp, timerOf as channelTimer, untilPlanned, useRelay } from "./event-channel-helpers";
+import { reconcileGuild } from "../src/scheduled-events/reconcile";
+import { createServices } from "../src/services";
+import { timerOf as channelTimer, editEvent, HOUR, MIN, record, scheduleEvent, setUp, untilPlanned, useRelay } from "./event-channel-helpers";
 import { emu, newGuild } from "./helpers";
-import { timerOf as reminderTimer, untilItem } from "./reminder-helpers";
 import { privateRelay } from "./relay-helpers";
+import { timerOf as reminderTimer, untilItem } from "./reminder-helpers";
 import { mirror, untilMirror } from "./scheduled-event-helpers";
 
 useRelay();
@@ -84,4 +88,25 @@ describe("guild-events core: a stale GUILD_CREATE", () => {
     expect((await channelTimer(g.guild_id, c.id).list()).filter((i) => i.status === "pending")).toEqual([]);
     expect(await record(g.guild_id, c.id)).toBeNull();
   }, 60_000);
+
+  it("a list taken before an UPDATE that was handled while it was in flight does not take the event back", async () => {
+    const g = await newGuild();
+    const start = Math.ceil((Date.now() + 3 * HOUR) / MIN) * MIN;
+    const a = await scheduleEvent(g, "Raid", start);
+    await untilMirror(g.guild_id, a.id, () => true);
+    const listedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 5));
+    const moved = start + HOUR;
+    await editEvent(g, a.id, { scheduled_start_time: new Date(moved).toISOString(), scheduled_end_time: new Date(moved + HOUR).toISOString() });
+    await untilMirror(g.guild_id, a.id, (m) => m.start_at === moved);
+    // The list's answer (the old time) is reconciled after the UPDATE.
+    await reconcileGuild(
+      createServices(env, () => undefined, registry),
+      g.guild_id,
+      [a as never],
+      listedAt,
+    );
+    expect(await mirror(g.guild_id, a.id)).toMatchObject({ start_at: moved, status: 1, deleted_at: null });
+    expect((await untilItem(g.guild_id, a.id, "dm:3600")).dueAt).toBe(moved - HOUR);
+  });
 });
