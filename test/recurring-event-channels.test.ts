@@ -1,7 +1,8 @@
 /** Event channels for a weekly recurring event: each occurrence its own role and channels, and its own cleanup. */
 import { describe, expect, it } from "vitest";
-import { channelsIn, editEvent, HOUR, MIN, record, runAt, setUp, timerOf, untilPlanned, untilRecord, useRelay } from "./event-channel-helpers";
+import { channelsIn, editEvent, eventLog, HOUR, MIN, record, runAt, setUp, timerOf, untilPlanned, untilRecord, useRelay } from "./event-channel-helpers";
 import { emu, guildState, newGuild, WAIT_MS } from "./helpers";
+import { timerOf as reminderTimer, untilItem } from "./reminder-helpers";
 import { WEEK, weeklyEvent } from "./scheduled-event-helpers";
 
 useRelay();
@@ -131,5 +132,42 @@ describe("event channels: a weekly recurring event over two occurrences", () => 
     }
     expect((await timer.list()).filter((i) => i.key === "resync").map((i) => i.status)).toEqual(["done"]);
     expect(await holding(restored?.role_id)).toEqual(fans.user_ids);
+  }, 90_000);
+
+  it("an occurrence cancelled by an exception while its channels live is cleaned up at once; the next one gets its own", async () => {
+    const g = await newGuild();
+    await setUp(g, { deletion_hours: 168 });
+    const start = Math.ceil((Date.now() + 2 * HOUR) / MIN) * MIN;
+    const ev = await weeklyEvent(g, "Raid Night", start);
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 1 } });
+    await untilPlanned(g.guild_id, ev.id, "create");
+    await untilItem(g.guild_id, ev.id, `dm:${start}:3600`);
+    expect(await runAt(g.guild_id, ev.id, start - 15 * MIN)).toBe(true);
+    const first = await untilRecord(g.guild_id, ev.id, (r) => r?.state === "live", "first occurrence live");
+
+    // A member cancels this week's occurrence in the Events tab: Discord shows next week's (one UPDATE).
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/exceptions`, {
+      body: { original_scheduled_start_time: new Date(start).toISOString(), is_canceled: true },
+    });
+    const next = start + WEEK;
+    expect((await untilPlanned(g.guild_id, ev.id, "create")).dueAt).toBe(next - 15 * MIN);
+    expect(await record(g.guild_id, ev.id)).toMatchObject({ state: "scheduled", start_at: next, text_id: null, role_id: null });
+    const cancelled = await untilRecord(
+      g.guild_id,
+      `${ev.id}@${start}`,
+      (r) => r?.state === "done" || r?.state === "cancelled",
+      "cancelled occurrence cleaned up",
+    );
+    expect(cancelled?.delete_at ?? 0).toBeLessThan(start + HOUR + 168 * HOUR);
+    const after = await guildState(g.guild_id);
+    expect(channelsIn(after, g.channels.category).map((c) => c.id)).not.toContain(first?.text_id);
+    expect(after.guilds[0]?.roles.map((r) => r.id)).not.toContain(first?.role_id);
+    // Its reminders are gone; next week's are planned.
+    await untilItem(g.guild_id, ev.id, `dm:${next}:3600`);
+    const pending = (await reminderTimer(g.guild_id, ev.id).list()).filter((i) => i.status === "pending").map((i) => i.key);
+    expect(pending.filter((k) => k.startsWith(`dm:${start}:`))).toEqual([]);
+    expect(await eventLog(g.guild_id, "scheduled_event.occurrence_cancelled")).toEqual([
+      expect.objectContaining({ event_id: ev.id, start_at: start, next_start_at: next }),
+    ]);
   }, 90_000);
 });

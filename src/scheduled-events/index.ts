@@ -21,7 +21,10 @@ const fields = pickFields("event_id", "name", "recurring", "start_at", "end_at",
 
 export const scheduledEventEvents: EventDefinitions = {
   serializers: Object.fromEntries(
-    ["created", "updated", "rescheduled", "cancelled", "deleted", "occurrence_started", "occurrence_ended"].map((k) => [`scheduled_event.${k}`, fields]),
+    ["created", "updated", "rescheduled", "cancelled", "deleted", "occurrence_started", "occurrence_ended", "occurrence_cancelled"].map((k) => [
+      `scheduled_event.${k}`,
+      fields,
+    ]),
   ),
   sets: {
     FULL: [
@@ -32,6 +35,7 @@ export const scheduledEventEvents: EventDefinitions = {
       "scheduled_event.deleted",
       "scheduled_event.occurrence_started",
       "scheduled_event.occurrence_ended",
+      "scheduled_event.occurrence_cancelled",
     ],
   },
 };
