@@ -4,7 +4,7 @@ import type { CronTrigger } from "./cron-triggers";
 import type { BotRequirement } from "./discord/bot-permissions";
 import type { ListenerSpec } from "./events/bus";
 import type { EventDefinitions } from "./events/catalog";
-import { type DispatchData, type GatewayHandler as GatewayHandlerOf, onGateway } from "./gateway/handlers";
+import { type DispatchData, type DispatchMeta, type GatewayHandler as GatewayHandlerOf, onGateway } from "./gateway/handlers";
 import type { ForwardedEvent } from "./gateway/protocol";
 import type { CommandDef, CommandFallback, ComponentDef, ModalDef } from "./interactions/types";
 import type { RetentionPolicy } from "./retention/policy";
@@ -26,7 +26,7 @@ export type GatewayHandler = GatewayHandlerOf<Services>;
 export function gatewayHandler<T extends ForwardedEvent>(
   event: T,
   name: string,
-  handle: (data: DispatchData<T>, services: Services) => Promise<void>,
+  handle: (data: DispatchData<T>, services: Services, meta: DispatchMeta) => Promise<void>,
 ): GatewayHandler {
   return onGateway<Services, T>(event, name, handle);
 }

@@ -67,8 +67,8 @@ export class GatewayRelay extends RelayObject<Env, Services> {
       services: () => createServices(this.env, (p) => this.ctx.waitUntil(p), registry, Date.now, { lane: "critical", guild: "gateway" }),
       // Each dispatch's calls take the critical lane's share of its own guild: one guild's flood of dispatches
       // (or of GUILD_CREATE reconciliations) cannot use up the other guilds' share.
-      forward: (payload, services, skip) =>
-        runGatewayHandlers(registry.gateway.get(payload.t), payload, gatedServices(services, { lane: "critical", guild: dispatchGuild(payload) }), skip),
+      forward: (payload, services, skip, meta) =>
+        runGatewayHandlers(registry.gateway.get(payload.t), payload, gatedServices(services, { lane: "critical", guild: dispatchGuild(payload) }), skip, meta),
       lifecycle: async (change, state, services) => {
         if (change === "connected" && state.object_id) await recordRelay(this.env.DB, state.object_id, state.shard, services.now());
         await services.bus.emit(`gateway.${change}`, state, { guildId: null });

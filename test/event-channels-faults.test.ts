@@ -155,9 +155,9 @@ async function dispatchTwice(t: "GUILD_SCHEDULED_EVENT_UPDATE", d: APIGuildSched
   // The guild-events core takes the dispatch and tells event channels (its consumer) what changed.
   const handlers = (registry.gateway.get(t) ?? []).filter((h) => h.name.startsWith("scheduled_events."));
   const cut = cutOnce();
-  for (const h of handlers) await h.handle(d as never, cut).catch(() => undefined);
+  for (const h of handlers) await h.handle(d as never, cut, { received_at: Date.now() }).catch(() => undefined);
   const s = createServices(env, () => {}, registry);
-  for (const h of handlers) await h.handle(d as never, s);
+  for (const h of handlers) await h.handle(d as never, s, { received_at: Date.now() });
 }
 
 describe("event channels: a gateway handler cut off half-way and run again", () => {

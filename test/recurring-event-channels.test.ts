@@ -1,7 +1,8 @@
 /** Event channels for a weekly recurring event: each occurrence its own role and channels, and its own cleanup. */
 import { describe, expect, it } from "vitest";
-import { channelsIn, editEvent, HOUR, MIN, record, runAt, setUp, untilPlanned, untilRecord, useRelay } from "./event-channel-helpers";
-import { emu, guildState, newGuild } from "./helpers";
+import { channelsIn, editEvent, eventLog, HOUR, MIN, record, runAt, setUp, timerOf, untilPlanned, untilRecord, useRelay } from "./event-channel-helpers";
+import { emu, guildState, newGuild, WAIT_MS } from "./helpers";
+import { timerOf as reminderTimer, untilItem } from "./reminder-helpers";
 import { WEEK, weeklyEvent } from "./scheduled-event-helpers";
 
 useRelay();
@@ -79,4 +80,89 @@ describe("event channels: a weekly recurring event over two occurrences", () => 
     expect(await record(g.guild_id, `${ev.id}@${start}`)).toBeNull();
     expect(await record(g.guild_id, ev.id)).toMatchObject({ state: "scheduled", start_at: start + WEEK });
   });
+
+  it("an ended occurrence's role deleted by hand is made again for its own members, and its resync keeps them (by its own record)", async () => {
+    const g = await newGuild();
+    await setUp(g, { deletion_hours: 168 });
+    const start = Math.ceil((Date.now() + 2 * HOUR) / MIN) * MIN;
+    const ev = await weeklyEvent(g, "Raid Night", start);
+    const fans = await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 2 } });
+    await untilPlanned(g.guild_id, ev.id, "create");
+    expect(await runAt(g.guild_id, ev.id, start - 15 * MIN)).toBe(true);
+    const first = await untilRecord(g.guild_id, ev.id, (r) => r?.state === "live", "first occurrence live");
+    const holding = async (roleId: string | null | undefined) => {
+      const members = (await guildState(g.guild_id)).guilds[0]?.members ?? [];
+      return fans.user_ids.filter((u) => members.find((m) => m.user_id === u)?.roles.includes(roleId ?? "-"));
+    };
+    const untilHolding = async (key: string, roleId: string | null | undefined, at?: number) => {
+      const deadline = Date.now() + WAIT_MS;
+      while ((await holding(roleId)).length < fans.user_ids.length && Date.now() < deadline) {
+        if (at !== undefined) await runAt(g.guild_id, key, at);
+        else await untilRecord(g.guild_id, key, () => true);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return holding(roleId);
+    };
+    expect(await untilHolding(ev.id, first?.role_id, start - 15 * MIN)).toEqual(fans.user_ids);
+
+    // The occurrence ends; Discord moves the event on. One member is not coming next week.
+    await editEvent(g, ev.id, { status: 2 });
+    await editEvent(g, ev.id, { status: 3 });
+    await untilPlanned(g.guild_id, ev.id, "create");
+    const ended = `${ev.id}@${start}`;
+    await untilRecord(g.guild_id, ended, (r) => r?.state === "live" && r.role_id === first?.role_id, "ended occurrence's record");
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users/${fans.user_ids[1]}`, { method: "DELETE", body: {} });
+
+    // Its role is deleted by hand while its channels live on: made again, and given to the members who had it.
+    await emu(`/_emulator/guilds/${g.guild_id}/roles/${first?.role_id}`, { method: "DELETE" });
+    const restored = await untilRecord(g.guild_id, ended, (r) => !!r?.role_id && r.role_id !== first?.role_id, "the ended occurrence's new role");
+    expect(await untilHolding(ended, restored?.role_id)).toEqual(fans.user_ids);
+    const state = await guildState(g.guild_id);
+    const text = state.guilds[0]?.channels.find((c) => c.id === first?.text_id) as unknown as { permission_overwrites: { id: string }[] };
+    expect(text.permission_overwrites.some((o) => o.id === restored?.role_id)).toBe(true);
+
+    // A resync of the ended occurrence (as after a fresh IDENTIFY) keeps its members and fails nothing.
+    const timer = timerOf(g.guild_id, ended);
+    await timer.schedule("resync", Date.now(), "ec.resync", { guild_id: g.guild_id, event_id: ended });
+    await untilRecord(g.guild_id, ended, () => true);
+    const deadline = Date.now() + WAIT_MS;
+    while ((await timer.list()).some((i) => i.key === "resync" && i.status === "pending") && Date.now() < deadline) {
+      await untilRecord(g.guild_id, ended, () => true);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await timer.list()).filter((i) => i.key === "resync").map((i) => i.status)).toEqual(["done"]);
+    expect(await holding(restored?.role_id)).toEqual(fans.user_ids);
+  }, 90_000);
+
+  it("an occurrence cancelled by an exception while its channels live is cleaned up at once; the next one gets its own", async () => {
+    const g = await newGuild();
+    await setUp(g, { deletion_hours: 168 });
+    const start = Math.ceil((Date.now() + 2 * HOUR) / MIN) * MIN;
+    const ev = await weeklyEvent(g, "Raid Night", start);
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 1 } });
+    await untilPlanned(g.guild_id, ev.id, "create");
+    await untilItem(g.guild_id, ev.id, `dm:${start}:3600`);
+    expect(await runAt(g.guild_id, ev.id, start - 15 * MIN)).toBe(true);
+    const first = await untilRecord(g.guild_id, ev.id, (r) => r?.state === "live", "first occurrence live");
+
+    // A member cancels this week's occurrence in the Events tab: Discord shows next week's (one UPDATE).
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/exceptions`, {
+      body: { original_scheduled_start_time: new Date(start).toISOString(), is_canceled: true },
+    });
+    const next = start + WEEK;
+    expect((await untilPlanned(g.guild_id, ev.id, "create")).dueAt).toBe(next - 15 * MIN);
+    expect(await record(g.guild_id, ev.id)).toMatchObject({ state: "scheduled", start_at: next, text_id: null, role_id: null });
+    // At once, not at its deletion time a week on.
+    await untilRecord(g.guild_id, `${ev.id}@${start}`, (r) => r?.state === "done" || r?.state === "cancelled", "cancelled occurrence cleaned up");
+    const after = await guildState(g.guild_id);
+    expect(channelsIn(after, g.channels.category).map((c) => c.id)).not.toContain(first?.text_id);
+    expect(after.guilds[0]?.roles.map((r) => r.id)).not.toContain(first?.role_id);
+    // Its reminders are gone; next week's are planned.
+    await untilItem(g.guild_id, ev.id, `dm:${next}:3600`);
+    const pending = (await reminderTimer(g.guild_id, ev.id).list()).filter((i) => i.status === "pending").map((i) => i.key);
+    expect(pending.filter((k) => k.startsWith(`dm:${start}:`))).toEqual([]);
+    expect(await eventLog(g.guild_id, "scheduled_event.occurrence_cancelled")).toEqual([
+      expect.objectContaining({ event_id: ev.id, start_at: start, next_start_at: next }),
+    ]);
+  }, 90_000);
 });

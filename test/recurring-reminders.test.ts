@@ -1,7 +1,9 @@
 /** DM reminders for a weekly recurring event: once per offset per occurrence; the move on is not a reschedule. */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { EventTimer } from "../src/index";
 import { editEvent, HOUR, useRelay } from "./event-channel-helpers";
-import { interact, newGuild, WAIT_MS } from "./helpers";
+import { emu, type Fixture, interact, newGuild, WAIT_MS } from "./helpers";
 import { dms, runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
 import { WEEK, weeklyEvent } from "./scheduled-event-helpers";
 
@@ -56,4 +58,46 @@ describe("reminders: a weekly recurring event over two occurrences", () => {
       `<t:${t(next)}:F> (<t:${t(next)}:R>)`,
     ]);
   });
+});
+
+describe("reminders: a recurring event that moves on while an occurrence's fan-out is paging", () => {
+  it("finishes the ended occurrence's fan-out (each member once) and still reminds the next occurrence once per offset", async () => {
+    const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
+    // 85 subscribers to T−0 only: three chunks of the fan-out (40, 40, 5).
+    const users: string[] = [];
+    for (let i = 0; i < 85; i++) {
+      const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `raider${i}`, guild_id: g.guild_id } })).id;
+      await subscribeDirect(g, id, ["all"], [0]);
+      users.push(id);
+    }
+    const start = Math.ceil((Date.now() + 2 * HOUR) / 60_000) * 60_000;
+    const ev = await weeklyEvent(g, "Raid Night", start);
+    await untilItem(g.guild_id, ev.id, `dm:${start}:0`);
+    // The T−0 fan-out's first chunk only (one alarm invocation at the occurrence's start).
+    const timer = timerOf(g.guild_id, ev.id);
+    await runInDurableObject(timer, (instance: EventTimer) => {
+      instance.clock = () => start;
+    });
+    await runDurableObjectAlarm(timer);
+    const counts = async () => Promise.all(users.map(async (u) => (await dms(g, u)).length));
+    expect((await counts()).filter((n) => n === 1)).toHaveLength(40);
+
+    // Meanwhile the occurrence is run and ended: Discord moves the event on to next week.
+    await editEvent(g, ev.id, { status: 2 });
+    await editEvent(g, ev.id, { status: 3 });
+    const next = start + WEEK;
+    await untilItem(g.guild_id, ev.id, `dm:${next}:0`);
+    // The rest of the fan-out runs after the move: it belongs to the occurrence that took place.
+    await runAt(g.guild_id, ev.id, start + 30_000);
+    expect(await counts()).toEqual(users.map(() => 1));
+    const first = await dms(g, users[84] as string);
+    expect(first[0]?.embeds[0]?.fields?.[0]?.value).toBe(`<t:${t(start)}:F> (<t:${t(start)}:R>)`);
+
+    // The next occurrence is reminded once, to everyone.
+    await runAt(g.guild_id, ev.id, next);
+    await runAt(g.guild_id, ev.id, next + 30_000);
+    expect(await counts()).toEqual(users.map(() => 2));
+    const second = await dms(g, users[0] as string);
+    expect(second.map((m) => m.embeds[0]?.fields?.[0]?.value)).toEqual([`<t:${t(start)}:F> (<t:${t(start)}:R>)`, `<t:${t(next)}:F> (<t:${t(next)}:R>)`]);
+  }, 120_000);
 });

@@ -58,14 +58,6 @@ async function seed(g: string, now: number) {
     ["2", young],
   ] as const) {
     await run(
-      "INSERT INTO reminder_events (guild_id, event_id, name, start_at, end_at, active, updated_at) VALUES (?, ?, 'Raid', ?, ?, 0, ?)",
-      g,
-      ev,
-      at,
-      at + 3_600_000,
-      at,
-    );
-    await run(
       "INSERT INTO scheduled_events (guild_id, event_id, name, entity_type, start_at, end_at, status, updated_at) VALUES (?, ?, 'Raid', 3, ?, ?, 3, ?)",
       g,
       ev,
@@ -141,7 +133,6 @@ async function snapshot(g: string) {
     "guilds",
     "event_log",
     "timers",
-    "reminder_events",
     "scheduled_events",
     "reminder_deliveries",
     "reminder_event_members",
@@ -208,7 +199,6 @@ describe("data retention", () => {
       ...before,
       event_log: after.event_log, // the young entry and what the cron's jobs logged (checked below)
       timers: after.timers,
-      reminder_events: 1,
       scheduled_events: 1,
       reminder_deliveries: 1,
       reminder_event_members: 1,

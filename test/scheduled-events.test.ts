@@ -1,9 +1,7 @@
 /** The guild-events core: one mirror of each guild's scheduled events, and the changes it reports on the bus. */
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { registry } from "../src/features";
-import worker from "../src/index";
 import { createServices } from "../src/services";
 import { editEvent, eventLog, HOUR, useRelay } from "./event-channel-helpers";
 import { cronAndFanOut, emu, newGuild, WAIT_MS } from "./helpers";
@@ -15,6 +13,14 @@ useRelay();
 const kinds = async (guildId: string, kind: string) => (await eventLog(guildId, `scheduled_event.${kind}`)) as Record<string, unknown>[];
 
 describe("guild-events core", () => {
+  it("is the one table of a guild's scheduled events: no feature keeps its own copy of them", async () => {
+    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
+    const names = tables.results.map((t) => t.name);
+    expect(names).toContain("scheduled_events");
+    // Reminders' copy of the events (name, times, active), superseded by the mirror.
+    expect(names).not.toContain("reminder_events");
+  });
+
   it("mirrors a recurring event and reports each occurrence's start and end, the move to the next one not as a reschedule", async () => {
     const g = await newGuild();
     const start = Math.ceil((Date.now() + 2 * HOUR) / 60_000) * 60_000;
@@ -56,7 +62,7 @@ describe("guild-events core", () => {
     const ev = await weeklyEvent(g, "Outage Night", start);
     await untilMirror(g.guild_id, ev.id, () => true);
     const s = createServices(env, () => undefined, registry);
-    for (const h of registry.gateway.get("GUILD_CREATE") ?? []) await h.handle({ id: g.guild_id, unavailable: true } as never, s);
+    for (const h of registry.gateway.get("GUILD_CREATE") ?? []) await h.handle({ id: g.guild_id, unavailable: true } as never, s, { received_at: Date.now() });
     expect((await mirror(g.guild_id, ev.id))?.deleted_at).toBeNull();
     expect(await kinds(g.guild_id, "deleted")).toEqual([]);
   });

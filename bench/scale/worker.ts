@@ -163,8 +163,8 @@ export class GatewayRelay extends BotRelay {
     const h = super.hooks();
     return {
       ...h,
-      forward: async (payload, services, skip) => {
-        const out = await h.forward(payload, services, skip);
+      forward: async (payload, services, skip, meta) => {
+        const out = await h.forward(payload, services, skip, meta);
         handled(payload);
         return out;
       },

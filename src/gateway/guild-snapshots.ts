@@ -5,6 +5,7 @@
  * sees its dispatches in order while other guilds' dispatches no longer wait behind the storm.
  */
 import { logger } from "../log";
+import type { DispatchMeta } from "./handlers";
 import type { InboxRow } from "./inbox";
 import { MAX_DISPATCH_ATTEMPTS, retryDelayMs } from "./inbox-policy";
 import { DEFERRED_BY_GUILD } from "./protocol";
@@ -31,7 +32,7 @@ const toSnapshot = (r: Raw | undefined): Snapshot | null => (r ? { ...r, done: J
 
 type Outcome = { done: string[]; failed: string[] };
 /** Runs the handlers of a stored dispatch except `skip`; reports which failed (the relay's handler runner). */
-export type RunPayload = (payload: string, skip: ReadonlySet<string>) => Promise<Outcome>;
+export type RunPayload = (payload: string, skip: ReadonlySet<string>, meta: DispatchMeta) => Promise<Outcome>;
 
 export class GuildSnapshots {
   constructor(private readonly sql: SqlStorage) {
@@ -66,7 +67,7 @@ export class GuildSnapshots {
       return { done: [], failed: [] };
     }
     if (guild && !(await this.before(guild, row.id, run, now))) return { done: row.done, failed: [DEFERRED_BY_GUILD] };
-    return run(row.payload, new Set(row.done));
+    return run(row.payload, new Set(row.done), { received_at: row.received_at });
   }
 
   count(): number {
@@ -95,7 +96,8 @@ export class GuildSnapshots {
   }
 
   private async reconcile(snap: Snapshot, run: RunPayload, now: number): Promise<boolean> {
-    const outcome = await run(snap.payload, new Set(snap.done));
+    // Its received time goes with it: reconciled later, it must not undo what newer dispatches or lists recorded.
+    const outcome = await run(snap.payload, new Set(snap.done), { received_at: snap.received_at });
     // Only this snapshot: a newer GUILD_CREATE that arrived meanwhile stays for its own turn.
     const same = "guild_id = ? AND entry_id = ?";
     if (outcome.failed.length === 0) {

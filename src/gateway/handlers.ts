@@ -5,18 +5,24 @@ import type { ForwardedEvent } from "./protocol";
 
 export type DispatchData<T extends ForwardedEvent> = Extract<GatewayDispatchPayload, { t: T }>["d"];
 
+/** What the relay knows of a dispatch beyond its payload. */
+export interface DispatchMeta {
+  /** When the relay received it: the moment Discord's description in it was true (a GUILD_CREATE set aside keeps its own). */
+  received_at: number;
+}
+
 export interface GatewayHandler<S, T extends ForwardedEvent = ForwardedEvent> {
   event: T;
   /** Stable name for logs. */
   name: string;
-  handle(data: DispatchData<T>, services: S): Promise<void>;
+  handle(data: DispatchData<T>, services: S, meta: DispatchMeta): Promise<void>;
 }
 
 /** Declares a handler with its payload type inferred from the dispatch name. */
 export function onGateway<S, T extends ForwardedEvent>(
   event: T,
   name: string,
-  handle: (data: DispatchData<T>, services: S) => Promise<void>,
+  handle: (data: DispatchData<T>, services: S, meta: DispatchMeta) => Promise<void>,
 ): GatewayHandler<S> {
   return { event, name, handle } as unknown as GatewayHandler<S>;
 }
@@ -37,12 +43,13 @@ export async function runGatewayHandlers<S>(
   payload: GatewayDispatchPayload,
   services: S,
   skip: ReadonlySet<string> = new Set(),
+  meta: DispatchMeta = { received_at: Date.now() },
 ): Promise<HandlerOutcome> {
   const out: HandlerOutcome = { done: [...skip], failed: [] };
   for (const h of handlers ?? []) {
     if (skip.has(h.name)) continue;
     try {
-      await h.handle(payload.d as never, services);
+      await h.handle(payload.d as never, services, meta);
       out.done.push(h.name);
     } catch (error) {
       const guildId = (payload.d as { guild_id?: string } | null)?.guild_id ?? null;

@@ -1,5 +1,6 @@
 /** The relay's stored state, its view for /health and features, and the hooks the Worker gives it. */
 import type { GatewayDispatchPayload, RESTGetAPIGatewayBotResult } from "discord-api-types/v10";
+import type { DispatchMeta } from "./handlers";
 
 export type RelayStatus = "idle" | "connecting" | "identifying" | "resuming" | "ready" | "backoff" | "paused" | "fatal" | "stopped";
 
@@ -67,7 +68,7 @@ export interface GatewayInfo {
 export interface RelayHooks<S> {
   services(): S;
   /** Runs the feature handlers for a forwarded dispatch, except those in `skip`; reports which failed. */
-  forward(event: GatewayDispatchPayload, services: S, skip: ReadonlySet<string>): Promise<{ done: string[]; failed: string[] }>;
+  forward(event: GatewayDispatchPayload, services: S, skip: ReadonlySet<string>, meta: DispatchMeta): Promise<{ done: string[]; failed: string[] }>;
   /** Connection lifecycle for the event bus: connected, disconnected, fatal. */
   lifecycle(change: "connected" | "disconnected" | "fatal", state: RelayState, services: S): Promise<void>;
   /** Fetches GET /gateway/bot. */

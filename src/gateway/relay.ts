@@ -323,9 +323,9 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
   }
 
   /** Runs the features' handlers for a stored dispatch, except those in `skip`. */
-  private readonly runPayload: RunPayload = (payload, skip) => {
+  private readonly runPayload: RunPayload = (payload, skip, meta) => {
     const hooks = this.hooks();
-    return hooks.forward(JSON.parse(payload) as GatewayDispatchPayload, hooks.services(), skip);
+    return hooks.forward(JSON.parse(payload) as GatewayDispatchPayload, hooks.services(), skip, meta);
   };
 
   /** Everything received before this connection's READY/RESUMED has been handled: gateway-fed state is current. */

@@ -82,6 +82,22 @@ describe("diff: what changed about a scheduled event", () => {
     expect(diff(active, carried, T0 + 2 * H).map((c) => c.kind)).toEqual(["occurrence_ended"]);
   });
 
+  it("an exception cancelling the occurrence shown is occurrence_cancelled with the next start, before or after its time", () => {
+    const cancelled = { ...at(weekly, T0 + WEEK), exceptions: [{ original_start_at: T0, start_at: null, end_at: null, cancelled: true }] };
+    expect(diff(weekly, cancelled, T0 - H)).toEqual([
+      { kind: "occurrence_cancelled", start_at: T0, next_start_at: T0 + WEEK },
+      { kind: "updated", start_at: T0 + WEEK, fields: ["exceptions"] },
+    ]);
+    expect(diff(weekly, cancelled, T0 + H).map((c) => c.kind)).toEqual(["occurrence_cancelled", "updated"]);
+    // An occurrence an exception had moved (shown at its new time) is found by its original start.
+    const moved = { ...at(weekly, T0 + H), exceptions: [{ original_start_at: T0, start_at: T0 + H, end_at: T0 + 3 * H, cancelled: false }] };
+    const movedThenCancelled = { ...at(weekly, T0 + WEEK), exceptions: [{ original_start_at: T0, start_at: null, end_at: null, cancelled: true }] };
+    expect(diff(moved, movedThenCancelled, T0).map((c) => c.kind)).toEqual(["occurrence_cancelled", "updated"]);
+    // A later occurrence cancelled is only an update of the exceptions (the calendar's EXDATE).
+    const later = { ...weekly, exceptions: [{ original_start_at: T0 + WEEK, start_at: null, end_at: null, cancelled: true }] };
+    expect(diff(weekly, later, T0 - H)).toEqual([{ kind: "updated", start_at: T0, fields: ["exceptions"] }]);
+  });
+
   it("a recurring event moved before its occurrence began, or with a new rule, is a reschedule", () => {
     expect(diff(weekly, at(weekly, T0 + WEEK), T0 - H)).toEqual([{ kind: "rescheduled", start_at: T0 + WEEK, previous_start_at: T0 }]);
     const fortnightly = { ...at(weekly, T0 + WEEK), recurrence_rule: { ...(weekly.recurrence_rule as object), interval: 2 } } as EventSnapshot;

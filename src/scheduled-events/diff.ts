@@ -11,7 +11,9 @@ export type ScheduledEventChange =
   | { kind: "deleted"; start_at: number }
   | { kind: "occurrence_started"; start_at: number }
   /** `next_start_at`: a recurring event moved on to its next occurrence (not a reschedule). */
-  | { kind: "occurrence_ended"; start_at: number; next_start_at: number | null };
+  | { kind: "occurrence_ended"; start_at: number; next_start_at: number | null }
+  /** One occurrence of a recurring event cancelled (Discord's exception) while the event showed it: it moved on to `next_start_at`. */
+  | { kind: "occurrence_cancelled"; start_at: number; next_start_at: number };
 
 export type ChangeKind = ScheduledEventChange["kind"];
 
@@ -22,6 +24,21 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 /** The rule apart from its `start` (Discord may or may not move that along with the occurrences). */
 const ruleShape = (e: EventSnapshot) => (e.recurrence_rule ? { ...e.recurrence_rule, start: undefined } : null);
+
+/** The rule's time of the occurrence an event shows (an exception may have moved it). */
+const originalStart = (e: EventSnapshot) => e.exceptions.find((x) => !x.cancelled && x.start_at === e.start_at)?.original_start_at ?? e.start_at;
+
+/**
+ * The occurrence `old` showed was cancelled by an exception and Discord shows the next one: the exception is new in
+ * `next`. Discord announces exceptions with dispatches of their own (undocumented, not forwarded); the event's UPDATE,
+ * GUILD_CREATE or the hourly list carries the exception, and this is how the core tells it from a reschedule.
+ */
+export function isCancelledOccurrence(old: EventSnapshot, next: EventSnapshot): boolean {
+  if (!old.recurrence_rule || !next.recurrence_rule || !same(ruleShape(old), ruleShape(next)) || next.start_at === old.start_at) return false;
+  const original = originalStart(old);
+  const cancelled = (e: EventSnapshot) => e.exceptions.some((x) => x.cancelled && x.original_start_at === original);
+  return cancelled(next) && !cancelled(old);
+}
 
 /**
  * The move of a recurring event to its next occurrence: same rule, later start, back to SCHEDULED, after the
@@ -48,7 +65,9 @@ export function diff(old: EventSnapshot | null, next: EventSnapshot | null, now:
   const fields = DESCRIBED.filter((f) => (f === "recurrence_rule" ? !same(ruleShape(old), ruleShape(next)) : !same(old[f], next[f])));
   if (next.status === GuildScheduledEventStatus.Canceled) return [{ kind: "cancelled", start_at: old.start_at }];
   if (next.status === GuildScheduledEventStatus.Completed) return [{ kind: "occurrence_ended", start_at: old.start_at, next_start_at: null }];
-  if (isNextOccurrence(old, next, now)) {
+  if (next.status === GuildScheduledEventStatus.Scheduled && isCancelledOccurrence(old, next)) {
+    out.push({ kind: "occurrence_cancelled", start_at: old.start_at, next_start_at: next.start_at });
+  } else if (isNextOccurrence(old, next, now)) {
     out.push({ kind: "occurrence_ended", start_at: old.start_at, next_start_at: next.start_at });
   } else {
     if (old.start_at !== next.start_at || old.end_at !== next.end_at)

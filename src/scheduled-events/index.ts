@@ -5,12 +5,13 @@
 import { GatewayDispatchEvents } from "discord-api-types/v10";
 import { type EventDefinitions, pickFields } from "../events/catalog";
 import { type Feature, gatewayHandler } from "../feature";
-import { observeDeleted, observeEvent } from "./follow";
+import { observeDeleteDispatch, observeEvent } from "./follow";
 import { reconcileCron, reconcileGuild } from "./reconcile";
 import { scheduledEventsRetention } from "./retention";
 
 export type { ScheduledEventChange } from "./diff";
 export type { ScheduledEventConsumer, ScheduledEventUpdate } from "./follow";
+export { occurrenceStands } from "./occurrence";
 export { reconcileFromDiscord } from "./reconcile";
 export type { ScheduledEventRecord } from "./record";
 export { isActiveStatus } from "./record";
@@ -20,7 +21,10 @@ const fields = pickFields("event_id", "name", "recurring", "start_at", "end_at",
 
 export const scheduledEventEvents: EventDefinitions = {
   serializers: Object.fromEntries(
-    ["created", "updated", "rescheduled", "cancelled", "deleted", "occurrence_started", "occurrence_ended"].map((k) => [`scheduled_event.${k}`, fields]),
+    ["created", "updated", "rescheduled", "cancelled", "deleted", "occurrence_started", "occurrence_ended", "occurrence_cancelled"].map((k) => [
+      `scheduled_event.${k}`,
+      fields,
+    ]),
   ),
   sets: {
     FULL: [
@@ -31,6 +35,7 @@ export const scheduledEventEvents: EventDefinitions = {
       "scheduled_event.deleted",
       "scheduled_event.occurrence_started",
       "scheduled_event.occurrence_ended",
+      "scheduled_event.occurrence_cancelled",
     ],
   },
 };
@@ -40,14 +45,21 @@ export const scheduledEventsCore: Feature = {
   name: "scheduled_events",
   events: scheduledEventEvents,
   gateway: [
-    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventCreate, "scheduled_events.observe", (ev, s) => observeEvent(s, ev, "dispatch")),
-    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUpdate, "scheduled_events.observe", (ev, s) => observeEvent(s, ev, "dispatch")),
-    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventDelete, "scheduled_events.deleted", (ev, s) => observeDeleted(s, ev.guild_id, ev.id)),
+    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventCreate, "scheduled_events.observe", (ev, s, meta) =>
+      observeEvent(s, ev, "dispatch", ev.guild_id, meta.received_at),
+    ),
+    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventUpdate, "scheduled_events.observe", (ev, s, meta) =>
+      observeEvent(s, ev, "dispatch", ev.guild_id, meta.received_at),
+    ),
+    gatewayHandler(GatewayDispatchEvents.GuildScheduledEventDelete, "scheduled_events.deleted", (ev, s, meta) =>
+      observeDeleteDispatch(s, ev, meta.received_at),
+    ),
     // After a fresh IDENTIFY Discord sends every guild with all its scheduled events: a free reconciliation.
-    gatewayHandler(GatewayDispatchEvents.GuildCreate, "scheduled_events.reconcile", async (guild, s) => {
+    gatewayHandler(GatewayDispatchEvents.GuildCreate, "scheduled_events.reconcile", async (guild, s, meta) => {
       // An outage's GUILD_CREATE (`unavailable`) lists nothing: taken as the full list it would delete every event.
       if (("unavailable" in guild && guild.unavailable) || !Array.isArray(guild.guild_scheduled_events)) return;
-      await reconcileGuild(s, guild.id, guild.guild_scheduled_events);
+      // As of when it was received: it may be reconciled much later (set aside off the dispatch path).
+      await reconcileGuild(s, guild.id, guild.guild_scheduled_events, meta.received_at);
     }),
   ],
   crons: [reconcileCron],

@@ -11,11 +11,25 @@ import { guildPayload } from "../timers/payloads";
 import { observeDeleted, observeEvent } from "./follow";
 import { activeEventIds } from "./storage";
 
+/** When the guild's events were last listed from Discord (the list's as-of time), or null. */
+async function listedAsOf(db: D1Database, guildId: string): Promise<number | null> {
+  const r = await db.prepare("SELECT reconciled_at FROM scheduled_event_guilds WHERE guild_id = ?").bind(guildId).first<{ reconciled_at: number }>();
+  return r?.reconciled_at ?? null;
+}
+
 /**
  * `events` is every scheduled event the guild has (Discord's list, or GUILD_CREATE's) as of `asOf`: an event the
- * mirror recorded after that (a dispatch handled while the list was in flight) is not taken as deleted.
+ * mirror recorded after that (a dispatch handled while the list was in flight) is not taken as deleted, nor taken
+ * back to this older description. A look older than the guild's last full list is ignored whole: the list already
+ * said everything it could, and it would bring back events deleted since (the mirror keeps no trace of an event it
+ * never knew).
  */
 export async function reconcileGuild(s: Services, guildId: string, events: readonly APIGuildScheduledEvent[], asOf = s.now()): Promise<void> {
+  const listed = await listedAsOf(s.env.DB, guildId);
+  if (listed !== null && listed > asOf) {
+    logger.info("scheduled_events.older_look", { guild_id: guildId, as_of: asOf, listed_as_of: listed });
+    return;
+  }
   const seen = new Set(events.map((e) => e.id));
   // One event whose consumer fails must not stop the others (nor the deletion sweep): the first error is rethrown
   // at the end, so the whole look is retried (every step is idempotent).
@@ -28,9 +42,9 @@ export async function reconcileGuild(s: Services, guildId: string, events: reado
       logger.warn("scheduled_events.reconcile_step_failed", { guild_id: guildId, error });
     }
   };
-  for (const ev of events) await each(() => observeEvent(s, ev, "reconcile", guildId));
+  for (const ev of events) await each(() => observeEvent(s, ev, "reconcile", guildId, asOf));
   // Deleted while the bot was not listening: gone from the full list.
-  for (const id of await activeEventIds(s.env.DB, guildId, asOf)) if (!seen.has(id)) await each(() => observeDeleted(s, guildId, id));
+  for (const id of await activeEventIds(s.env.DB, guildId, asOf)) if (!seen.has(id)) await each(() => observeDeleted(s, guildId, id, asOf));
   if (failure !== null) throw failure;
 }
 
@@ -42,10 +56,10 @@ const FRESH_MS = 50 * 60_000;
  * for the guilds the bot is in, a feature's job for the guilds it serves). False when Discord refused.
  */
 export async function reconcileFromDiscord(s: Services, guildId: string): Promise<boolean> {
-  const last = await s.env.DB.prepare("SELECT reconciled_at FROM scheduled_event_guilds WHERE guild_id = ?").bind(guildId).first<{ reconciled_at: number }>();
-  if (last && last.reconciled_at > s.now() - FRESH_MS) return true;
+  const last = await listedAsOf(s.env.DB, guildId);
+  if (last !== null && last > s.now() - FRESH_MS) return true;
+  const asOf = s.now();
   try {
-    const asOf = s.now();
     const events = await s.api.scheduledEvents.list(guildId, { withUserCount: true });
     await reconcileGuild(s, guildId, events, asOf);
   } catch (error) {
@@ -54,10 +68,11 @@ export async function reconcileFromDiscord(s: Services, guildId: string): Promis
     logger.warn("scheduled_events.reconcile_failed", { guild_id: guildId, error });
     return false;
   }
+  // The list's as-of time (not when it was done): a GUILD_CREATE received while it was in flight is not older than it.
   await s.env.DB.prepare(
-    "INSERT INTO scheduled_event_guilds (guild_id, reconciled_at) VALUES (?, ?) ON CONFLICT (guild_id) DO UPDATE SET reconciled_at = excluded.reconciled_at",
+    "INSERT INTO scheduled_event_guilds (guild_id, reconciled_at) VALUES (?, ?) ON CONFLICT (guild_id) DO UPDATE SET reconciled_at = MAX(reconciled_at, excluded.reconciled_at)",
   )
-    .bind(guildId, s.now())
+    .bind(guildId, asOf)
     .run();
   return true;
 }

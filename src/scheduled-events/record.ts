@@ -30,6 +30,7 @@ export interface ScheduledEventRecord {
   user_count: number | null;
   revision: number;
   deleted_at: number | null;
+  /** As of when Discord said what the mirror holds (a dispatch's receipt, a list's request): older looks do not apply. */
   updated_at: number;
 }
 

@@ -58,6 +58,21 @@ export async function writeScheduledEvent(db: D1Database, ev: EventSnapshot, exp
   return (r.meta.changes ?? 0) > 0;
 }
 
+/**
+ * Discord deleted an event the mirror never knew (made and deleted while a GUILD_CREATE naming it waited): recorded
+ * as deleted, so that older description never brings it back. False when the mirror knows it by now.
+ */
+export async function recordDeleted(db: D1Database, ev: EventSnapshot, now: number, asOf: number): Promise<boolean> {
+  const r = await db
+    .prepare(
+      `INSERT INTO scheduled_events (guild_id, event_id, name, entity_type, start_at, end_at, status, revision, deleted_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING`,
+    )
+    .bind(ev.guild_id, ev.event_id, ev.name, ev.entity_type, ev.start_at, ev.end_at, ev.status, now, asOf)
+    .run();
+  return (r.meta.changes ?? 0) > 0;
+}
+
 /** Discord deleted it: kept (so the calendar can say it is gone) until retention; compare-and-set on the revision. */
 export async function markDeleted(db: D1Database, guildId: string, eventId: string, expectedRevision: number, now: number): Promise<boolean> {
   const r = await db

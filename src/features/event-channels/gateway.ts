@@ -95,7 +95,11 @@ export const eventChannelsConsumer: ScheduledEventConsumer = {
   async handle({ after, changes, source }, s) {
     if (!changes.length && source === "dispatch") return; // a replay: acted on already
     if (after.deleted_at !== null) return dropEvent(s, after.guild_id, after.event_id, "deleted");
-    for (const c of changes) if (c.kind === "occurrence_ended" && c.next_start_at !== null) await moveToNextOccurrence(s, after, c.start_at);
+    for (const c of changes) {
+      if (c.kind === "occurrence_ended" && c.next_start_at !== null) await moveToNextOccurrence(s, after, c.start_at);
+      // One occurrence cancelled (an exception) while the event showed it: its objects are removed at once.
+      if (c.kind === "occurrence_cancelled") await moveToNextOccurrence(s, after, c.start_at, "cancelled");
+    }
     await followEvent(s, after);
   },
 };

@@ -8,9 +8,10 @@ import { logger } from "../../log";
 import type { Services } from "../../services";
 import type { TimerOutcome } from "../../timers/kinds";
 import { giveRole, gone, interestedPage, interestedUsers } from "./actions";
-import { confirmGrants, forgetHolders, grantedAmong, intendGrants, listHolders } from "./holders";
+import { confirmGrants, forgetHolders, grantedAmong, holdersPage, intendGrants, listHolders } from "./holders";
+import { isOccurrenceKey } from "./occurrences";
 import { type EventRecord, getEvent, liveEvents, updateEvent } from "./storage";
-import { type EventRef, ref, timerOf } from "./timeline";
+import { ref, timerOf } from "./timeline";
 import { eventRefPayload, grantPayload, memberPayload } from "./timer-payloads";
 
 /** Members given the role between two cursor writes: a failure repeats at most this many PUTs (all idempotent). */
@@ -46,6 +47,16 @@ async function takeBack(s: Services, rec: EventRecord & { role_id: string }, use
 }
 
 /**
+ * Who is to hold the record's role, a page after the cursor: the event's Interested members; for an ended occurrence
+ * (`{event}@{start}`, an id Discord does not know) the members recorded as holding its role, since the series'
+ * Interested list is the next occurrence's now.
+ */
+function wantedPage(s: Services, rec: EventRecord): Promise<string[]> {
+  if (isOccurrenceKey(rec.event_id)) return holdersPage(s.env.DB, rec.guild_id, rec.event_id, rec.grant_cursor);
+  return interestedPage(s, rec.guild_id, rec.event_id, rec.grant_cursor);
+}
+
+/**
  * One page of Interested members after the cursor, GRANT_BATCH at a time with the cursor written after each batch:
  * a failure, a restart or an eviction repeats at most one batch. A run that got further before failing goes on at
  * once; only a run that made no progress counts as a failed attempt.
@@ -60,7 +71,7 @@ const grant: TimerAction<"ec.grant"> = {
     const rec = await getEvent(s.env.DB, p.guild_id, p.event_id);
     // A role the bot did not make (adopted by name before 0014) is never handed out.
     if (!ownLiveRole(rec)) return;
-    const page = await interestedPage(s, rec.guild_id, rec.event_id, rec.grant_cursor);
+    const page = await wantedPage(s, rec);
     const held = await grantedAmong(s.env.DB, rec.guild_id, rec.event_id, page);
     let progressed = false;
     try {
@@ -115,8 +126,9 @@ const resync: TimerAction<"ec.resync"> = {
       return;
     }
     if (!ownLiveRole(rec)) return;
-    const interested = new Set(await interestedUsers(s, rec.guild_id, rec.event_id));
     const holders = await listHolders(s.env.DB, rec.guild_id, rec.event_id);
+    // An ended occurrence keeps the members who held its role: the series' Interested list is the next occurrence's.
+    const interested = new Set(isOccurrenceKey(rec.event_id) ? holders.map((h) => h.user_id) : await interestedUsers(s, rec.guild_id, rec.event_id));
     for (const h of holders) if (!interested.has(h.user_id)) await takeBack(s, rec, h.user_id);
     // Unconfirmed grants are given again (the PUT is idempotent); confirmed ones are left alone.
     const granted = new Set(holders.filter((h) => h.granted).map((h) => h.user_id));

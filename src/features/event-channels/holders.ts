@@ -44,6 +44,20 @@ export async function forgetHolders(db: D1Database, guildId: string, eventId: st
   }
 }
 
+/** The record's role was made again: every recorded holder is to be given it again (an ended occurrence's members). */
+export async function ungrantAll(db: D1Database, guildId: string, eventId: string): Promise<void> {
+  await db.prepare("UPDATE event_channel_holders SET granted = 0 WHERE guild_id = ? AND event_id = ?").bind(guildId, eventId).run();
+}
+
+/** A page of the record's holders after `after` (by user id), for grants that follow the holders instead of Interested. */
+export async function holdersPage(db: D1Database, guildId: string, eventId: string, after: string | null, limit = 100): Promise<string[]> {
+  const rows = await db
+    .prepare("SELECT user_id FROM event_channel_holders WHERE guild_id = ? AND event_id = ? AND user_id > ? ORDER BY user_id LIMIT ?")
+    .bind(guildId, eventId, after ?? "", limit)
+    .all<{ user_id: string }>();
+  return rows.results.map((r) => r.user_id);
+}
+
 export async function listHolders(db: D1Database, guildId: string, eventId: string): Promise<Holder[]> {
   const rows = await db
     .prepare("SELECT user_id, granted FROM event_channel_holders WHERE guild_id = ? AND event_id = ?")

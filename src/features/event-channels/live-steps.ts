@@ -8,7 +8,8 @@ import type { Services } from "../../services";
 import { remindMeButton } from "../reminders/subscribe-view";
 import { recoverIntent } from "./actions";
 import { queueDividerSync } from "./divider";
-import { forgetHolders } from "./holders";
+import { forgetHolders, ungrantAll } from "./holders";
+import { isOccurrenceKey } from "./occurrences";
 import { eventOverwrites, fill, roleName } from "./plan";
 import type { Settings } from "./settings";
 import { type EventRecord, updateEvent } from "./storage";
@@ -83,8 +84,10 @@ async function restore(s: Services, rec: EventRecord, settings: Settings): Promi
   const g = rec.guild_id;
   const name = roleName(settings, rec.name, rec.start_at);
   if (!rec.role_id) {
-    // Nobody holds the new role yet: every Interested member is given it again from the first page.
-    await forgetHolders(s.env.DB, g, rec.event_id);
+    // Nobody holds the new role yet: every Interested member is given it again from the first page (an ended
+    // occurrence's holders, who are its members, are kept and given it again).
+    if (isOccurrenceKey(rec.event_id)) await ungrantAll(s.env.DB, g, rec.event_id);
+    else await forgetHolders(s.env.DB, g, rec.event_id);
     await updateEvent(s.env.DB, g, rec.event_id, { intent_kind: "role", intent_name: name, intent_at: Date.now() }, s.now());
     const role = await s.api.guilds.createRole(g, { name, permissions: "0", mentionable: true }, { reason: "Event role was deleted" });
     await updateEvent(

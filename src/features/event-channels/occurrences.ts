@@ -13,11 +13,16 @@ import { copyAsOccurrence, type EventRecord, getEvent, ownsAnything, startNextOc
 import { planLiveSteps, queueCleanup, timerOf } from "./timeline";
 
 export const occurrenceKey = (eventId: string, startAt: number) => `${eventId}@${startAt}`;
+/** An ended occurrence's record (`{event}@{start}`): Discord knows no such event; its members are the role's holders. */
+export const isOccurrenceKey = (recordKey: string) => recordKey.includes("@");
 
 const HOLDS_OBJECTS = new Set(["creating", "live", "ending"]);
 
-/** Replay-safe: every step is idempotent, and the event's own items go before its record is reset. */
-export async function moveToNextOccurrence(s: Services, ev: ScheduledEventRecord, endedStart: number): Promise<void> {
+/**
+ * Replay-safe: every step is idempotent, and the event's own items go before its record is reset. `cancelled`: the
+ * occurrence was cancelled (an exception), so whatever was made for it is removed at once instead of at its deletion.
+ */
+export async function moveToNextOccurrence(s: Services, ev: ScheduledEventRecord, endedStart: number, how: "ended" | "cancelled" = "ended"): Promise<void> {
   const rec = await getEvent(s.env.DB, ev.guild_id, ev.event_id);
   if (!rec || rec.start_at !== endedStart) return; // not followed, or already moved on
   const settings = await readSettings(s.env.DB, ev.guild_id);
@@ -25,7 +30,8 @@ export async function moveToNextOccurrence(s: Services, ev: ScheduledEventRecord
     const ended: EventRecord = { ...rec, event_id: occurrenceKey(rec.event_id, endedStart) };
     await copyAsOccurrence(s.env.DB, rec.guild_id, rec.event_id, ended.event_id);
     await moveHolders(s.env.DB, rec.guild_id, rec.event_id, ended.event_id);
-    if (rec.state === "live" && settings) {
+    if (how === "cancelled") await queueCleanup(s, ended, "occurrence cancelled");
+    else if (rec.state === "live" && settings) {
       // The warning already posted for it is not posted again under the new key.
       const deleteAt = rec.delete_at ?? deletionTime(settings, rec.start_at, rec.end_at);
       await planLiveSteps(s, ended, rec.warning_message_id ? { ...settings, deletion_warning_message: "" } : settings, deleteAt);

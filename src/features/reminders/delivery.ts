@@ -14,7 +14,7 @@ import { backoffMs } from "../../timers/agenda";
 import type { TimerPayloads } from "../../timers/payloads";
 import { liveEventRole } from "../event-channels/role-query";
 import { isMatchEvent } from "../tournaments/league-query";
-import { findReminderEvent } from "./event-lookup";
+import { findReminderOccurrence } from "./event-lookup";
 import { chunkDeadline, onTime, startFanout } from "./fanout-start";
 import { type EventInfo, formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, type ReminderSettings, readReminderSettings } from "./settings";
@@ -125,9 +125,10 @@ const fanout: TimerAction<"reminders.dm"> = {
   payload: fanoutPayload,
   async run(item, { services: s, timerName }) {
     const p = item.payload;
-    const ev = await findReminderEvent(s, p.guild_id, p.event_id, "bulk");
-    // Rescheduled or cancelled since: the new plan has its own items.
-    if (!ev?.active || ev.start_at !== p.start_at) return;
+    // Its occurrence rescheduled or cancelled since: the new plan has its own items. A recurring event moving on to
+    // its next occurrence mid fan-out is neither: the occurrence this fan-out belongs to took place.
+    const ev = await findReminderOccurrence(s, p.guild_id, p.event_id, p.start_at, "bulk");
+    if (!ev) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
     const due = p.start_at - p.offset_s * 1000;
     // Judged once, when the fan-out begins: a chunk cut by a restart and retried later, or the next chunk, is not
@@ -187,8 +188,8 @@ const retry: TimerAction<"reminders.retry"> = {
   payload: retryPayload,
   async run(item, { services: s, timerName }) {
     const p = item.payload;
-    const ev = await findReminderEvent(s, p.guild_id, p.event_id, "bulk");
-    if (!ev?.active || ev.start_at !== p.start_at) return;
+    const ev = await findReminderOccurrence(s, p.guild_id, p.event_id, p.start_at, "bulk");
+    if (!ev) return;
     const key: DeliveryKey = { guild_id: p.guild_id, event_id: p.event_id, start_at: p.start_at, offset_s: p.offset_s };
     const users = await pendingRetries(s.env.DB, key, CHUNK);
     const doubtful = { sent: 0, failed: 0, skipped: 0, retry: 0 };
@@ -204,7 +205,7 @@ const retry: TimerAction<"reminders.retry"> = {
 
 /** The channel post of a reminder: mentions the event role when the event-channels feature made one. */
 async function channelIntent(s: Services, key: string, p: DeliveryKey, ev: EventInfo, settings: ReminderSettings & { channel_id: string }): Promise<Intent> {
-  const role = { role_id: await liveEventRole(s.env.DB, p.guild_id, p.event_id).catch(() => null) };
+  const role = { role_id: await liveEventRole(s.env.DB, p.guild_id, p.event_id, p.start_at).catch(() => null) };
   const mention = role?.role_id ? `${roleMention(role.role_id)} ` : settings.channel_everyone ? "@everyone " : "";
   const t = Math.floor(ev.start_at / 1000);
   const content =
@@ -232,8 +233,11 @@ const channelPost: TimerAction<"reminders.channel"> = {
   async run(item, { services: s }) {
     const p = item.payload;
     const due = p.start_at - p.offset_s * 1000;
-    const [ev, settings] = await Promise.all([findReminderEvent(s, p.guild_id, p.event_id, "critical"), readReminderSettings(s.env.DB, p.guild_id)]);
-    if (!ev?.active || ev.start_at !== p.start_at || !settings.channel_id) return;
+    const [ev, settings] = await Promise.all([
+      findReminderOccurrence(s, p.guild_id, p.event_id, p.start_at, "critical"),
+      readReminderSettings(s.env.DB, p.guild_id),
+    ]);
+    if (!ev || !settings.channel_id) return;
     const key = `rm-channel:${p.guild_id}:${p.event_id}:${p.start_at}:${p.offset_s}`;
     // Judged on every run against the reminder's own time, not once: a run the REST budget put off (or a retry) more
     // than a minute past it posts nothing new. A post an earlier attempt may have made is looked for and finished.

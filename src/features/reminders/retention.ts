@@ -1,4 +1,4 @@
-/** Reminder retention: an event's deliveries, members and record are kept 30 days after it; a guild the bot left is forgotten. */
+/** Reminder retention: an event's deliveries, members and channel posts are kept 30 days after it; a guild the bot left is forgotten. */
 import { deleteBatch, inOrder, purgeTables } from "../../retention/batch";
 import { DAY_MS, type RetentionPolicy } from "../../retention/policy";
 
@@ -25,8 +25,6 @@ export const remindersRetention: RetentionPolicy = {
       () => deleteBatch(db, "reminder_channel_posts", `guild_id = ? AND NOT ${eventKept("reminder_channel_posts")}`, [guildId, cutoff], limit),
       () => deleteBatch(db, "reminder_deliveries", "guild_id = ? AND start_at < ?", [guildId, cutoff], limit),
       () => deleteBatch(db, "reminder_fanouts", "guild_id = ? AND start_at < ?", [guildId, cutoff], limit),
-      // Rows of the copy reminders kept before the guild-events core (no longer written).
-      () => deleteBatch(db, "reminder_events", "guild_id = ? AND COALESCE(end_at, start_at) < ?", [guildId, cutoff], limit),
     ]);
   },
   purgeGuild: (db, guildId, limit) =>
@@ -38,7 +36,6 @@ export const remindersRetention: RetentionPolicy = {
         "reminder_fanouts",
         "reminder_event_members",
         "reminder_channel_posts",
-        "reminder_events",
         "reminder_subscriptions",
         "reminder_types",
         "reminder_settings",

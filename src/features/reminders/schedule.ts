@@ -30,6 +30,8 @@ export const remindersConsumer: ScheduledEventConsumer = {
       return;
     }
     if (changes.some((c) => c.kind === "rescheduled")) await timer.cancel("*");
+    // One occurrence cancelled (an exception): its items go; a fan-out already paging stops at its next chunk.
+    for (const c of changes) if (c.kind === "occurrence_cancelled") for (const kind of ["dm", "ch"]) await timer.cancel(`${kind}:${c.start_at}:*`);
     await planReminders(s, info, { replaySafe: true });
   },
 };

@@ -1,5 +1,5 @@
 /** D1 storage for reminders: subscriptions, per-event members, deliveries, DM channel cache; events come from the guild-events core. */
-import { getScheduledEvent, isActiveStatus, type ScheduledEventRecord, upcomingScheduledEvents } from "../../scheduled-events";
+import { getScheduledEvent, isActiveStatus, occurrenceStands, type ScheduledEventRecord, upcomingScheduledEvents } from "../../scheduled-events";
 import type { EventInfo } from "./offsets";
 
 export interface Subscription {
@@ -50,6 +50,17 @@ export function reminderInfo(ev: ScheduledEventRecord): EventInfo & { active: bo
 export async function getReminderEvent(db: D1Database, guildId: string, eventId: string): Promise<(EventInfo & { active: boolean }) | null> {
   const ev = await getScheduledEvent(db, guildId, eventId);
   return ev ? reminderInfo(ev) : null;
+}
+
+/**
+ * The occurrence starting at `startAt`, for work that belongs to it (a fan-out, a retry, a channel post); null once it
+ * no longer stands. A recurring event that moved on to its next occurrence meanwhile still gives the last one (with
+ * its own times): the series moving on does not take back what was begun for an occurrence that took place.
+ */
+export function occurrenceInfo(ev: ScheduledEventRecord, startAt: number, now: number): EventInfo | null {
+  if (!occurrenceStands(ev, startAt, now)) return null;
+  const { active: _active, ...info } = reminderInfo(ev);
+  return { ...info, start_at: startAt, end_at: ev.end_at === null ? null : startAt + (ev.end_at - ev.start_at) };
 }
 
 /** Upcoming events (a recurring one by its next occurrence). */

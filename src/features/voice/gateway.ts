@@ -15,7 +15,7 @@ export const gatewayHandlers: GatewayHandler[] = [
     if (joined) await scheduleDeletion(s, state.guild_id, joined);
     if (left) await scheduleDeletion(s, state.guild_id, left);
   }),
-  gatewayHandler(GatewayDispatchEvents.GuildCreate, "voice.rebuild", async (guild, s) => {
+  gatewayHandler(GatewayDispatchEvents.GuildCreate, "voice.rebuild", async (guild, s, meta) => {
     // After a fresh connection Discord lists everyone in voice: occupancy is rebuilt from that, so no
     // channel is stranded and none with people in it is deleted.
     // An outage's GUILD_CREATE (`unavailable`) lists nobody: it says nothing about who is in voice.
@@ -26,7 +26,8 @@ export const gatewayHandlers: GatewayHandler[] = [
       s.env.DB,
       guild.id,
       guild.voice_states.map((v) => ({ user_id: v.user_id, channel_id: v.channel_id })),
-      s.now(),
+      // Complete as of when Discord sent it (it may be reconciled much later, set aside off the dispatch path).
+      meta.received_at,
     );
     for (const ch of live) await scheduleDeletion(s, guild.id, ch.channel_id);
   }),
