@@ -1,43 +1,11 @@
-import { GuildScheduledEventRecurrenceRuleFrequency, GuildScheduledEventStatus as S } from "discord-api-types/v10";
+import { GuildScheduledEventStatus as S } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
 import { diff } from "./diff";
+import { H, oneOff, T0, WEEK, weekly as weeklyRecord } from "./fixtures.test-util";
 import type { EventSnapshot } from "./record";
 
-const H = 3_600_000;
-const WEEK = 7 * 24 * H;
-const T0 = Date.parse("2027-03-18T18:00:00Z");
-
-const base: EventSnapshot = {
-  guild_id: "g",
-  event_id: "e",
-  name: "Raid Night",
-  description: null,
-  location: "Here",
-  channel_id: null,
-  entity_type: 3,
-  start_at: T0,
-  end_at: T0 + 2 * H,
-  status: S.Scheduled,
-  recurrence_rule: null,
-  exceptions: [],
-  creator_id: "u",
-  user_count: null,
-};
-const weekly: EventSnapshot = {
-  ...base,
-  recurrence_rule: {
-    start: new Date(T0).toISOString(),
-    end: null,
-    frequency: GuildScheduledEventRecurrenceRuleFrequency.Weekly,
-    interval: 1,
-    by_weekday: [3],
-    by_n_weekday: null,
-    by_month: null,
-    by_month_day: null,
-    by_year_day: null,
-    count: null,
-  },
-};
+const base: EventSnapshot = oneOff;
+const weekly: EventSnapshot = weeklyRecord;
 const at = (e: EventSnapshot, start: number, status = e.status): EventSnapshot => ({ ...e, start_at: start, end_at: start + 2 * H, status });
 
 describe("diff: what changed about a scheduled event", () => {
