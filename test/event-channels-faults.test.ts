@@ -11,7 +11,7 @@ import { registry } from "../src/features";
 import { createServices, type Services } from "../src/services";
 import type { Timer } from "../src/timers/client";
 import { HOUR, liveEvent, MIN, record, runAt, scheduleEvent, setUp, timerOf, untilPlanned } from "./event-channel-helpers";
-import { emu, type Fixture, guildState, newGuild, WAIT_MS } from "./helpers";
+import { emu, type Fixture, guildState, newGuild, requestsTo, WAIT_MS } from "./helpers";
 import { gatewayControl, privateRelay, type Relay, ready, until } from "./relay-helpers";
 
 let relay: Relay;
@@ -129,6 +129,19 @@ describe("event channels: late steps still happen", () => {
     expect(await runAt(g.guild_id, ev.id, start + HOUR + 5 * MIN)).toBe(true);
     expect((await record(g.guild_id, ev.id))?.state).toBe("live");
     expect(await startMessages(g, ev.id)).toHaveLength(0);
+  });
+
+  it("makes nothing when creation first runs after the channels' deletion time", async () => {
+    const g = await newGuild();
+    await setUp(g);
+    const start = Date.now() + 2 * HOUR;
+    const ev = await scheduleEvent(g, "Long Gone", start, start + HOUR);
+    await untilPlanned(g.guild_id, ev.id, "create");
+    // The bot was away past the end and the 4 hours after it: a role and channels now would only flash and ping.
+    await runAt(g.guild_id, ev.id, start + 5 * HOUR + 5 * MIN);
+    expect((await record(g.guild_id, ev.id))?.state).toBe("skipped");
+    const made = (await requestsTo(`/guilds/${g.guild_id}/`)).filter((r) => r.method === "POST" && /\/(roles|channels)$/.test(r.path));
+    expect(made).toEqual([]);
   });
 });
 

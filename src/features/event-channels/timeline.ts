@@ -125,6 +125,20 @@ async function planFollowUps(s: Services, rec: EventRecord, settings: Settings):
   await planLiveSteps(s, rec, settings, rec.delete_at ?? deletionTime(settings, rec.start_at, rec.end_at), true);
 }
 
+/**
+ * Past its deletion time (the bot was away that long, or faults held creation up): whatever were made now would be
+ * removed at once, after pinging members. Nothing more is made: an event not begun is skipped (a later move of the
+ * event plans it again); one under way has its deletion step, due already, remove what an earlier attempt made.
+ */
+async function pastDeletion(s: Services, rec: EventRecord, settings: Settings): Promise<boolean> {
+  const deleteAt = rec.delete_at ?? deletionTime(settings, rec.start_at, rec.end_at);
+  if (s.now() < deleteAt) return false;
+  logger.warn("event_channels.too_late", { guild_id: rec.guild_id, event_id: rec.event_id, state: rec.state, late_ms: s.now() - deleteAt });
+  if (rec.state === "creating") await timerOf(s, rec).schedule("delete", deleteAt, "ec.delete", ref(rec));
+  else await transition(s.env.DB, rec.guild_id, rec.event_id, ["scheduled", "retrying"], "skipped", s.now());
+  return true;
+}
+
 const create: TimerAction<"ec.create"> = {
   kind: "ec.create",
   payload: eventRefPayload,
@@ -141,6 +155,7 @@ const create: TimerAction<"ec.create"> = {
       logger.info("event_channels.not_configured", { guild_id: rec.guild_id, event_id: rec.event_id });
       return;
     }
+    if (await pastDeletion(s, rec, settings)) return;
     let interested: number | null = null;
     if (rec.state !== "creating") {
       const begun = await begin(s, rec, settings);
