@@ -122,6 +122,8 @@ async function settleUnconfirmed(
 const fanout: TimerAction<"reminders.dm"> = {
   kind: "reminders.dm",
   payload: fanoutPayload,
+  // Every call of a fan-out (the channel's visibility, an unconfirmed send's check, each DM) is bulk work.
+  lane: "bulk",
   async run(item, { services: s, timerName }) {
     const p = item.payload;
     const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
@@ -184,6 +186,7 @@ const fanout: TimerAction<"reminders.dm"> = {
 const retry: TimerAction<"reminders.retry"> = {
   kind: "reminders.retry",
   payload: retryPayload,
+  lane: "bulk",
   async run(item, { services: s, timerName }) {
     const p = item.payload;
     const ev = await getReminderEvent(s.env.DB, p.guild_id, p.event_id);
