@@ -1,8 +1,8 @@
 /** Test helpers: talk to the emulator, deliver signed interactions to the Worker, and snapshot D1. */
-import { createExecutionContext, createScheduledController, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { APIInteractionResponse } from "discord-api-types/v10";
-import { fanOutTimer } from "../src/fan-out";
+import { FAN_OUT_START_DELAY_MS, fanOutTimer } from "../src/fan-out";
 import { registry } from "../src/features";
 import worker, { type EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
@@ -120,19 +120,28 @@ export async function cronAndFanOut(cron: string, scheduledTime = Date.now(), gu
   await worker.scheduled(createScheduledController({ cron, scheduledTime }), env, ctx);
   await waitOnExecutionContext(ctx);
   const fanOuts = registry.crons.filter((c) => c.cron === cron && c.timerKinds?.some((k) => k.kind.startsWith("fanout."))).map((c) => fanOutTimer(c.name));
-  for (const name of [...fanOuts, ...guildTimers]) await runDue(name, 2_000);
+  // A round starts FAN_OUT_START_DELAY_MS after its cron: those timers run with their clocks that much ahead.
+  for (const name of [...fanOuts, ...guildTimers]) await runDue(name, FAN_OUT_START_DELAY_MS + 2_000);
 }
 
-/** Runs the timer's alarm whenever it is due until nothing pending is due within `withinMs`. */
-async function runDue(name: string, withinMs: number): Promise<void> {
+/** Runs the timer's alarm, its clock `aheadMs` ahead, until nothing pending is due by then; the clock is put back. */
+async function runDue(name: string, aheadMs: number): Promise<void> {
   const t = env.EVENT_TIMER.getByName(name) as unknown as TimerStub & DurableObjectStub<EventTimer>;
+  const setClock = (offset: number) =>
+    runInDurableObject(t, (instance: EventTimer) => {
+      instance.clock = () => Date.now() + offset;
+    });
+  await setClock(aheadMs);
   const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const due = (await t.list()).filter((i) => i.status === "pending" && i.dueAt <= Date.now() + withinMs);
-    if (!due.length) return;
-    if (Date.now() > deadline) throw new Error(`timer ${name} still has due items: ${JSON.stringify(due)}`);
-    const alarm = await t.nextAlarm();
-    if (alarm !== null && alarm <= Date.now()) await runDurableObjectAlarm(t);
-    else await new Promise((r) => setTimeout(r, 20));
+  try {
+    for (;;) {
+      const due = (await t.list()).filter((i) => i.status === "pending" && i.dueAt <= Date.now() + aheadMs);
+      if (!due.length) return;
+      if (Date.now() > deadline) throw new Error(`timer ${name} still has due items: ${JSON.stringify(due)}`);
+      if ((await t.nextAlarm()) !== null) await runDurableObjectAlarm(t);
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await setClock(0);
   }
 }
