@@ -6,9 +6,7 @@ import { lastSeq, ownWorkerdCpuMs, quiet, readStats, until, workBetween } from "
 export async function pendingSyncs(db) {
   return (
     await db
-      .prepare(
-        "SELECT COUNT(*) AS n FROM timers WHERE (name LIKE 'fanout:%' OR name LIKE 'tsync:%' OR name LIKE 'sec:%' OR name LIKE 'ecr:%') AND pending > 0",
-      )
+      .prepare("SELECT COUNT(*) AS n FROM timers WHERE (name LIKE 'fanout:%' OR name LIKE 'tsync:%' OR name LIKE 'sec:%' OR name LIKE 'ecr:%') AND pending > 0")
       .first()
   ).n;
 }
