@@ -5,6 +5,7 @@
 
 import { startEmulator } from "../test/emulator/server.ts";
 import { botOnEmulator } from "./lib.mjs";
+import { retry } from "./scale/measure.mjs";
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 const LEAD_MS = 8_000;
@@ -24,17 +25,24 @@ for (let i = 0; i < SUBSCRIBERS; i++) {
   emulator.world.dmChannels.set(u.id, dm.id);
   users.push({ id: u.id, dm: dm.id });
 }
-for (let i = 0; i < users.length; i += 500) {
-  const chunk = users.slice(i, i + 500);
-  await db.batch(
-    chunk.flatMap((u) => [
-      db
-        .prepare("INSERT INTO reminder_subscriptions (guild_id, user_id, types, offsets, created_at, updated_at) VALUES (?, ?, '[\"all\"]', '[0]', 0, 0)")
-        .bind(guild.guild_id, u.id),
-      db.prepare("INSERT INTO dm_channels (user_id, channel_id, updated_at) VALUES (?, ?, 0)").bind(u.id, u.dm),
-    ]),
+// Seeded as multi-row inserts (50 rows a statement: D1 binds at most 100 values), 10 statements a batch, each batch
+// again after a lost proxy connection (the inserts are idempotent): one batch of 1,000 statements broke the proxy.
+const ROWS = 50;
+const statements = [];
+for (let i = 0; i < users.length; i += ROWS) {
+  const chunk = users.slice(i, i + ROWS);
+  statements.push(
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO reminder_subscriptions (guild_id, user_id, types, offsets, created_at, updated_at) VALUES ${chunk.map(() => "(?, ?, '[\"all\"]', '[0]', 0, 0)").join(", ")}`,
+      )
+      .bind(...chunk.flatMap((u) => [guild.guild_id, u.id])),
+    db
+      .prepare(`INSERT OR IGNORE INTO dm_channels (user_id, channel_id, updated_at) VALUES ${chunk.map(() => "(?, ?, 0)").join(", ")}`)
+      .bind(...chunk.flatMap((u) => [u.id, u.dm])),
   );
 }
+for (let i = 0; i < statements.length; i += 10) await retry(() => db.batch(statements.slice(i, i + 10)));
 
 // The relay connects (the every-minute cron), then a member schedules the event: the gateway tells the bot.
 const bot = await mf.getWorker();

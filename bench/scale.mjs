@@ -44,7 +44,7 @@ const emulator = await startEmulator({ quiet: true, maxLog: 5_000_000 });
 const botLogs = [];
 const { mf, db } = await botOnEmulator(emulator, "bench-scale", {
   entry: "bench/scale/worker.ts",
-  bindings: { LOG_LEVEL: "warn" },
+  bindings: { LOG_LEVEL: process.env.SCALE_LOG_LEVEL ?? "warn" },
   logs: (l) => {
     try {
       const line = JSON.parse(l.message);
@@ -107,7 +107,12 @@ try {
   report.bot_warnings = {};
   for (const l of botLogs) report.bot_warnings[`${l.level} ${l.event}`] = (report.bot_warnings[`${l.level} ${l.event}`] ?? 0) + 1;
   const dump = option("dump", null);
-  if (dump) writeFileSync(dump, JSON.stringify({ requests: emulator.requests.filter((r) => r.user_agent?.includes("DiscordBot")), bot: botLogs }));
+  const trace = dump
+    ? await fetch(new URL("/__bench/trace", botUrl))
+        .then((r) => r.json())
+        .catch(() => [])
+    : [];
+  if (dump) writeFileSync(dump, JSON.stringify({ requests: emulator.requests.filter((r) => r.user_agent?.includes("DiscordBot")), bot: botLogs, trace }));
   report.duration_s = Math.round((Date.now() - t0) / 1000);
   report.targets = targets(report);
   writeFileSync(out, JSON.stringify(report, null, 1));

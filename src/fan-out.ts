@@ -23,6 +23,12 @@ declare module "./timers/payloads" {
 export const FAN_OUT_PAGE = 100;
 /** Between two pages: 10,000 guilds are enqueued over 100 s, and their runs start spread over that time. */
 export const FAN_OUT_PAGE_GAP_MS = 1_000;
+/**
+ * A round starts this long after its cron fires. The cron's minute belongs to the time-critical steps due then
+ * (events start on the hour, so their channels and reminders are due at :00): enqueuing and running every guild's
+ * background work in the same seconds held them up for D1 and Durable Objects, which no REST lane governs.
+ */
+export const FAN_OUT_START_DELAY_MS = 30_000;
 
 export interface GuildFanOutSpec<R extends { guild_id: string }> {
   /** The cron job's name (recorded in `cron_runs`); the fan-out's timer is `fanout:{name}`. */
@@ -78,7 +84,7 @@ export function guildFanOut<R extends { guild_id: string }>(spec: GuildFanOutSpe
       await spec.global?.(s, scheduledTime);
       // One timer call, whatever the number of guilds; a round still paging when the next cron fires starts over.
       const start: Cursor = { round: scheduledTime, after: "", queued: 0 };
-      await s.timer(fanOutTimer(spec.name)).schedule("round", s.now(), kindOf(spec.name), start);
+      await s.timer(fanOutTimer(spec.name)).schedule("round", s.now() + FAN_OUT_START_DELAY_MS, kindOf(spec.name), start);
     },
   };
 }

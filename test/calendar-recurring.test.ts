@@ -1,11 +1,10 @@
 /** The iCal feed shows a recurring event as one series whose occurrences are exactly those Discord will run. */
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import ICAL from "ical.js";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
+import { reconcileTimer } from "../src/scheduled-events/reconcile";
 import { editEvent, HOUR, useRelay } from "./event-channel-helpers";
-import { callWorker, emu, type Fixture, interact, newGuild } from "./helpers";
+import { callWorker, cronAndFanOut, emu, type Fixture, interact, newGuild } from "./helpers";
 import { untilMirror } from "./scheduled-event-helpers";
 
 useRelay();
@@ -62,9 +61,7 @@ async function hourlyReconcile(g: Fixture) {
   await env.DB.prepare("INSERT OR IGNORE INTO guilds (guild_id, joined_at, created_at, updated_at) VALUES (?, ?, ?, ?)")
     .bind(g.guild_id, Date.now(), Date.now(), Date.now())
     .run();
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
-  await waitOnExecutionContext(ctx);
+  await cronAndFanOut("0 * * * *", Date.now(), [reconcileTimer(g.guild_id)]);
 }
 
 describe("the iCal feed: recurring events", () => {

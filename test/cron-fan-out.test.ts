@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { FAN_OUT_PAGE, fanOutTimer } from "../src/fan-out";
+import { FAN_OUT_PAGE, FAN_OUT_START_DELAY_MS, fanOutTimer } from "../src/fan-out";
 import { reconcileTimer } from "../src/features/event-channels/reconcile";
 import worker, { type EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
@@ -45,6 +45,7 @@ describe("a periodic job over many guilds", () => {
     // The fan-out's timer runs only when the test says (its clock an hour behind).
     const fan = timer(fanOutTimer("event_channels.reconcile"));
     await setClock(fan, -HOUR);
+    const cronAt = Date.now();
     await hourlyCron();
     // The cron invocation itself listed no guild's events and armed no guild's timer: it left one cursor.
     expect(await listCalls(g.guild_id)).toHaveLength(0);
@@ -53,14 +54,16 @@ describe("a periodic job over many guilds", () => {
     const [round] = await fan.list();
     expect(round?.status).toBe("pending");
     expect(round?.payload).toMatchObject({ after: "", queued: 0 });
+    // Not in the cron's own seconds: those belong to the time-critical steps due on the hour.
+    expect(round?.dueAt).toBeGreaterThanOrEqual(cronAt + FAN_OUT_START_DELAY_MS);
 
     // First invocation: exactly one page of guilds, their runs spread over the gap before the next page.
-    await setClock(fan, 0);
+    await setClock(fan, FAN_OUT_START_DELAY_MS);
     const before = Date.now();
     await runDurableObjectAlarm(fan);
     const page = (await fan.list())[0];
     expect(page?.payload).toMatchObject({ after: fake[FAN_OUT_PAGE - 1], queued: FAN_OUT_PAGE });
-    expect(page?.dueAt).toBeGreaterThan(before);
+    expect(page?.dueAt).toBeGreaterThan(before + FAN_OUT_START_DELAY_MS);
     const due = await Promise.all(fake.slice(0, FAN_OUT_PAGE).map(async (id) => (await timer(reconcileTimer(id)).list())[0]?.dueAt ?? null));
     expect(due.every((d) => d !== null)).toBe(true);
     const times = due as number[];
@@ -70,14 +73,14 @@ describe("a periodic job over many guilds", () => {
     expect(await timer(reconcileTimer(g.guild_id)).list()).toHaveLength(0);
 
     // Second invocation (after the gap): the rest, and the round ends.
-    await setClock(fan, 2_000);
+    await setClock(fan, FAN_OUT_START_DELAY_MS + 2_000);
     await runDurableObjectAlarm(fan);
     expect((await fan.list())[0]?.status).toBe("done");
     expect((await timer(reconcileTimer(fake[149] as string)).list())[0]?.status).toBeDefined();
 
     // The real guild's run, on its own timer: one list of its events, and the missed event is followed.
     const own = timer(reconcileTimer(g.guild_id));
-    await setClock(own, 2_000);
+    await setClock(own, FAN_OUT_START_DELAY_MS + 2_000);
     await runDurableObjectAlarm(own);
     expect(await listCalls(g.guild_id)).toHaveLength(1);
     expect((await record(g.guild_id, missed.id))?.state).toBe("scheduled");

@@ -1,10 +1,9 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BudgetDeferred } from "../src/discord/rate-gate";
 import type { Discord } from "../src/discord/rest";
 import { registry } from "../src/features";
-import worker from "../src/index";
+import { reconcileTimer } from "../src/features/event-channels/reconcile";
 import { createServices, type Services } from "../src/services";
 import type { AgendaItem } from "../src/timers/agenda";
 import {
@@ -24,7 +23,7 @@ import {
   untilRecord,
   useRelay,
 } from "./event-channel-helpers";
-import { asAdmin, emu, guildState, interact, interactionRecord, newGuild, WAIT_MS } from "./helpers";
+import { asAdmin, cronAndFanOut, emu, guildState, interact, interactionRecord, newGuild, WAIT_MS } from "./helpers";
 import { gatewayControl } from "./relay-helpers";
 
 useRelay();
@@ -98,9 +97,7 @@ describe("event channels: changes to the event", () => {
     const start = Date.now() + 2 * HOUR;
     const ev = await scheduleEvent(g, "Quiet Raid", start, start + HOUR, { silent: true });
     expect(await record(g.guild_id, ev.id)).toBeNull();
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
-    await waitOnExecutionContext(ctx);
+    await cronAndFanOut("0 * * * *", Date.now(), [reconcileTimer(g.guild_id)]);
     expect((await untilPlanned(g.guild_id, ev.id, "create")).dueAt).toBe(start - 15 * MIN);
   });
 });

@@ -132,3 +132,26 @@ describe("every Discord call outside an interaction response takes a slot of the
     for (const call of [...reads, ...reply]) expect(call.at).toBeGreaterThanOrEqual(freeAt - 200);
   }, 30_000);
 });
+
+describe("every call of a reminder fan-out is bulk work of the REST budget", () => {
+  it("the fan-out's read of the event's channel (is it public?) waits for its slot like the DMs do", async () => {
+    const g = await newGuild();
+    await subscribeDirect(g, g.member_id, ["all"], [3600]);
+    const [room] = await emu<{ id: string }[]>(`/_emulator/guilds/${g.guild_id}/channels`, { body: { name: "stage", type: 2 } });
+    const start = Date.now() + 3 * HOUR;
+    const ev = await emu<{ id: string }>(`/_emulator/guilds/${g.guild_id}/scheduled-events`, {
+      body: { name: "Voice night", scheduled_start_time: new Date(start).toISOString(), entity_type: 2, channel_id: room?.id },
+    });
+    await untilItem(g.guild_id, ev.id, "dm:3600");
+    const t = timerOf(g.guild_id, ev.id);
+    await runInDurableObject(t, (instance: EventTimer) => {
+      instance.clock = () => start - HOUR;
+    });
+    const freeAt = await fillBudget(2_000);
+    await runDurableObjectAlarm(t);
+    const reads = (await requests(`/channels/${room?.id}`)).filter((r) => r.method === "GET");
+    // Before the fix the read went out at once, past every slot other guilds had booked.
+    expect(reads.length).toBeGreaterThan(0);
+    for (const r of reads) expect(r.at).toBeGreaterThanOrEqual(freeAt - 200);
+  }, 30_000);
+});

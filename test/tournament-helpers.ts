@@ -1,12 +1,11 @@
 /** Set-up for tournament tests: a guild with the bot's commands registered, a league, players and matches. */
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { createDiscord } from "../src/discord/rest";
 import { registry } from "../src/features";
-import worker from "../src/index";
+import { syncTimerName } from "../src/features/tournaments/sync";
 import { registerCommands } from "../src/registration";
-import { asAdmin, emu, type Fixture, type InteractionResult, newGuild } from "./helpers";
+import { asAdmin, cronAndFanOut, emu, type Fixture, type InteractionResult, newGuild } from "./helpers";
 
 export const H = 3_600_000;
 
@@ -94,9 +93,7 @@ export async function mapping(matchId: number) {
 /** The hourly cron, then the guild's sync, which the cron queues on the guild's own timer. */
 export async function hourlyCron(guildId: string): Promise<void> {
   const since = Date.now();
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: since }), env, ctx);
-  await waitOnExecutionContext(ctx);
+  await cronAndFanOut("0 * * * *", since, [syncTimerName(guildId)]);
   const deadline = Date.now() + 10_000;
   for (;;) {
     const row = await env.DB.prepare("SELECT last_sync_at FROM tournament_sync WHERE guild_id = ?").bind(guildId).first<{ last_sync_at: number | null }>();

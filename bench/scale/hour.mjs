@@ -81,6 +81,8 @@ export async function topOfTheHour(ctx) {
     1000,
   );
   log(`  the bot followed ${planned ? "every" : "NOT every"} event before T0 − 60 s; waiting for T0 …`);
+  // The previous hourly run was an hour before T0 (not the setup's, minutes ago): every guild's list is due again.
+  await retry(() => db.prepare("UPDATE scheduled_event_guilds SET reconciled_at = reconciled_at - ?").bind(H).run());
 
   // A minute before :00 the last member leaves each temporary channel (empty_minutes is 1): deletion due at :00.
   await sleep(Math.max(0, t0 - 60_000 - Date.now()));

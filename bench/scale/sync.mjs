@@ -2,8 +2,13 @@
 
 import { lastSeq, ownWorkerdCpuMs, quiet, readStats, until, workBetween } from "./measure.mjs";
 
+/** The hourly jobs' work still pending: their fan-out rounds (which start after a delay) and each guild's run. */
 export async function pendingSyncs(db) {
-  return (await db.prepare("SELECT COUNT(*) AS n FROM timers WHERE name LIKE 'tsync:%' AND pending > 0").first()).n;
+  return (
+    await db
+      .prepare("SELECT COUNT(*) AS n FROM timers WHERE (name LIKE 'fanout:%' OR name LIKE 'tsync:%' OR name LIKE 'sec:%' OR name LIKE 'ecr:%') AND pending > 0")
+      .first()
+  ).n;
 }
 
 /** Runs `cron` ("0 * * * *" by default) and waits for its work to end; returns what it cost. */

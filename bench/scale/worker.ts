@@ -94,6 +94,11 @@ function countedDb(db: D1Database, c: D1Count): D1Database {
   });
 }
 
+/** When alarms ran and what the gate granted (read at /__bench/trace for --dump): kept in memory, never logged. */
+const traced: unknown[] = [];
+const trace = (x: unknown) => {
+  if (traced.length < 200_000) traced.push(x);
+};
 const counted = (env: Env, origin: Origin): Env => ({ ...env, DB: countedDb(env.DB, stats.d1[origin]) });
 
 /** One object's invocations: counted, and its active wall time (overlapping ones once) added to the class. */
@@ -136,7 +141,12 @@ export class EventTimer extends BotTimer {
     return this.activity.run("rpc", () => super.nextAlarm());
   }
   override alarm() {
-    return this.activity.run("alarm", () => super.alarm());
+    const t = Date.now();
+    return this.activity
+      .run("alarm", () => super.alarm())
+      .finally(() => {
+        trace({ event: "alarm", name: (this as unknown as { ctx: DurableObjectState }).ctx.id.name ?? null, start: t, end: Date.now() });
+      });
   }
 }
 
@@ -193,7 +203,13 @@ export class RateGate extends BotGate {
     super(ctx, counted(env, "RateGate"));
   }
   override take(...a: Parameters<BotGate["take"]>) {
-    return this.activity.run("rpc", () => super.take(...a));
+    const t = Date.now();
+    return this.activity
+      .run("rpc", () => super.take(...a))
+      .then((g) => {
+        trace({ event: "gate", at: t, req: a[0], grant: g.ok ? { n: g.slots.length, first: g.slots[0], last: g.slots.at(-1) } : g });
+        return g;
+      });
   }
   override status() {
     return this.activity.run("rpc", () => super.status());
@@ -203,6 +219,7 @@ export class RateGate extends BotGate {
 export default {
   async fetch(req, env, ctx) {
     if (new URL(req.url).pathname === "/__bench/stats") return Response.json(stats);
+    if (new URL(req.url).pathname === "/__bench/trace") return Response.json(traced);
     stats.worker.fetch++;
     return bot.fetch(req, counted(env, "worker"), ctx);
   },

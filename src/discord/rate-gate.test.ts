@@ -33,6 +33,47 @@ describe("the RateGate object and SlotSource", () => {
     for (let i = 50; i < starts.length; i++) expect((starts[i] as number) - (starts[i - 50] as number)).toBeGreaterThanOrEqual(900);
   });
 
+  it("books exactly one slot per call when a chunk's calls reach the source one after another", async () => {
+    const gate = rateGate(env.RATE_GATE, `test-${crypto.randomUUID()}`);
+    let granted = 0;
+    const counting = {
+      take: async (req: Parameters<typeof gate.take>[0]) => {
+        const g = await gate.take(req);
+        if (g.ok) granted += g.slots.length;
+        return g;
+      },
+      status: () => gate.status(),
+    };
+    const source = new SlotSource(counting, { lane: "bulk", guild: "fan", maxWaitMs: 60_000 });
+    // As a fan-out's sends do: each reaches take() a few microtasks after the one before.
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        for (let k = 0; k < i; k++) await null;
+        await source.take();
+      }),
+    );
+    // Calls already holding a slot (asleep until its time) asked for none: nothing booked goes unused.
+    expect(granted).toBe(40);
+  });
+
+  it("does not make a call with a slot whose time passed while the isolate was busy: it takes a new one", async () => {
+    const gate = rateGate(env.RATE_GATE, `test-${crypto.randomUUID()}`);
+    const asked: number[] = [];
+    const late = {
+      // The first grant reaches the call only after its slot's time (the isolate was busy for half a second).
+      take: async (req: Parameters<typeof gate.take>[0]) => {
+        asked.push(Date.now());
+        const g = await gate.take(req);
+        return asked.length === 1 && g.ok ? { ok: true as const, slots: g.slots.map((at) => at - 600) } : g;
+      },
+      status: () => gate.status(),
+    };
+    const source = new SlotSource(late, { lane: "bulk", guild: "late" });
+    await source.take();
+    // The stale slot was not used: the call went out on a second, current one.
+    expect(asked).toHaveLength(2);
+  });
+
   it("defers a call the budget cannot serve soon, and refuses one whose slot comes after its deadline", async () => {
     const gate = rateGate(env.RATE_GATE, `test-${crypto.randomUUID()}`);
     // Critical work books the next 10 s full.

@@ -36,6 +36,10 @@ export interface SlotSourceOptions {
   clock?: () => number;
 }
 
+/** A slot this late (a bucket's width: its calls belong to the bucket) is not used any more. */
+export const STALE_SLOT_MS = 100;
+const MAX_STALE_RETAKES = 3;
+
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
 /**
@@ -64,14 +68,33 @@ export class SlotSource {
 
   /** Waits for this call's slot; throws BudgetDeferred when the budget cannot serve it in time. */
   async take(): Promise<void> {
+    // Counted only until it holds a slot: a call sleeping until its slot's time asks for none (counting it booked
+    // a slot per fan-out chunk that no call used).
     this.waiting++;
+    let counted = true;
+    let stale = 0;
+    const holds = () => {
+      if (counted) this.waiting--;
+      counted = false;
+    };
     try {
       for (;;) {
         if (this.deferred && this.deferred.retryAt > this.clock()) throw this.deferred;
         const at = this.cache.shift();
+        // A slot whose bucket has passed is spent (the gate counts it so): a call made with it now would land in a
+        // later bucket on top of the calls booked there, and a busy isolate waking late sent a whole second's worth at once.
+        if (at !== undefined && this.clock() - at >= STALE_SLOT_MS) continue;
         if (at !== undefined) {
+          holds();
           if (this.opts.notAfter !== undefined && at > this.opts.notAfter) throw new BudgetDeferred(at, true);
           await sleep(at - this.clock());
+          // Woken too late for its slot (the isolate was busy): this call asks for a new one instead, a few times at
+          // most (an isolate late for every slot still gets its calls out, under the per-isolate limiter).
+          if (this.clock() - at >= STALE_SLOT_MS && stale++ < MAX_STALE_RETAKES) {
+            this.waiting++;
+            counted = true;
+            continue;
+          }
           return;
         }
         this.refill ??= this.ask().finally(() => {
@@ -80,7 +103,7 @@ export class SlotSource {
         await this.refill;
       }
     } finally {
-      this.waiting--;
+      holds();
     }
   }
 

@@ -186,8 +186,9 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
         if (!kind) throw new PermanentError(`no handler registered for timer kind "${item.kind}"`);
         const parsed = kind.payload.safeParse(item.payload);
         if (!parsed.success) throw new PermanentError(`payload of "${item.kind}" does not fit: ${describeIssues(parsed.error.issues)}`);
-        // Fair shares are per guild; an item of no guild shares as its timer.
-        const itemServices = kind.lane && gated ? gated(services, kind.lane, guildOf(parsed.data) ?? timerName) : services;
+        // Fair shares are per guild; an item of no guild shares as its timer. A kind that names no lane still never
+        // calls Discord outside the budget: its calls (if any) are background work.
+        const itemServices = gated ? gated(services, kind.lane ?? "background", guildOf(parsed.data) ?? timerName) : services;
         // Each item sees the clock when it starts (follow-ups run later in the same invocation).
         const outcome = await kind.run({ ...item, payload: parsed.data }, { services: itemServices, now: this.clock(), timerName });
         if (outcome && "again" in outcome) {

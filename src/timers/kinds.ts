@@ -32,6 +32,7 @@ export interface TimerKind<S, K extends TimerKindName = TimerKindName> {
   /**
    * The REST budget lane every Discord call of this kind takes its slot in (for the payload's `guild_id`); a
    * budget too full to serve it soon re-arms the item at the gate's retry time, without counting an attempt.
+   * A kind that names none (it makes no Discord call) is gated as background work all the same.
    */
   lane?: Lane;
   run(item: AgendaItem & { payload: TimerPayloads[K] }, ctx: TimerContext<S>): Promise<TimerOutcome<TimerPayloads[K]> | undefined> | Promise<void>;

@@ -123,6 +123,8 @@ async function settleUnconfirmed(
 const fanout: TimerAction<"reminders.dm"> = {
   kind: "reminders.dm",
   payload: fanoutPayload,
+  // Every call of a fan-out (the channel's visibility, an unconfirmed send's check, each DM) is bulk work.
+  lane: "bulk",
   async run(item, { services: s, timerName }) {
     const p = item.payload;
     // Its occurrence rescheduled or cancelled since: the new plan has its own items. A recurring event moving on to
@@ -186,6 +188,7 @@ const fanout: TimerAction<"reminders.dm"> = {
 const retry: TimerAction<"reminders.retry"> = {
   kind: "reminders.retry",
   payload: retryPayload,
+  lane: "bulk",
   async run(item, { services: s, timerName }) {
     const p = item.payload;
     const ev = await findReminderOccurrence(s, p.guild_id, p.event_id, p.start_at, "bulk");

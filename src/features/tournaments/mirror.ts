@@ -101,6 +101,7 @@ export const mirrorKind: TimerAction<"tournaments.mirror"> = {
   kind: "tournaments.mirror",
   payload: mirrorPayload,
   maxAttempts: 5,
+  lane: "background",
   async run(item, { services: base, now }) {
     const { guild_id, match_id } = item.payload;
     // A retried mirror is background work of the REST budget; a budget full for a while is not a failure.
