@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { BudgetDeferred, rateGate, SlotSource } from "./rate-gate";
+import { BudgetScheduler } from "./budget";
+import { BudgetDeferred, type RateGate, rateGate, SlotSource } from "./rate-gate";
 
 describe("the RateGate object and SlotSource", () => {
   it("grants small, just-in-time slots and shows per lane how far ahead it is booked", async () => {
@@ -72,6 +73,25 @@ describe("the RateGate object and SlotSource", () => {
     await source.take();
     // The stale slot was not used: the call went out on a second, current one.
     expect(asked).toHaveLength(2);
+  });
+
+  it("makes its call after a few retakes when every answer of the gate arrives after its slots' time", async () => {
+    const scheduler = new BudgetScheduler();
+    let now = 1_000_000;
+    let asks = 0;
+    // Each answer takes 250 ms to arrive (a far or busy gate): every slot it grants is stale on arrival.
+    const slow: RateGate = {
+      take: async (req) => {
+        asks++;
+        if (asks > 50) throw new Error(`still asking after ${asks - 1} requests`);
+        const g = scheduler.request(req, now);
+        now += 250;
+        return g;
+      },
+      status: async () => scheduler.status(now),
+    };
+    await new SlotSource(slow, { lane: "bulk", guild: "g", clock: () => now }).take();
+    expect(asks).toBeLessThanOrEqual(4);
   });
 
   it("defers a call the budget cannot serve soon, and refuses one whose slot comes after its deadline", async () => {

@@ -83,7 +83,8 @@ export class SlotSource {
         const at = this.cache.shift();
         // A slot whose bucket has passed is spent (the gate counts it so): a call made with it now would land in a
         // later bucket on top of the calls booked there, and a busy isolate waking late sent a whole second's worth at once.
-        if (at !== undefined && this.clock() - at >= STALE_SLOT_MS) continue;
+        // Counted with the retakes below: a gate whose answers always arrive late must not be asked for ever.
+        if (at !== undefined && this.clock() - at >= STALE_SLOT_MS && stale++ < MAX_STALE_RETAKES) continue;
         if (at !== undefined) {
           holds();
           if (this.opts.notAfter !== undefined && at > this.opts.notAfter) throw new BudgetDeferred(at, true);
