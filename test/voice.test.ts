@@ -3,7 +3,10 @@ import { env } from "cloudflare:workers";
 import { Routes } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
 import { createDiscord } from "../src/discord/rest";
+import { registry } from "../src/features";
+import { createTempChannel } from "../src/features/voice/create";
 import type { EventTimer } from "../src/index";
+import { createServices, type Services } from "../src/services";
 import type { TimerStub } from "../src/timers/client";
 import { useRelay } from "./event-channel-helpers";
 import { asAdmin, emu, type Fixture, guildState, type InteractionResult, interact, interactionRecord, newGuild, requestsTo, WAIT_MS } from "./helpers";
@@ -141,6 +144,19 @@ describe("/voice-channel public", () => {
     for (const r of results.filter((x) => !made.includes(x))) expect(r.content).toContain("limit is 2");
     const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM voice_channels WHERE guild_id = ?").bind(g.guild_id).first();
     expect(rows).toEqual({ n: 2 });
+  });
+
+  it("takes no place when the step that would give it back cannot be planned (a timer call failing)", async () => {
+    const g = await configured();
+    const s = createServices(env, () => {}, registry);
+    // The guild's timer refuses every call, as a restart or a failing Durable Object would.
+    const broken = Object.create(s, {
+      timer: { value: () => ({ schedule: () => Promise.reject(new Error("timer down")), cancel: () => Promise.reject(new Error("timer down")) }) },
+    }) as Services;
+    const want = { guild_id: g.guild_id, kind: "public" as const, name: "Lost Place", parent_id: g.channels.category, owner_id: "u1", match_key: null };
+    await expect(createTempChannel(broken, want, { name: "Lost Place", type: 2 }, "test", 5)).rejects.toThrow("timer down");
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM voice_intents WHERE guild_id = ?").bind(g.guild_id).first();
+    expect(rows).toEqual({ n: 0 });
   });
 
   it("asks an admin for a category when none is set", async () => {

@@ -51,8 +51,15 @@ export async function createTempChannel(
   maxLive: number,
 ): Promise<Created> {
   const intent: Intent = { ...want, nonce: crypto.randomUUID(), created_at: s.now(), channel_id: null };
-  await reserve(s, intent, maxLive);
+  // The reconcile step first: a place once reserved is given back by it whatever fails after (a timer call failing
+  // after the reservation kept the place taken until the intents' retention, a day). Refused: nothing to reconcile.
   await planReconcile(s, intent);
+  try {
+    await reserve(s, intent, maxLive);
+  } catch (error) {
+    if (error instanceof UserError) await s.timer(guildTimerName(want.guild_id)).cancel(`intent:${intent.nonce}`);
+    throw error;
+  }
   let ch: APIChannel;
   try {
     // Never retried blindly: a lost answer is found by the nonce in its bitrate (the reconcile step planned above).
