@@ -79,9 +79,13 @@ describe("a periodic job over many guilds", () => {
     expect((await timer(reconcileTimer(fake[149] as string)).list())[0]?.status).toBeDefined();
 
     // The real guild's run, on its own timer: one list of its events, and the missed event is followed.
+    // Its time lies within the page's spread (and a busy machine's budget may put it off a moment): run it until done.
     const own = timer(reconcileTimer(g.guild_id));
-    await setClock(own, FAN_OUT_START_DELAY_MS + 2_000);
-    await runDurableObjectAlarm(own);
+    for (let i = 0; i < 20 && (await own.list())[0]?.status === "pending"; i++) {
+      await setClock(own, FAN_OUT_START_DELAY_MS + 5_000 * (i + 1));
+      await runDurableObjectAlarm(own);
+    }
+    expect((await own.list())[0]?.status).toBe("done");
     expect(await listCalls(g.guild_id)).toHaveLength(1);
     expect((await record(g.guild_id, missed.id))?.state).toBe("scheduled");
   }, 120_000);
