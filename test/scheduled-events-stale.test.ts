@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { registry } from "../src/features";
 import type { InboxRow } from "../src/gateway/inbox";
 import type { GatewayRelay } from "../src/index";
+import { oneOff } from "../src/scheduled-events/fixtures.test-util";
 import { reconcileGuild } from "../src/scheduled-events/reconcile";
+import { getScheduledEvent, writeScheduledEvent } from "../src/scheduled-events/storage";
 import { createServices } from "../src/services";
 import { timerOf as channelTimer, editEvent, HOUR, MIN, record, scheduleEvent, setUp, untilPlanned, useRelay } from "./event-channel-helpers";
 import { emu, newGuild } from "./helpers";
@@ -108,5 +110,17 @@ describe("guild-events core: a stale GUILD_CREATE", () => {
     );
     expect(await mirror(g.guild_id, a.id)).toMatchObject({ start_at: moved, status: 1, deleted_at: null });
     expect((await untilItem(g.guild_id, a.id, "dm:3600")).dueAt).toBe(moved - HOUR);
+  });
+});
+
+describe("guild-events core: the mirror's write", () => {
+  it("does not take an older look's interested count or time over a newer one that passed the same revision check", async () => {
+    const ev = { ...oneOff, guild_id: `g-${crypto.randomUUID()}`, user_count: 5 };
+    expect(await writeScheduledEvent(env.DB, ev, null, true, 1_000)).toBe(true);
+    // Two looks read revision 1 and found nothing to report but the count: the newer (as of 3,000) writes first.
+    expect(await writeScheduledEvent(env.DB, { ...ev, user_count: 9 }, 1, false, 3_000)).toBe(true);
+    expect(await writeScheduledEvent(env.DB, { ...ev, user_count: 7 }, 1, false, 2_000)).toBe(false);
+    const row = await getScheduledEvent(env.DB, ev.guild_id, ev.event_id);
+    expect({ user_count: row?.user_count, updated_at: row?.updated_at }).toEqual({ user_count: 9, updated_at: 3_000 });
   });
 });

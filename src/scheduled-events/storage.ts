@@ -51,9 +51,11 @@ export async function writeScheduledEvent(db: D1Database, ev: EventSnapshot, exp
     .prepare(
       `UPDATE scheduled_events SET name = ?, description = ?, location = ?, channel_id = ?, entity_type = ?, start_at = ?, end_at = ?, status = ?,
        recurrence_rule = ?, exceptions = ?, creator_id = ?, user_count = COALESCE(?, user_count), revision = revision + ?, deleted_at = NULL,
-       updated_at = ? WHERE guild_id = ? AND event_id = ? AND revision = ?`,
+       updated_at = ? WHERE guild_id = ? AND event_id = ? AND revision = ? AND updated_at <= ?`,
     )
-    .bind(...values, bump ? 1 : 0, now, ev.guild_id, ev.event_id, expectedRevision)
+    // The as-of time in the condition too: two looks that differ only in the interested count both pass the revision
+    // check, and the older must not write its count, or the mirror's time, back over the newer's.
+    .bind(...values, bump ? 1 : 0, now, ev.guild_id, ev.event_id, expectedRevision, now)
     .run();
   return (r.meta.changes ?? 0) > 0;
 }
