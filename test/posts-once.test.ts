@@ -21,10 +21,10 @@ const services = (o: { at?: number; timeoutMs?: number } = {}): Services =>
   );
 
 /** Runs one step of a timer kind, as the agenda would (a retry is simply another run of the same item). */
-async function step(kind: string, payload: unknown, s: Services): Promise<void> {
+async function step(kind: string, payload: unknown, s: Services, attempts = 0): Promise<void> {
   const action = registry.timerKinds.get(kind);
   if (!action) throw new Error(`no kind ${kind}`);
-  const item: AgendaItem = { key: "k", dueAt: s.now(), kind, payload, attempts: 0, status: "pending", lastError: null, updatedAt: s.now() };
+  const item: AgendaItem = { key: "k", dueAt: s.now(), kind, payload, attempts, status: "pending", lastError: null, updatedAt: s.now() };
   await action.run(item as never, { services: s, now: s.now(), timerName: "test" });
 }
 
@@ -119,6 +119,35 @@ describe("messages posted by timer steps go out once", () => {
     await expect(step("reminders.channel", key(0), await fullBudget(services({ at: start }), "critical", g.guild_id))).rejects.toBeInstanceOf(BudgetDeferred);
     await step("reminders.channel", key(0), services({ at: start + 30_000 }));
     await step("reminders.channel", key(0), services({ at: start + 10 * MIN }));
+    expect((await messages(g)).map((m) => m.content)).toEqual(["**Raid** is starting now!"]);
+  });
+
+  it("a channel reminder whose first two attempts failed (5xx) still goes out on its retry 90 s later, and not minutes after that", async () => {
+    const g = await newGuild();
+    const start = Date.now() + 3 * 3_600_000;
+    await env.DB.prepare("INSERT INTO reminder_settings (guild_id, channel_id, updated_at) VALUES (?, ?, 0)").bind(g.guild_id, g.channels.text).run();
+    await env.DB.prepare(
+      "INSERT INTO scheduled_events (guild_id, event_id, name, entity_type, start_at, status, updated_at) VALUES (?, 'ev1', 'Raid', 3, ?, 1, 0)",
+    )
+      .bind(g.guild_id, start)
+      .run();
+    const key = (offset_s: number) => ({ guild_id: g.guild_id, event_id: "ev1", start_at: start, offset_s });
+    const failing = (times: number) =>
+      emu("/_emulator/faults", { body: { path: `/channels/${g.channels.text}/messages`, method: "POST", status: 500, times } });
+
+    // T−0: Discord answers 500 at the start and at the agenda's retry 30 s on; the retry after 60 s more goes out.
+    await failing(2);
+    const once = { at: start, timeoutMs: 5_000 };
+    await expect(step("reminders.channel", key(0), services(once))).rejects.toThrow();
+    await expect(step("reminders.channel", key(0), services({ ...once, at: start + 30_000 }), 1)).rejects.toThrow();
+    await step("reminders.channel", key(0), services({ ...once, at: start + 90_000 }), 2);
+    expect((await messages(g)).map((m) => m.content)).toEqual(["**Raid** is starting now!"]);
+
+    // T−1h failing once, its retry only 10 minutes on (the agenda backed off that long): too late for "in 1 hour".
+    const hour = start - 3_600_000;
+    await failing(1);
+    await expect(step("reminders.channel", key(3600), services({ ...once, at: hour }))).rejects.toThrow();
+    await step("reminders.channel", key(3600), services({ ...once, at: hour + 10 * MIN }), 4);
     expect((await messages(g)).map((m) => m.content)).toEqual(["**Raid** is starting now!"]);
   });
 

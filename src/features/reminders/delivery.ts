@@ -227,6 +227,9 @@ async function channelIntent(s: Services, key: string, p: DeliveryKey, ev: Event
   };
 }
 
+/** How much later than a first attempt a channel post's retry after a failure may still go out. */
+const RETRY_GRACE_MS = 4 * 60_000;
+
 /** The optional channel post at T−1h and T−0, replacing the previous one for the event; posted once across retries. */
 const channelPost: TimerAction<"reminders.channel"> = {
   kind: "reminders.channel",
@@ -242,9 +245,10 @@ const channelPost: TimerAction<"reminders.channel"> = {
     ]);
     if (!ev || !settings.channel_id) return;
     const key = `rm-channel:${p.guild_id}:${p.event_id}:${p.start_at}:${p.offset_s}`;
-    // Judged on every run against the reminder's own time, not once: a run the REST budget put off (or a retry) more
-    // than a minute past it posts nothing new. A post an earlier attempt may have made is looked for and finished.
-    const late = !onTime(due, s.now());
+    // Judged on every run against the reminder's own time, not once: a run the REST budget put off more than a minute
+    // past it posts nothing new. A retry after a failed attempt (backoff 30 s, 60 s, …) has a few minutes' grace, so
+    // two 5xx in a row do not lose the post. A post an earlier attempt may have made is looked for and finished.
+    const late = !onTime(due, s.now() - (item.attempts > 0 ? RETRY_GRACE_MS : 0));
     const previous = await s.env.DB.prepare("SELECT channel_id, message_id FROM reminder_channel_posts WHERE guild_id = ? AND event_id = ?")
       .bind(p.guild_id, p.event_id)
       .first<{ channel_id: string; message_id: string }>();
