@@ -5,14 +5,14 @@ import { BudgetDeferred } from "../src/discord/rate-gate";
 import { createDiscord } from "../src/discord/rest";
 import { registry } from "../src/features";
 import { cleanGuild } from "../src/features/custom-commands/cleanup";
-import { afterChange } from "../src/features/custom-commands/slash";
+import { afterChange, syncLater } from "../src/features/custom-commands/slash";
 import type { EventTimer } from "../src/index";
 import { registerCommands } from "../src/registration";
 import { createServices } from "../src/services";
 import type { TimerStub } from "../src/timers/client";
 import { fullBudget } from "./budget-helpers";
 import { create, data } from "./custom-command-helpers";
-import { asAdmin, cronAndFanOut, type Fixture, interact, newGuild, requestsTo, WAIT_MS } from "./helpers";
+import { asAdmin, cronAndFanOut, emu, type Fixture, interact, newGuild, requestsTo, WAIT_MS } from "./helpers";
 
 const slashNames = async (g: Fixture) => {
   const puts = (await requestsTo(`/guilds/${g.guild_id}/commands`)).filter((r) => r.method === "PUT" && r.status === 200);
@@ -147,6 +147,30 @@ describe("a slash sync the REST budget defers is made later, never dropped", () 
     expect(settings).toEqual({ last_error: null });
     await runDueNow(g);
     expect(await slashNames(g)).toEqual(["faq", "rules"]);
+  });
+
+  it("a sync on the guild's timer still writing what it read before `/cc slash enabled:false` does not leave the commands registered", async () => {
+    const g = await newGuild();
+    await create(g, g.member_id, "rules", "Be nice.");
+    await asAdmin(g, "cc", "slash", { enabled: true });
+    expect(await slashNames(g)).toEqual(["rules"]);
+    // A deferred sync runs on the guild's timer; Discord takes its write only after 1.5 s.
+    const s = createServices(env, () => {}, registry);
+    await syncLater(s, g.guild_id, Date.now());
+    const path = `/applications/${env.DISCORD_APPLICATION_ID}/guilds/${g.guild_id}/commands`;
+    await emu("/_emulator/faults", { body: { path, method: "PUT", delayMs: 1_500, times: 1 } });
+    const reads = async () => (await requestsTo(`/guilds/${g.guild_id}/commands`)).filter((r) => r.method === "GET").length;
+    const before = await reads();
+    const timer = env.EVENT_TIMER.getByName(`cc:${g.guild_id}`) as unknown as TimerStub & DurableObjectStub<EventTimer>;
+    const running = runDurableObjectAlarm(timer);
+    const deadline = Date.now() + WAIT_MS;
+    while ((await reads()) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300)); // its PUT is on the way
+    // Meanwhile the admin turns it off: that write lands first.
+    expect(data(await asAdmin(g, "cc", "slash", { enabled: false })).content).toContain("no longer registered");
+    await running;
+    for (let i = 0; i < 5 && (await timer.list()).some((x) => x.key === "slash-sync" && x.status === "pending"); i++) await runDurableObjectAlarm(timer);
+    expect(data(await asSlash(g, g.member_id, "rules")).content).toContain("Unknown command");
   });
 
   it("a cleanup step cut by the budget after its deletions still takes the deleted commands off the server", async () => {

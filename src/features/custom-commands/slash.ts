@@ -132,12 +132,24 @@ export async function syncLater(s: Services, guildId: string, at: number): Promi
 }
 
 /**
+ * A sync on the guild's timer may be under way with the settings and commands it read before this change, its PUT
+ * still to land: it is planned again, so the last write is one that read after the change (the guild's commands have
+ * two writers, this and the timer). One not yet begun just runs now. Nothing planned, nothing to do.
+ */
+async function resyncPlanned(s: Services, guildId: string): Promise<void> {
+  const timer = s.timer(slashSyncTimer(guildId));
+  if ((await timer.list()).some((i) => i.key === "slash-sync" && i.status === "pending")) await syncLater(s, guildId, s.now());
+}
+
+/**
  * Syncs now, or, when the REST budget has no slot for a while, on the guild's timer once it has: the change is
  * never dropped. `deferred` is when the later sync is planned.
  */
 export async function syncOrDefer(s: Services, guildId: string): Promise<Awaited<ReturnType<typeof syncSlashCommands>> & { deferred?: number }> {
   try {
-    return await syncSlashCommands(s, guildId);
+    const done = await syncSlashCommands(s, guildId);
+    await resyncPlanned(s, guildId);
+    return done;
   } catch (error) {
     if (!(error instanceof BudgetDeferred)) throw error;
     // A deferral "late" for a caller's deadline still leaves the guild's commands to sync: soon, not never.
