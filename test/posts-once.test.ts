@@ -39,6 +39,20 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
   }
 }
 
+/** A guild with channel reminders on and one event, "Raid", 3 hours ahead in the core's mirror; `key` names one reminder. */
+async function channelReminderGuild() {
+  const g = await newGuild();
+  const start = Date.now() + 3 * 3_600_000;
+  await env.DB.prepare("INSERT INTO reminder_settings (guild_id, channel_id, updated_at) VALUES (?, ?, 0)").bind(g.guild_id, g.channels.text).run();
+  await env.DB.prepare(
+    "INSERT INTO scheduled_events (guild_id, event_id, name, entity_type, start_at, status, updated_at) VALUES (?, 'ev1', 'Raid', 3, ?, 1, 0)",
+  )
+    .bind(g.guild_id, start)
+    .run();
+  const key = (offset_s: number) => ({ guild_id: g.guild_id, event_id: "ev1", start_at: start, offset_s });
+  return { g, start, key };
+}
+
 /** Discord takes the next post in the channel, but only after the bot's client has given up on it. */
 const slowPost = (channelId: string) => emu("/_emulator/faults", { body: { path: `/channels/${channelId}/messages`, method: "POST", delayMs: 600, times: 1 } });
 const age = (channelId: string, ms: number) => emu(`/_emulator/channels/${channelId}/age`, { body: { ms } });
@@ -66,15 +80,7 @@ describe("messages posted by timer steps go out once", () => {
   });
 
   it("a channel reminder retried after a lost answer is posted once (within the nonce window and after it) and replaces the previous", async () => {
-    const g = await newGuild();
-    const start = Date.now() + 3 * 3_600_000;
-    await env.DB.prepare("INSERT INTO reminder_settings (guild_id, channel_id, updated_at) VALUES (?, ?, 0)").bind(g.guild_id, g.channels.text).run();
-    await env.DB.prepare(
-      "INSERT INTO scheduled_events (guild_id, event_id, name, entity_type, start_at, status, updated_at) VALUES (?, 'ev1', 'Raid', 3, ?, 1, 0)",
-    )
-      .bind(g.guild_id, start)
-      .run();
-    const key = (offset_s: number) => ({ guild_id: g.guild_id, event_id: "ev1", start_at: start, offset_s });
+    const { g, start, key } = await channelReminderGuild();
 
     // T−1h: the answer is lost; the agenda's retry 30 s later is inside Discord's nonce window.
     await slowPost(g.channels.text);
@@ -98,15 +104,7 @@ describe("messages posted by timer steps go out once", () => {
   });
 
   it("a channel reminder the REST budget put off is judged late again when it runs: posted within its minute, never after", async () => {
-    const g = await newGuild();
-    const start = Date.now() + 3 * 3_600_000;
-    await env.DB.prepare("INSERT INTO reminder_settings (guild_id, channel_id, updated_at) VALUES (?, ?, 0)").bind(g.guild_id, g.channels.text).run();
-    await env.DB.prepare(
-      "INSERT INTO scheduled_events (guild_id, event_id, name, entity_type, start_at, status, updated_at) VALUES (?, 'ev1', 'Raid', 3, ?, 1, 0)",
-    )
-      .bind(g.guild_id, start)
-      .run();
-    const key = (offset_s: number) => ({ guild_id: g.guild_id, event_id: "ev1", start_at: start, offset_s });
+    const { g, start, key } = await channelReminderGuild();
 
     // T−1h on time, but the budget has no slot for a while: the agenda re-arms the item at the gate's time.
     const hour = start - 3_600_000;
@@ -123,15 +121,7 @@ describe("messages posted by timer steps go out once", () => {
   });
 
   it("a channel reminder whose first two attempts failed (5xx) still goes out on its retry 90 s later, and not minutes after that", async () => {
-    const g = await newGuild();
-    const start = Date.now() + 3 * 3_600_000;
-    await env.DB.prepare("INSERT INTO reminder_settings (guild_id, channel_id, updated_at) VALUES (?, ?, 0)").bind(g.guild_id, g.channels.text).run();
-    await env.DB.prepare(
-      "INSERT INTO scheduled_events (guild_id, event_id, name, entity_type, start_at, status, updated_at) VALUES (?, 'ev1', 'Raid', 3, ?, 1, 0)",
-    )
-      .bind(g.guild_id, start)
-      .run();
-    const key = (offset_s: number) => ({ guild_id: g.guild_id, event_id: "ev1", start_at: start, offset_s });
+    const { g, start, key } = await channelReminderGuild();
     const failing = (times: number) =>
       emu("/_emulator/faults", { body: { path: `/channels/${g.channels.text}/messages`, method: "POST", status: 500, times } });
 
