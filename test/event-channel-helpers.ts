@@ -8,17 +8,21 @@ import type { TimerStub } from "../src/timers/client";
 import { asAdmin, emu, type Fixture, type guildState, WAIT_MS } from "./helpers";
 import { privateRelay, type Relay, ready } from "./relay-helpers";
 
-/** One relay for the file, so scheduled-event changes made in the emulator reach this file's Worker. */
-export function useRelay() {
-  let relay: Relay;
+/** One relay for the file, so scheduled-event changes made in the emulator reach this file's Worker; the accessor gives it to tests that drive it. */
+export function useRelay(): () => Relay {
+  let relay: Relay | undefined;
   beforeAll(async () => {
     relay = await privateRelay();
     await relay.ensure([0, 1]);
     await ready(relay);
   });
   afterAll(async () => {
-    await relay.stop();
+    await relay?.stop();
   });
+  return () => {
+    if (!relay) throw new Error("the file's relay is set up in beforeAll");
+    return relay;
+  };
 }
 
 export const HOUR = 3_600_000;

@@ -6,23 +6,15 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { APIGuildScheduledEvent } from "discord-api-types/v10";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { registry } from "../src/features";
 import { createServices, type Services } from "../src/services";
 import type { Timer } from "../src/timers/client";
-import { HOUR, liveEvent, MIN, record, runAt, scheduleEvent, setUp, timerOf, untilPlanned } from "./event-channel-helpers";
+import { HOUR, liveEvent, MIN, record, runAt, scheduleEvent, setUp, timerOf, untilPlanned, useRelay } from "./event-channel-helpers";
 import { emu, type Fixture, guildState, newGuild, requestsTo, WAIT_MS } from "./helpers";
-import { gatewayControl, privateRelay, type Relay, ready, until } from "./relay-helpers";
+import { gatewayControl, until } from "./relay-helpers";
 
-let relay: Relay;
-beforeAll(async () => {
-  relay = await privateRelay();
-  await relay.ensure([0, 1]);
-  await ready(relay);
-});
-afterAll(async () => {
-  await relay.stop();
-});
+const relay = useRelay();
 
 const holdersOf = async (g: Fixture, roleId: string) =>
   ((await guildState(g.guild_id)).guilds[0]?.members ?? []).filter((m) => m.roles.includes(roleId)).map((m) => m.user_id);
@@ -88,11 +80,11 @@ describe("event channels: interest changes lost with a gateway session", () => {
     await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users/${gone}`, { method: "DELETE", body: { silent: true } });
     const [added] = (await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 1, silent: true } }))
       .user_ids;
-    const first = await relay.status();
+    const first = await relay().status();
     await gatewayControl("invalidate", { session_id: first.session_id, resumable: false });
-    await until(relay, (s) => s.status === "backoff" && s.session_id === null, "the session to be dropped");
-    await runDurableObjectAlarm(relay as unknown as DurableObjectStub);
-    await until(relay, (s) => s.status === "ready" && s.identifies === first.identifies + 1, "a fresh IDENTIFY");
+    await until(relay(), (s) => s.status === "backoff" && s.session_id === null, "the session to be dropped");
+    await runDurableObjectAlarm(relay() as unknown as DurableObjectStub);
+    await until(relay(), (s) => s.status === "ready" && s.identifies === first.identifies + 1, "a fresh IDENTIFY");
     const want = [...fans.slice(1), added as string].sort();
     await settle(g, ev.id, async () => JSON.stringify((await holdersOf(g, role)).sort()) === JSON.stringify(want), "the role to follow the Interested list");
   });
