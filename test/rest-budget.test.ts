@@ -42,12 +42,26 @@ describe("the REST budget in a reminder fan-out", () => {
     const rows = await env.DB.prepare("SELECT status FROM reminder_deliveries WHERE guild_id = ? AND event_id = ?").bind(g.guild_id, ev.id).all();
     expect(rows.results.map((r) => r.status)).toEqual(["claimed", "claimed", "claimed"]);
     // When the gate has room, the same chunk goes out, once per member.
-    await new Promise((r) => setTimeout(r, Math.max(0, (item?.dueAt ?? 0) - Date.now())));
-    await runDurableObjectAlarm(t);
+    await runDueUntil(t, async () => (await Promise.all(members.map((m) => dms(g, m)))).every((d) => d.length > 0));
     for (const m of members) expect(await dms(g, m)).toHaveLength(1);
     expect((await gate.status()).bulk.booked).toBeLessThanOrEqual(3);
   });
 });
+
+/**
+ * Waits for the timer's pending item to fall due and runs its alarm, until `done`. On a loaded machine the gate can
+ * still be a little behind at the planned time; the item then waits again, and must do so without an attempt counted.
+ */
+const runDueUntil = async (t: TimerStub & DurableObjectStub<EventTimer>, done: () => Promise<boolean>) => {
+  const deadline = Date.now() + 20_000;
+  while (!(await done()) && Date.now() < deadline) {
+    const next = (await t.list()).find((i) => i.status === "pending");
+    if (!next) return;
+    expect(next.attempts).toBe(0);
+    await new Promise((r) => setTimeout(r, Math.max(0, next.dueAt - Date.now())));
+    await runDurableObjectAlarm(t);
+  }
+};
 
 type Logged = { at: number; method: string; path: string; status: number };
 const requests = async (contains: string, since = 0) =>
@@ -114,10 +128,12 @@ describe("every Discord call outside an interaction response takes a slot of the
     await runInDurableObject(t, (instance: EventTimer) => {
       instance.clock = () => Date.now();
     });
-    await new Promise((r) => setTimeout(r, Math.max(0, (item?.dueAt ?? 0) - Date.now())));
-    await runDurableObjectAlarm(t);
-    const after = (await posts(g)).slice(before) as unknown as { embeds: { description?: string }[] }[];
-    expect(after.filter((m) => m.embeds[0]?.description?.includes("setting=budgeted"))).toHaveLength(1);
+    const audited = async () =>
+      ((await posts(g)).slice(before) as unknown as { embeds: { description?: string }[] }[]).filter((m) =>
+        m.embeds[0]?.description?.includes("setting=budgeted"),
+      );
+    await runDueUntil(t, async () => (await audited()).length > 0);
+    expect(await audited()).toHaveLength(1);
   }, 60_000);
 
   it("an interaction's own calls and its deferred reply (interactive lane) wait for their slots", async () => {
