@@ -1,6 +1,6 @@
 /** The REST side of event channels: look before acting, create only what is missing (intent first), remove only what is ours. */
 import { type APIChannel, type APIRole, PermissionFlagsBits, type RESTPostAPIGuildChannelJSONBody } from "discord-api-types/v10";
-import { botStanding } from "../../discord/bot-permissions";
+import { type BotStanding, botStanding } from "../../discord/bot-permissions";
 import { DiscordApiError } from "../../discord/errors";
 import { missingPermissions } from "../../discord/permissions";
 import { logger } from "../../log";
@@ -8,7 +8,7 @@ import type { Services } from "../../services";
 import { findIntended } from "./ownership";
 import { type ChannelNames, eventOverwrites, TEXT, VOICE } from "./plan";
 import type { Settings } from "./settings";
-import { type EventRecord, getDivider, getEvent, type IntentKind, ownedChannelIds, updateEvent } from "./storage";
+import { type ChannelIntent, type EventRecord, getDivider, getEvent, NO_INTENT, ownedChannelIds, updateEvent } from "./storage";
 
 const REQUIRED = PermissionFlagsBits.ManageChannels | PermissionFlagsBits.ManageRoles;
 const MAX_GUILD_CHANNELS = 500;
@@ -55,10 +55,19 @@ export async function channelsNeeded(s: Services, rec: EventRecord, settings: Se
   return (rec.text_id ? 0 : 1) + Math.max(0, voiceCount - rec.voice_ids.length) + (divider && !divider.channel_id ? 1 : 0);
 }
 
-/** What the guild looks like and what would stop us: permissions, channel and role limits (counting every channel made). */
-export async function lookBeforeCreating(s: Services, rec: EventRecord, settings: Settings, needed: number): Promise<GuildView> {
-  const g = rec.guild_id;
-  const [standing, channels] = await Promise.all([botStanding(s.discord, g, s.env.DISCORD_APPLICATION_ID), s.api.guilds.channels(g)]);
+/** What the guild looks like, read in one round (the bot's standing and every channel). */
+export interface GuildReading {
+  standing: BotStanding;
+  channels: APIChannel[];
+}
+
+export async function readGuild(s: Services, guildId: string): Promise<GuildReading> {
+  const [standing, channels] = await Promise.all([botStanding(s.discord, guildId, s.env.DISCORD_APPLICATION_ID), s.api.guilds.channels(guildId)]);
+  return { standing, channels };
+}
+
+/** What would stop us: permissions, channel and role limits (counting every channel made). */
+export function problemsBeforeCreating(rec: EventRecord, settings: Settings, needed: number, { standing, channels }: GuildReading): GuildView {
   const problems: string[] = [];
   const missing = missingPermissions(standing.permissions, REQUIRED);
   if (missing.length) problems.push(`I am missing the **${missing.join(", ")}** permission.`);
@@ -80,66 +89,127 @@ async function ownedIds(s: Services, guildId: string): Promise<Set<string>> {
   return ids;
 }
 
-/** The object an unrecorded intent made, from a fresh listing when `view` has none. */
-export async function recoverIntent(s: Services, rec: EventRecord, view: Pick<GuildView, "roles" | "channels"> | null): Promise<string | null> {
-  if (!rec.intent_kind || !rec.intent_name || rec.intent_at === null) return null;
-  const g = rec.guild_id;
-  const intent = { name: rec.intent_name, at: rec.intent_at };
-  const known = await ownedIds(s, g);
-  if (rec.intent_kind === "role") {
-    const roles = view?.roles ?? (await s.api.guilds.roles(g));
-    return (
-      findIntended(
-        roles.filter((r) => !r.managed && r.permissions === "0"),
-        intent,
-        known,
-      )?.id ?? null
-    );
-  }
-  const type = rec.intent_kind === "text" ? TEXT : VOICE;
-  const channels = view?.channels ?? (await s.api.guilds.channels(g));
-  return (
-    findIntended(
-      channels.filter((c) => c.type === type).map((c) => ({ id: c.id, name: c.name ?? "" })),
-      intent,
-      known,
-    )?.id ?? null
-  );
+/** An object of the event's: its role, its text channel or one of its voice channels. */
+export interface Made {
+  kind: "role" | "text" | "voice";
+  id: string;
 }
 
-async function setIntent(s: Services, rec: EventRecord, kind: IntentKind | null, name: string | null): Promise<void> {
-  const patch = { intent_kind: kind, intent_name: name, intent_at: kind ? Date.now() : null };
+/** What the recorded intent (one object, or several channels asked for at once) made, from a fresh listing when `view` has none. */
+export async function recoverIntent(s: Services, rec: EventRecord, view: Pick<GuildView, "roles" | "channels"> | null): Promise<Made[]> {
+  if (!rec.intent_kind || rec.intent_at === null) return [];
+  const g = rec.guild_id;
+  const at = rec.intent_at;
+  const known = await ownedIds(s, g);
+  if (rec.intent_kind === "role") {
+    if (!rec.intent_name) return [];
+    const roles = view?.roles ?? (await s.api.guilds.roles(g));
+    const found = findIntended(
+      roles.filter((r) => !r.managed && r.permissions === "0"),
+      { name: rec.intent_name, at },
+      known,
+    );
+    return found ? [{ kind: "role", id: found.id }] : [];
+  }
+  const wanted: ChannelIntent[] =
+    rec.intent_kind === "channels" ? (rec.intent_channels ?? []) : rec.intent_name ? [{ kind: rec.intent_kind, name: rec.intent_name }] : [];
+  if (!wanted.length) return [];
+  const channels = view?.channels ?? (await s.api.guilds.channels(g));
+  const made: Made[] = [];
+  for (const w of wanted) {
+    const type = w.kind === "text" ? TEXT : VOICE;
+    const found = findIntended(
+      channels.filter((c) => c.type === type).map((c) => ({ id: c.id, name: c.name ?? "" })),
+      { name: w.name, at },
+      known,
+    );
+    // Each channel asked for is matched once: two voice channels of the same name are two objects.
+    if (found) known.add(found.id);
+    if (found) made.push({ kind: w.kind, id: found.id });
+  }
+  return made;
+}
+
+/** The record once `made` is recorded as the event's. */
+export function withMade(rec: Pick<EventRecord, "role_id" | "text_id" | "voice_ids">, made: readonly Made[]): Partial<EventRecord> {
+  const patch: Partial<EventRecord> = {};
+  for (const m of made) {
+    if (m.kind === "role") Object.assign(patch, { role_id: m.id, role_created: true });
+    else if (m.kind === "text") patch.text_id = m.id;
+  }
+  const voices = made.filter((m) => m.kind === "voice").map((m) => m.id);
+  if (voices.length) patch.voice_ids = [...rec.voice_ids, ...voices.filter((v) => !rec.voice_ids.includes(v))];
+  return patch;
+}
+
+/** The record once `made` is no longer the event's (undone after a lost race). */
+function withoutMade(rec: Pick<EventRecord, "role_id" | "text_id" | "voice_ids">, made: readonly Made[]): Partial<EventRecord> {
+  const ids = new Set(made.map((m) => m.id));
+  const patch: Partial<EventRecord> = {};
+  if (rec.role_id && ids.has(rec.role_id)) Object.assign(patch, { role_id: null, role_created: false });
+  if (rec.text_id && ids.has(rec.text_id)) patch.text_id = null;
+  if (rec.voice_ids.some((v) => ids.has(v))) patch.voice_ids = rec.voice_ids.filter((v) => !ids.has(v));
+  return patch;
+}
+
+async function setIntent(s: Services, rec: EventRecord, intent: Pick<EventRecord, "intent_kind" | "intent_name" | "intent_channels">): Promise<void> {
+  const patch = { ...intent, intent_at: Date.now() };
   await updateEvent(s.env.DB, rec.guild_id, rec.event_id, patch, s.now());
   Object.assign(rec, patch);
 }
 
 /**
- * Records a made object. False when the event stopped being created meanwhile (a cancel won the race): the loser
- * undoes what it just made, since the cleanup may already have run without seeing it.
+ * Records made objects, with what is left of the intent (`rest`: nothing, or the channels whose calls failed and
+ * may still exist). False when the event stopped being created meanwhile (a cancel won the race): the loser undoes
+ * what it just made, since the cleanup may already have run without seeing it.
  */
-async function recordMade(s: Services, rec: EventRecord, made: { kind: IntentKind; id: string }): Promise<boolean> {
-  const patch: Partial<EventRecord> =
-    made.kind === "role" ? { role_id: made.id, role_created: true } : made.kind === "text" ? { text_id: made.id } : { voice_ids: [...rec.voice_ids, made.id] };
-  const full = { ...patch, intent_kind: null, intent_name: null, intent_at: null };
+async function recordMade(s: Services, rec: EventRecord, made: readonly Made[], rest: Partial<EventRecord> = NO_INTENT): Promise<boolean> {
+  const full = { ...withMade(rec, made), ...rest };
   await updateEvent(s.env.DB, rec.guild_id, rec.event_id, full, s.now());
   Object.assign(rec, full);
   if ((await getEvent(s.env.DB, rec.guild_id, rec.event_id))?.state === "creating") return true;
   const undone = { reason: "Event cancelled while its channels were being made" };
-  await gone<unknown>(made.kind === "role" ? s.api.guilds.deleteRole(rec.guild_id, made.id, undone) : s.api.channels.delete(made.id, undone));
-  const undo: Partial<EventRecord> =
-    made.kind === "role"
-      ? { role_id: null, role_created: false }
-      : made.kind === "text"
-        ? { text_id: null }
-        : { voice_ids: rec.voice_ids.filter((v) => v !== made.id) };
+  await Promise.all(
+    made.map((m) => gone<unknown>(m.kind === "role" ? s.api.guilds.deleteRole(rec.guild_id, m.id, undone) : s.api.channels.delete(m.id, undone))),
+  );
+  const undo = withoutMade(rec, made);
   await updateEvent(s.env.DB, rec.guild_id, rec.event_id, undo, s.now());
-  logger.info("event_channels.creation_lost_race", { guild_id: rec.guild_id, event_id: rec.event_id, kind: made.kind, id: made.id });
+  Object.assign(rec, undo);
+  logger.info("event_channels.creation_lost_race", { guild_id: rec.guild_id, event_id: rec.event_id, made });
   return false;
 }
 
 /**
- * Creates whatever of the role, text and voice channels is still missing, one at a time: intent recorded, then the
- * call, then the id. A retry resumes where the last attempt stopped and adopts an object it made but did not record.
+ * The channels still to make: the text channel if none is recorded, and the voice channels the plan has beyond
+ * those recorded, by name (a retry after one of several calls failed makes the one that failed, not its neighbour).
+ */
+export function missingChannels(
+  rec: Pick<EventRecord, "text_id" | "voice_ids">,
+  names: ChannelNames,
+  channels: readonly Pick<APIChannel, "id" | "name">[],
+): ChannelIntent[] {
+  const out: ChannelIntent[] = rec.text_id ? [] : [{ kind: "text", name: names.text }];
+  const recorded = rec.voice_ids.map((id) => channels.find((c) => c.id === id)?.name ?? null);
+  const left = [...names.voice];
+  for (const name of recorded) {
+    const i = name === null ? -1 : left.indexOf(name);
+    // A recorded channel renamed by hand still counts as one of the plan's.
+    left.splice(i >= 0 ? i : left.length - 1, 1);
+  }
+  for (const name of left) out.push({ kind: "voice", name });
+  return out;
+}
+
+/** A transient failure first: a definite refusal is only reported once nothing asked for may exist after all. */
+function firstFailure(results: readonly PromiseSettledResult<unknown>[]): unknown {
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  return failures.find((e) => !(e instanceof DiscordApiError) || e.transient) ?? failures[0];
+}
+
+/**
+ * Creates whatever of the role, text and voice channels is still missing: the role first (the channels' overwrites
+ * name it), then every channel at once, each call at its own REST slot. Intent recorded, then the calls, then the
+ * ids. A retry resumes where the last attempt stopped and adopts what it made but did not record.
  * Returns false when a cancel won the race: the caller stops, and the cleanup removes what exists.
  */
 export async function createMissing(
@@ -153,35 +223,26 @@ export async function createMissing(
 ): Promise<boolean> {
   const g = rec.guild_id;
   const reason = `Event: ${rec.name}`.slice(0, 500);
-  const recovered = await recoverIntent(s, rec, view);
-  if (rec.intent_kind && recovered && !(await recordMade(s, rec, { kind: rec.intent_kind, id: recovered }))) return false;
+  if (rec.intent_kind && !(await recordMade(s, rec, await recoverIntent(s, rec, view)))) return false;
   if (!rec.role_id) {
-    await setIntent(s, rec, "role", roleName);
+    await setIntent(s, rec, { intent_kind: "role", intent_name: roleName, intent_channels: null });
     const role = await s.api.guilds.createRole(g, { name: roleName, permissions: "0", mentionable: true }, { reason });
-    if (!(await recordMade(s, rec, { kind: "role", id: role.id }))) return false;
+    if (!(await recordMade(s, rec, [{ kind: "role", id: role.id }]))) return false;
   }
-  const roleId = rec.role_id as string;
-  const overwrites = eventOverwrites(g, roleId, s.env.DISCORD_APPLICATION_ID, settings.whitelisted_roles);
-  const make = async (kind: "text" | "voice", body: RESTPostAPIGuildChannelJSONBody) => {
-    await setIntent(s, rec, kind, body.name);
-    return (await s.api.guilds.createChannel(g, body, { reason })).id;
-  };
-  if (!rec.text_id) {
-    const id = await make("text", { name: names.text, type: TEXT, parent_id: settings.category_id, permission_overwrites: overwrites });
-    if (!(await recordMade(s, rec, { kind: "text", id }))) return false;
-  }
-  for (const name of names.voice.slice(rec.voice_ids.length)) {
-    const body: RESTPostAPIGuildChannelJSONBody = {
-      name,
-      type: VOICE,
-      parent_id: settings.category_id,
-      permission_overwrites: overwrites,
-      ...(userLimit ? { user_limit: userLimit } : {}),
-    };
-    const id = await make("voice", body);
-    if (!(await recordMade(s, rec, { kind: "voice", id }))) return false;
-  }
-  if (rec.intent_kind) await setIntent(s, rec, null, null);
+  const overwrites = eventOverwrites(g, rec.role_id as string, s.env.DISCORD_APPLICATION_ID, settings.whitelisted_roles);
+  const wanted = missingChannels(rec, names, view.channels);
+  if (!wanted.length) return true;
+  await setIntent(s, rec, { intent_kind: "channels", intent_name: null, intent_channels: wanted });
+  const body = (w: ChannelIntent): RESTPostAPIGuildChannelJSONBody =>
+    w.kind === "text"
+      ? { name: w.name, type: TEXT, parent_id: settings.category_id, permission_overwrites: overwrites }
+      : { name: w.name, type: VOICE, parent_id: settings.category_id, permission_overwrites: overwrites, ...(userLimit ? { user_limit: userLimit } : {}) };
+  const results = await Promise.allSettled(wanted.map((w) => s.api.guilds.createChannel(g, body(w), { reason })));
+  const made = results.flatMap((r, i) => (r.status === "fulfilled" ? [{ kind: (wanted[i] as ChannelIntent).kind, id: r.value.id }] : []));
+  const failed = wanted.filter((_, i) => results[i]?.status === "rejected");
+  // A failed call may still have made its channel: its intent stays for the retry (or the cleanup) to find it.
+  if (!(await recordMade(s, rec, made, failed.length ? { intent_channels: failed } : NO_INTENT))) return false;
+  if (failed.length) throw firstFailure(results);
   return true;
 }
 

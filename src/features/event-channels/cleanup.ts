@@ -3,12 +3,12 @@ import { DiscordApiError } from "../../discord/errors";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
-import { gone, recoverIntent } from "./actions";
+import { gone, recoverIntent, withMade } from "./actions";
 import { queueDividerSync } from "./divider";
 import { forgetHolders } from "./holders";
 import { archivedOverwrites, channelNames } from "./plan";
 import { readSettings, type Settings } from "./settings";
-import { type EventRecord, getEvent, ownsAnything, transition, updateEvent } from "./storage";
+import { type EventRecord, getEvent, NO_INTENT, ownsAnything, transition, updateEvent } from "./storage";
 import { type EventRef, timerOf } from "./timeline";
 import { cleanupPayload, eventRefPayload } from "./timer-payloads";
 
@@ -18,14 +18,10 @@ async function hasMemberMessages(s: Services, channelId: string): Promise<boolea
   return !!msgs?.some((m) => !m.author.bot);
 }
 
-/** An object a crashed step made but never recorded is found by its intent and removed with the rest. */
+/** What a crashed step made but never recorded is found by its intent and removed with the rest. */
 async function adoptDanglingIntent(s: Services, rec: EventRecord): Promise<void> {
   if (!rec.intent_kind) return;
-  const found = await recoverIntent(s, rec, null);
-  const patch: Partial<EventRecord> = { intent_kind: null, intent_name: null, intent_at: null };
-  if (found && rec.intent_kind === "role" && !rec.role_id) Object.assign(patch, { role_id: found, role_created: true });
-  if (found && rec.intent_kind === "text" && !rec.text_id) patch.text_id = found;
-  if (found && rec.intent_kind === "voice") patch.voice_ids = [...rec.voice_ids, found];
+  const patch: Partial<EventRecord> = { ...withMade(rec, await recoverIntent(s, rec, null)), ...NO_INTENT };
   await updateEvent(s.env.DB, rec.guild_id, rec.event_id, patch, s.now());
   Object.assign(rec, patch);
 }

@@ -6,13 +6,13 @@ import { postOnce } from "../../discord/post-once";
 import type { TimerAction } from "../../feature";
 import type { Services } from "../../services";
 import { remindMeButton } from "../reminders/subscribe-view";
-import { recoverIntent } from "./actions";
+import { recoverIntent, withMade } from "./actions";
 import { queueDividerSync } from "./divider";
 import { forgetHolders, ungrantAll } from "./holders";
 import { isOccurrenceKey } from "./occurrences";
 import { eventOverwrites, fill, roleName } from "./plan";
 import type { Settings } from "./settings";
-import { type EventRecord, updateEvent } from "./storage";
+import { type EventRecord, NO_INTENT, updateEvent } from "./storage";
 import { load, ref, timerOf } from "./timeline";
 import { eventRefPayload } from "./timer-payloads";
 
@@ -88,21 +88,16 @@ async function restore(s: Services, rec: EventRecord, settings: Settings): Promi
     // occurrence's holders, who are its members, are kept and given it again).
     if (isOccurrenceKey(rec.event_id)) await ungrantAll(s.env.DB, g, rec.event_id);
     else await forgetHolders(s.env.DB, g, rec.event_id);
-    await updateEvent(s.env.DB, g, rec.event_id, { intent_kind: "role", intent_name: name, intent_at: Date.now() }, s.now());
+    await updateEvent(s.env.DB, g, rec.event_id, { intent_kind: "role", intent_name: name, intent_at: Date.now(), intent_channels: null }, s.now());
     const role = await s.api.guilds.createRole(g, { name, permissions: "0", mentionable: true }, { reason: "Event role was deleted" });
-    await updateEvent(
-      s.env.DB,
-      g,
-      rec.event_id,
-      { role_id: role.id, role_created: true, intent_kind: null, intent_name: null, intent_at: null, grant_cursor: null },
-      s.now(),
-    );
+    await updateEvent(s.env.DB, g, rec.event_id, { role_id: role.id, role_created: true, ...NO_INTENT, grant_cursor: null }, s.now());
     rec.role_id = role.id;
   }
   const overwrites = eventOverwrites(g, rec.role_id, s.env.DISCORD_APPLICATION_ID, settings.whitelisted_roles);
-  for (const id of [rec.text_id, ...rec.voice_ids].filter((x): x is string => !!x)) {
-    await s.api.channels.edit(id, { permission_overwrites: overwrites });
-  }
+  // Every channel at once (each at its own REST slot): members are shut out until the last one is back.
+  await Promise.all(
+    [rec.text_id, ...rec.voice_ids].filter((x): x is string => !!x).map((id) => s.api.channels.edit(id, { permission_overwrites: overwrites })),
+  );
   // The role in the payload: grants of a new role are new work, even at the same clock reading.
   await timerOf(s, rec).schedule("grant", s.now(), "ec.grant", { ...ref(rec), role_id: rec.role_id });
   await queueDividerSync(s, g);
@@ -119,10 +114,9 @@ const restoreRole: TimerAction<"ec.restore_role"> = {
     const { rec, settings } = loaded;
     if (rec.intent_kind === "role") {
       // The last attempt may have made the role before it could record it.
-      const found = await recoverIntent(s, rec, null);
-      if (found) rec.role_id = found;
-      const patch = { intent_kind: null, intent_name: null, intent_at: null, ...(found ? { role_id: found, role_created: true } : {}) };
+      const patch = { ...withMade(rec, await recoverIntent(s, rec, null)), ...NO_INTENT };
       await updateEvent(s.env.DB, rec.guild_id, rec.event_id, patch, s.now());
+      Object.assign(rec, patch);
     }
     await restore(s, rec, settings);
   },

@@ -2,8 +2,17 @@
 
 export type EventState = "scheduled" | "retrying" | "creating" | "live" | "ending" | "done" | "skipped" | "cancelled";
 
-/** What a step is about to create; recorded before the call so a crash between the call and the write is found. */
-export type IntentKind = "role" | "text" | "voice";
+/**
+ * What a step is about to create; recorded before the call so a crash between the call and the write is found.
+ * "channels": several text and voice channels asked for at once (listed in `intent_channels`).
+ */
+export type IntentKind = "role" | "text" | "voice" | "channels";
+
+/** One channel of a "channels" intent. */
+export interface ChannelIntent {
+  kind: "text" | "voice";
+  name: string;
+}
 
 export interface EventRecord {
   guild_id: string;
@@ -23,12 +32,16 @@ export interface EventRecord {
   intent_kind: IntentKind | null;
   intent_name: string | null;
   intent_at: number | null;
+  intent_channels: ChannelIntent[] | null;
   /** Role grants resume after this user id (Discord lists Interested members in id order). */
   grant_cursor: string | null;
   extensions: number;
 }
 
-type Row = Omit<EventRecord, "voice_ids" | "role_created"> & { voice_ids: string; role_created: number };
+type Row = Omit<EventRecord, "voice_ids" | "role_created" | "intent_channels"> & { voice_ids: string; role_created: number; intent_channels: string | null };
+
+/** No intent: what a record holds once what it asked for is recorded (or known not to exist). */
+export const NO_INTENT = { intent_kind: null, intent_name: null, intent_at: null, intent_channels: null } as const satisfies Partial<EventRecord>;
 
 /** The seed's stored shape, including the legacy one where `voice` was a single id. */
 export function normaliseVoice(voice: unknown): string[] {
@@ -44,7 +57,21 @@ function fromRow(r: Row): EventRecord {
   } catch {
     voice = r.voice_ids;
   }
-  return { ...r, voice_ids: normaliseVoice(voice), role_created: r.role_created === 1 };
+  return { ...r, voice_ids: normaliseVoice(voice), role_created: r.role_created === 1, intent_channels: parseChannelIntents(r.intent_channels) };
+}
+
+/** A stored list of channel intents; anything unreadable is no list (nothing is then matched by it). */
+function parseChannelIntents(raw: string | null): ChannelIntent[] | null {
+  if (!raw) return null;
+  try {
+    const list: unknown = JSON.parse(raw);
+    if (!Array.isArray(list)) return null;
+    return list.filter(
+      (x): x is ChannelIntent => typeof x === "object" && x !== null && (x.kind === "text" || x.kind === "voice") && typeof x.name === "string",
+    );
+  } catch {
+    return null;
+  }
 }
 
 export async function getEvent(db: D1Database, guildId: string, eventId: string): Promise<EventRecord | null> {
@@ -76,6 +103,7 @@ export async function updateEvent(db: D1Database, guildId: string, eventId: stri
   const values = cols.map((c) => {
     const v = patch[c];
     if (c === "voice_ids") return JSON.stringify(v);
+    if (c === "intent_channels") return v ? JSON.stringify(v) : null;
     if (c === "role_created") return v ? 1 : 0;
     return v ?? null;
   });
@@ -209,7 +237,7 @@ export async function startNextOccurrence(
     .prepare(
       `UPDATE event_channel_events SET name = ?, start_at = ?, end_at = ?, state = 'scheduled', text_id = NULL, voice_ids = '[]', role_id = NULL,
        role_created = 0, delete_at = NULL, warning_message_id = NULL, planned_voices = NULL, intent_kind = NULL, intent_name = NULL, intent_at = NULL,
-       grant_cursor = NULL, extensions = 0, updated_at = ? WHERE guild_id = ? AND event_id = ? AND start_at = ?`,
+       intent_channels = NULL, grant_cursor = NULL, extensions = 0, updated_at = ? WHERE guild_id = ? AND event_id = ? AND start_at = ?`,
     )
     .bind(e.name, e.start_at, e.end_at, now, e.guild_id, e.event_id, endedStart)
     .run();

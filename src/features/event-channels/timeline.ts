@@ -11,11 +11,11 @@ import { cappedList } from "../../interactions/list-view";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import type { TimerOutcome } from "../../timers/kinds";
-import { channelsNeeded, createMissing, interestedUsers, lookBeforeCreating } from "./actions";
+import { channelsNeeded, createMissing, type GuildReading, interestedUsers, problemsBeforeCreating, readGuild } from "./actions";
 import { queueDividerSync } from "./divider";
 import { channelNames, creationTime, deletionTime, nextRetry, roleName, startMessageAt, voicePlan, WARNING_BEFORE_DELETE_MS } from "./plan";
 import { configuredBy, readSettings, type Settings } from "./settings";
-import { type EventRecord, getEvent, ownsAnything, transition, updateEvent } from "./storage";
+import { type EventRecord, getEvent, NO_INTENT, ownsAnything, transition, updateEvent } from "./storage";
 import { eventRefPayload } from "./timer-payloads";
 
 export interface EventRef {
@@ -139,6 +139,31 @@ async function pastDeletion(s: Services, rec: EventRecord, settings: Settings): 
   return true;
 }
 
+/**
+ * Looks, then makes what is missing. False when creation stopped (abandoned with the admins told, or a cancel won);
+ * a transient failure is thrown for the agenda's retry.
+ */
+async function makeChannels(s: Services, rec: EventRecord, settings: Settings, reading: GuildReading): Promise<boolean> {
+  const voices = rec.planned_voices ?? 1;
+  const view = problemsBeforeCreating(rec, settings, await channelsNeeded(s, rec, settings, voices), reading);
+  if (view.problems.length) {
+    await abandon(s, rec, view.problems);
+    return false;
+  }
+  const names = channelNames(settings, rec.name, voices);
+  try {
+    return await createMissing(s, rec, settings, view, names, roleName(settings, rec.name, rec.start_at), voicePlan(settings, rec.name, 0).userLimit);
+  } catch (error) {
+    // A refusal (full category after a race, a permission taken away mid-way) will not pass on a retry.
+    if (!(error instanceof DiscordApiError) || error.transient) throw error;
+    // A definite refusal made nothing: the intent is not to be matched against anything.
+    await updateEvent(s.env.DB, rec.guild_id, rec.event_id, NO_INTENT, s.now());
+    Object.assign(rec, NO_INTENT);
+    await abandon(s, rec, [`Discord refused: ${error.message} (${error.status}).`]);
+    return false;
+  }
+}
+
 const create: TimerAction<"ec.create"> = {
   kind: "ec.create",
   payload: eventRefPayload,
@@ -156,6 +181,10 @@ const create: TimerAction<"ec.create"> = {
       return;
     }
     if (await pastDeletion(s, rec, settings)) return;
+    // When attendance cannot put creation off, the guild is read in the same round as the Interested list: every
+    // round of calls waits for its REST slots behind whatever else saturates the budget.
+    const early = rec.state === "creating" || voicePlan(settings, rec.name, 0).minimum === null ? readGuild(s, rec.guild_id) : null;
+    early?.catch(() => undefined); // awaited below; a step that stops first leaves its failure unread
     let interested: number | null = null;
     if (rec.state !== "creating") {
       const begun = await begin(s, rec, settings);
@@ -166,24 +195,7 @@ const create: TimerAction<"ec.create"> = {
       // Resumed: the attempt that claimed the event may have stopped before it planned the deletion (a no-op if it did).
       await timerOf(s, rec).schedule("delete", rec.delete_at ?? deletionTime(settings, rec.start_at, rec.end_at), "ec.delete", ref(rec));
     }
-    const voices = rec.planned_voices ?? 1;
-    const view = await lookBeforeCreating(s, rec, settings, await channelsNeeded(s, rec, settings, voices));
-    if (view.problems.length) {
-      await abandon(s, rec, view.problems);
-      return;
-    }
-    const names = channelNames(settings, rec.name, voices);
-    try {
-      if (!(await createMissing(s, rec, settings, view, names, roleName(settings, rec.name, rec.start_at), voicePlan(settings, rec.name, 0).userLimit))) return;
-    } catch (error) {
-      // A refusal (full category after a race, a permission taken away mid-way) will not pass on a retry.
-      if (!(error instanceof DiscordApiError) || error.transient) throw error;
-      // A definite refusal made nothing: the intent is not to be matched against anything.
-      await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { intent_kind: null, intent_name: null, intent_at: null }, s.now());
-      Object.assign(rec, { intent_kind: null, intent_name: null, intent_at: null });
-      await abandon(s, rec, [`Discord refused: ${error.message} (${error.status}).`]);
-      return;
-    }
+    if (!(await makeChannels(s, rec, settings, await (early ?? readGuild(s, rec.guild_id))))) return;
     if (!(await transition(s.env.DB, rec.guild_id, rec.event_id, ["creating"], "live", s.now()))) return; // a cancel won: its cleanup runs next
     await planFollowUps(s, { ...rec, state: "live" }, settings);
     await s.bus.emit(
