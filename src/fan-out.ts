@@ -21,14 +21,27 @@ declare module "./timers/payloads" {
 
 /** Guilds enqueued per invocation of the fan-out timer (one D1 read and this many timer calls). */
 export const FAN_OUT_PAGE = 100;
-/** Between two pages: 10,000 guilds are enqueued over 100 s, and their runs start spread over that time. */
-export const FAN_OUT_PAGE_GAP_MS = 1_000;
+/**
+ * Between two pages: 10,000 guilds are enqueued over 400 s, their runs spread over that time (25 guilds a second).
+ * At 100 a second, the three hourly jobs together started ~230 guild runs in a second: their D1 queries (one
+ * database answers one query at a time) stalled every other tenant's work for 2–3 s.
+ */
+export const FAN_OUT_PAGE_GAP_MS = 4_000;
 /**
  * A round starts this long after its cron fires. The cron's minute belongs to the time-critical steps due then
  * (events start on the hour, so their channels and reminders are due at :00): enqueuing and running every guild's
  * background work in the same seconds held them up for D1 and Durable Objects, which no REST lane governs.
  */
 export const FAN_OUT_START_DELAY_MS = 30_000;
+/** Jobs on the same cron start their rounds up to this much apart (by name), so their first pages do not coincide. */
+export const FAN_OUT_STAGGER_MS = 20_000;
+
+/** A job's fixed offset inside the stagger window, from its name. */
+export function staggerOf(name: string): number {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + (ch.codePointAt(0) ?? 0)) >>> 0;
+  return h % FAN_OUT_STAGGER_MS;
+}
 
 export interface GuildFanOutSpec<R extends { guild_id: string }> {
   /** The cron job's name (recorded in `cron_runs`); the fan-out's timer is `fanout:{name}`. */
@@ -84,7 +97,7 @@ export function guildFanOut<R extends { guild_id: string }>(spec: GuildFanOutSpe
       await spec.global?.(s, scheduledTime);
       // One timer call, whatever the number of guilds; a round still paging when the next cron fires starts over.
       const start: Cursor = { round: scheduledTime, after: "", queued: 0 };
-      await s.timer(fanOutTimer(spec.name)).schedule("round", s.now() + FAN_OUT_START_DELAY_MS, kindOf(spec.name), start);
+      await s.timer(fanOutTimer(spec.name)).schedule("round", s.now() + FAN_OUT_START_DELAY_MS + staggerOf(spec.name), kindOf(spec.name), start);
     },
   };
 }

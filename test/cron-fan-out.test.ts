@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { FAN_OUT_PAGE, FAN_OUT_START_DELAY_MS, fanOutTimer } from "../src/fan-out";
+import { FAN_OUT_PAGE, FAN_OUT_PAGE_GAP_MS, FAN_OUT_START_DELAY_MS, fanOutTimer, staggerOf } from "../src/fan-out";
 import { reconcileTimer } from "../src/features/event-channels/reconcile";
 import worker, { type EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
@@ -58,7 +58,8 @@ describe("a periodic job over many guilds", () => {
     expect(round?.dueAt).toBeGreaterThanOrEqual(cronAt + FAN_OUT_START_DELAY_MS);
 
     // First invocation: exactly one page of guilds, their runs spread over the gap before the next page.
-    await setClock(fan, FAN_OUT_START_DELAY_MS);
+    const roundAt = FAN_OUT_START_DELAY_MS + staggerOf("event_channels.reconcile");
+    await setClock(fan, roundAt);
     const before = Date.now();
     await runDurableObjectAlarm(fan);
     const page = (await fan.list())[0];
@@ -73,7 +74,7 @@ describe("a periodic job over many guilds", () => {
     expect(await timer(reconcileTimer(g.guild_id)).list()).toHaveLength(0);
 
     // Second invocation (after the gap): the rest, and the round ends.
-    await setClock(fan, FAN_OUT_START_DELAY_MS + 2_000);
+    await setClock(fan, roundAt + FAN_OUT_PAGE_GAP_MS + 1_000);
     await runDurableObjectAlarm(fan);
     expect((await fan.list())[0]?.status).toBe("done");
     expect((await timer(reconcileTimer(fake[149] as string)).list())[0]?.status).toBeDefined();
@@ -82,7 +83,7 @@ describe("a periodic job over many guilds", () => {
     // Its time lies within the page's spread (and a busy machine's budget may put it off a moment): run it until done.
     const own = timer(reconcileTimer(g.guild_id));
     for (let i = 0; i < 20 && (await own.list())[0]?.status === "pending"; i++) {
-      await setClock(own, FAN_OUT_START_DELAY_MS + 5_000 * (i + 1));
+      await setClock(own, roundAt + 5_000 * (i + 1));
       await runDurableObjectAlarm(own);
     }
     expect((await own.list())[0]?.status).toBe("done");

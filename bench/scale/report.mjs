@@ -25,8 +25,12 @@ export function targets(report) {
       value: `${ec.done}/${ec.due} channels, ${vd.done}/${vd.due} deletions`,
       ok: ec.done === ec.due && vd.done === vd.due,
     });
-    const over = Math.max(ec.over_floor.p99_ms ?? Number.POSITIVE_INFINITY, vd.over_floor.p99_ms ?? 0);
+    // The floor of every call the creations make (their guild reads too); the older floor, of the Interested read,
+    // role and channels only, is reported beside it.
+    const ecOver = ec.over_floor_all_calls?.p99_ms ?? ec.over_floor.p99_ms ?? Number.POSITIVE_INFINITY;
+    const over = Math.max(ecOver, vd.over_floor.p99_ms ?? 0);
     out.push({ target: "hour: time-critical p99 lateness beyond the 50/s floor ≤ 2 s", value: over, ok: over <= LAG_TARGET_MS });
+    out.push({ target: "  (event channels, floor of their objects and Interested read only)", value: ec.over_floor.p99_ms, ok: "–" });
     out.push({ target: "hour: 429s received = 0", value: h.rest["429s"], ok: h.rest["429s"] === 0 });
     out.push({ target: "hour: budget use while saturated ≥ 95 %", value: h.rest.budget_use, ok: (h.rest.budget_use ?? 0) >= 0.95 });
   }
@@ -72,7 +76,7 @@ export function printSummary(report) {
         due: l.critical_event_channels.due,
         done: l.critical_event_channels.done,
         ...lat(l.critical_event_channels.channels_ready),
-        "p99 over floor": l.critical_event_channels.over_floor.p99_ms,
+        "p99 over floor": `${l.critical_event_channels.over_floor_all_calls?.p99_ms ?? "–"} (objects only: ${l.critical_event_channels.over_floor.p99_ms})`,
       },
       {
         lane: "critical: voice deleted",

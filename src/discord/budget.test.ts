@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BudgetScheduler, GLOBAL_LIMIT_PER_SECOND, HORIZON_MS, type Lane, MAX_GRANT } from "./budget";
+import { BudgetScheduler, GLOBAL_LIMIT_PER_SECOND, HORIZON_MS, type Lane, MAX_GRANT, SLOT_LATENESS_MS } from "./budget";
 
 interface Client {
   lane: Lane;
@@ -43,7 +43,7 @@ function simulate(clients: Client[], untilMs: number, s = new BudgetScheduler())
 const allSlots = (clients: Client[]) => clients.flatMap((c) => c.slots).sort((a, b) => a - b);
 
 describe("the REST budget scheduler", () => {
-  it("never grants more than 50 slots in any one-second window", () => {
+  it("never lets 51 calls into one second, wherever Discord starts counting it, even when calls are made a little late", () => {
     const clients = [
       client("bulk", "a", 10_000),
       client("background", "b", 10_000),
@@ -54,8 +54,10 @@ describe("the REST budget scheduler", () => {
     simulate(clients, 30_000);
     const slots = allSlots(clients);
     expect(slots.length).toBeGreaterThan(1_400);
+    // A call is made at its slot or up to SLOT_LATENESS_MS after it: the 51st call after any call comes more than a
+    // second after it only if their slots are a second plus that lateness apart.
     for (let i = GLOBAL_LIMIT_PER_SECOND; i < slots.length; i++) {
-      expect((slots[i] as number) - (slots[i - GLOBAL_LIMIT_PER_SECOND] as number)).toBeGreaterThanOrEqual(1000);
+      expect((slots[i] as number) - (slots[i - GLOBAL_LIMIT_PER_SECOND] as number)).toBeGreaterThanOrEqual(1000 + SLOT_LATENESS_MS);
     }
   });
 

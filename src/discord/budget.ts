@@ -9,22 +9,29 @@ export type Lane = (typeof LANES)[number];
 /** Discord's global limit: no more than this many requests in any one second. */
 export const GLOBAL_LIMIT_PER_SECOND = 50;
 /**
- * Slots live in 100 ms buckets of 5, each slot starting at its bucket's start: any one-second window then holds
- * at most 10 bucket starts, 50 slots.
+ * How late after its slot a call may still be made (a busy isolate wakes a little late). Later than this it asks
+ * for a new slot (rate-gate.ts).
  */
-export const BUCKET_MS = 100;
-export const BUCKET_SLOTS = (GLOBAL_LIMIT_PER_SECOND * BUCKET_MS) / 1000;
+export const SLOT_LATENESS_MS = 20;
+/**
+ * Slots live in buckets of 5, each slot starting at its bucket's start. Discord counts a second from some request
+ * of its own choosing, so a second that begins with a call made a little late must not reach the calls of the
+ * bucket 10 on: 10 buckets span 1,000 ms plus the lateness allowed (49 calls a second at most, never a 51st in any
+ * window; at 100 ms buckets, calls 15 ms late drew 429s at the top of the hour).
+ */
+export const BUCKET_SLOTS = 5;
+export const BUCKET_MS = (1000 + SLOT_LATENESS_MS) / (GLOBAL_LIMIT_PER_SECOND / BUCKET_SLOTS);
 /** Slots one request may take: grants are for calls about to be made, never for a whole plan. */
 export const MAX_GRANT = 10;
 
 /**
- * How far ahead each lane may book. Bulk and background only ever hold the next moment (3 buckets), so each call
+ * How far ahead each lane may book. Bulk and background only ever hold the next moment (3 buckets, ~300 ms), so each call
  * of a time-critical step arriving while they saturate the budget waits at most that long: a creation makes ~8
  * calls one after another, and at 1.5 s each it ran 9 s past its floor. 300 ms is still enough for a greedy
  * caller asking 10 slots at a time to keep the budget full (budget.test.ts); below 3 buckets a lane's capacity
  * falls under one grant and fair shares stop working.
  */
-export const HORIZON_MS: Record<Lane, number> = { interactive: 10_000, critical: 10_000, bulk: 300, background: 300 };
+export const HORIZON_MS: Record<Lane, number> = { interactive: 10_000, critical: 10_000, bulk: 3 * BUCKET_MS, background: 3 * BUCKET_MS };
 /** A guild that asked within this long counts as active in a lane (for its fair share). */
 const ACTIVE_MS = 3_000;
 
@@ -100,12 +107,13 @@ export class BudgetScheduler {
   }
 
   /**
-   * A guild's share of the lane's horizon: its capacity split between the guilds asking in it, never under one
-   * grant (a lone guild may use the whole lane).
+   * A guild's share of the lane's horizon: its capacity split between the guilds asking in it, at least one slot
+   * (a lone guild may use the whole lane). Not rounded up to a whole grant: in a 15-slot lane two guilds holding
+   * 10 each split it 2:1.
    */
   private fairShare(lane: Lane, now: number): number {
-    const capacity = (HORIZON_MS[lane] / BUCKET_MS) * BUCKET_SLOTS;
-    return Math.max(MAX_GRANT, Math.floor(capacity / Math.max(1, this.activeGuilds(lane, now))));
+    const capacity = Math.floor(HORIZON_MS[lane] / BUCKET_MS) * BUCKET_SLOTS;
+    return Math.max(1, Math.floor(capacity / Math.max(1, this.activeGuilds(lane, now))));
   }
 
   private activeGuilds(lane: Lane, now: number): number {

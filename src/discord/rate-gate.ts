@@ -3,7 +3,7 @@
  * interaction response, so calls from many alarms together stay under Discord's global limit, by lane and
  * fairly between guilds (the scheduling itself lives in ./budget).
  */
-import type { Grant, Lane, LaneStatus, SlotRequest } from "./budget";
+import { type Grant, type Lane, type LaneStatus, SLOT_LATENESS_MS, type SlotRequest } from "./budget";
 
 export interface RateGate {
   take(req: SlotRequest): Promise<Grant>;
@@ -36,8 +36,8 @@ export interface SlotSourceOptions {
   clock?: () => number;
 }
 
-/** A slot this late (a bucket's width: its calls belong to the bucket) is not used any more. */
-export const STALE_SLOT_MS = 100;
+/** A slot this late is not used any more: its call could land in the same second as calls 10 buckets on. */
+export const STALE_SLOT_MS = SLOT_LATENESS_MS;
 const MAX_STALE_RETAKES = 3;
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
@@ -109,6 +109,10 @@ export class SlotSource {
   }
 
   private async ask(): Promise<void> {
+    // Calls started together (a step's reads, a batch of creates) reach take() a few promise turns apart: one turn
+    // of the event loop lets them all count, so they share one request and one round instead of waiting a
+    // horizon for a second request behind the first.
+    await new Promise((r) => setTimeout(r, 0));
     const grant = await this.gate.take({ lane: this.opts.lane, guild: this.opts.guild, n: Math.max(1, this.waiting) });
     if (grant.ok) {
       this.cache.push(...grant.slots);
