@@ -41,6 +41,9 @@ async function saturateBulk(ms: number): Promise<void> {
 describe("event channels: a creation's calls go out in rounds, not one after another", () => {
   it("while bulk work fills the budget, reads the guild with the Interested list and asks for every channel at once", async () => {
     const { g, ev, start } = await raid(15);
+    // Each channel's answer takes 300 ms: creates sent one after another (as one client sends one bucket's) would
+    // arrive that far apart.
+    await fault({ path: `/guilds/${g.guild_id}/channels`, method: "POST", delayMs: 300, times: 4 });
     const filling = saturateBulk(6_000);
     await new Promise((r) => setTimeout(r, 200));
     await runAt(g.guild_id, ev.id, start - 15 * MIN);
@@ -114,4 +117,26 @@ describe("event channels: one of several channel calls fails", () => {
       .first<{ n: number }>();
     expect(audit?.n).toBe(0);
   });
+
+  it("a cancel while the channels are being made wins: the answered ones and the one whose answer was lost are all removed", async () => {
+    const { g, ev, start } = await raid(15);
+    // The second channel is made but its answer lost at once; the other three take 1.5 s, and the event is cancelled meanwhile.
+    await fault({ path: `/guilds/${g.guild_id}/channels`, method: "POST", status: 502, commit: true, after: 1, times: 1 });
+    await fault({ path: `/guilds/${g.guild_id}/channels`, method: "POST", delayMs: 1_500, times: 3 });
+    const creating = runAt(g.guild_id, ev.id, start - 15 * MIN);
+    const deadline = Date.now() + 10_000;
+    while ((await requests(`/guilds/${g.guild_id}/channels`)).filter((r) => r.method === "POST").length < 4) {
+      if (Date.now() > deadline) throw new Error("the channels were never asked for");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}`, { method: "PATCH", body: { status: 4 } });
+    await creating;
+    const until = Date.now() + 10_000;
+    while ((await record(g.guild_id, ev.id))?.state !== "cancelled") {
+      if (Date.now() > until) throw new Error("never cleaned up");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await eventChannels(g)).toEqual([]);
+    expect(((await guildState(g.guild_id)).guilds[0]?.roles ?? []).filter((r) => r.name.startsWith("Big Raid"))).toEqual([]);
+  }, 30_000);
 });

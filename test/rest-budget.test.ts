@@ -1,11 +1,13 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { BUCKET_MS } from "../src/discord/budget";
 import { rateGate } from "../src/discord/rate-gate";
 import { registry } from "../src/features";
 import type { EventTimer } from "../src/index";
 import { createServices } from "../src/services";
 import type { TimerStub } from "../src/timers/client";
+import { bookSolid } from "./budget-helpers";
 import { HOUR, scheduleEvent, useRelay } from "./event-channel-helpers";
 import { asAdmin, emu, type Fixture, guildState, interact, newGuild, WAIT_MS } from "./helpers";
 import { dms, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
@@ -29,7 +31,7 @@ describe("the REST budget in a reminder fan-out", () => {
     });
     // Time-critical work of other guilds books the whole budget for the next 10 s.
     const gate = rateGate(env.RATE_GATE);
-    for (let i = 0; i < 60; i++) await gate.take({ lane: "critical", guild: `other-${i}`, n: 10 });
+    await bookSolid(gate, 10_000);
     const asked = Date.now();
     await runDurableObjectAlarm(t);
     // It did not sit in the alarm for the budget: nothing sent, the item waits for the gate's time, no attempt counted.
@@ -73,14 +75,7 @@ const timer = (name: string) => env.EVENT_TIMER.getByName(name) as unknown as Ti
  * slots end. The gate is the one every isolate asks, so whatever the bot calls next waits behind them.
  */
 async function fillBudget(ms: number): Promise<number> {
-  const gate = rateGate(env.RATE_GATE);
-  const requestsNeeded = Math.ceil((ms / 100) * 5) / 10;
-  let last = 0;
-  for (let i = 0; i < requestsNeeded; i++) {
-    const g = await gate.take({ lane: "critical", guild: `busy-${crypto.randomUUID()}`, n: 10 });
-    if (g.ok) last = Math.max(last, ...g.slots);
-  }
-  return last + 100;
+  return (await bookSolid(rateGate(env.RATE_GATE), ms)) + BUCKET_MS;
 }
 
 const posts = async (g: Fixture) => ((await guildState(g.guild_id)).messages[g.channels.text] ?? []) as unknown as { content: string }[];

@@ -175,7 +175,11 @@ export async function topOfTheHour(ctx) {
   const deletions = [];
   for (const r of critical.filter((r) => r.method === "DELETE")) {
     const due = voiceDue.get(r.path.split("/")[2]);
-    deletions.push({ late_ms: r.at - due, over_floor_ms: r.at - due - Math.max(0, floorMs(r) - (due - t0)) });
+    deletions.push({
+      late_ms: r.at - due,
+      over_floor_ms: r.at - due - Math.max(0, floorMs(r) - (due - t0)),
+      over_floor_all_calls_ms: r.at - due - Math.max(0, floorAllMs(r) - (due - t0)),
+    });
   }
   const dms = all.filter((r) => r.status === 200 && r.method === "POST" && fanDms.has(r.path.split("/")[2]));
   const byStatus = db
@@ -224,6 +228,7 @@ export async function topOfTheHour(ctx) {
         done: deletions.length,
         late: summary(deletions.map((d) => d.late_ms)),
         over_floor: summary(deletions.map((d) => d.over_floor_ms)),
+        over_floor_all_calls: summary(deletions.map((d) => d.over_floor_all_calls_ms)),
       },
       bulk_reminder_dms: {
         due: fans.length,

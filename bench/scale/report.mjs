@@ -28,9 +28,13 @@ export function targets(report) {
     // The floor of every call the creations make (their guild reads too); the older floor, of the Interested read,
     // role and channels only, is reported beside it.
     const ecOver = ec.over_floor_all_calls?.p99_ms ?? ec.over_floor.p99_ms ?? Number.POSITIVE_INFINITY;
-    const over = Math.max(ecOver, vd.over_floor.p99_ms ?? 0);
+    const over = Math.max(ecOver, vd.over_floor_all_calls?.p99_ms ?? vd.over_floor.p99_ms ?? 0);
     out.push({ target: "hour: time-critical p99 lateness beyond the 50/s floor ≤ 2 s", value: over, ok: over <= LAG_TARGET_MS });
-    out.push({ target: "  (event channels, floor of their objects and Interested read only)", value: ec.over_floor.p99_ms, ok: "–" });
+    out.push({
+      target: "  (the same, floor of the creations' objects and Interested reads only)",
+      value: Math.max(ec.over_floor.p99_ms ?? Number.POSITIVE_INFINITY, vd.over_floor.p99_ms ?? 0),
+      ok: "–",
+    });
     out.push({ target: "hour: 429s received = 0", value: h.rest["429s"], ok: h.rest["429s"] === 0 });
     out.push({ target: "hour: budget use while saturated ≥ 95 %", value: h.rest.budget_use, ok: (h.rest.budget_use ?? 0) >= 0.95 });
   }
@@ -83,7 +87,7 @@ export function printSummary(report) {
         due: l.critical_voice_delete.due,
         done: l.critical_voice_delete.done,
         ...lat(l.critical_voice_delete.late),
-        "p99 over floor": l.critical_voice_delete.over_floor.p99_ms,
+        "p99 over floor": `${l.critical_voice_delete.over_floor_all_calls?.p99_ms ?? "–"} (objects only: ${l.critical_voice_delete.over_floor.p99_ms})`,
       },
       { lane: "bulk: reminder DMs", due: l.bulk_reminder_dms.due, done: l.bulk_reminder_dms.delivered, ...lat(l.bulk_reminder_dms.late), "p99 over floor": "" },
       { lane: "background: sync lists", due: l.background_sync.due, done: l.background_sync.listed, ...lat(l.background_sync.late), "p99 over floor": "" },

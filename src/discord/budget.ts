@@ -32,6 +32,12 @@ export const MAX_GRANT = 10;
  * falls under one grant and fair shares stop working.
  */
 export const HORIZON_MS: Record<Lane, number> = { interactive: 10_000, critical: 10_000, bulk: 3 * BUCKET_MS, background: 3 * BUCKET_MS };
+/**
+ * A guild's fair share is of this much of its lane (or of the lane's horizon, if shorter): the urgent lanes book 10 s
+ * ahead, and a share of all of that let 25 creations' reads, asked a moment earlier, put a voice channel's one
+ * deletion 2 s back. Of one second, each guild holds a slot or two at a time and the lane goes round them.
+ */
+const SHARE_WINDOW_MS = 1_000;
 /** A guild that asked within this long counts as active in a lane (for its fair share). */
 const ACTIVE_MS = 3_000;
 
@@ -112,7 +118,7 @@ export class BudgetScheduler {
    * 10 each split it 2:1.
    */
   private fairShare(lane: Lane, now: number): number {
-    const capacity = Math.floor(HORIZON_MS[lane] / BUCKET_MS) * BUCKET_SLOTS;
+    const capacity = Math.floor(Math.min(HORIZON_MS[lane], SHARE_WINDOW_MS) / BUCKET_MS) * BUCKET_SLOTS;
     return Math.max(1, Math.floor(capacity / Math.max(1, this.activeGuilds(lane, now))));
   }
 

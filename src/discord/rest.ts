@@ -88,7 +88,6 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
     return rest;
   };
   const rest = build(options.retries ?? 2);
-  let once: REST | undefined;
 
   const call =
     (method: "get" | "post" | "put" | "patch" | "delete", client: () => REST = () => rest) =>
@@ -113,9 +112,9 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
     put: call("put"),
     patch: call("patch"),
     delete: call("delete"),
-    create: call("post", () => {
-      once ??= build(0);
-      return once;
-    }),
+    // A client of its own per create: @discordjs/rest sends one bucket's requests one after another, so the creates
+    // of one step (an event's text and voice channels, each given its REST slot together) would otherwise leave
+    // one round trip apart, later and later after their slots. A 429 is still waited out by the library.
+    create: call("post", () => build(0)),
   };
 }

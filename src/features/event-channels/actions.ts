@@ -3,6 +3,7 @@ import { type APIChannel, type APIRole, PermissionFlagsBits, type RESTPostAPIGui
 import { type BotStanding, botStanding } from "../../discord/bot-permissions";
 import { DiscordApiError } from "../../discord/errors";
 import { missingPermissions } from "../../discord/permissions";
+import { BudgetDeferred } from "../../discord/rate-gate";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { findIntended } from "./ownership";
@@ -133,9 +134,10 @@ export async function recoverIntent(s: Services, rec: EventRecord, view: Pick<Gu
 /** The record once `made` is recorded as the event's. */
 export function withMade(rec: Pick<EventRecord, "role_id" | "text_id" | "voice_ids">, made: readonly Made[]): Partial<EventRecord> {
   const patch: Partial<EventRecord> = {};
+  // A recorded role or text channel is never replaced: the one already recorded would be orphaned.
   for (const m of made) {
-    if (m.kind === "role") Object.assign(patch, { role_id: m.id, role_created: true });
-    else if (m.kind === "text") patch.text_id = m.id;
+    if (m.kind === "role" && !rec.role_id) Object.assign(patch, { role_id: m.id, role_created: true });
+    else if (m.kind === "text" && !rec.text_id) patch.text_id = m.id;
   }
   const voices = made.filter((m) => m.kind === "voice").map((m) => m.id);
   if (voices.length) patch.voice_ids = [...rec.voice_ids, ...voices.filter((v) => !rec.voice_ids.includes(v))];
@@ -161,22 +163,35 @@ async function setIntent(s: Services, rec: EventRecord, intent: Pick<EventRecord
 /**
  * Records made objects, with what is left of the intent (`rest`: nothing, or the channels whose calls failed and
  * may still exist). False when the event stopped being created meanwhile (a cancel won the race): the loser undoes
- * what it just made, since the cleanup may already have run without seeing it.
+ * what it just made, and what a failed call may have made, since the cleanup may already have run without seeing it.
  */
 async function recordMade(s: Services, rec: EventRecord, made: readonly Made[], rest: Partial<EventRecord> = NO_INTENT): Promise<boolean> {
   const full = { ...withMade(rec, made), ...rest };
   await updateEvent(s.env.DB, rec.guild_id, rec.event_id, full, s.now());
   Object.assign(rec, full);
   if ((await getEvent(s.env.DB, rec.guild_id, rec.event_id))?.state === "creating") return true;
+  // What a failed call may have made is looked for too; if the listing fails, its intent stays for the cleanup.
+  let maybe: Made[] | null = [];
+  if (rest.intent_kind) maybe = await recoverIntent(s, rec, null).catch(() => null);
+  const lost = [...made, ...(maybe ?? [])];
   const undone = { reason: "Event cancelled while its channels were being made" };
-  await Promise.all(
-    made.map((m) => gone<unknown>(m.kind === "role" ? s.api.guilds.deleteRole(rec.guild_id, m.id, undone) : s.api.channels.delete(m.id, undone))),
+  const results = await Promise.allSettled(
+    lost.map((m) => gone<unknown>(m.kind === "role" ? s.api.guilds.deleteRole(rec.guild_id, m.id, undone) : s.api.channels.delete(m.id, undone))),
   );
-  const undo = withoutMade(rec, made);
+  const undo = { ...withoutMade(rec, made), ...(maybe ? NO_INTENT : {}) };
   await updateEvent(s.env.DB, rec.guild_id, rec.event_id, undo, s.now());
   Object.assign(rec, undo);
-  logger.info("event_channels.creation_lost_race", { guild_id: rec.guild_id, event_id: rec.event_id, made });
+  const left = lost.filter((_, i) => results[i]?.status === "rejected");
+  // The cleanup has run (or runs) without these: nothing will retry them, so an admin must hear of it.
+  if (left.length) logger.error("event_channels.undo_failed", { guild_id: rec.guild_id, event_id: rec.event_id, left });
+  logger.info("event_channels.creation_lost_race", { guild_id: rec.guild_id, event_id: rec.event_id, made: lost });
   return false;
+}
+
+/** Whether a failed create may still have made its object (its answer lost), so that its intent must stay. */
+function mayHaveMade(error: unknown): boolean {
+  if (error instanceof BudgetDeferred) return false;
+  return !(error instanceof DiscordApiError) || (error.transient && error.status !== 429);
 }
 
 /**
@@ -239,9 +254,14 @@ export async function createMissing(
       : { name: w.name, type: VOICE, parent_id: settings.category_id, permission_overwrites: overwrites, ...(userLimit ? { user_limit: userLimit } : {}) };
   const results = await Promise.allSettled(wanted.map((w) => s.api.guilds.createChannel(g, body(w), { reason })));
   const made = results.flatMap((r, i) => (r.status === "fulfilled" ? [{ kind: (wanted[i] as ChannelIntent).kind, id: r.value.id }] : []));
-  const failed = wanted.filter((_, i) => results[i]?.status === "rejected");
-  // A failed call may still have made its channel: its intent stays for the retry (or the cleanup) to find it.
-  if (!(await recordMade(s, rec, made, failed.length ? { intent_channels: failed } : NO_INTENT))) return false;
+  const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  // A call whose answer was lost may still have made its channel: its intent stays for the retry (or the cleanup).
+  const doubtful = wanted.filter((_, i) => {
+    const r = results[i];
+    return r?.status === "rejected" && mayHaveMade(r.reason);
+  });
+  const rest = doubtful.length ? { intent_kind: "channels" as const, intent_name: null, intent_at: rec.intent_at, intent_channels: doubtful } : NO_INTENT;
+  if (!(await recordMade(s, rec, made, rest))) return false;
   if (failed.length) throw firstFailure(results);
   return true;
 }
