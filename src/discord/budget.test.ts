@@ -108,6 +108,16 @@ describe("the REST budget scheduler", () => {
     expect(slots.at(-1) as number).toBeLessThanOrEqual(((25 * 4 + 1) / GLOBAL_LIMIT_PER_SECOND) * 1000 + 500);
   });
 
+  it("lets a guild over its fair share fill the bucket about to start when the guilds sharing the lane do not", () => {
+    // 25 guilds asked once (one call each) and count as sharing the lane for 3 s; one guild has 1,000 DMs to send.
+    const quiet = Array.from({ length: 25 }, (_, i) => client("bulk", `quiet${i}`, 1));
+    const fan = client("bulk", "fan", 1_000);
+    simulate([...quiet, fan], 3_000);
+    // Its share is one slot of the lane's 15; the slots the others leave still go out, not unused.
+    const sent = fan.slots.filter((t) => t >= 500 && t < 2_500).length;
+    expect(sent / 2).toBeGreaterThanOrEqual(0.9 * GLOBAL_LIMIT_PER_SECOND);
+  });
+
   it("keeps time-critical steps of calls made one after another within 2 s of their floor while bulk and background saturate", () => {
     // 25 event-channel creations due at the same moment, each 8 calls, each asked for only once the one before it
     // was answered (a slot, then ~50 ms of round trip), as an alarm's step makes them.

@@ -81,23 +81,45 @@ export class BudgetScheduler {
     const want = Math.max(1, Math.min(MAX_GRANT, Math.floor(req.n) || 1));
     const horizonEnd = now + HORIZON_MS[lane];
     const mine = this.bookings.filter((b) => b.lane === lane && b.guild === req.guild);
-    const allowed = Math.min(want, this.fairShare(lane, now) - mine.length);
-    // Over its share: ask again when its own earliest slot has passed (others get the room meanwhile).
-    if (allowed <= 0) return { ok: false, retryAt: (mine[0]?.at ?? now) + 1 };
-    const slots: number[] = [];
+    const allowed = Math.max(0, Math.min(want, this.fairShare(lane, now) - mine.length));
     const first = Math.ceil(now / BUCKET_MS);
-    for (let b = first; b * BUCKET_MS <= horizonEnd && slots.length < allowed; b++) {
-      const free = BUCKET_SLOTS - (this.used.get(b) ?? 0);
-      for (let k = 0; k < free && slots.length < allowed; k++) slots.push(b * BUCKET_MS);
+    const slots = this.freeSlots(first, horizonEnd, want, allowed);
+    if (!slots.length) {
+      // Over its share: ask again when its own earliest slot has passed, or when the next bucket is about to start
+      // (what others leave of it then is anyone's); otherwise when the lane has room within its horizon again.
+      if (allowed <= 0) {
+        const roomy = this.firstFreeAfter(first + 1);
+        return { ok: false, retryAt: Math.min((mine[0]?.at ?? now) + 1, (roomy - 1) * BUCKET_MS + 1) };
+      }
+      return { ok: false, retryAt: this.firstFreeAfter(Math.floor(horizonEnd / BUCKET_MS) + 1) * BUCKET_MS - HORIZON_MS[lane] };
     }
-    if (!slots.length) return { ok: false, retryAt: this.firstFreeAfter(Math.floor(horizonEnd / BUCKET_MS) + 1) * BUCKET_MS - HORIZON_MS[lane] };
     for (const at of slots) {
-      const b = at / BUCKET_MS;
+      const b = Math.round(at / BUCKET_MS);
       this.used.set(b, (this.used.get(b) ?? 0) + 1);
       this.bookings.push({ lane, guild: req.guild, at });
     }
     this.bookings.sort((x, y) => x.at - y.at);
     return { ok: true, slots };
+  }
+
+  /**
+   * Free slots from bucket `first` on: up to `allowed` (the guild's fair share) anywhere within the horizon, and up
+   * to `want` in the bucket about to start. Nobody else has taken those by now, so they would go unused: a guild
+   * over its share still fills them (the budget stays used; shares govern booking ahead, not the last moment).
+   */
+  private freeSlots(first: number, horizonEnd: number, want: number, allowed: number): number[] {
+    const slots: number[] = [];
+    let ahead = 0;
+    for (let b = first; b * BUCKET_MS <= horizonEnd && slots.length < want; b++) {
+      const imminent = b === first;
+      let free = BUCKET_SLOTS - (this.used.get(b) ?? 0);
+      while (free > 0 && slots.length < want && (imminent || ahead < allowed)) {
+        slots.push(b * BUCKET_MS);
+        free--;
+        if (!imminent) ahead++;
+      }
+    }
+    return slots;
   }
 
   /** Per lane: what is booked from now on and how far ahead (for /health). */
