@@ -63,6 +63,25 @@ describe("event channels: a creation's calls go out in rounds, not one after ano
   }, 30_000);
 });
 
+describe("event channels: the removal at the deletion time goes out in rounds too", () => {
+  it("deletes every voice channel at once, then the text channel and the role", async () => {
+    const { g, ev, start } = await raid(15);
+    await runAt(g.guild_id, ev.id, start - 15 * MIN);
+    const rec = await record(g.guild_id, ev.id);
+    const voices: string[] = JSON.parse(rec?.voice_ids ?? "[]");
+    expect(voices).toHaveLength(3);
+    // Each deletion's answer takes 300 ms: deletions one after another would arrive that far apart.
+    for (const id of voices) await fault({ path: `/channels/${id}`, method: "DELETE", delayMs: 300, times: 1 });
+    await runAt(g.guild_id, ev.id, (rec?.delete_at ?? 0) + 1);
+    expect((await record(g.guild_id, ev.id))?.state).toBe("done");
+    expect(await eventChannels(g)).toEqual([]);
+    const deletes = (await Promise.all(voices.map((id) => requests(`/channels/${id}`)))).flat().filter((r) => r.method === "DELETE");
+    expect(deletes).toHaveLength(3);
+    expect(Math.max(...deletes.map((r) => r.at)) - Math.min(...deletes.map((r) => r.at))).toBeLessThan(150);
+    expect(((await guildState(g.guild_id)).guilds[0]?.roles ?? []).filter((r) => r.name.startsWith("Big Raid"))).toEqual([]);
+  }, 30_000);
+});
+
 describe("event channels: one of several channel calls fails", () => {
   it("a channel whose create answer was lost is found by the recorded intent on the retry: every channel once, none missing", async () => {
     const { g, ev, start } = await raid(15);

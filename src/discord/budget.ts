@@ -34,8 +34,8 @@ export const MAX_GRANT = 10;
 export const HORIZON_MS: Record<Lane, number> = { interactive: 10_000, critical: 10_000, bulk: 3 * BUCKET_MS, background: 3 * BUCKET_MS };
 /**
  * A guild's fair share is of this much of its lane (or of the lane's horizon, if shorter): the urgent lanes book 10 s
- * ahead, and a share of all of that let 25 creations' reads, asked a moment earlier, put a voice channel's one
- * deletion 2 s back. Of one second, each guild holds a slot or two at a time and the lane goes round them.
+ * ahead, and a share of all of that let one guild's 200 calls book 4 s ahead in a few requests, in front of every
+ * other guild's next call in the lane.
  */
 const SHARE_WINDOW_MS = 1_000;
 /** A guild that asked within this long counts as active in a lane (for its fair share). */
@@ -81,18 +81,16 @@ export class BudgetScheduler {
     const want = Math.max(1, Math.min(MAX_GRANT, Math.floor(req.n) || 1));
     const horizonEnd = now + HORIZON_MS[lane];
     const mine = this.bookings.filter((b) => b.lane === lane && b.guild === req.guild);
-    const allowed = Math.max(0, Math.min(want, this.fairShare(lane, now) - mine.length));
+    const allowed = Math.min(want, this.fairShare(lane, now) - mine.length);
+    // Over its share: ask again when its own earliest slot has passed (others get the room meanwhile).
+    if (allowed <= 0) return { ok: false, retryAt: (mine[0]?.at ?? now) + 1 };
+    const slots: number[] = [];
     const first = Math.ceil(now / BUCKET_MS);
-    const slots = this.freeSlots(first, horizonEnd, want, allowed);
-    if (!slots.length) {
-      // Over its share: ask again when its own earliest slot has passed, or when the next bucket is about to start
-      // (what others leave of it then is anyone's); otherwise when the lane has room within its horizon again.
-      if (allowed <= 0) {
-        const roomy = this.firstFreeAfter(first + 1);
-        return { ok: false, retryAt: Math.min((mine[0]?.at ?? now) + 1, (roomy - 1) * BUCKET_MS + 1) };
-      }
-      return { ok: false, retryAt: this.firstFreeAfter(Math.floor(horizonEnd / BUCKET_MS) + 1) * BUCKET_MS - HORIZON_MS[lane] };
+    for (let b = first; b * BUCKET_MS <= horizonEnd && slots.length < allowed; b++) {
+      const free = BUCKET_SLOTS - (this.used.get(b) ?? 0);
+      for (let k = 0; k < free && slots.length < allowed; k++) slots.push(b * BUCKET_MS);
     }
+    if (!slots.length) return { ok: false, retryAt: this.firstFreeAfter(Math.floor(horizonEnd / BUCKET_MS) + 1) * BUCKET_MS - HORIZON_MS[lane] };
     for (const at of slots) {
       const b = Math.round(at / BUCKET_MS);
       this.used.set(b, (this.used.get(b) ?? 0) + 1);
@@ -100,26 +98,6 @@ export class BudgetScheduler {
     }
     this.bookings.sort((x, y) => x.at - y.at);
     return { ok: true, slots };
-  }
-
-  /**
-   * Free slots from bucket `first` on: up to `allowed` (the guild's fair share) anywhere within the horizon, and up
-   * to `want` in the bucket about to start. Nobody else has taken those by now, so they would go unused: a guild
-   * over its share still fills them (the budget stays used; shares govern booking ahead, not the last moment).
-   */
-  private freeSlots(first: number, horizonEnd: number, want: number, allowed: number): number[] {
-    const slots: number[] = [];
-    let ahead = 0;
-    for (let b = first; b * BUCKET_MS <= horizonEnd && slots.length < want; b++) {
-      const imminent = b === first;
-      let free = BUCKET_SLOTS - (this.used.get(b) ?? 0);
-      while (free > 0 && slots.length < want && (imminent || ahead < allowed)) {
-        slots.push(b * BUCKET_MS);
-        free--;
-        if (!imminent) ahead++;
-      }
-    }
-    return slots;
   }
 
   /** Per lane: what is booked from now on and how far ahead (for /health). */
@@ -135,13 +113,15 @@ export class BudgetScheduler {
   }
 
   /**
-   * A guild's share of the lane's horizon: its capacity split between the guilds asking in it, at least one slot
-   * (a lone guild may use the whole lane). Not rounded up to a whole grant: in a 15-slot lane two guilds holding
-   * 10 each split it 2:1.
+   * A guild's share of the lane's next second (or of its horizon, if shorter): that capacity split between the
+   * guilds asking in it, never under one grant (or half the lane, if less). The floor keeps the budget used when many guilds share a
+   * lane but few have much to send (at one slot each, a fan-out beside 25 guilds granting roles got a slot in 15).
    */
   private fairShare(lane: Lane, now: number): number {
     const capacity = Math.floor(Math.min(HORIZON_MS[lane], SHARE_WINDOW_MS) / BUCKET_MS) * BUCKET_SLOTS;
-    return Math.max(1, Math.floor(capacity / Math.max(1, this.activeGuilds(lane, now))));
+    // The floor is at most half the lane: two guilds that both want everything split it evenly.
+    const floor = Math.min(MAX_GRANT, Math.ceil(capacity / 2));
+    return Math.max(floor, Math.floor(capacity / Math.max(1, this.activeGuilds(lane, now))));
   }
 
   private activeGuilds(lane: Lane, now: number): number {

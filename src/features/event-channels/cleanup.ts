@@ -49,19 +49,33 @@ async function archive(s: Services, rec: EventRecord, settings: Settings, textId
 async function removeOwned(s: Services, rec: EventRecord, settings: Settings | null): Promise<"archived" | "deleted"> {
   const g = rec.guild_id;
   const save = (patch: Partial<EventRecord>) => updateEvent(s.env.DB, g, rec.event_id, patch, s.now());
-  for (const id of [...rec.voice_ids]) {
-    await gone(s.api.channels.delete(id, { reason: "Event over" }));
-    rec.voice_ids = rec.voice_ids.filter((v) => v !== id);
-    await save({ voice_ids: rec.voice_ids });
-  }
+  // Two rounds of calls, not one per object: each call of this critical step waits for its REST slot.
+  const voices = [...rec.voice_ids];
+  const [removed, written] = await Promise.all([
+    Promise.allSettled(voices.map((id) => gone(s.api.channels.delete(id, { reason: "Event over" })))),
+    rec.text_id && settings?.archive_category_id ? hasMemberMessages(s, rec.text_id) : Promise.resolve(false),
+  ]);
+  rec.voice_ids = voices.filter((_, i) => removed[i]?.status === "rejected");
+  if (rec.voice_ids.length < voices.length) await save({ voice_ids: rec.voice_ids });
+  const failed = removed.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   let outcome: "archived" | "deleted" = "deleted";
-  if (rec.text_id) {
-    if (settings?.archive_category_id && (await hasMemberMessages(s, rec.text_id))) outcome = await archive(s, rec, settings, rec.text_id);
-    else await gone(s.api.channels.delete(rec.text_id, { reason: "Event over" }));
-    await save({ text_id: null });
-  }
+  const textId = rec.text_id;
   // Only a role the bot made (or the Red cog's records named) is ever deleted.
-  if (rec.role_id && rec.role_created) await gone(s.api.guilds.deleteRole(g, rec.role_id, { reason: "Event over" }));
+  const roleId = rec.role_id && rec.role_created ? rec.role_id : null;
+  const last = await Promise.allSettled([
+    (async () => {
+      if (!textId) return;
+      if (settings?.archive_category_id && written) outcome = await archive(s, rec, settings, textId);
+      else await gone(s.api.channels.delete(textId, { reason: "Event over" }));
+      await save({ text_id: null });
+    })(),
+    (async () => {
+      if (roleId) await gone(s.api.guilds.deleteRole(g, roleId, { reason: "Event over" }));
+    })(),
+  ]);
+  const refused = last.find((r) => r.status === "rejected");
+  if (refused) throw refused.reason;
   if (rec.role_id) await save({ role_id: null, role_created: false });
   return outcome;
 }
