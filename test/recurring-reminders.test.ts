@@ -1,9 +1,10 @@
 /** DM reminders for a weekly recurring event: once per offset per occurrence; the move on is not a reschedule. */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { CHUNK, CHUNKS_PER_RUN } from "../src/features/reminders/delivery";
 import type { EventTimer } from "../src/index";
 import { editEvent, HOUR, useRelay } from "./event-channel-helpers";
-import { emu, type Fixture, interact, newGuild, WAIT_MS } from "./helpers";
+import { emu, type Fixture, guildState, interact, newGuild, WAIT_MS } from "./helpers";
 import { dms, runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
 import { WEEK, weeklyEvent } from "./scheduled-event-helpers";
 
@@ -63,9 +64,9 @@ describe("reminders: a weekly recurring event over two occurrences", () => {
 describe("reminders: a recurring event that moves on while an occurrence's fan-out is paging", () => {
   it("finishes the ended occurrence's fan-out (each member once) and still reminds the next occurrence once per offset", async () => {
     const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
-    // 85 subscribers to T−0 only: three chunks of the fan-out (40, 40, 5).
+    // Subscribers to T−0 only: the fan-out's first run (5 chunks of 40) and a second run of 45.
     const users: string[] = [];
-    for (let i = 0; i < 85; i++) {
+    for (let i = 0; i < CHUNK * CHUNKS_PER_RUN + 45; i++) {
       const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `raider${i}`, guild_id: g.guild_id } })).id;
       await subscribeDirect(g, id, ["all"], [0]);
       users.push(id);
@@ -79,8 +80,11 @@ describe("reminders: a recurring event that moves on while an occurrence's fan-o
       instance.clock = () => start;
     });
     await runDurableObjectAlarm(timer);
-    const counts = async () => Promise.all(users.map(async (u) => (await dms(g, u)).length));
-    expect((await counts()).filter((n) => n === 1)).toHaveLength(40);
+    const counts = async () => {
+      const state = (await guildState(g.guild_id)) as unknown as { dm_channels: Record<string, string>; messages: Record<string, unknown[]> };
+      return users.map((u) => state.messages[state.dm_channels[u] ?? ""]?.length ?? 0);
+    };
+    expect((await counts()).filter((n) => n === 1)).toHaveLength(CHUNK * CHUNKS_PER_RUN);
 
     // Meanwhile the occurrence is run and ended: Discord moves the event on to next week.
     await editEvent(g, ev.id, { status: 2 });
@@ -90,7 +94,7 @@ describe("reminders: a recurring event that moves on while an occurrence's fan-o
     // The rest of the fan-out runs after the move: it belongs to the occurrence that took place.
     await runAt(g.guild_id, ev.id, start + 30_000);
     expect(await counts()).toEqual(users.map(() => 1));
-    const first = await dms(g, users[84] as string);
+    const first = await dms(g, users.at(-1) as string);
     expect(first[0]?.embeds[0]?.fields?.[0]?.value).toBe(`<t:${t(start)}:F> (<t:${t(start)}:R>)`);
 
     // The next occurrence is reminded once, to everyone.

@@ -1,18 +1,20 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { CHUNK, CHUNKS_PER_RUN } from "../src/features/reminders/delivery";
 import type { EventTimer } from "../src/index";
 import { HOUR, MIN, scheduleEvent, useRelay } from "./event-channel-helpers";
-import { emu, type Fixture } from "./helpers";
-import { dms, runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
+import { emu, type Fixture, guildState } from "./helpers";
+import { runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
 
 useRelay();
 
-/** 45 subscribers: one chunk of 40 and a second of 5. */
-async function guildWith45() {
+/** One alarm invocation's worth of subscribers and 5 more: its run ends with 5 left for the next. */
+const RUN = CHUNK * CHUNKS_PER_RUN;
+async function guildWithARunAndFive() {
   const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
   const users: string[] = [];
-  for (let i = 0; i < 45; i++) {
+  for (let i = 0; i < RUN + 5; i++) {
     const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `fan${i}`, guild_id: g.guild_id } })).id;
     await subscribeDirect(g, id, ["all"], [3600]);
     users.push(id);
@@ -20,7 +22,7 @@ async function guildWith45() {
   return { g, users };
 }
 
-/** One alarm invocation of the event's timer as if the clock read `at`: the fan-out's first chunk only. */
+/** One alarm invocation of the event's timer as if the clock read `at`: the fan-out's first run only. */
 async function oneAlarmAt(guildId: string, eventId: string, at: number) {
   const t = timerOf(guildId, eventId);
   await runInDurableObject(t, (instance: EventTimer) => {
@@ -30,26 +32,27 @@ async function oneAlarmAt(guildId: string, eventId: string, at: number) {
 }
 
 async function received(g: Fixture, users: readonly string[]) {
-  const counts = await Promise.all(users.map(async (u) => (await dms(g, u)).length));
+  const state = (await guildState(g.guild_id)) as unknown as { dm_channels: Record<string, string>; messages: Record<string, unknown[]> };
+  const counts = users.map((u) => state.messages[state.dm_channels[u] ?? ""]?.length ?? 0);
   return { none: counts.filter((n) => n === 0).length, once: counts.filter((n) => n === 1).length, more: counts.filter((n) => n > 1).length };
 }
 
 describe("a reminder fan-out that began on time", () => {
   it("sends its second chunk when restarts delay it 85 s past the reminder's time", async () => {
-    const { g, users } = await guildWith45();
+    const { g, users } = await guildWithARunAndFive();
     const start = Date.now() + 3 * HOUR;
     const ev = await scheduleEvent(g, "Cup", start);
     await untilItem(g.guild_id, ev.id, "dm:3600");
     const T = start - HOUR;
     await oneAlarmAt(g.guild_id, ev.id, T);
-    expect(await received(g, users)).toEqual({ none: 5, once: 40, more: 0 });
+    expect(await received(g, users)).toEqual({ none: 5, once: RUN, more: 0 });
     // The next chunk's invocations are cut by restarts; it runs 85 s after the reminder's time.
     await runAt(g.guild_id, ev.id, T + 85_000);
-    expect(await received(g, users)).toEqual({ none: 0, once: 45, more: 0 });
+    expect(await received(g, users)).toEqual({ none: 0, once: RUN + 5, more: 0 });
   });
 
   it("does not re-judge lateness when its first chunk is retried after a restart cut it", async () => {
-    const { g, users } = await guildWith45();
+    const { g, users } = await guildWithARunAndFive();
     const start = Date.now() + 3 * HOUR;
     const ev = await scheduleEvent(g, "Cup", start);
     const item = await untilItem(g.guild_id, ev.id, "dm:3600");
@@ -58,7 +61,7 @@ describe("a reminder fan-out that began on time", () => {
     // The invocation died after its sends, before the agenda stored the cursor: the item runs again as it was.
     await timerOf(g.guild_id, ev.id).schedule("dm:3600", T, "reminders.dm", item.payload);
     await runAt(g.guild_id, ev.id, T + 85 * 1000);
-    expect(await received(g, users)).toEqual({ none: 0, once: 45, more: 0 });
+    expect(await received(g, users)).toEqual({ none: 0, once: RUN + 5, more: 0 });
     const skipped = await env.DB.prepare("SELECT COUNT(*) AS n FROM reminder_deliveries WHERE guild_id = ? AND status = 'skipped'")
       .bind(g.guild_id)
       .first<{ n: number }>();
@@ -66,15 +69,15 @@ describe("a reminder fan-out that began on time", () => {
   });
 
   it("still skips (and counts) a fan-out whose first attempt began 10 minutes late", async () => {
-    const { g, users } = await guildWith45();
+    const { g, users } = await guildWithARunAndFive();
     const start = Date.now() + 3 * HOUR;
     const ev = await scheduleEvent(g, "Cup", start);
     await untilItem(g.guild_id, ev.id, "dm:3600");
     await runAt(g.guild_id, ev.id, start - HOUR + 10 * MIN);
-    expect(await received(g, users)).toEqual({ none: 45, once: 0, more: 0 });
+    expect(await received(g, users)).toEqual({ none: RUN + 5, once: 0, more: 0 });
     const skipped = await env.DB.prepare("SELECT COUNT(*) AS n FROM reminder_deliveries WHERE guild_id = ? AND status = 'skipped'")
       .bind(g.guild_id)
       .first<{ n: number }>();
-    expect(skipped?.n).toBe(45);
+    expect(skipped?.n).toBe(RUN + 5);
   });
 });

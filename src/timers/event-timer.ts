@@ -160,7 +160,7 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
   }
 
   override async alarm(): Promise<void> {
-    const { kinds, services: makeServices, gaveUp, gated, backoffScale = 1 } = this.hooks();
+    const hooks = this.hooks();
     const now = this.clock();
     const timerName = this.name();
     let services: S | undefined;
@@ -176,74 +176,84 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
             .find((r) => !ran.has(r.key));
     for (let row = nextDue(); row; row = nextDue()) {
       ran.add(row.key);
-      services ??= makeServices();
-      const item = toItem(row);
-      const kind = kinds.get(item.kind);
-      const attempts = row.attempts + 1;
-      try {
-        if (!kind) throw new PermanentError(`no handler registered for timer kind "${item.kind}"`);
-        const parsed = kind.payload.safeParse(item.payload);
-        if (!parsed.success) throw new PermanentError(`payload of "${item.kind}" does not fit: ${describeIssues(parsed.error.issues)}`);
-        // Fair shares are per guild; an item of no guild shares as its timer. A kind that names no lane still never
-        // calls Discord outside the budget: its calls (if any) are background work.
-        const itemServices = gated ? gated(services, kind.lane ?? "background", guildOf(parsed.data) ?? timerName) : services;
-        // Each item sees the clock when it starts (follow-ups run later in the same invocation).
-        const outcome = await kind.run({ ...item, payload: parsed.data }, { services: itemServices, now: this.clock(), timerName });
-        if (outcome && "again" in outcome) {
-          const payload = JSON.stringify(outcome.again.payload ?? item.payload);
-          // A new generation: whatever still holds the old one (a run of this row that overlapped) cannot touch it.
-          this.sql.exec(
-            "UPDATE agenda SET due_at = ?, payload = ?, attempts = 0, last_error = NULL, gen = ?, updated_at = ? WHERE key = ? AND gen = ?",
-            outcome.again.dueAt,
-            payload,
-            this.nextGen(),
-            this.clock(),
-            row.key,
-            row.gen,
-          );
-        } else {
-          this.finish(row, "done", attempts, null);
-        }
-        logger.debug("timer.ran", { timer: timerName, key: row.key, kind: row.kind });
-      } catch (error) {
-        if (error instanceof BudgetDeferred && !error.late) {
-          // The REST budget is full for a while: run again when the gate has room, as if not yet due.
-          this.sql.exec(
-            "UPDATE agenda SET due_at = ?, gen = ?, updated_at = ? WHERE key = ? AND gen = ?",
-            error.retryAt,
-            this.nextGen(),
-            this.clock(),
-            row.key,
-            row.gen,
-          );
-          logger.info("timer.budget_deferred", { timer: timerName, key: row.key, kind: row.kind, retry_at: error.retryAt });
-          continue;
-        }
-        const max = kind?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-        const message = JSON.stringify(describeError(error));
-        if (isPermanent(error) || attempts >= max) {
-          this.finish(row, "failed", attempts, message);
-          logger.error("timer.gave_up", { timer: timerName, key: row.key, kind: row.kind, attempts, error });
-          await gaveUp({ ...item, attempts, status: "failed", lastError: message }, error, services, timerName).catch((e) =>
-            logger.error("timer.gave_up_hook_failed", { timer: timerName, key: row.key, error: e }),
-          );
-        } else {
-          const retryAt = this.clock() + backoffMs(attempts, backoffScale);
-          this.sql.exec(
-            "UPDATE agenda SET attempts = ?, due_at = ?, last_error = ?, updated_at = ? WHERE key = ? AND gen = ?",
-            attempts,
-            retryAt,
-            message,
-            this.clock(),
-            row.key,
-            row.gen,
-          );
-          logger.warn("timer.retry", { timer: timerName, key: row.key, kind: row.kind, attempts, retry_at: retryAt, error });
-        }
-      }
+      services ??= hooks.services();
+      await this.runItem(row, services, hooks, timerName);
     }
     this.sql.exec("DELETE FROM agenda WHERE status != 'pending' AND updated_at < ?", now - KEEP_FINISHED_MS);
     await this.rearm();
+  }
+
+  /** Runs one due item and records what became of it: done, due again, put off by the budget, retried, or given up. */
+  private async runItem(row: Row, services: S, hooks: TimerHooks<S>, timerName: string): Promise<void> {
+    const item = toItem(row);
+    const kind = hooks.kinds.get(item.kind);
+    const attempts = row.attempts + 1;
+    try {
+      if (!kind) throw new PermanentError(`no handler registered for timer kind "${item.kind}"`);
+      const parsed = kind.payload.safeParse(item.payload);
+      if (!parsed.success) throw new PermanentError(`payload of "${item.kind}" does not fit: ${describeIssues(parsed.error.issues)}`);
+      // Fair shares are per guild; an item of no guild shares as its timer. A kind that names no lane still never
+      // calls Discord outside the budget: its calls (if any) are background work.
+      const itemServices = hooks.gated ? hooks.gated(services, kind.lane ?? "background", guildOf(parsed.data) ?? timerName) : services;
+      // Each item sees the clock when it starts (follow-ups run later in the same invocation).
+      const outcome = await kind.run({ ...item, payload: parsed.data }, { services: itemServices, now: this.clock(), timerName });
+      if (outcome && "again" in outcome) {
+        const payload = JSON.stringify(outcome.again.payload ?? item.payload);
+        // A new generation: whatever still holds the old one (a run of this row that overlapped) cannot touch it.
+        this.sql.exec(
+          "UPDATE agenda SET due_at = ?, payload = ?, attempts = 0, last_error = NULL, gen = ?, updated_at = ? WHERE key = ? AND gen = ?",
+          outcome.again.dueAt,
+          payload,
+          this.nextGen(),
+          this.clock(),
+          row.key,
+          row.gen,
+        );
+      } else {
+        this.finish(row, "done", attempts, null);
+      }
+      logger.debug("timer.ran", { timer: timerName, key: row.key, kind: row.kind });
+    } catch (error) {
+      await this.failed(row, { ...item, attempts }, kind?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, error, services, hooks, timerName);
+    }
+  }
+
+  /** A run that threw: put off (the budget had no slot), retried with backoff, or given up for good. */
+  private async failed(row: Row, item: AgendaItem, max: number, error: unknown, services: S, hooks: TimerHooks<S>, timerName: string): Promise<void> {
+    if (error instanceof BudgetDeferred && !error.late) {
+      // The REST budget is full for a while: run again when the gate has room, as if not yet due.
+      this.sql.exec(
+        "UPDATE agenda SET due_at = ?, gen = ?, updated_at = ? WHERE key = ? AND gen = ?",
+        error.retryAt,
+        this.nextGen(),
+        this.clock(),
+        row.key,
+        row.gen,
+      );
+      logger.info("timer.budget_deferred", { timer: timerName, key: row.key, kind: row.kind, retry_at: error.retryAt });
+      return;
+    }
+    const attempts = item.attempts;
+    const message = JSON.stringify(describeError(error));
+    if (isPermanent(error) || attempts >= max) {
+      this.finish(row, "failed", attempts, message);
+      logger.error("timer.gave_up", { timer: timerName, key: row.key, kind: row.kind, attempts, error });
+      await hooks
+        .gaveUp({ ...item, status: "failed", lastError: message }, error, services, timerName)
+        .catch((e) => logger.error("timer.gave_up_hook_failed", { timer: timerName, key: row.key, error: e }));
+      return;
+    }
+    const retryAt = this.clock() + backoffMs(attempts, hooks.backoffScale ?? 1);
+    this.sql.exec(
+      "UPDATE agenda SET attempts = ?, due_at = ?, last_error = ?, updated_at = ? WHERE key = ? AND gen = ?",
+      attempts,
+      retryAt,
+      message,
+      this.clock(),
+      row.key,
+      row.gen,
+    );
+    logger.warn("timer.retry", { timer: timerName, key: row.key, kind: row.kind, attempts, retry_at: retryAt, error });
   }
 
   /** Marks an item finished unless it was re-scheduled while its handler ran (then the new schedule stands). */

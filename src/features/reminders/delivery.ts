@@ -11,6 +11,7 @@ import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { backoffMs } from "../../timers/agenda";
+import type { TimerOutcome } from "../../timers/kinds";
 import type { TimerPayloads } from "../../timers/payloads";
 import { liveEventRole } from "../event-channels/role-query";
 import { isMatchEvent } from "../tournaments/league-query";
@@ -22,8 +23,13 @@ import { claim, type DeliveryKey, type Pending, pendingRetries, recipients, type
 import { deliveryKeyPayload, fanoutPayload, retryPayload } from "./timer-payloads";
 import { resolveUnconfirmed, unconfirmed } from "./unconfirmed";
 
-/** Members per alarm invocation: one DM each (cached channel) stays inside the subrequest budget. */
+/** Members per chunk: claimed, sent to and settled together. */
 export const CHUNK = 40;
+/**
+ * Chunks per alarm invocation: 200 DMs, each with at most a DM channel opened first, and their gate requests and D1
+ * queries stay well inside an invocation's 1,000 subrequests.
+ */
+export const CHUNKS_PER_RUN = 5;
 const MAX_DM_ATTEMPTS = 3;
 
 type FanoutPayload = TimerPayloads["reminders.dm"];
@@ -144,22 +150,59 @@ const fanout: TimerAction<"reminders.dm"> = {
     ]);
     // Read once per fan-out: a subscription by type never reveals an event in a channel the member may not see.
     const hidden = p.hidden ?? (ev.channel_id ? !(await everyoneCanView(s.discord, p.guild_id, ev.channel_id, s.now())) : false);
-    const users = await recipients(s.env.DB, {
-      guildId: p.guild_id,
-      eventId: p.event_id,
-      types: hidden ? [] : matchingTypes(types, ev.name, isMatch),
-      offset: p.offset_s,
-      defaultsInclude: settings.default_offsets.includes(p.offset_s),
-      interested: settings.interested_enabled,
-      cursor: p.cursor ?? "",
-      limit: CHUNK,
-    });
-    const totals = { sent: 0, failed: 0, skipped: 0, retry: 0, ...p.totals };
+    const page = (cursor: string) =>
+      recipients(s.env.DB, {
+        guildId: p.guild_id,
+        eventId: p.event_id,
+        types: hidden ? [] : matchingTypes(types, ev.name, isMatch),
+        offset: p.offset_s,
+        defaultsInclude: settings.default_offsets.includes(p.offset_s),
+        interested: settings.interested_enabled,
+        cursor,
+        limit: CHUNK,
+      });
+    const fan: Fan = { s, key, ev, mode, due, hidden, page, totals: { sent: 0, failed: 0, skipped: 0, retry: 0, ...p.totals } };
+    const outcome = await sendChunks(fan, p.cursor ?? "", p.slot_deadline);
+    if (outcome) return outcome;
+    const { totals } = fan;
+    if (totals.sent + totals.failed + totals.skipped + totals.retry > 0) await finish(s, key, totals, ev.name, timerName);
+    if (mode === "skip" && totals.skipped)
+      logger.warn("reminders.skipped_late", { guild_id: p.guild_id, event_id: p.event_id, offset: p.offset_s, skipped: totals.skipped });
+  },
+};
+
+/** One fan-out run's fixed parts: who it is for, how it goes, and the page query. */
+interface Fan {
+  s: Services;
+  key: DeliveryKey;
+  ev: EventInfo;
+  mode: "send" | "skip";
+  due: number;
+  hidden: boolean;
+  page(cursor: string): Promise<string[]>;
+  totals: NonNullable<FanoutPayload["totals"]>;
+}
+
+/**
+ * Up to CHUNKS_PER_RUN chunks, the next chunk's members read while the current chunk's DMs go out: a run per chunk
+ * left the budget idle while each next alarm started, read and claimed. Returns the item's next run, or nothing
+ * when the fan-out is done. Members are claimed only as their chunk's turn comes (a claimed member is one the
+ * fan-out may have sent to).
+ */
+async function sendChunks(f: Fan, from: string, slotDeadline: number | undefined): Promise<TimerOutcome<FanoutPayload> | undefined> {
+  const { s, key, totals } = f;
+  let cursor = from;
+  let users = await f.page(cursor);
+  for (let k = 0; ; k++) {
     const at = s.now();
-    const claimed = await claim(s.env.DB, { ...key, event_name: ev.name }, users, at);
-    const mine = await settleUnconfirmed(s, key, claimed, at, mode, totals);
-    if (mode === "skip") {
-      const reason = `late by ${Math.round((s.now() - due) / 1000)} s`;
+    const claimed = await claim(s.env.DB, { ...key, event_name: f.ev.name }, users, at);
+    const mine = await settleUnconfirmed(s, key, claimed, at, f.mode, totals);
+    const last = users.at(-1);
+    const more = users.length === CHUNK && last !== undefined;
+    const next = more && k + 1 < CHUNKS_PER_RUN ? f.page(last) : null;
+    next?.catch(() => undefined); // awaited below; a run that stops first leaves its failure unread
+    if (f.mode === "skip") {
+      const reason = `late by ${Math.round((s.now() - f.due) / 1000)} s`;
       await settle(
         s.env.DB,
         key,
@@ -168,21 +211,22 @@ const fanout: TimerAction<"reminders.dm"> = {
       );
       totals.skipped += mine.length;
     } else {
-      const lateAt = p.slot_deadline ?? chunkDeadline(due, at);
-      const c = await deliver(s, key, mine, reminderEmbed(ev, p.offset_s), lateAt);
+      const lateAt = k === 0 && slotDeadline ? slotDeadline : chunkDeadline(f.due, at);
+      const c = await deliver(s, key, mine, reminderEmbed(f.ev, key.offset_s), lateAt);
       totals.sent += c.sent;
       totals.failed += c.failed;
       totals.retry += c.retry;
       totals.skipped += c.skipped;
       // The budget is full for a while: this chunk's unsent members stay claimed; the item runs again then.
-      if (c.deferredUntil) return { again: { dueAt: c.deferredUntil, payload: { ...key, cursor: p.cursor, hidden, totals, slot_deadline: lateAt } } };
+      if (c.deferredUntil)
+        return { again: { dueAt: c.deferredUntil, payload: { ...key, cursor: cursor || undefined, hidden: f.hidden, totals, slot_deadline: lateAt } } };
     }
-    if (users.length === CHUNK) return { again: { dueAt: s.now(), payload: { ...key, cursor: users.at(-1), hidden, totals } } };
-    if (totals.sent + totals.failed + totals.skipped + totals.retry > 0) await finish(s, key, totals, ev.name, timerName);
-    if (mode === "skip" && totals.skipped)
-      logger.warn("reminders.skipped_late", { guild_id: p.guild_id, event_id: p.event_id, offset: p.offset_s, skipped: totals.skipped });
-  },
-};
+    if (!more) return undefined;
+    cursor = last;
+    if (!next) return { again: { dueAt: s.now(), payload: { ...key, cursor, hidden: f.hidden, totals } } };
+    users = await next;
+  }
+}
 
 /** Members whose DM hit a 429/5xx/timeout get it again with backoff, up to three attempts in all. */
 const retry: TimerAction<"reminders.retry"> = {
