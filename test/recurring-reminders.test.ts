@@ -1,7 +1,7 @@
 /** DM reminders for a weekly recurring event: once per offset per occurrence; the move on is not a reschedule. */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CHUNK, CHUNKS_PER_RUN } from "../src/features/reminders/delivery";
+import { CHUNK, uncachedRunChunks } from "../src/features/reminders/delivery";
 import type { EventTimer } from "../src/index";
 import { editEvent, HOUR, useRelay } from "./event-channel-helpers";
 import { emu, type Fixture, guildState, interact, newGuild, WAIT_MS } from "./helpers";
@@ -64,9 +64,9 @@ describe("reminders: a weekly recurring event over two occurrences", () => {
 describe("reminders: a recurring event that moves on while an occurrence's fan-out is paging", () => {
   it("finishes the ended occurrence's fan-out (each member once) and still reminds the next occurrence once per offset", async () => {
     const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
-    // Subscribers to T−0 only: the fan-out's first run (5 chunks of 40) and a second run of 45.
+    // Subscribers to T−0 only: the fan-out's first run (its chunks of 40) and a second run of 45.
     const users: string[] = [];
-    for (let i = 0; i < CHUNK * CHUNKS_PER_RUN + 45; i++) {
+    for (let i = 0; i < CHUNK * uncachedRunChunks() + 45; i++) {
       const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `raider${i}`, guild_id: g.guild_id } })).id;
       await subscribeDirect(g, id, ["all"], [0]);
       users.push(id);
@@ -84,7 +84,7 @@ describe("reminders: a recurring event that moves on while an occurrence's fan-o
       const state = (await guildState(g.guild_id)) as unknown as { dm_channels: Record<string, string>; messages: Record<string, unknown[]> };
       return users.map((u) => state.messages[state.dm_channels[u] ?? ""]?.length ?? 0);
     };
-    expect((await counts()).filter((n) => n === 1)).toHaveLength(CHUNK * CHUNKS_PER_RUN);
+    expect((await counts()).filter((n) => n === 1)).toHaveLength(CHUNK * uncachedRunChunks());
 
     // Meanwhile the occurrence is run and ended: Discord moves the event on to next week.
     await editEvent(g, ev.id, { status: 2 });

@@ -159,7 +159,18 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
     return this.ctx.storage.getAlarm();
   }
 
+  /** The alarm run under way, so that a second invocation (overlapping a runtime retry, or a test's) waits for it. */
+  private alarmRun: Promise<void> = Promise.resolve();
+
   override async alarm(): Promise<void> {
+    // Two runs interleaving at their awaits both saw "no divider yet" and made two: one run at a time per timer.
+    const run = this.alarmRun.then(() => this.runDue());
+    this.alarmRun = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs every due item (and what they schedule for now), then re-arms for the next. */
+  private async runDue(): Promise<void> {
     const hooks = this.hooks();
     const now = this.clock();
     const timerName = this.name();

@@ -32,7 +32,9 @@ async function adoptDanglingIntent(s: Services, rec: EventRecord): Promise<void>
  */
 async function archive(s: Services, rec: EventRecord, settings: Settings, textId: string): Promise<"archived" | "deleted"> {
   const name = `archived-${channelNames(settings, rec.name, 1).text}`.slice(0, 100);
-  const permission_overwrites = archivedOverwrites(rec.guild_id, rec.role_created ? rec.role_id : null, s.env.DISCORD_APPLICATION_ID);
+  // No role in its overwrites: the event role is ours and deleted alongside (an overwrite naming it could be gone by
+  // the edit); a role the bot did not make was never in them.
+  const permission_overwrites = archivedOverwrites(rec.guild_id, null, s.env.DISCORD_APPLICATION_ID);
   const reason = "Event over: archived";
   try {
     return (await gone(s.api.channels.edit(textId, { name, parent_id: settings.archive_category_id, permission_overwrites }, { reason })))
@@ -51,14 +53,14 @@ async function removeOwned(s: Services, rec: EventRecord, settings: Settings | n
   const save = (patch: Partial<EventRecord>) => updateEvent(s.env.DB, g, rec.event_id, patch, s.now());
   // Two rounds of calls, not one per object: each call of this critical step waits for its REST slot.
   const voices = [...rec.voice_ids];
-  const [removed, written] = await Promise.all([
-    Promise.allSettled(voices.map((id) => gone(s.api.channels.delete(id, { reason: "Event over" })))),
+  const [written, ...removed] = await Promise.allSettled([
     rec.text_id && settings?.archive_category_id ? hasMemberMessages(s, rec.text_id) : Promise.resolve(false),
+    ...voices.map((id) => gone(s.api.channels.delete(id, { reason: "Event over" }))),
   ]);
   rec.voice_ids = voices.filter((_, i) => removed[i]?.status === "rejected");
   if (rec.voice_ids.length < voices.length) await save({ voice_ids: rec.voice_ids });
-  const failed = removed.find((r) => r.status === "rejected");
-  if (failed) throw failed.reason;
+  const failed = [written, ...removed].find((r) => r?.status === "rejected");
+  if (failed?.status === "rejected") throw failed.reason;
   let outcome: "archived" | "deleted" = "deleted";
   const textId = rec.text_id;
   // Only a role the bot made (or the Red cog's records named) is ever deleted.
@@ -66,7 +68,7 @@ async function removeOwned(s: Services, rec: EventRecord, settings: Settings | n
   const last = await Promise.allSettled([
     (async () => {
       if (!textId) return;
-      if (settings?.archive_category_id && written) outcome = await archive(s, rec, settings, textId);
+      if (settings?.archive_category_id && written.status === "fulfilled" && written.value) outcome = await archive(s, rec, settings, textId);
       else await gone(s.api.channels.delete(textId, { reason: "Event over" }));
       await save({ text_id: null });
     })(),

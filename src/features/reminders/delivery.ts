@@ -26,10 +26,28 @@ import { resolveUnconfirmed, unconfirmed } from "./unconfirmed";
 /** Members per chunk: claimed, sent to and settled together. */
 export const CHUNK = 40;
 /**
- * Chunks per alarm invocation: 200 DMs, each with at most a DM channel opened first, and their gate requests and D1
- * queries stay well inside an invocation's 1,000 subrequests.
+ * Chunks per alarm invocation at most: fewer when members without a cached DM channel (an open and a cache write
+ * before each send) would take the run past SUBREQUEST_BUDGET.
  */
 export const CHUNKS_PER_RUN = 5;
+/** What one run may spend of its invocation's 1,000 subrequests (other items of the same alarm share the rest). */
+const SUBREQUEST_BUDGET = 600;
+/** A chunk's gate requests (one per 10 sends, more when refused) and D1 queries, beside its DMs. */
+const SUBREQUESTS_PER_CHUNK = 30;
+/** The most a chunk spends: every member without a cached DM channel. */
+const WORST_CHUNK = 3 * CHUNK + SUBREQUESTS_PER_CHUNK;
+
+/** Whether a run that has sent `sent` chunks, spending `spent` subrequests, starts another (a worst-case one must fit). */
+export function runGoesOn(sent: number, spent: number): boolean {
+  return sent < CHUNKS_PER_RUN && spent + WORST_CHUNK <= SUBREQUEST_BUDGET;
+}
+
+/** Chunks one run sends to members none of whom the bot has a DM channel with yet. */
+export function uncachedRunChunks(): number {
+  let k = 0;
+  while (runGoesOn(k, k * WORST_CHUNK)) k++;
+  return k;
+}
 const MAX_DM_ATTEMPTS = 3;
 
 type FanoutPayload = TimerPayloads["reminders.dm"];
@@ -56,12 +74,14 @@ async function deliver(
   embed: ReturnType<typeof reminderEmbed>,
   lateAt: number,
 ) {
-  const counts = { sent: 0, failed: 0, retry: 0, skipped: 0, deferredUntil: 0 };
+  const counts = { sent: 0, failed: 0, retry: 0, skipped: 0, deferredUntil: 0, subrequests: 0 };
   if (!users.length) return counts;
   const known = await knownChannels(
     s.env.DB,
     users.map((u) => u.user_id),
   );
+  // Each DM a send, and with no cached channel an open and a cache write first; the gate asks and D1 queries besides.
+  counts.subrequests = users.length + 2 * (users.length - known.size) + SUBREQUESTS_PER_CHUNK;
   // Slots are in real time; `lateAt` is on the services' clock (the timer's, moved in tests).
   const gs = gatedServices(s, { lane: "bulk", guild: key.guild_id, notAfter: Date.now() + (lateAt - s.now()) });
   const outcomes = await Promise.all(
@@ -191,41 +211,71 @@ interface Fan {
  */
 async function sendChunks(f: Fan, from: string, slotDeadline: number | undefined): Promise<TimerOutcome<FanoutPayload> | undefined> {
   const { s, key, totals } = f;
+  const progress = (cursor: string): TimerOutcome<FanoutPayload> => ({ again: { dueAt: s.now(), payload: { ...key, cursor, hidden: f.hidden, totals } } });
   let cursor = from;
   let users = await f.page(cursor);
+  let spent = 0;
   for (let k = 0; ; k++) {
-    const at = s.now();
-    const claimed = await claim(s.env.DB, { ...key, event_name: f.ev.name }, users, at);
-    const mine = await settleUnconfirmed(s, key, claimed, at, f.mode, totals);
-    const last = users.at(-1);
-    const more = users.length === CHUNK && last !== undefined;
-    const next = more && k + 1 < CHUNKS_PER_RUN ? f.page(last) : null;
-    next?.catch(() => undefined); // awaited below; a run that stops first leaves its failure unread
-    if (f.mode === "skip") {
-      const reason = `late by ${Math.round((s.now() - f.due) / 1000)} s`;
-      await settle(
-        s.env.DB,
-        key,
-        mine.map(({ user_id }) => ({ user_id, status: "skipped", reason })),
-        s.now(),
-      );
-      totals.skipped += mine.length;
-    } else {
-      const lateAt = k === 0 && slotDeadline ? slotDeadline : chunkDeadline(f.due, at);
-      const c = await deliver(s, key, mine, reminderEmbed(f.ev, key.offset_s), lateAt);
-      totals.sent += c.sent;
-      totals.failed += c.failed;
-      totals.retry += c.retry;
-      totals.skipped += c.skipped;
-      // The budget is full for a while: this chunk's unsent members stay claimed; the item runs again then.
-      if (c.deferredUntil)
-        return { again: { dueAt: c.deferredUntil, payload: { ...key, cursor: cursor || undefined, hidden: f.hidden, totals, slot_deadline: lateAt } } };
+    let chunk: ChunkResult;
+    try {
+      // A later chunk of the run first checks its occurrence still stands (cancelled or moved: the new plan has its own items).
+      if (k > 0 && !(await findReminderOccurrence(s, key.guild_id, key.event_id, key.start_at, "bulk"))) return undefined;
+      chunk = await sendChunk(f, users, k === 0 ? slotDeadline : undefined, k + 1 < CHUNKS_PER_RUN);
+    } catch (error) {
+      // What earlier chunks of this run did is kept (cursor and counts): the retry starts at this chunk.
+      if (k > 0) {
+        logger.warn("reminders.fanout_chunk_failed", { guild_id: key.guild_id, event_id: key.event_id, offset: key.offset_s, error });
+        return progress(cursor);
+      }
+      throw error;
     }
-    if (!more) return undefined;
+    if (chunk.deferredUntil)
+      return { again: { dueAt: chunk.deferredUntil, payload: { ...key, cursor: cursor || undefined, hidden: f.hidden, totals, slot_deadline: chunk.lateAt } } };
+    const last = users.at(-1);
+    if (users.length < CHUNK || last === undefined) return undefined;
     cursor = last;
-    if (!next) return { again: { dueAt: s.now(), payload: { ...key, cursor, hidden: f.hidden, totals } } };
-    users = await next;
+    spent += chunk.subrequests;
+    if (!chunk.next || !runGoesOn(k + 1, spent)) return progress(cursor);
+    users = await chunk.next;
   }
+}
+
+interface ChunkResult {
+  /** The next chunk's members, read while this one's DMs went out (null: the run stops after this chunk). */
+  next: Promise<string[]> | null;
+  deferredUntil: number;
+  lateAt: number;
+  subrequests: number;
+}
+
+/** Claims one chunk's members, sends to them (or skips them, too late) and counts the outcome into the run's totals. */
+async function sendChunk(f: Fan, users: readonly string[], slotDeadline: number | undefined, readNext: boolean): Promise<ChunkResult> {
+  const { s, key, totals } = f;
+  const at = s.now();
+  const claimed = await claim(s.env.DB, { ...key, event_name: f.ev.name }, users, at);
+  const mine = await settleUnconfirmed(s, key, claimed, at, f.mode, totals);
+  const last = users.at(-1);
+  const next = readNext && users.length === CHUNK && last !== undefined ? f.page(last) : null;
+  next?.catch(() => undefined); // awaited by the caller; a run that stops first leaves its failure unread
+  const lateAt = slotDeadline ?? chunkDeadline(f.due, at);
+  if (f.mode === "skip") {
+    const reason = `late by ${Math.round((s.now() - f.due) / 1000)} s`;
+    await settle(
+      s.env.DB,
+      key,
+      mine.map(({ user_id }) => ({ user_id, status: "skipped", reason })),
+      s.now(),
+    );
+    totals.skipped += mine.length;
+    return { next, deferredUntil: 0, lateAt, subrequests: SUBREQUESTS_PER_CHUNK };
+  }
+  const c = await deliver(s, key, mine, reminderEmbed(f.ev, key.offset_s), lateAt);
+  totals.sent += c.sent;
+  totals.failed += c.failed;
+  totals.retry += c.retry;
+  totals.skipped += c.skipped;
+  // The budget is full for a while: this chunk's unsent members stay claimed; the item runs again then.
+  return { next, deferredUntil: c.deferredUntil, lateAt, subrequests: c.subrequests };
 }
 
 /** Members whose DM hit a 429/5xx/timeout get it again with backoff, up to three attempts in all. */
