@@ -15,10 +15,16 @@ import type { InteractionRequest } from "./emulator/interactions";
 export const WAIT_MS = 20_000;
 
 export async function emu<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const res = await fetch(`${env.EMULATOR_URL}${path}`, {
-    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
-    headers: { "content-type": "application/json" },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  const send = () =>
+    fetch(`${env.EMULATOR_URL}${path}`, {
+      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+      headers: { "content-type": "application/json" },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+  // A connection lost before any answer never reached the emulator (a pooled connection closed under it): sent again once.
+  const res = await send().catch((error: unknown) => {
+    if (error instanceof Error && error.message.includes("Network connection lost")) return send();
+    throw error;
   });
   if (!res.ok) throw new Error(`emulator ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;

@@ -416,6 +416,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         send(res, err instanceof ApiError ? err.status : 500, { message: err instanceof Error ? err.message : String(err), code: err?.code ?? 0 });
     });
   });
+  // Node closes an idle keep-alive connection after 5 s; a client reusing it at that moment (workerd's fetch keeps
+  // connections open) loses its request with "Network connection lost". Clients give up on idle connections first.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
   server.on("upgrade", (req, socket, head) => {
     if (!gateway.upgrade(req, socket, head)) socket.destroy();
   });
