@@ -1,7 +1,7 @@
 /** Event channels for a weekly recurring event: each occurrence its own role and channels, and its own cleanup. */
 import { describe, expect, it } from "vitest";
 import { channelsIn, editEvent, eventLog, HOUR, MIN, record, runAt, setUp, timerOf, untilPlanned, untilRecord, useRelay } from "./event-channel-helpers";
-import { emu, guildState, newGuild, WAIT_MS } from "./helpers";
+import { emu, type Fixture, guildState, newGuild, WAIT_MS } from "./helpers";
 import { timerOf as reminderTimer, untilItem } from "./reminder-helpers";
 import { WEEK, weeklyEvent } from "./scheduled-event-helpers";
 
@@ -9,15 +9,8 @@ useRelay();
 
 describe("event channels: a weekly recurring event over two occurrences", () => {
   it("gives each occurrence its own role and channels (named with its date), and the move on never deletes the next one's", async () => {
-    const g = await newGuild();
     // Kept a week after the end: the first occurrence's channels still exist when the second's are made.
-    await setUp(g, { deletion_hours: 168, timezone: "Europe/Berlin" });
-    const start = Math.ceil((Date.now() + 2 * HOUR) / MIN) * MIN;
-    const ev = await weeklyEvent(g, "Raid Night", start);
-    const fans = await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 2 } });
-    await untilPlanned(g.guild_id, ev.id, "create");
-    expect(await runAt(g.guild_id, ev.id, start - 15 * MIN)).toBe(true);
-    const first = await untilRecord(g.guild_id, ev.id, (r) => r?.state === "live", "first occurrence live");
+    const { g, start, ev, fans, first } = await firstOccurrenceLive({ deletion_hours: 168, timezone: "Europe/Berlin" }, 2);
 
     // The occurrence is run and ended from the Events tab: Discord moves the event on a week.
     await editEvent(g, ev.id, { status: 2 });
@@ -82,14 +75,7 @@ describe("event channels: a weekly recurring event over two occurrences", () => 
   });
 
   it("an ended occurrence's role deleted by hand is made again for its own members, and its resync keeps them (by its own record)", async () => {
-    const g = await newGuild();
-    await setUp(g, { deletion_hours: 168 });
-    const start = Math.ceil((Date.now() + 2 * HOUR) / MIN) * MIN;
-    const ev = await weeklyEvent(g, "Raid Night", start);
-    const fans = await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 2 } });
-    await untilPlanned(g.guild_id, ev.id, "create");
-    expect(await runAt(g.guild_id, ev.id, start - 15 * MIN)).toBe(true);
-    const first = await untilRecord(g.guild_id, ev.id, (r) => r?.state === "live", "first occurrence live");
+    const { g, start, ev, fans, first } = await firstOccurrenceLive({ deletion_hours: 168 }, 2);
     const holding = async (roleId: string | null | undefined) => {
       const members = (await guildState(g.guild_id)).guilds[0]?.members ?? [];
       return fans.user_ids.filter((u) => members.find((m) => m.user_id === u)?.roles.includes(roleId ?? "-"));
@@ -135,15 +121,7 @@ describe("event channels: a weekly recurring event over two occurrences", () => 
   }, 90_000);
 
   it("an occurrence cancelled by an exception while its channels live is cleaned up at once; the next one gets its own", async () => {
-    const g = await newGuild();
-    await setUp(g, { deletion_hours: 168 });
-    const start = Math.ceil((Date.now() + 2 * HOUR) / MIN) * MIN;
-    const ev = await weeklyEvent(g, "Raid Night", start);
-    await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 1 } });
-    await untilPlanned(g.guild_id, ev.id, "create");
-    await untilItem(g.guild_id, ev.id, `dm:${start}:3600`);
-    expect(await runAt(g.guild_id, ev.id, start - 15 * MIN)).toBe(true);
-    const first = await untilRecord(g.guild_id, ev.id, (r) => r?.state === "live", "first occurrence live");
+    const { g, start, ev, first } = await firstOccurrenceLive({ deletion_hours: 168 }, 1, (g, ev, start) => untilItem(g.guild_id, ev.id, `dm:${start}:3600`));
 
     // A member cancels this week's occurrence in the Events tab: Discord shows next week's (one UPDATE).
     await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/exceptions`, {
@@ -166,3 +144,24 @@ describe("event channels: a weekly recurring event over two occurrences", () => 
     ]);
   }, 90_000);
 });
+
+/**
+ * A guild with event channels (`settings`) and a weekly "Raid Night" starting on a minute 2 h ahead with `interested`
+ * members, its first occurrence's channels made at T−15 min (after `before`, if given).
+ */
+async function firstOccurrenceLive(
+  settings: Record<string, string | number>,
+  interested: number,
+  before?: (g: Fixture, ev: { id: string }, start: number) => Promise<unknown>,
+) {
+  const g = await newGuild();
+  await setUp(g, settings);
+  const start = Math.ceil((Date.now() + 2 * HOUR) / MIN) * MIN;
+  const ev = await weeklyEvent(g, "Raid Night", start);
+  const fans = await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: interested } });
+  await untilPlanned(g.guild_id, ev.id, "create");
+  await before?.(g, ev, start);
+  expect(await runAt(g.guild_id, ev.id, start - 15 * MIN)).toBe(true);
+  const first = await untilRecord(g.guild_id, ev.id, (r) => r?.state === "live", "first occurrence live");
+  return { g, start, ev, fans, first };
+}

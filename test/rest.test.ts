@@ -1,19 +1,9 @@
 import { env } from "cloudflare:workers";
 import { Routes } from "discord-api-types/v10";
 import { describe, expect, it } from "vitest";
-import { DiscordApiError } from "../src/discord/errors";
+import { failure } from "../src/discord/failure.test-util";
 import { createDiscord } from "../src/discord/rest";
 import { emu, guildState, newGuild, requestsTo } from "./helpers";
-
-async function failure(p: Promise<unknown>): Promise<DiscordApiError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof DiscordApiError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** A bare request as any Discord client would send it, to look at the raw status, headers and body. */
 function rawPost(path: string, body: unknown) {

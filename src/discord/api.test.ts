@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { registry } from "../features";
 import { createServices } from "../services";
 import { discordApi } from "./api";
-import { DiscordApiError } from "./errors";
+import { failure } from "./failure.test-util";
 import { createDiscord, type Discord } from "./rest";
 
 /** A client that records what it was asked (method, route, options) and answers `{}`. */
@@ -42,16 +42,6 @@ function wire(status = 200) {
     return init.method === "DELETE" || init.method === "PUT" ? new Response(null, { status: 204 }) : Response.json({ id: "100" });
   };
   return { sent, api: discordApi(createDiscord(env, { makeRequest, retries: 2 })) };
-}
-
-async function failure(p: Promise<unknown>): Promise<DiscordApiError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof DiscordApiError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("the typed Discord API on the wire", () => {
