@@ -33,6 +33,11 @@ export const FAN_OUT_PAGE_GAP_MS = 4_000;
  * background work in the same seconds held them up for D1 and Durable Objects, which no REST lane governs.
  */
 export const FAN_OUT_START_DELAY_MS = 30_000;
+/**
+ * A page's guilds run from this long after the page is enqueued: enqueuing 100 guilds' timers takes a while, and runs
+ * due before it ended all started together when it did (a burst that stalled the isolate's other work).
+ */
+export const FAN_OUT_PAGE_LEAD_MS = 1_000;
 /** Jobs on the same cron start their rounds up to this much apart (by name), so their first pages do not coincide. */
 export const FAN_OUT_STAGGER_MS = 20_000;
 
@@ -80,7 +85,7 @@ export function guildFanOut<R extends { guild_id: string }>(spec: GuildFanOutSpe
     async run(item, { services: s, now }) {
       const cursor = item.payload;
       const rows = await spec.page(s, cursor.after, pageSize, cursor.round);
-      const due = pageDueTimes(now, rows.length, gap, pageSize);
+      const due = pageDueTimes(now + FAN_OUT_PAGE_LEAD_MS, rows.length, gap, pageSize);
       for (const [i, row] of rows.entries()) await spec.enqueue(s, row, due[i] as number, cursor.round);
       const queued = cursor.queued + rows.length;
       const last = rows.at(-1);

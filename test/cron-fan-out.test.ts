@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { FAN_OUT_PAGE, FAN_OUT_PAGE_GAP_MS, FAN_OUT_START_DELAY_MS, fanOutTimer, staggerOf } from "../src/fan-out";
+import { FAN_OUT_PAGE, FAN_OUT_PAGE_GAP_MS, FAN_OUT_PAGE_LEAD_MS, FAN_OUT_START_DELAY_MS, fanOutTimer, staggerOf } from "../src/fan-out";
 import { reconcileTimer } from "../src/features/event-channels/reconcile";
 import worker, { type EventTimer } from "../src/index";
 import type { TimerStub } from "../src/timers/client";
@@ -69,6 +69,8 @@ describe("a periodic job over many guilds", () => {
     expect(due.every((d) => d !== null)).toBe(true);
     const times = due as number[];
     expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(900);
+    // None is due before the whole page is enqueued (they would all start at once when it is).
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(before + roundAt + FAN_OUT_PAGE_LEAD_MS);
     // The next page waits for the next invocation.
     expect(await timer(reconcileTimer(fake[FAN_OUT_PAGE] as string)).list()).toHaveLength(0);
     expect(await timer(reconcileTimer(g.guild_id)).list()).toHaveLength(0);

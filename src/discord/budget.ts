@@ -46,10 +46,15 @@ export interface SlotRequest {
   guild: string;
   /** Calls about to be made (clamped to 1..MAX_GRANT). */
   n: number;
+  /** How long the request may wait in the gate for its slots (ms; none: answered at once). */
+  waitMs?: number;
 }
 
-/** Either the start times of the granted slots (epoch ms, ascending, 1..n of them) or when to ask again. */
-export type Grant = { ok: true; slots: number[] } | { ok: false; retryAt: number };
+/**
+ * Either the start times of the granted slots (epoch ms, ascending, 1..n of them) or when to ask again: because the
+ * lane is booked to its horizon (`full`) or because the guild holds its fair share of it (`share`).
+ */
+export type Grant = { ok: true; slots: number[] } | { ok: false; retryAt: number; reason?: "full" | "share" };
 
 export interface LaneStatus {
   /** Slots booked from now on. */
@@ -58,6 +63,8 @@ export interface LaneStatus {
   ahead_ms: number;
   /** Guilds that asked in this lane lately. */
   guilds: number;
+  /** Requests waiting in the gate for a slot of this lane. */
+  waiting?: number;
 }
 
 interface Booking {
@@ -83,14 +90,15 @@ export class BudgetScheduler {
     const mine = this.bookings.filter((b) => b.lane === lane && b.guild === req.guild);
     const allowed = Math.min(want, this.fairShare(lane, now) - mine.length);
     // Over its share: ask again when its own earliest slot has passed (others get the room meanwhile).
-    if (allowed <= 0) return { ok: false, retryAt: (mine[0]?.at ?? now) + 1 };
+    if (allowed <= 0) return { ok: false, retryAt: (mine[0]?.at ?? now) + 1, reason: "share" };
     const slots: number[] = [];
     const first = Math.ceil(now / BUCKET_MS);
     for (let b = first; b * BUCKET_MS <= horizonEnd && slots.length < allowed; b++) {
       const free = BUCKET_SLOTS - (this.used.get(b) ?? 0);
       for (let k = 0; k < free && slots.length < allowed; k++) slots.push(b * BUCKET_MS);
     }
-    if (!slots.length) return { ok: false, retryAt: this.firstFreeAfter(Math.floor(horizonEnd / BUCKET_MS) + 1) * BUCKET_MS - HORIZON_MS[lane] };
+    if (!slots.length)
+      return { ok: false, retryAt: this.firstFreeAfter(Math.floor(horizonEnd / BUCKET_MS) + 1) * BUCKET_MS - HORIZON_MS[lane], reason: "full" };
     for (const at of slots) {
       const b = Math.round(at / BUCKET_MS);
       this.used.set(b, (this.used.get(b) ?? 0) + 1);
@@ -119,9 +127,13 @@ export class BudgetScheduler {
    */
   private fairShare(lane: Lane, now: number): number {
     const capacity = Math.floor(Math.min(HORIZON_MS[lane], SHARE_WINDOW_MS) / BUCKET_MS) * BUCKET_SLOTS;
+    const guilds = this.activeGuilds(lane, now);
+    // A guild alone in a short-horizon lane (a fan-out) may book all of it (at a bucket's start, 3 buckets' horizon
+    // reaches 4): a share would leave the rest to a less urgent lane. The urgent lanes keep the share of a second.
+    if (guilds <= 1 && HORIZON_MS[lane] < SHARE_WINDOW_MS) return capacity + BUCKET_SLOTS;
     // The floor is at most half the lane: two guilds that both want everything split it evenly.
     const floor = Math.min(MAX_GRANT, Math.ceil(capacity / 2));
-    return Math.max(floor, Math.floor(capacity / Math.max(1, this.activeGuilds(lane, now))));
+    return Math.max(floor, Math.floor(capacity / guilds));
   }
 
   private activeGuilds(lane: Lane, now: number): number {

@@ -1,20 +1,45 @@
 /** The RateGate Durable Object (kept apart from the client helpers so Node scripts can load the feature graph). */
 import { DurableObject } from "cloudflare:workers";
 import { BudgetScheduler, type Grant, LANES, type Lane, type LaneStatus, type SlotRequest } from "./budget";
+import { WaitingRoom } from "./budget-waiters";
 
 export class RateGateObject<E> extends DurableObject<E> {
   /**
    * Kept in memory: bookings reach at most 10 s ahead, so a fresh object (after an eviction) forgets at most
-   * that much; the per-isolate limiter in rest.ts still bounds each isolate meanwhile.
+   * that much; the per-isolate limiter in rest.ts still bounds each isolate meanwhile. Waiting requests are open
+   * calls, so the object is not evicted while any waits.
    */
   private readonly budget = new BudgetScheduler();
+  private readonly room = new WaitingRoom(this.budget);
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerAt = 0;
 
   async take(req: SlotRequest): Promise<Grant> {
     if (!LANES.includes(req?.lane) || typeof req.guild !== "string" || !Number.isFinite(req.n)) throw new Error("RateGate.take: bad request");
-    return this.budget.request(req, Date.now());
+    const answer = new Promise<Grant>((resolve) => this.room.offer(req, Date.now(), resolve));
+    this.arm();
+    return answer;
   }
 
   async status(): Promise<Record<Lane, LaneStatus>> {
-    return this.budget.status(Date.now());
+    const st = this.budget.status(Date.now());
+    for (const lane of LANES) st[lane].waiting = this.room.waiting(lane);
+    return st;
+  }
+
+  /** One timer, at the earliest moment a waiting request may be served or must be answered. */
+  private arm(): void {
+    const next = this.room.nextAt();
+    if (next === null || (this.timer !== null && this.timerAt <= next)) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.room.serve(Date.now());
+        this.arm();
+      },
+      Math.max(0, next - Date.now()),
+    );
   }
 }

@@ -34,6 +34,23 @@ describe("the RateGate object and SlotSource", () => {
     for (let i = 50; i < starts.length; i++) expect((starts[i] as number) - (starts[i - 50] as number)).toBeGreaterThanOrEqual(900);
   });
 
+  it("keeps a request the budget cannot serve yet and answers it with its slot when it comes, bulk before background", async () => {
+    const gate = rateGate(env.RATE_GATE, `test-${crypto.randomUUID()}`);
+    // Bulk and background booked to their horizon by requests that do not wait.
+    for (let i = 0; i < 10; i++) await gate.take({ lane: "bulk", guild: `fill${i}`, n: 10 });
+    const asked = Date.now();
+    const background = gate.take({ lane: "background", guild: "sync", n: 5, waitMs: 3_000 });
+    await new Promise((r) => setTimeout(r, 20));
+    const bulk = gate.take({ lane: "bulk", guild: "fan", n: 5, waitMs: 3_000 });
+    expect((await gate.status()).bulk.waiting).toBe(1);
+    const [b, g] = await Promise.all([bulk, background]);
+    expect(b.ok && g.ok).toBe(true);
+    if (!b.ok || !g.ok) return;
+    // One request each, answered once a bucket came within reach (no refusal to poll), the bulk one first.
+    expect(Date.now() - asked).toBeLessThan(2_000);
+    expect(Math.max(...b.slots)).toBeLessThan(Math.min(...g.slots));
+  });
+
   it("books exactly one slot per call when a chunk's calls reach the source one after another", async () => {
     const gate = rateGate(env.RATE_GATE, `test-${crypto.randomUUID()}`);
     let granted = 0;

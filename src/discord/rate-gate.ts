@@ -113,13 +113,17 @@ export class SlotSource {
     // of the event loop lets them all count, so they share one request and one round instead of waiting a
     // horizon for a second request behind the first.
     await new Promise((r) => setTimeout(r, 0));
-    const grant = await this.gate.take({ lane: this.opts.lane, guild: this.opts.guild, n: Math.max(1, this.waiting) });
+    // The gate keeps the request until it can serve it (as long as this caller would wait anyway): no polling, and
+    // a slot that comes within reach goes to the most urgent lane waiting for it.
+    const maxWait = this.opts.maxWaitMs ?? 3_000;
+    const waitMs = Math.max(0, Math.min(maxWait, (this.opts.notAfter ?? Number.POSITIVE_INFINITY) - this.clock()));
+    const grant = await this.gate.take({ lane: this.opts.lane, guild: this.opts.guild, n: Math.max(1, this.waiting), waitMs });
     if (grant.ok) {
       this.cache.push(...grant.slots);
       return;
     }
     const wait = grant.retryAt - this.clock();
-    if (wait > (this.opts.maxWaitMs ?? 3_000)) this.deferred = new BudgetDeferred(grant.retryAt, false);
+    if (wait > maxWait) this.deferred = new BudgetDeferred(grant.retryAt, false);
     else await sleep(wait);
   }
 }
