@@ -1,7 +1,7 @@
 /** DM reminders for a weekly recurring event: once per offset per occurrence; the move on is not a reschedule. */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CHUNK, uncachedRunChunks } from "../src/features/reminders/delivery";
+import { CHUNK, uncachedRunChunks } from "../src/features/reminders/fanout-send";
 import type { EventTimer } from "../src/index";
 import { editEvent, HOUR, useRelay } from "./event-channel-helpers";
 import { emu, type Fixture, guildState, interact, newGuild, WAIT_MS } from "./helpers";

@@ -1,10 +1,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CHUNK, uncachedRunChunks } from "../src/features/reminders/delivery";
+import { CHUNK, uncachedRunChunks } from "../src/features/reminders/fanout-send";
 import type { EventTimer } from "../src/index";
 import { HOUR, MIN, scheduleEvent, useRelay } from "./event-channel-helpers";
-import { emu, type Fixture, guildState } from "./helpers";
+import { emu, type Fixture, guildState, requestsTo } from "./helpers";
 import { runAt, subscribeDirect, timerOf, untilItem } from "./reminder-helpers";
 
 useRelay();
@@ -80,4 +80,40 @@ describe("a reminder fan-out that began on time", () => {
       .first<{ n: number }>();
     expect(skipped?.n).toBe(RUN + 5);
   });
+});
+
+describe("a reminder fan-out's chunks", () => {
+  it("go out back to back: the next chunk's DMs are sent while Discord has not yet answered the chunk before", async () => {
+    const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
+    const users: string[] = [];
+    for (let i = 0; i < 2 * CHUNK; i++) {
+      const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `fan${i}`, guild_id: g.guild_id } })).id;
+      await subscribeDirect(g, id, ["all"], [3600]);
+      users.push(id);
+    }
+    const start = Date.now() + 3 * HOUR;
+    const ev = await scheduleEvent(g, "Cup", start);
+    await untilItem(g.guild_id, ev.id, "dm:3600");
+    // Discord answers each DM 1.5 s after it arrives; a chunk's 40 DMs all arrive within a second at 50/s.
+    const SLOW_MS = 1_500;
+    await emu("/_emulator/faults", { body: { path: "/messages", method: "POST", delayMs: SLOW_MS } });
+    try {
+      await oneAlarmAt(g.guild_id, ev.id, start - HOUR);
+    } finally {
+      await emu("/_emulator/faults", { method: "DELETE" });
+    }
+    expect(await received(g, users)).toEqual({ none: 0, once: 2 * CHUNK, more: 0 });
+    const state = (await guildState(g.guild_id)) as unknown as { dm_channels: Record<string, string> };
+    const sorted = [...users].sort();
+    const sends = (await requestsTo("/messages")).filter((r) => r.method === "POST") as unknown as { path: string; at: number }[];
+    const arrivals = (members: string[]) => {
+      const paths = new Set(members.map((u) => `/channels/${state.dm_channels[u]}/messages`));
+      return sends.filter((r) => paths.has(r.path)).map((r) => r.at);
+    };
+    const [one, two] = [arrivals(sorted.slice(0, CHUNK)), arrivals(sorted.slice(CHUNK))];
+    expect(one).toHaveLength(CHUNK);
+    expect(two).toHaveLength(CHUNK);
+    // One chunk at a time, the second chunk's first DM came only after the first chunk's last answer.
+    expect(Math.min(...two)).toBeLessThan(Math.max(...one) + SLOW_MS);
+  }, 60_000);
 });

@@ -3,115 +3,21 @@
 import { roleMention, TimestampStyles, time } from "@discordjs/formatters";
 import { AllowedMentionsTypes } from "discord-api-types/v10";
 import { everyoneCanView } from "../../discord/channel-access";
-import { sendDm } from "../../discord/dm";
-import { gatedServices } from "../../discord/gated";
 import { type Intent, postOnce, settleWithoutPosting } from "../../discord/post-once";
 import { BudgetDeferred } from "../../discord/rate-gate";
 import type { TimerAction } from "../../feature";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { backoffMs } from "../../timers/agenda";
-import type { TimerOutcome } from "../../timers/kinds";
-import type { TimerPayloads } from "../../timers/payloads";
 import { liveEventRole } from "../event-channels/role-query";
 import { isMatchEvent } from "../tournaments/league-query";
 import { findReminderOccurrence } from "./event-lookup";
-import { chunkDeadline, onTime, startFanout } from "./fanout-start";
+import { CHUNK, deliver, type Fan, type FanoutPayload, sendChunks, settleUnconfirmed } from "./fanout-send";
+import { onTime, startFanout } from "./fanout-start";
 import { type EventInfo, formatOffset, reminderEmbed } from "./offsets";
 import { listTypes, matchingTypes, type ReminderSettings, readReminderSettings } from "./settings";
-import { claim, type DeliveryKey, type Pending, pendingRetries, recipients, type Settled, settle } from "./storage";
+import { type DeliveryKey, pendingRetries, recipients } from "./storage";
 import { deliveryKeyPayload, fanoutPayload, retryPayload } from "./timer-payloads";
-import { resolveUnconfirmed, unconfirmed } from "./unconfirmed";
-
-/** Members per chunk: claimed, sent to and settled together. */
-export const CHUNK = 40;
-/**
- * Chunks per alarm invocation at most: fewer when members without a cached DM channel (an open and a cache write
- * before each send) would take the run past SUBREQUEST_BUDGET.
- */
-export const CHUNKS_PER_RUN = 5;
-/** What one run may spend of its invocation's 1,000 subrequests (other items of the same alarm share the rest). */
-const SUBREQUEST_BUDGET = 600;
-/** A chunk's gate requests (one per 10 sends, more when refused) and D1 queries, beside its DMs. */
-const SUBREQUESTS_PER_CHUNK = 30;
-/** The most a chunk spends: every member without a cached DM channel. */
-const WORST_CHUNK = 3 * CHUNK + SUBREQUESTS_PER_CHUNK;
-
-/** Whether a run that has sent `sent` chunks, spending `spent` subrequests, starts another (a worst-case one must fit). */
-export function runGoesOn(sent: number, spent: number): boolean {
-  return sent < CHUNKS_PER_RUN && spent + WORST_CHUNK <= SUBREQUEST_BUDGET;
-}
-
-/** Chunks one run sends to members none of whom the bot has a DM channel with yet. */
-export function uncachedRunChunks(): number {
-  let k = 0;
-  while (runGoesOn(k, k * WORST_CHUNK)) k++;
-  return k;
-}
-const MAX_DM_ATTEMPTS = 3;
-
-type FanoutPayload = TimerPayloads["reminders.dm"];
-
-/** DM channels already known for a chunk, in one query. */
-async function knownChannels(db: D1Database, users: readonly string[]): Promise<Map<string, string>> {
-  if (!users.length) return new Map();
-  const rows = await db
-    .prepare(`SELECT user_id, channel_id FROM dm_channels WHERE user_id IN (${users.map(() => "?").join(", ")})`)
-    .bind(...users)
-    .all<{ user_id: string; channel_id: string }>();
-  return new Map(rows.results.map((r) => [r.user_id, r.channel_id]));
-}
-
-/**
- * Sends to `users`, each call at a slot of the REST budget's bulk lane (fair between guilds), and records each
- * outcome. A member whose slot would come after `lateAt` is skipped as late (lateness judged after the wait); one
- * the budget cannot serve soon stays claimed for the next run, at `deferredUntil`.
- */
-async function deliver(
-  s: Services,
-  key: DeliveryKey,
-  users: readonly { user_id: string; attempts: number }[],
-  embed: ReturnType<typeof reminderEmbed>,
-  lateAt: number,
-) {
-  const counts = { sent: 0, failed: 0, retry: 0, skipped: 0, deferredUntil: 0, subrequests: 0 };
-  if (!users.length) return counts;
-  const known = await knownChannels(
-    s.env.DB,
-    users.map((u) => u.user_id),
-  );
-  // Each DM a send, and with no cached channel an open and a cache write first; the gate asks and D1 queries besides.
-  counts.subrequests = users.length + 2 * (users.length - known.size) + SUBREQUESTS_PER_CHUNK;
-  // Slots are in real time; `lateAt` is on the services' clock (the timer's, moved in tests).
-  const gs = gatedServices(s, { lane: "bulk", guild: key.guild_id, notAfter: Date.now() + (lateAt - s.now()) });
-  const outcomes = await Promise.all(
-    users.map(async (u) => {
-      const nonce = `${key.guild_id}|${key.event_id}|${key.start_at}|${key.offset_s}|${u.user_id}`;
-      try {
-        return { u, out: await sendDm(gs, u.user_id, { embeds: [embed] }, nonce, known.get(u.user_id) ?? null), deferred: null };
-      } catch (error) {
-        if (error instanceof BudgetDeferred) return { u, out: null, deferred: error };
-        throw error;
-      }
-    }),
-  );
-  const settled: Settled[] = [];
-  for (const o of outcomes) {
-    if (o.deferred) {
-      if (o.deferred.late) settled.push({ user_id: o.u.user_id, status: "skipped", reason: `no send slot before ${new Date(lateAt).toISOString()}` });
-      else counts.deferredUntil = Math.max(counts.deferredUntil, o.deferred.retryAt);
-      continue;
-    }
-    const { u, out } = o;
-    if (!out) continue;
-    if (out.ok) settled.push({ user_id: u.user_id, status: "sent", reason: null });
-    else if (out.permanent || u.attempts + 1 >= MAX_DM_ATTEMPTS) settled.push({ user_id: u.user_id, status: "failed", reason: out.reason });
-    else settled.push({ user_id: u.user_id, status: "retry", reason: out.reason });
-  }
-  for (const x of settled) counts[x.status as "sent" | "failed" | "retry" | "skipped"]++;
-  await settle(s.env.DB, key, settled, s.now());
-  return counts;
-}
 
 async function finish(s: Services, key: DeliveryKey, totals: NonNullable<FanoutPayload["totals"]>, name: string, timerName: string): Promise<void> {
   const ctx = { guildId: key.guild_id };
@@ -124,26 +30,6 @@ async function finish(s: Services, key: DeliveryKey, totals: NonNullable<FanoutP
   if (totals.retry > 0) {
     await s.timer(timerName).schedule(`dm:${key.offset_s}:retry`, s.now() + backoffMs(1), "reminders.retry", { ...key, round: 1 });
   }
-}
-
-/**
- * Deliveries an earlier attempt may have sent outside the nonce window are settled from the DM channel and
- * counted; the rest are returned for this attempt to send (or skip).
- */
-async function settleUnconfirmed(
-  s: Services,
-  key: DeliveryKey,
-  rows: readonly Pending[],
-  at: number,
-  mode: "send" | "skip",
-  totals: NonNullable<FanoutPayload["totals"]>,
-): Promise<Pending[]> {
-  const doubtful = rows.filter((r) => unconfirmed(r, at, mode));
-  if (!doubtful.length) return [...rows];
-  const resolved = await resolveUnconfirmed(s, key, doubtful, mode === "skip" ? "skipped" : "failed", MAX_DM_ATTEMPTS);
-  await settle(s.env.DB, key, resolved, s.now());
-  for (const r of resolved) totals[r.status]++;
-  return rows.filter((r) => !doubtful.includes(r));
 }
 
 const fanout: TimerAction<"reminders.dm"> = {
@@ -190,93 +76,6 @@ const fanout: TimerAction<"reminders.dm"> = {
       logger.warn("reminders.skipped_late", { guild_id: p.guild_id, event_id: p.event_id, offset: p.offset_s, skipped: totals.skipped });
   },
 };
-
-/** One fan-out run's fixed parts: who it is for, how it goes, and the page query. */
-interface Fan {
-  s: Services;
-  key: DeliveryKey;
-  ev: EventInfo;
-  mode: "send" | "skip";
-  due: number;
-  hidden: boolean;
-  page(cursor: string): Promise<string[]>;
-  totals: NonNullable<FanoutPayload["totals"]>;
-}
-
-/**
- * Up to CHUNKS_PER_RUN chunks, the next chunk's members read while the current chunk's DMs go out: a run per chunk
- * left the budget idle while each next alarm started, read and claimed. Returns the item's next run, or nothing
- * when the fan-out is done. Members are claimed only as their chunk's turn comes (a claimed member is one the
- * fan-out may have sent to).
- */
-async function sendChunks(f: Fan, from: string, slotDeadline: number | undefined): Promise<TimerOutcome<FanoutPayload> | undefined> {
-  const { s, key, totals } = f;
-  const progress = (cursor: string): TimerOutcome<FanoutPayload> => ({ again: { dueAt: s.now(), payload: { ...key, cursor, hidden: f.hidden, totals } } });
-  let cursor = from;
-  let users = await f.page(cursor);
-  let spent = 0;
-  for (let k = 0; ; k++) {
-    let chunk: ChunkResult;
-    try {
-      // A later chunk of the run first checks its occurrence still stands (cancelled or moved: the new plan has its own items).
-      if (k > 0 && !(await findReminderOccurrence(s, key.guild_id, key.event_id, key.start_at, "bulk"))) return undefined;
-      chunk = await sendChunk(f, users, k === 0 ? slotDeadline : undefined, k + 1 < CHUNKS_PER_RUN);
-    } catch (error) {
-      // What earlier chunks of this run did is kept (cursor and counts): the retry starts at this chunk.
-      if (k > 0) {
-        logger.warn("reminders.fanout_chunk_failed", { guild_id: key.guild_id, event_id: key.event_id, offset: key.offset_s, error });
-        return progress(cursor);
-      }
-      throw error;
-    }
-    if (chunk.deferredUntil)
-      return { again: { dueAt: chunk.deferredUntil, payload: { ...key, cursor: cursor || undefined, hidden: f.hidden, totals, slot_deadline: chunk.lateAt } } };
-    const last = users.at(-1);
-    if (users.length < CHUNK || last === undefined) return undefined;
-    cursor = last;
-    spent += chunk.subrequests;
-    if (!chunk.next || !runGoesOn(k + 1, spent)) return progress(cursor);
-    users = await chunk.next;
-  }
-}
-
-interface ChunkResult {
-  /** The next chunk's members, read while this one's DMs went out (null: the run stops after this chunk). */
-  next: Promise<string[]> | null;
-  deferredUntil: number;
-  lateAt: number;
-  subrequests: number;
-}
-
-/** Claims one chunk's members, sends to them (or skips them, too late) and counts the outcome into the run's totals. */
-async function sendChunk(f: Fan, users: readonly string[], slotDeadline: number | undefined, readNext: boolean): Promise<ChunkResult> {
-  const { s, key, totals } = f;
-  const at = s.now();
-  const claimed = await claim(s.env.DB, { ...key, event_name: f.ev.name }, users, at);
-  const mine = await settleUnconfirmed(s, key, claimed, at, f.mode, totals);
-  const last = users.at(-1);
-  const next = readNext && users.length === CHUNK && last !== undefined ? f.page(last) : null;
-  next?.catch(() => undefined); // awaited by the caller; a run that stops first leaves its failure unread
-  const lateAt = slotDeadline ?? chunkDeadline(f.due, at);
-  if (f.mode === "skip") {
-    const reason = `late by ${Math.round((s.now() - f.due) / 1000)} s`;
-    await settle(
-      s.env.DB,
-      key,
-      mine.map(({ user_id }) => ({ user_id, status: "skipped", reason })),
-      s.now(),
-    );
-    totals.skipped += mine.length;
-    return { next, deferredUntil: 0, lateAt, subrequests: SUBREQUESTS_PER_CHUNK };
-  }
-  const c = await deliver(s, key, mine, reminderEmbed(f.ev, key.offset_s), lateAt);
-  totals.sent += c.sent;
-  totals.failed += c.failed;
-  totals.retry += c.retry;
-  totals.skipped += c.skipped;
-  // The budget is full for a while: this chunk's unsent members stay claimed; the item runs again then.
-  return { next, deferredUntil: c.deferredUntil, lateAt, subrequests: c.subrequests };
-}
 
 /** Members whose DM hit a 429/5xx/timeout get it again with backoff, up to three attempts in all. */
 const retry: TimerAction<"reminders.retry"> = {

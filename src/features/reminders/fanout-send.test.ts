@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CHUNK, CHUNKS_PER_RUN, runGoesOn, uncachedRunChunks } from "./delivery";
+import { CHUNK, CHUNKS_PER_RUN, runGoesOn, uncachedRunChunks } from "./fanout-send";
 
 /** Chunks one run sends when each chunk spends `perChunk` subrequests. */
 const chunksAt = (perChunk: number) => {
