@@ -21,6 +21,8 @@ interface Waiting {
 
 export class WaitingRoom {
   private readonly queues: Record<Lane, Waiting[]> = { interactive: [], critical: [], bulk: [], background: [] };
+  /** Per lane, the earliest moment one of its waiting requests may be served or must be answered. */
+  private readonly due: Record<Lane, number> = { interactive: Infinity, critical: Infinity, bulk: Infinity, background: Infinity };
 
   constructor(private readonly budget: BudgetScheduler) {}
 
@@ -29,24 +31,33 @@ export class WaitingRoom {
    * with when to ask again when it cannot (a request without `waitMs` is always answered at once).
    */
   offer(req: SlotRequest, now: number, answer: (g: Grant) => void): void {
-    const wait = Math.min(Math.max(0, Number(req.waitMs) || 0), MAX_HOLD_MS);
-    // Queued behind those already waiting and served with them: never before an older request of its lane or a
-    // request of a more urgent lane that is waiting for the same slot.
-    this.queues[req.lane].push({ req, until: now + wait, refusal: { ok: false, retryAt: now }, answer });
+    const until = now + Math.min(Math.max(0, Number(req.waitMs) || 0), MAX_HOLD_MS);
+    // Requests of its lane or a more urgent one whose slot may have come go first; then this one is tried at once (a
+    // request whose lane is booked to its horizon is refused in one look, so 10,000 waiting cost no more per offer).
+    this.serve(now, req.lane);
+    const g = this.budget.request(req, now);
+    if (g.ok || until <= now || g.retryAt > until) answer(g);
+    else {
+      this.queues[req.lane].push({ req, until, refusal: g, answer });
+      this.due[req.lane] = Math.min(this.due[req.lane], g.retryAt, until);
+    }
     this.serve(now);
   }
 
-  /** Serves what the budget can serve now, most urgent lane first; answers requests that can wait no longer. */
-  serve(now: number): void {
+  /**
+   * Serves what the budget can serve now, most urgent lane first (down to `lastLane`), and answers requests that can
+   * wait no longer. Lanes with nothing due are not looked at.
+   */
+  serve(now: number, lastLane: Lane = "background"): void {
     // Answered after the queues are settled: an answer may lead straight to another offer.
     const answered: [Waiting, Grant][] = [];
-    for (const lane of LANES) {
-      const queue = this.queues[lane];
-      if (!queue.length) continue;
+    for (const lane of LANES.slice(0, LANES.indexOf(lastLane) + 1)) {
+      if (this.due[lane] > now) continue;
       // Once one request finds the lane booked to its horizon, so would every later one: they are not asked again.
       let full: Refusal | null = null;
       const kept: Waiting[] = [];
-      for (const w of queue) {
+      let due = Infinity;
+      for (const w of this.queues[lane]) {
         if (full) w.refusal = full;
         else if (w.refusal.retryAt <= now) {
           const g = this.budget.request(w.req, now);
@@ -58,18 +69,23 @@ export class WaitingRoom {
           if (g.reason === "full") full = g;
         }
         if (w.until <= now || w.refusal.retryAt > w.until) answered.push([w, w.refusal]);
-        else kept.push(w);
+        else {
+          // Still asking: its guild counts among the lane's active ones for everyone's fair share.
+          this.budget.touch(lane, w.req.guild, now);
+          kept.push(w);
+          due = Math.min(due, w.refusal.retryAt, w.until);
+        }
       }
       this.queues[lane] = kept;
+      this.due[lane] = due;
     }
     for (const [w, g] of answered) w.answer(g);
   }
 
   /** When serve() has something to do next (a waiting request's slot may come, or its wait ends); null if none waits. */
   nextAt(): number | null {
-    let next: number | null = null;
-    for (const lane of LANES) for (const w of this.queues[lane]) next = Math.min(next ?? Number.POSITIVE_INFINITY, w.refusal.retryAt, w.until);
-    return next;
+    const next = Math.min(...LANES.map((lane) => this.due[lane]));
+    return Number.isFinite(next) ? next : null;
   }
 
   waiting(lane: Lane): number {

@@ -108,6 +108,11 @@ export class BudgetScheduler {
     return { ok: true, slots };
   }
 
+  /** Notes a guild still asking in a lane (a request waiting in the gate), so it keeps its place in fair shares. */
+  touch(lane: Lane, guild: string, now: number): void {
+    this.seen[lane].set(guild, now);
+  }
+
   /** Per lane: what is booked from now on and how far ahead (for /health). */
   status(now: number): Record<Lane, LaneStatus> {
     this.prune(now);

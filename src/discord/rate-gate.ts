@@ -117,7 +117,13 @@ export class SlotSource {
     // a slot that comes within reach goes to the most urgent lane waiting for it.
     const maxWait = this.opts.maxWaitMs ?? 3_000;
     const waitMs = Math.max(0, Math.min(maxWait, (this.opts.notAfter ?? Number.POSITIVE_INFINITY) - this.clock()));
-    const grant = await this.gate.take({ lane: this.opts.lane, guild: this.opts.guild, n: Math.max(1, this.waiting), waitMs });
+    const req = { lane: this.opts.lane, guild: this.opts.guild, n: Math.max(1, this.waiting), waitMs };
+    const grant = await this.gate.take(req).catch(async () => {
+      // A waiting request is an open call to the gate for up to its wait: a gate restarted meanwhile (a deploy) drops
+      // it, and every call waiting on it would fail. Asked once more, of the gate's new instance.
+      await sleep(50);
+      return this.gate.take(req);
+    });
     if (grant.ok) {
       this.cache.push(...grant.slots);
       return;

@@ -8,6 +8,7 @@ import { gatedServices } from "../../discord/gated";
 import { BudgetDeferred } from "../../discord/rate-gate";
 import { logger } from "../../log";
 import type { Services } from "../../services";
+import { backoffMs } from "../../timers/agenda";
 import type { TimerOutcome } from "../../timers/kinds";
 import type { TimerPayloads } from "../../timers/payloads";
 import { findReminderOccurrence } from "./event-lookup";
@@ -148,8 +149,6 @@ export interface Fan {
 export async function sendChunks(f: Fan, from: string, slotDeadline: number | undefined): Promise<TimerOutcome<FanoutPayload> | undefined> {
   const { s, key, totals } = f;
   const progress = (cursor: string): TimerOutcome<FanoutPayload> => ({ again: { dueAt: s.now(), payload: { ...key, cursor, hidden: f.hidden, totals } } });
-  const failed = (error: unknown) =>
-    logger.warn("reminders.fanout_chunk_failed", { guild_id: key.guild_id, event_id: key.event_id, offset: key.offset_s, error });
   // Where the earliest chunk not yet finished begins: a run cut short resumes there (members settled meanwhile are not
   // claimed again). `users`: the next chunk's members; null when not read yet (more may remain).
   let cursor = from;
@@ -172,31 +171,50 @@ export async function sendChunks(f: Fan, from: string, slotDeadline: number | un
     if (out) {
       // The chunk before finishes while this one's DMs wait for their slots.
       const done = await outcome(out.done);
-      if ("error" in done || done.value.deferredUntil) {
-        // Whatever this chunk did is counted before the run stops (members it settled are not claimed again).
-        const after = next ? await outcome(next.done) : null;
-        if ("error" in done) {
-          // The first chunk of the run failing is the item's failure (retried with backoff); a later one keeps what
-          // the run did before it.
-          if (k === 1) throw done.error;
-          failed(done.error);
-          return progress(cursor);
-        }
-        const until = Math.max(done.value.deferredUntil, (after && "value" in after && after.value.deferredUntil) || 0);
-        return { again: { dueAt: until, payload: { ...key, cursor: cursor || undefined, hidden: f.hidden, totals, slot_deadline: out.lateAt } } };
-      }
+      if ("error" in done || done.value.deferredUntil) return stopRun(f, { out, done, next, cursor, first: k === 1 });
       cursor = out.users.at(-1) as string;
       spent += done.value.subrequests;
     }
     if (stop === "gone") return undefined;
     if (stop) {
-      failed(stop.error);
+      failed(f, stop.error);
       return progress(cursor);
     }
     if (!next) return users === null || users.length > 0 ? progress(cursor) : undefined;
     out = next;
-    users = out.users.length < CHUNK ? [] : await (out.next ?? Promise.resolve(null));
+    const page = out.users.length < CHUNK ? { value: [] } : await outcome(out.next ?? Promise.resolve(null));
+    // A failed read of the next members ends the run once this chunk is done (the next run reads them again).
+    if ("error" in page) failed(f, page.error);
+    users = "error" in page ? null : page.value;
   }
+}
+
+/**
+ * The run's end when a chunk failed or the budget put it off, with the chunk after it (already under way) finished
+ * first: its outcome is counted and the members it settled are not claimed again by the next run, which starts at
+ * the chunk that stopped.
+ */
+async function stopRun(
+  f: Fan,
+  r: { out: Running; done: { value: ChunkResult } | { error: unknown }; next: Running | null; cursor: string; first: boolean },
+): Promise<TimerOutcome<FanoutPayload>> {
+  const { s, key, totals } = f;
+  const after = r.next ? await outcome(r.next.done) : null;
+  const payload = { ...key, cursor: r.cursor || undefined, hidden: f.hidden, totals };
+  if (after && "error" in after) failed(f, after.error);
+  if ("error" in r.done) {
+    // The first chunk of the run failing is the item's failure (retried with backoff), unless the chunk after it
+    // settled members: then the run's counts are kept and the item runs again after the same backoff.
+    if (r.first && !(after && "value" in after && after.value.settled > 0)) throw r.done.error;
+    failed(f, r.done.error);
+    return { again: { dueAt: r.first ? s.now() + backoffMs(1) : s.now(), payload } };
+  }
+  const until = Math.max(r.done.value.deferredUntil, (after && "value" in after && after.value.deferredUntil) || 0);
+  return { again: { dueAt: until, payload: { ...payload, slot_deadline: r.out.lateAt } } };
+}
+
+function failed(f: Fan, error: unknown): void {
+  logger.warn("reminders.fanout_chunk_failed", { guild_id: f.key.guild_id, event_id: f.key.event_id, offset: f.key.offset_s, error });
 }
 /** A chunk whose members are claimed and whose DMs are going out. */
 interface Running {
@@ -212,6 +230,8 @@ interface Running {
 interface ChunkResult {
   deferredUntil: number;
   subrequests: number;
+  /** Members whose outcome it recorded. */
+  settled: number;
 }
 
 async function outcome<T>(p: Promise<T>): Promise<{ value: T } | { error: unknown }> {
@@ -248,7 +268,7 @@ async function sendClaimed(f: Fan, mine: readonly Pending[], lateAt: number): Pr
       s.now(),
     );
     totals.skipped += mine.length;
-    return { deferredUntil: 0, subrequests: SUBREQUESTS_PER_CHUNK };
+    return { deferredUntil: 0, subrequests: SUBREQUESTS_PER_CHUNK, settled: mine.length };
   }
   const c = await deliver(s, key, mine, reminderEmbed(f.ev, key.offset_s), lateAt);
   totals.sent += c.sent;
@@ -256,5 +276,5 @@ async function sendClaimed(f: Fan, mine: readonly Pending[], lateAt: number): Pr
   totals.retry += c.retry;
   totals.skipped += c.skipped;
   // The budget is full for a while: this chunk's unsent members stay claimed; the item runs again then.
-  return { deferredUntil: c.deferredUntil, subrequests: c.subrequests };
+  return { deferredUntil: c.deferredUntil, subrequests: c.subrequests, settled: c.sent + c.failed + c.retry + c.skipped };
 }
