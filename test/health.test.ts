@@ -81,7 +81,7 @@ describe("/health", () => {
     expect(body.rest_budget.bulk?.booked).toBeGreaterThan(0);
     expect(body.rest_budget.bulk?.ahead_ms).toBeGreaterThan(0);
     expect(body.rest_budget.bulk?.ahead_ms).toBeLessThanOrEqual(1_500);
-    expect(body.rest_budget.critical).toEqual({ booked: 0, ahead_ms: 0, guilds: 0 });
+    expect(body.rest_budget.critical).toEqual({ booked: 0, ahead_ms: 0, guilds: 0, waiting: 0 });
   });
 
   it("a relay failure shows as 'relay: error' with a ref, never its text", async () => {

@@ -10,7 +10,7 @@ import { UserError } from "../../interactions/types";
 import { logger } from "../../log";
 import type { Services } from "../../services";
 import { type Binding, CATEGORY_CHANNEL_LIMIT, capacity, GUILD_CHANNEL_LIMIT } from "./capacity";
-import { dropIntent, ownChannelIds, reserveIntent, trackFromIntent, unresolvedIntents } from "./intents";
+import { dropIntent, ownChannelIds, pendingIntents, reserveIntent, trackFromIntent, unresolvedIntents } from "./intents";
 import { adopt, guildTimerName, planReconcile } from "./lifecycle";
 import { adoptable, type Intent, markBitrate } from "./ownership";
 import { liveChannels } from "./storage";
@@ -37,7 +37,14 @@ function fullReply(binding: Binding, categoryId: string, maxLive: number): strin
  */
 async function reserve(s: Services, intent: Intent, maxLive: number): Promise<void> {
   const categoryId = intent.parent_id ?? "";
-  const [channels, ours] = await Promise.all([s.api.guilds.channels(intent.guild_id), ownChannelIds(s.env.DB, intent.guild_id)]);
+  const channels = await s.api.guilds.channels(intent.guild_id);
+  // The bot's own records are read after Discord's list (which waits for its REST slot): a channel in the list that
+  // another request of ours made then has its row or its intent. Read first, they missed a channel made meanwhile,
+  // and counted it as someone else's on top of its intent: two members asking at once for the category's last two
+  // places got one.
+  const [ours, pending] = await Promise.all([ownChannelIds(s.env.DB, intent.guild_id), pendingIntents(s.env.DB, intent.guild_id)]);
+  // Made but not yet recorded: its intent is counted with the live ones (below), so it is not counted here too.
+  for (const pend of pending) for (const ch of adoptable(channels, pend, ours)) ours.add(ch.id);
   const room = capacity(channels, ours, categoryId, maxLive);
   if (room.limit > 0 && (await reserveIntent(s.env.DB, intent, room.limit))) return;
   throw new UserError(fullReply(room.binding, categoryId, maxLive));
@@ -88,7 +95,10 @@ export async function adoptLostCreates(
 ): Promise<{ channelId: string; intent: Intent }[]> {
   const intents = await unresolvedIntents(s.env.DB, guildId, of);
   if (!intents.length) return [];
-  const [channels, live] = await Promise.all([s.api.guilds.channels(guildId), liveChannels(s.env.DB, guildId)]);
+  // The bot's records after Discord's list (which waits for its REST slot), never older: a channel tracked meanwhile
+  // by the request that made it is not adopted a second time.
+  const channels = await s.api.guilds.channels(guildId);
+  const live = await liveChannels(s.env.DB, guildId);
   const tracked = new Set(live.map((c) => c.channel_id));
   const found: { channelId: string; intent: Intent }[] = [];
   for (const intent of intents) {

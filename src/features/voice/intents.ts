@@ -27,6 +27,12 @@ export async function ownChannelIds(db: D1Database, guildId: string): Promise<Se
   return new Set(rows.results.map((r) => r.channel_id));
 }
 
+/** The guild's intents whose channel is not recorded yet (being made, or made and its answer not yet handled). */
+export async function pendingIntents(db: D1Database, guildId: string): Promise<Intent[]> {
+  const rows = await db.prepare("SELECT * FROM voice_intents WHERE guild_id = ? AND channel_id IS NULL LIMIT 500").bind(guildId).all<Intent>();
+  return rows.results;
+}
+
 export async function getIntent(db: D1Database, guildId: string, nonce: string): Promise<Intent | null> {
   return db.prepare("SELECT * FROM voice_intents WHERE guild_id = ? AND nonce = ?").bind(guildId, nonce).first<Intent>();
 }

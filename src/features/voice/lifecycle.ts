@@ -80,7 +80,9 @@ const reconcileIntent: TimerAction<"voice.reconcile"> = {
     const p = item.payload;
     const intent = await getIntent(s.env.DB, p.guild_id, p.nonce);
     if (!intent) return;
-    const [channels, live] = await Promise.all([s.api.guilds.channels(p.guild_id), liveChannels(s.env.DB, p.guild_id)]);
+    // The bot's records after Discord's list (which waits for its REST slot), never older than it.
+    const channels = await s.api.guilds.channels(p.guild_id);
+    const live = await liveChannels(s.env.DB, p.guild_id);
     const found = adoptable(channels, intent, new Set(live.map((c) => c.channel_id)));
     for (const ch of found) await adopt(s, intent, ch.id);
     // Its answer came back and the channel is tracked, but the deletion check is planned after that write: an
