@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { BUCKET_MS, BUCKET_SLOTS, BudgetScheduler } from "./budget";
+import { BudgetScheduler } from "./budget";
 import { BudgetDeferred, type RateGate, rateGate, SlotSource } from "./rate-gate";
 
 describe("the RateGate object and SlotSource", () => {
@@ -147,8 +147,8 @@ describe("the RateGate object and SlotSource", () => {
 });
 
 describe("the per-isolate request limit", () => {
-  it("lets no more than 50 REST calls start in any 1,020 ms (the gate's own bound)", async () => {
-    const { takeSlot, ISOLATE_REQUESTS_PER_SECOND, ISOLATE_WINDOW_MS } = await import("./rest");
+  it("lets no more than 49 REST calls start in any one second", async () => {
+    const { takeSlot, ISOLATE_REQUESTS_PER_SECOND } = await import("./rest");
     const starts: number[] = [];
     // The limiter's own record of each start (its last clock reading), not when this loop happened to resume.
     let last = 0;
@@ -160,21 +160,8 @@ describe("the per-isolate request limit", () => {
       await takeSlot(clock);
       starts.push(last);
     }
-    expect(ISOLATE_REQUESTS_PER_SECOND).toBe(50);
     for (let i = ISOLATE_REQUESTS_PER_SECOND; i < starts.length; i++) {
-      expect((starts[i] as number) - (starts[i - ISOLATE_REQUESTS_PER_SECOND] as number)).toBeGreaterThanOrEqual(ISOLATE_WINDOW_MS);
-    }
-  });
-
-  it("holds back none of the calls the gate's slots allow (5 every 102 ms)", async () => {
-    const { takeSlot } = await import("./rest");
-    // Calls at the gate's slot times on a clock of their own, an hour ahead (the earlier tests' starts are pruned; this
-    // is the file's last test): a limiter that made one of them wait would wait for ever on this clock.
-    const base = Date.now() + 3_600_000;
-    for (let i = 0; i < 200; i++) {
-      const at = base + Math.floor(i / BUCKET_SLOTS) * BUCKET_MS;
-      const waited = await Promise.race([takeSlot(() => at).then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 200))]);
-      expect(waited).toBe(false);
+      expect((starts[i] as number) - (starts[i - ISOLATE_REQUESTS_PER_SECOND] as number)).toBeGreaterThanOrEqual(1000);
     }
   });
 });

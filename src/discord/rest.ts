@@ -2,29 +2,26 @@
 import { REST, type RESTOptions, type RequestData, type RouteLike } from "@discordjs/rest";
 import { apiBase, type Env } from "../env";
 import { logger } from "../log";
-import { GLOBAL_LIMIT_PER_SECOND, SLOT_LATENESS_MS } from "./budget";
 import { routeTemplate, toDiscordApiError } from "./errors";
 import { fitOutgoing } from "./message-limits";
 
 export const USER_AGENT_APPENDIX = "eventbot (+https://github.com/eventbot/eventbot)";
 
 /**
- * Requests one isolate may start within any ISOLATE_WINDOW_MS: the RateGate's own bound (50 in any 1,020 ms, so that
- * a call a little late never tips a second Discord counts over 50). Kept per isolate (module state), so it spans every
- * client and alarm the isolate runs; the RateGate spreads work across isolates. At 49 in any 1,000 ms it held back
- * one call in every 10 of the gate's buckets by ~80 ms: a slot lost each second, and a call far later than its slot.
+ * Requests one isolate may start in any one second: under Discord's global 50, so that arrival jitter never
+ * tips a second over. Kept per isolate (module state), so it spans every client and alarm the isolate runs;
+ * the RateGate Durable Object spreads fan-outs across isolates.
  */
-export const ISOLATE_REQUESTS_PER_SECOND = GLOBAL_LIMIT_PER_SECOND;
-export const ISOLATE_WINDOW_MS = 1000 + SLOT_LATENESS_MS;
+export const ISOLATE_REQUESTS_PER_SECOND = 49;
 const starts: number[] = [];
 
-/** Waits until starting one more request keeps the last window under the limit, then records the start. */
+/** Waits until starting one more request keeps the last second under the limit, then records the start. */
 export async function takeSlot(now: () => number = Date.now): Promise<void> {
   for (;;) {
     const t = now();
-    while (starts.length && t - (starts[0] as number) >= ISOLATE_WINDOW_MS) starts.shift();
+    while (starts.length && t - (starts[0] as number) >= 1000) starts.shift();
     if (starts.length < ISOLATE_REQUESTS_PER_SECOND) break;
-    await new Promise((r) => setTimeout(r, ISOLATE_WINDOW_MS - (t - (starts[0] as number)) + 1));
+    await new Promise((r) => setTimeout(r, 1000 - (t - (starts[0] as number)) + 1));
   }
   starts.push(now());
 }
