@@ -82,6 +82,47 @@ describe("a reminder fan-out that began on time", () => {
   });
 });
 
+describe("a reminder fan-out run again after a cut", () => {
+  it("leaves members whose DM failed to the retry item and its backoff, and still schedules it", async () => {
+    const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
+    const users: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `fan${i}`, guild_id: g.guild_id } })).id;
+      await subscribeDirect(g, id, ["all"], [3600]);
+      users.push(id);
+    }
+    const start = Date.now() + 3 * HOUR;
+    const ev = await scheduleEvent(g, "Cup", start);
+    const item = await untilItem(g.guild_id, ev.id, "dm:3600");
+    const T = start - HOUR;
+    // Discord fails every DM of the first run: each member is left to retry.
+    await emu("/_emulator/faults", { body: { path: "/messages", method: "POST", status: 500 } });
+    try {
+      await oneAlarmAt(g.guild_id, ev.id, T);
+    } finally {
+      await emu("/_emulator/faults", { method: "DELETE" });
+    }
+    const retryRows = () =>
+      env.DB.prepare("SELECT COUNT(*) AS n FROM reminder_deliveries WHERE guild_id = ? AND status = 'retry'").bind(g.guild_id).first<{ n: number }>();
+    expect((await retryRows())?.n).toBe(3);
+    // The invocation died after recording the outcomes, before its counts and the retry item were stored: the
+    // fan-out item runs again as it was, a few seconds later.
+    const t = timerOf(g.guild_id, ev.id);
+    await t.cancel("dm:3600:retry");
+    await t.schedule("dm:3600", T + 1, "reminders.dm", item.payload);
+    const sendsBefore = (await requestsTo("/messages")).filter((r) => r.method === "POST").length;
+    await oneAlarmAt(g.guild_id, ev.id, T + 5_000);
+    // Nobody is DMed again at once (the retry keeps its backoff) …
+    expect((await requestsTo("/messages")).filter((r) => r.method === "POST").length).toBe(sendsBefore);
+    expect(await received(g, users)).toEqual({ none: 3, once: 0, more: 0 });
+    // … and the retry item is there, found from the recorded outcomes, and sends each member one DM.
+    expect((await t.list()).map((i) => `${i.key} ${i.status}`)).toContain("dm:3600:retry pending");
+    await runAt(g.guild_id, ev.id, T + MIN);
+    expect(await received(g, users)).toEqual({ none: 0, once: 3, more: 0 });
+    expect((await retryRows())?.n).toBe(0);
+  });
+});
+
 describe("a reminder fan-out's chunks", () => {
   it("go out back to back: the next chunk's DMs are sent while Discord has not yet answered the chunk before", async () => {
     const g = await emu<Fixture>("/_emulator/guilds", { body: {} });

@@ -19,7 +19,7 @@ import { listTypes, matchingTypes, type ReminderSettings, readReminderSettings }
 import { type DeliveryKey, pendingRetries, recipients } from "./storage";
 import { deliveryKeyPayload, fanoutPayload, retryPayload } from "./timer-payloads";
 
-async function finish(s: Services, key: DeliveryKey, totals: NonNullable<FanoutPayload["totals"]>, name: string, timerName: string): Promise<void> {
+async function finish(s: Services, key: DeliveryKey, totals: NonNullable<FanoutPayload["totals"]>, name: string): Promise<void> {
   const ctx = { guildId: key.guild_id };
   await s.bus.emit("reminder.sent", { event_id: key.event_id, name, offset: formatOffset(key.offset_s), ...totals }, ctx);
   const attempted = totals.sent + totals.failed + totals.retry;
@@ -27,9 +27,15 @@ async function finish(s: Services, key: DeliveryKey, totals: NonNullable<FanoutP
     // Most sends failing is not about members' DM settings: Discord or the bot is in trouble.
     await s.bus.emit("reminder.failed", { event_id: key.event_id, name, offset: formatOffset(key.offset_s), ...totals }, ctx);
   }
-  if (totals.retry > 0) {
-    await s.timer(timerName).schedule(`dm:${key.offset_s}:retry`, s.now() + backoffMs(1), "reminders.retry", { ...key, round: 1 });
-  }
+}
+
+/**
+ * Members left to retry get their retry item once the fan-out is done. Asked of D1 as well as the run's counts: a run
+ * cut after recording outcomes but before the agenda stored its counts left them uncounted.
+ */
+async function retryLater(s: Services, key: DeliveryKey, totals: NonNullable<FanoutPayload["totals"]>, timerName: string): Promise<void> {
+  if (totals.retry === 0 && !(await pendingRetries(s.env.DB, key, 1)).length) return;
+  await s.timer(timerName).schedule(`dm:${key.offset_s}:retry`, s.now() + backoffMs(1), "reminders.retry", { ...key, round: 1 });
 }
 
 const fanout: TimerAction<"reminders.dm"> = {
@@ -71,7 +77,8 @@ const fanout: TimerAction<"reminders.dm"> = {
     const outcome = await sendChunks(fan, p.cursor ?? "", p.slot_deadline);
     if (outcome) return outcome;
     const { totals } = fan;
-    if (totals.sent + totals.failed + totals.skipped + totals.retry > 0) await finish(s, key, totals, ev.name, timerName);
+    if (totals.sent + totals.failed + totals.skipped + totals.retry > 0) await finish(s, key, totals, ev.name);
+    await retryLater(s, key, totals, timerName);
     if (mode === "skip" && totals.skipped)
       logger.warn("reminders.skipped_late", { guild_id: p.guild_id, event_id: p.event_id, offset: p.offset_s, skipped: totals.skipped });
   },

@@ -153,7 +153,11 @@ export interface Pending {
   first_try_at: number;
 }
 
-/** Claims (user, offset) for this start time; returns the deliveries this attempt should handle (claimed or left to retry). */
+/**
+ * Claims (user, offset) for this start time; returns the deliveries this attempt should handle: claimed now, or
+ * claimed by an earlier attempt that did not record how they ended. A delivery settled to retry is the retry item's
+ * (after its backoff): a chunk run again after a cut neither sends it at once nor counts it a second time.
+ */
 export async function claim(db: D1Database, k: DeliveryKey & { event_name: string }, users: readonly string[], now: number): Promise<Pending[]> {
   if (!users.length) return [];
   await db.batch(
@@ -168,7 +172,7 @@ export async function claim(db: D1Database, k: DeliveryKey & { event_name: strin
   const rows = await db
     .prepare(
       `SELECT user_id, attempts, COALESCE(first_try_at, updated_at) AS first_try_at FROM reminder_deliveries
-       WHERE guild_id = ? AND event_id = ? AND start_at = ? AND offset_s = ? AND status IN ('claimed', 'retry')
+       WHERE guild_id = ? AND event_id = ? AND start_at = ? AND offset_s = ? AND status = 'claimed'
        AND user_id IN (${users.map(() => "?").join(", ")}) ORDER BY user_id`,
     )
     .bind(k.guild_id, k.event_id, k.start_at, k.offset_s, ...users)
