@@ -39,6 +39,32 @@ function isCreationCall(r, eventGuilds) {
   return r.method === "POST" && r.route === "POST /guilds/:id/channels" && !DIVIDER.test(r.body?.name ?? "");
 }
 
+/**
+ * Asks the bot's runtime for an empty answer every PROBE_EVERY_MS until stopped: an answer that takes long means
+ * workerd's one thread (every Durable Object, the Worker and D1 share it locally) was busy with something else.
+ */
+const PROBE_EVERY_MS = 20;
+const STALL_MS = 60;
+function probe(botUrl) {
+  const samples = [];
+  let on = true;
+  const done = (async () => {
+    while (on) {
+      const at = Date.now();
+      await fetch(new URL("/__bench/ping", botUrl))
+        .then((r) => r.arrayBuffer())
+        .catch(() => null);
+      samples.push([at, Date.now() - at]);
+      await sleep(PROBE_EVERY_MS);
+    }
+  })();
+  return async () => {
+    on = false;
+    await done;
+    return samples;
+  };
+}
+
 /** Seconds (from T0) during which some due work was still outstanding: the union of [due, done] over all actions. */
 function saturatedSeconds(intervals, t0) {
   const busy = new Set();
@@ -105,6 +131,7 @@ export async function topOfTheHour(ctx) {
   const seq0 = lastSeq(emulator);
   const before = await readStats(ctx.botUrl);
   const cpu0 = ownWorkerdCpuMs();
+  const stopProbe = probe(ctx.botUrl);
   const cronRun = ctx.cron("0 * * * *").catch((e) => log(`  hourly cron failed: ${e.message}`));
 
   const eventGuildIds = new Set(ids);
@@ -146,6 +173,7 @@ export async function topOfTheHour(ctx) {
     1000,
   );
   await cronRun;
+  const probes = await stopProbe();
   const cpuMs = cpu0 === null ? null : ownWorkerdCpuMs() - cpu0;
   const wallMs = Date.now() - t0;
   const after = await readStats(ctx.botUrl);
@@ -209,6 +237,11 @@ export async function topOfTheHour(ctx) {
     perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
   }
   const used = seconds.reduce((n, s) => n + (perSecond.get(s) ?? 0), 0);
+  // Seconds in which workerd's thread answered nothing for STALL_MS or more: slots passed while it was busy elsewhere.
+  const stalled = new Set();
+  for (const [at, ms] of probes) if (ms >= STALL_MS) for (let s = Math.floor((at - t0) / 1000); s <= Math.floor((at + ms - t0) / 1000); s++) stalled.add(s);
+  const clear = seconds.filter((s) => !stalled.has(s));
+  const usedClear = clear.reduce((n, s) => n + (perSecond.get(s) ?? 0), 0);
   const work = workBetween(before, after, emulator, seq0, seq1);
   return {
     t0: new Date(t0).toISOString(),
@@ -252,6 +285,11 @@ export async function topOfTheHour(ctx) {
       saturated_s: seconds.length,
       budget_use: seconds.length ? Math.round((used / (seconds.length * LIMIT_PER_S)) * 1000) / 1000 : null,
       per_second: seconds.map((s) => perSecond.get(s) ?? 0),
+      stalled_s: seconds.filter((s) => stalled.has(s)).length,
+      stalled_ms: probes.filter(([, ms]) => ms >= STALL_MS).reduce((n, [, ms]) => n + ms, 0),
+      longest_stall_ms: Math.max(0, ...probes.map(([, ms]) => ms)),
+      stalls: probes.filter(([, ms]) => ms >= STALL_MS).map(([at, ms]) => [at - t0, ms]),
+      budget_use_unstalled: clear.length ? Math.round((usedClear / (clear.length * LIMIT_PER_S)) * 1000) / 1000 : null,
     },
     // How busy workerd was meanwhile (1.0 = one core all the time): on a loaded machine the bot may be CPU-starved.
     workerd_cpu_share: cpuMs === null ? null : Math.round((cpuMs / wallMs) * 100) / 100,

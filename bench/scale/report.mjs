@@ -37,6 +37,7 @@ export function targets(report) {
     });
     out.push({ target: "hour: 429s received = 0", value: h.rest["429s"], ok: h.rest["429s"] === 0 });
     out.push({ target: "hour: budget use while saturated ≥ 95 %", value: h.rest.budget_use, ok: (h.rest.budget_use ?? 0) >= 0.95 });
+    out.push({ target: "  (the same, seconds in which workerd's thread stalled ≥ 60 ms left out)", value: h.rest.budget_use_unstalled, ok: "–" });
   }
   return out;
 }
@@ -92,6 +93,9 @@ export function printSummary(report) {
       { lane: "bulk: reminder DMs", due: l.bulk_reminder_dms.due, done: l.bulk_reminder_dms.delivered, ...lat(l.bulk_reminder_dms.late), "p99 over floor": "" },
       { lane: "background: sync lists", due: l.background_sync.due, done: l.background_sync.listed, ...lat(l.background_sync.late), "p99 over floor": "" },
     ]);
+    console.log(
+      `workerd stalls (an answer ≥ 60 ms late): ${h.rest.stalls?.length ?? "–"}, ${h.rest.stalled_ms ?? "–"} ms in all, longest ${h.rest.longest_stall_ms ?? "–"} ms; ${h.rest.stalled_s ?? "–"} of the saturated seconds had one`,
+    );
     console.log(
       `REST: ${h.rest.calls} calls, ${h.rest["429s"]} 429s, ${h.rest.saturated_s} s saturated at ${fmt((h.rest.budget_use ?? 0) * 100)} % of 50/s; deliveries ${JSON.stringify(l.bulk_reminder_dms.deliveries)}`,
     );

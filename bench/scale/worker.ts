@@ -220,6 +220,8 @@ export default {
   async fetch(req, env, ctx) {
     if (new URL(req.url).pathname === "/__bench/stats") return Response.json(stats);
     if (new URL(req.url).pathname === "/__bench/trace") return Response.json(traced);
+    // Answered at once: how long it takes says how long workerd's thread was busy with something else.
+    if (new URL(req.url).pathname === "/__bench/ping") return new Response(null, { status: 204 });
     stats.worker.fetch++;
     return bot.fetch(req, counted(env, "worker"), ctx);
   },

@@ -111,6 +111,7 @@ export function tournaments(ctx: Ctx): Feature[] {
     // "Nothing changed" or "already finished": an earlier try whose answer was lost took effect (times are absolute).
     const ok = r.answered && /^(Rescheduled|Updated|Finished|Deleted|Nothing changed)|is already (finished|deleted)/.test(r.content);
     if (ok) m.emitted.push(event);
+    else ctx.log(`tournaments: /match ${subcommand} ${m.spec.key} not taken as done: ${r.answered ? `"${r.content.slice(0, 160)}"` : "no answer"}`);
     return ok;
   }
 
