@@ -204,4 +204,27 @@ describe("/health and timers", () => {
     // Nothing pending: no row (the table holds only timers with work).
     expect(await row()).toBeNull();
   });
+
+  it("keeps no row for a timer whose work is all due within the minute, and lists work still pending after its alarm", async () => {
+    const g = await newGuild();
+    const stub = timer();
+    const now = Date.now();
+    await setClock(stub, now);
+    // Once listed and emptied, the timer knows it has no row (an hourly per-guild timer after its first run).
+    await stub.schedule("far", now + 10 * 60_000, "core.send_message", message(g, "far"));
+    await stub.cancel("far");
+    const name = (await runInDurableObject(stub, (_i, state) => state.id.name)) as string;
+    const row = () => env.DB.prepare("SELECT pending, next_due FROM timers WHERE name = ?").bind(name).first();
+    expect(await row()).toBeNull();
+    // Work due in 5 s: its alarm runs it long before /health would call it overdue, so no row is written.
+    await stub.schedule("soon", now + 5_000, "core.send_message", message(g, "soon"));
+    await stub.schedule("later", now + 10 * 60_000, "core.send_message", message(g, "later"));
+    expect(await row()).toBeNull();
+    // The alarm runs the near work; what is still pending afterwards is listed.
+    await setClock(stub, now + 5_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await row()).toEqual({ pending: 1, next_due: now + 10 * 60_000 });
+    await stub.cancel("later");
+    expect(await row()).toBeNull();
+  });
 });

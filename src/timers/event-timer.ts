@@ -10,6 +10,8 @@ import { PermanentError, type TimerKind } from "./kinds";
 /** Items run per alarm invocation; the rest run in an immediately re-armed alarm (subrequest budget). */
 const MAX_ITEMS_PER_ALARM = 20;
 const KEEP_FINISHED_MS = 30 * 24 * 60 * 60_000;
+/** Work due within this long needs no /health row of its own (/health calls a timer overdue a minute past due). */
+export const UNLISTED_WITHIN_MS = 60_000;
 
 type Row = {
   key: string;
@@ -294,16 +296,23 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
     if (current !== next) await this.ctx.storage.setAlarm(next);
   }
 
-  /** Last state reported, so an unchanged agenda costs no write. */
-  private reported: string | null = null;
-
+  /**
+   * Tells /health the agenda's state when it changed since the last report, which is kept in storage (`none`: no
+   * row; absent: not known, as in a timer from before this was kept) so an evicted timer does not write it again.
+   * A timer with no row whose work is all due within UNLISTED_WITHIN_MS gets none: its alarm runs the work before
+   * /health would call it overdue, and work still pending afterwards (a retry backing off) is reported then. The
+   * hourly per-guild runs (queued seconds ahead, done in seconds) so cost no D1 write, where they cost two.
+   */
   private async reportState(pending: number, next: number | null): Promise<void> {
     const report = this.hooks().report;
-    const key = `${pending}|${next}`;
-    if (!report || key === this.reported) return;
+    if (!report) return;
+    const key = pending === 0 ? "none" : `${pending}|${next}`;
+    const last = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'reported'").toArray()[0]?.v ?? null;
+    if (key === last) return;
+    if (last === "none" && next !== null && next - this.clock() <= UNLISTED_WITHIN_MS) return;
     try {
       await report(this.name(), pending, next);
-      this.reported = key;
+      this.sql.exec("INSERT INTO meta (k, v) VALUES ('reported', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", key);
     } catch (error) {
       logger.warn("timer.report_failed", { timer: this.name(), error });
     }
