@@ -43,7 +43,7 @@ function isCreationCall(r, eventGuilds) {
  * Asks the bot's runtime for an empty answer every PROBE_EVERY_MS until stopped: an answer that takes long means
  * workerd's one thread (every Durable Object, the Worker and D1 share it locally) was busy with something else.
  */
-const PROBE_EVERY_MS = 20;
+const PROBE_EVERY_MS = 50;
 const STALL_MS = 60;
 function probe(botUrl) {
   const samples = [];

@@ -123,7 +123,7 @@ export function printSummary(report) {
       `per 1,000 guilds a month: $${fmt(costs.monthly.total.usd, 2)} of usage at list prices; a 1,000-guild deployment pays $${fmt(costs.monthly.bill_1000_guilds_usd, 2)} (the $5 plan with its allowances)`,
     );
   }
-  console.table(report.targets.map((t) => ({ target: t.target, value: t.value, ok: t.ok ? "yes" : "NO" })));
+  console.table(report.targets.map((t) => ({ target: t.target, value: t.value, ok: typeof t.ok === "string" ? t.ok : t.ok ? "yes" : "NO" })));
 }
 
 function lat(s) {

@@ -123,16 +123,29 @@ class Activity {
   }
 }
 
+/**
+ * Timers with an alarm set, by name (read at /__bench/pending): the bench's way to know the hourly work is done, since
+ * a timer whose work is all due within the minute keeps no row in D1's `timers` table.
+ */
+const armed = new Set<string>();
+
 export class EventTimer extends BotTimer {
   private readonly activity = new Activity("EventTimer");
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, counted(env, "EventTimer"));
   }
+  /** Notes whether this timer still has an alarm set, after a call that may have changed it. */
+  private async noteArmed<T>(out: T): Promise<T> {
+    const name = (this as unknown as { ctx: DurableObjectState }).ctx.id.name ?? "";
+    if ((await super.nextAlarm()) === null) armed.delete(name);
+    else armed.add(name);
+    return out;
+  }
   override schedule(...a: Parameters<BotTimer["schedule"]>) {
-    return this.activity.run("rpc", () => super.schedule(...a));
+    return this.activity.run("rpc", () => super.schedule(...a)).then((r) => this.noteArmed(r));
   }
   override cancel(...a: Parameters<BotTimer["cancel"]>) {
-    return this.activity.run("rpc", () => super.cancel(...a));
+    return this.activity.run("rpc", () => super.cancel(...a)).then((r) => this.noteArmed(r));
   }
   override list() {
     return this.activity.run("rpc", () => super.list());
@@ -144,7 +157,8 @@ export class EventTimer extends BotTimer {
     const t = Date.now();
     return this.activity
       .run("alarm", () => super.alarm())
-      .finally(() => {
+      .finally(async () => {
+        await this.noteArmed(null);
         trace({ event: "alarm", name: (this as unknown as { ctx: DurableObjectState }).ctx.id.name ?? null, start: t, end: Date.now() });
       });
   }
@@ -220,6 +234,10 @@ export default {
   async fetch(req, env, ctx) {
     if (new URL(req.url).pathname === "/__bench/stats") return Response.json(stats);
     if (new URL(req.url).pathname === "/__bench/trace") return Response.json(traced);
+    if (new URL(req.url).pathname === "/__bench/pending") {
+      const prefixes = (new URL(req.url).searchParams.get("prefix") ?? "").split(",").filter(Boolean);
+      return Response.json({ armed: [...armed].filter((n) => prefixes.some((p) => n.startsWith(p))).length });
+    }
     // Answered at once: how long it takes says how long workerd's thread was busy with something else.
     if (new URL(req.url).pathname === "/__bench/ping") return new Response(null, { status: 204 });
     stats.worker.fetch++;
