@@ -227,4 +227,36 @@ describe("/health and timers", () => {
     await stub.cancel("later");
     expect(await row()).toBeNull();
   });
+
+  it("lists a timer whose near work was never run once its next work is queued (a stuck alarm still shows)", async () => {
+    const g = await newGuild();
+    const stub = timer();
+    const now = Date.now();
+    await setClock(stub, now);
+    await stub.schedule("far", now + 10 * 60_000, "core.send_message", message(g, "far"));
+    await stub.cancel("far");
+    const name = (await runInDurableObject(stub, (_i, state) => state.id.name)) as string;
+    const row = () => env.DB.prepare("SELECT pending, next_due FROM timers WHERE name = ?").bind(name).first();
+    await stub.schedule("sync", now + 5_000, "core.send_message", message(g, "hour 1"));
+    expect(await row()).toBeNull();
+    // An hour on, its alarm never having run, the next hourly run is queued under the same key.
+    await setClock(stub, now + 60 * 60_000);
+    await stub.schedule("sync", now + 60 * 60_000 + 5_000, "core.send_message", message(g, "hour 2"));
+    expect(await row()).toEqual({ pending: 1, next_due: now + 60 * 60_000 + 5_000 });
+  });
+
+  it("leaves no row behind when work is cancelled while its report is being written", async () => {
+    const g = await newGuild();
+    const stub = timer();
+    const now = Date.now();
+    await setClock(stub, now);
+    await stub.schedule("far", now + 10 * 60_000, "core.send_message", message(g, "far"));
+    await stub.cancel("far");
+    const name = (await runInDurableObject(stub, (_i, state) => state.id.name)) as string;
+    const row = () => env.DB.prepare("SELECT pending, next_due FROM timers WHERE name = ?").bind(name).first();
+    // The cancel arrives while the schedule's D1 write is in flight.
+    await Promise.all([stub.schedule("again", now + 10 * 60_000, "core.send_message", message(g, "again")), stub.cancel("again")]);
+    expect(await stub.list().then((items) => items.filter((i) => i.status === "pending"))).toEqual([]);
+    expect(await row()).toBeNull();
+  });
 });

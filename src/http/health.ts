@@ -64,7 +64,8 @@ export async function computeHealth(env: Env, catalogErrors: readonly string[], 
       events: { valid: catalogErrors.length === 0, errors: catalogErrors },
       crons: d1.ok ? d1.crons : null,
       relay,
-      // Timers with pending items; "overdue" ones are a minute past due (stuck alarms would show here).
+      // Timers with pending items; "overdue" ones are a minute past due (stuck alarms show here; one whose work was all
+      // due within the minute, once more work is queued on it).
       timers: d1.ok ? d1.timers : null,
       // The REST budget per lane: slots booked and how far ahead (bulk and background never beyond 1.5 s / 1 s).
       rest_budget: budget,

@@ -193,6 +193,8 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
       await this.runItem(row, services, hooks, timerName);
     }
     this.sql.exec("DELETE FROM agenda WHERE status != 'pending' AND updated_at < ?", now - KEEP_FINISHED_MS);
+    // The alarm ran: a promise to run near work without a /health row is kept (see `unlisted`).
+    this.sql.exec("DELETE FROM meta WHERE k = 'promised'");
     await this.rearm();
   }
 
@@ -284,10 +286,9 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
 
   /** Points the single alarm at the earliest pending item, from stored state; clears it when nothing is pending. */
   private async rearm(): Promise<void> {
-    const { due: next, n } = this.sql
-      .exec<{ due: number | null; n: number }>("SELECT MIN(due_at) AS due, COUNT(*) AS n FROM agenda WHERE status = 'pending'")
-      .one();
-    await this.reportState(n, next);
+    await this.reportState();
+    // Read after the report: its D1 write lets other calls in, which may have changed the agenda meanwhile.
+    const { due: next } = this.pendingState();
     if (next === null) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -296,26 +297,57 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
     if (current !== next) await this.ctx.storage.setAlarm(next);
   }
 
+  private pendingState(): { due: number | null; n: number } {
+    return this.sql.exec<{ due: number | null; n: number }>("SELECT MIN(due_at) AS due, COUNT(*) AS n FROM agenda WHERE status = 'pending'").one();
+  }
+
+  private meta(k: string): string | null {
+    return this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = ?", k).toArray()[0]?.v ?? null;
+  }
+
+  /** Reports run one at a time, each on the agenda as it stands when its turn comes (a D1 write yields to other calls). */
+  private reporting: Promise<void> = Promise.resolve();
+
+  private reportState(): Promise<void> {
+    const run = this.reporting.then(() => this.reportNow());
+    this.reporting = run.catch(() => undefined);
+    return run;
+  }
+
   /**
    * Tells /health the agenda's state when it changed since the last report, which is kept in storage (`none`: no
    * row; absent: not known, as in a timer from before this was kept) so an evicted timer does not write it again.
-   * A timer with no row whose work is all due within UNLISTED_WITHIN_MS gets none: its alarm runs the work before
-   * /health would call it overdue, and work still pending afterwards (a retry backing off) is reported then. The
-   * hourly per-guild runs (queued seconds ahead, done in seconds) so cost no D1 write, where they cost two.
+   * A timer with no row whose work is all due within UNLISTED_WITHIN_MS of now gets none (see `unlisted`). The hourly
+   * per-guild runs (queued seconds ahead, done in seconds) so cost no D1 write, where they cost two.
    */
-  private async reportState(pending: number, next: number | null): Promise<void> {
+  private async reportNow(): Promise<void> {
     const report = this.hooks().report;
     if (!report) return;
+    const { due: next, n: pending } = this.pendingState();
+    if (pending === 0) this.sql.exec("DELETE FROM meta WHERE k = 'promised'");
     const key = pending === 0 ? "none" : `${pending}|${next}`;
-    const last = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'reported'").toArray()[0]?.v ?? null;
-    if (key === last) return;
-    if (last === "none" && next !== null && next - this.clock() <= UNLISTED_WITHIN_MS) return;
+    const last = this.meta("reported");
+    if (key === last || (last === "none" && next !== null && this.unlisted(next))) return;
     try {
       await report(this.name(), pending, next);
       this.sql.exec("INSERT INTO meta (k, v) VALUES ('reported', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", key);
     } catch (error) {
       logger.warn("timer.report_failed", { timer: this.name(), error });
     }
+  }
+
+  /**
+   * Whether work due at `next` may go without a row: its alarm runs it before /health would call it overdue. The
+   * earliest such due time is kept as a promise until an alarm runs; one found broken (over a minute past, no alarm
+   * run since: a stuck timer, which an hourly run's next enqueue reaches) is listed, so /health shows it.
+   */
+  private unlisted(next: number): boolean {
+    const now = this.clock();
+    if (Math.abs(next - now) > UNLISTED_WITHIN_MS) return false;
+    const promised = this.meta("promised");
+    if (promised !== null && Number(promised) < now - UNLISTED_WITHIN_MS) return false;
+    this.sql.exec("INSERT OR IGNORE INTO meta (k, v) VALUES ('promised', ?)", String(next));
+    return true;
   }
 
   private name(): string {

@@ -77,8 +77,9 @@ const fanout: TimerAction<"reminders.dm"> = {
     const outcome = await sendChunks(fan, p.cursor ?? "", p.slot_deadline);
     if (outcome) return outcome;
     const { totals } = fan;
-    if (totals.sent + totals.failed + totals.skipped + totals.retry > 0) await finish(s, key, totals, ev.name);
+    // The retry first: a failure after the bus events would post them again when the item is retried.
     await retryLater(s, key, totals, timerName);
+    if (totals.sent + totals.failed + totals.skipped + totals.retry > 0) await finish(s, key, totals, ev.name);
     if (mode === "skip" && totals.skipped)
       logger.warn("reminders.skipped_late", { guild_id: p.guild_id, event_id: p.event_id, offset: p.offset_s, skipped: totals.skipped });
   },
