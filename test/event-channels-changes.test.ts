@@ -279,21 +279,27 @@ describe("event channels: a failure half-way", () => {
     const ev = await scheduleEvent(g, "Raid", start);
     await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 1 } });
     await untilPlanned(g.guild_id, ev.id, "create");
-    // The text channel is made; the voice channel fails (creates are never retried blindly by the REST client).
+    // One channel is made, the other fails (creates are never retried blindly by the REST client). The two go out
+    // together, each on its own client, so which one Discord sees second is not fixed.
     await emu("/_emulator/faults", { body: { path: `/guilds/${g.guild_id}/channels`, method: "POST", status: 500, after: 1, times: 1 } });
     await runAt(g.guild_id, ev.id, start - 15 * MIN);
     let state = await guildState(g.guild_id);
     const made = channelsIn(state, g.channels.category);
-    expect(made.map((c) => c.type)).toEqual([0]);
+    expect(made).toHaveLength(1);
+    const [one] = made;
     const rec = await record(g.guild_id, ev.id);
-    expect([rec?.state, rec?.text_id, rec?.voice_ids]).toEqual(["creating", made[0]?.id, "[]"]);
+    expect([rec?.state, rec?.text_id ?? null, rec?.voice_ids]).toEqual([
+      "creating",
+      one?.type === 0 ? one.id : null,
+      one?.type === 2 ? JSON.stringify([one.id]) : "[]",
+    ]);
     expect(rec?.role_id).toBeTruthy();
     const agenda = await timerOf(g.guild_id, ev.id).list();
     // Whatever exists has its deletion planned before anything was made.
     expect(agenda.find((i) => i.key === "delete")?.status).toBe("pending");
     const item = agenda.find((i) => i.key === "create");
     expect(item?.attempts).toBe(1);
-    // The retry (30 s later) resumes: only the voice channel is made, the rest is reused.
+    // The retry (30 s later) resumes: only the missing channel is made, the rest is reused.
     await runAt(g.guild_id, ev.id, (item?.dueAt ?? 0) + 1);
     state = await guildState(g.guild_id);
     expect(
