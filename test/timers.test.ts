@@ -183,6 +183,23 @@ describe("EventTimer alarm", () => {
   });
 });
 
+/**
+ * A timer that was listed on /health and emptied since, so it knows it has no row (an hourly per-guild timer after its
+ * first run), with its clock at `now` and a reader of its row.
+ */
+async function emptiedTimer() {
+  const g = await newGuild();
+  const stub = timer();
+  const now = Date.now();
+  await setClock(stub, now);
+  await stub.schedule("far", now + 10 * 60_000, "core.send_message", message(g, "far"));
+  await stub.cancel("far");
+  const name = (await runInDurableObject(stub, (_i, state) => state.id.name)) as string;
+  const row = () => env.DB.prepare("SELECT pending, next_due FROM timers WHERE name = ?").bind(name).first();
+  expect(await row()).toBeNull();
+  return { g, stub, now, row };
+}
+
 describe("/health and timers", () => {
   it("reports each timer's pending items as they change, and counts overdue ones", async () => {
     const stub = timer();
@@ -206,16 +223,7 @@ describe("/health and timers", () => {
   });
 
   it("keeps no row for a timer whose work is all due within the minute, and lists work still pending after its alarm", async () => {
-    const g = await newGuild();
-    const stub = timer();
-    const now = Date.now();
-    await setClock(stub, now);
-    // Once listed and emptied, the timer knows it has no row (an hourly per-guild timer after its first run).
-    await stub.schedule("far", now + 10 * 60_000, "core.send_message", message(g, "far"));
-    await stub.cancel("far");
-    const name = (await runInDurableObject(stub, (_i, state) => state.id.name)) as string;
-    const row = () => env.DB.prepare("SELECT pending, next_due FROM timers WHERE name = ?").bind(name).first();
-    expect(await row()).toBeNull();
+    const { g, stub, now, row } = await emptiedTimer();
     // Work due in 5 s: its alarm runs it long before /health would call it overdue, so no row is written.
     await stub.schedule("soon", now + 5_000, "core.send_message", message(g, "soon"));
     await stub.schedule("later", now + 10 * 60_000, "core.send_message", message(g, "later"));
@@ -229,14 +237,7 @@ describe("/health and timers", () => {
   });
 
   it("lists a timer whose near work was never run once its next work is queued (a stuck alarm still shows)", async () => {
-    const g = await newGuild();
-    const stub = timer();
-    const now = Date.now();
-    await setClock(stub, now);
-    await stub.schedule("far", now + 10 * 60_000, "core.send_message", message(g, "far"));
-    await stub.cancel("far");
-    const name = (await runInDurableObject(stub, (_i, state) => state.id.name)) as string;
-    const row = () => env.DB.prepare("SELECT pending, next_due FROM timers WHERE name = ?").bind(name).first();
+    const { g, stub, now, row } = await emptiedTimer();
     await stub.schedule("sync", now + 5_000, "core.send_message", message(g, "hour 1"));
     expect(await row()).toBeNull();
     // An hour on, its alarm never having run, the next hourly run is queued under the same key.
@@ -246,14 +247,7 @@ describe("/health and timers", () => {
   });
 
   it("leaves no row behind when work is cancelled while its report is being written", async () => {
-    const g = await newGuild();
-    const stub = timer();
-    const now = Date.now();
-    await setClock(stub, now);
-    await stub.schedule("far", now + 10 * 60_000, "core.send_message", message(g, "far"));
-    await stub.cancel("far");
-    const name = (await runInDurableObject(stub, (_i, state) => state.id.name)) as string;
-    const row = () => env.DB.prepare("SELECT pending, next_due FROM timers WHERE name = ?").bind(name).first();
+    const { g, stub, now, row } = await emptiedTimer();
     // The cancel arrives while the schedule's D1 write is in flight.
     await Promise.all([stub.schedule("again", now + 10 * 60_000, "core.send_message", message(g, "again")), stub.cancel("again")]);
     expect(await stub.list().then((items) => items.filter((i) => i.status === "pending"))).toEqual([]);
