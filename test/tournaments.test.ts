@@ -92,6 +92,9 @@ describe("matches mirrored as Discord scheduled events", () => {
     expect(await mapping(three.id)).toBeNull();
     const again = await asAdmin(l.g, "match", "finish", { match: String(one.id) });
     expect(text(again)).toContain("already finished");
+    // An organiser whose delete got no answer tries again: told it is done, not that the match never existed.
+    expect(text(await asAdmin(l.g, "match", "delete", { match: String(three.id) }))).toBe(`Match #${three.id} is already deleted.`);
+    expect(text(await asAdmin(l.g, "match", "reschedule", { match: String(three.id), time: iso(ahead(30)) }))).toBe(`Match #${three.id} is already deleted.`);
   });
 
   it("a past match or one starting within a minute gets no event, with a note", async () => {

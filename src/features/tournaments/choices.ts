@@ -35,7 +35,9 @@ export async function requireTeam(s: Services, t: Tournament, name: string | nul
 export async function requireMatch(s: Services, guildId: string, raw: string | null): Promise<MatchView> {
   const id = Number((raw ?? "").trim().replace(/^#/, ""));
   const m = Number.isInteger(id) && id > 0 ? await matchView(s.env.DB, guildId, id) : null;
-  if (!m || m.status === "deleted") throw new UserError("I can't find that match in this server. Pick one from the list as you type.");
+  if (!m) throw new UserError("I can't find that match in this server. Pick one from the list as you type.");
+  // A change retried after its answer was lost finds the match it deleted: say so, rather than that it never existed.
+  if (m.status === "deleted") throw new UserError(`Match #${m.id} is already deleted.`);
   return m;
 }
 
