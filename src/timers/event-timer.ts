@@ -351,7 +351,6 @@ export abstract class TimerObject<E, S> extends DurableObject<E> {
   }
 
   private name(): string {
-    const stored = this.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'name'").toArray()[0]?.v;
-    return stored ?? this.ctx.id.name ?? this.ctx.id.toString();
+    return this.meta("name") ?? this.ctx.id.name ?? this.ctx.id.toString();
   }
 }
