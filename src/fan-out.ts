@@ -64,6 +64,14 @@ export interface GuildFanOutSpec<R extends { guild_id: string }> {
   pageGapMs?: number;
 }
 
+/** Guilds enqueued between two yields to the rest of the isolate (see yieldToOthers). */
+export const ENQUEUE_SLICE = 5;
+/**
+ * Lets the isolate's other work run: a chain of calls to other Durable Objects in the same process never waits on
+ * the network, so without a timer in between it holds the thread until the whole page is enqueued.
+ */
+const yieldToOthers = () => new Promise((r) => setTimeout(r, 0));
+
 export const fanOutTimer = (name: string) => `fanout:${name}`;
 const kindOf = (name: string): `fanout.${string}` => `fanout.${name}`;
 
@@ -86,7 +94,10 @@ export function guildFanOut<R extends { guild_id: string }>(spec: GuildFanOutSpe
       const cursor = item.payload;
       const rows = await spec.page(s, cursor.after, pageSize, cursor.round);
       const due = pageDueTimes(now + FAN_OUT_PAGE_LEAD_MS, rows.length, gap, pageSize);
-      for (const [i, row] of rows.entries()) await spec.enqueue(s, row, due[i] as number, cursor.round);
+      for (const [i, row] of rows.entries()) {
+        await spec.enqueue(s, row, due[i] as number, cursor.round);
+        if ((i + 1) % ENQUEUE_SLICE === 0) await yieldToOthers();
+      }
       const queued = cursor.queued + rows.length;
       const last = rows.at(-1);
       if (rows.length === pageSize && last) return { again: { dueAt: now + gap, payload: { round: cursor.round, after: last.guild_id, queued } } };

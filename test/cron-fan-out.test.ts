@@ -92,4 +92,40 @@ describe("a periodic job over many guilds", () => {
     expect(await listCalls(g.guild_id)).toHaveLength(1);
     expect((await record(g.guild_id, missed.id))?.state).toBe("scheduled");
   }, 120_000);
+
+  it("lets the rest of the isolate run while it enqueues a page (a timer due meanwhile fires before the page is done)", async () => {
+    const fake = Array.from({ length: FAN_OUT_PAGE }, (_, i) => `1000000000001${String(i).padStart(6, "0")}`);
+    // Exactly one page: this job's guilds only.
+    await env.DB.prepare("DELETE FROM event_channel_settings").run();
+    await env.DB.batch(
+      fake.map((id) =>
+        env.DB.prepare("INSERT OR REPLACE INTO event_channel_settings (guild_id, settings, updated_at) VALUES (?, ?, ?)").bind(
+          id,
+          JSON.stringify({ category_id: "1000000000000000001" }),
+          Date.now(),
+        ),
+      ),
+    );
+    const fan = timer(fanOutTimer("event_channels.reconcile"));
+    await setClock(fan, -HOUR);
+    await hourlyCron();
+    await setClock(fan, FAN_OUT_START_DELAY_MS + staggerOf("event_channels.reconcile"));
+    // Locally every Durable Object shares one thread, and calls between them never wait on the network: a page that
+    // does not yield holds the thread, and a REST slot's caller (a timer like this one) wakes after its slot.
+    let ticks = 0;
+    let paging = true;
+    const ticker = (async () => {
+      while (paging) {
+        await new Promise((r) => setTimeout(r, 1));
+        ticks++;
+      }
+    })();
+    await runDurableObjectAlarm(fan);
+    paging = false;
+    await ticker;
+    expect(await timer(reconcileTimer(fake[FAN_OUT_PAGE - 1] as string)).list()).toHaveLength(1);
+    // A page that holds the thread lets the ticker tick once, when it is done; one that yields every few guilds
+    // lets it tick all along (11 times here, of 20 yields).
+    expect(ticks).toBeGreaterThanOrEqual(4);
+  }, 60_000);
 });
