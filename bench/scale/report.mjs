@@ -37,7 +37,8 @@ export function targets(report) {
     });
     out.push({ target: "hour: 429s received = 0", value: h.rest["429s"], ok: h.rest["429s"] === 0 });
     out.push({ target: "hour: budget use while saturated ≥ 95 %", value: h.rest.budget_use, ok: (h.rest.budget_use ?? 0) >= 0.95 });
-    out.push({ target: "  (the same, seconds in which workerd's thread stalled ≥ 60 ms left out)", value: h.rest.budget_use_unstalled, ok: "–" });
+    out.push({ target: "  (the same, moments in which workerd's thread stalled ≥ 60 ms left out)", value: h.rest.budget_use_unstalled, ok: "–" });
+    out.push({ target: "  (every second from T0 until the last due action was done)", value: h.rest.budget_use_outstanding, ok: "–" });
   }
   return out;
 }
@@ -94,10 +95,10 @@ export function printSummary(report) {
       { lane: "background: sync lists", due: l.background_sync.due, done: l.background_sync.listed, ...lat(l.background_sync.late), "p99 over floor": "" },
     ]);
     console.log(
-      `workerd stalls (an answer ≥ 60 ms late): ${h.rest.stalls?.length ?? "–"}, ${h.rest.stalled_ms ?? "–"} ms in all, longest ${h.rest.longest_stall_ms ?? "–"} ms; ${h.rest.stalled_s ?? "–"} of the saturated seconds had one`,
+      `workerd stalls (an answer ≥ 60 ms late): ${h.rest.stalls?.length ?? "–"}, ${h.rest.stalled_ms ?? "–"} ms in all, longest ${h.rest.longest_stall_ms ?? "–"} ms; ${h.rest.stalled_s ?? "–"} of the seconds with work outstanding had one`,
     );
     console.log(
-      `REST: ${h.rest.calls} calls, ${h.rest["429s"]} 429s, ${h.rest.saturated_s} s saturated at ${fmt((h.rest.budget_use ?? 0) * 100)} % of 50/s; deliveries ${JSON.stringify(l.bulk_reminder_dms.deliveries)}`,
+      `REST: ${h.rest.calls} calls, ${h.rest["429s"]} 429s, ${h.rest.saturated_s} s saturated (slot requests waiting) at ${fmt((h.rest.budget_use ?? 0) * 100)} % of 50/s, ${h.rest.outstanding_s} s with work outstanding at ${fmt((h.rest.budget_use_outstanding ?? 0) * 100)} %; deliveries ${JSON.stringify(l.bulk_reminder_dms.deliveries)}`,
     );
   }
   const costs = costTable(report);
