@@ -18,6 +18,19 @@ const setClock = (t: DurableObjectStub<EventTimer>, offset: number) =>
 const listCalls = async (guildId: string) =>
   (await emu<{ method: string }[]>(`/_emulator/requests?path_contains=/guilds/${guildId}/scheduled-events`)).filter((r) => r.method === "GET");
 
+/** Guilds with event channels set up, as far as the hourly reconciliation's page query sees. */
+async function setUpEventChannels(guildIds: readonly string[]) {
+  await env.DB.batch(
+    guildIds.map((id) =>
+      env.DB.prepare("INSERT OR REPLACE INTO event_channel_settings (guild_id, settings, updated_at) VALUES (?, ?, ?)").bind(
+        id,
+        JSON.stringify({ category_id: "1000000000000000001" }),
+        Date.now(),
+      ),
+    ),
+  );
+}
+
 async function hourlyCron() {
   const ctx = createExecutionContext();
   await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
@@ -28,15 +41,7 @@ describe("a periodic job over many guilds", () => {
   it("only enqueues from the cron; its timer enqueues a page of guilds per invocation, spread out; each guild's reconciliation runs on its own timer", async () => {
     // 150 guilds with event channels set up (ids that sort first), and one real guild whose event the gateway missed.
     const fake = Array.from({ length: 150 }, (_, i) => `1000000000000${String(i).padStart(6, "0")}`);
-    await env.DB.batch(
-      fake.map((id) =>
-        env.DB.prepare("INSERT OR REPLACE INTO event_channel_settings (guild_id, settings, updated_at) VALUES (?, ?, ?)").bind(
-          id,
-          JSON.stringify({ category_id: "1000000000000000001" }),
-          Date.now(),
-        ),
-      ),
-    );
+    await setUpEventChannels(fake);
     const g = await newGuild();
     await setUp(g);
     const start = Date.now() + 2 * HOUR;
@@ -97,15 +102,7 @@ describe("a periodic job over many guilds", () => {
     const fake = Array.from({ length: FAN_OUT_PAGE }, (_, i) => `1000000000001${String(i).padStart(6, "0")}`);
     // Exactly one page: this job's guilds only.
     await env.DB.prepare("DELETE FROM event_channel_settings").run();
-    await env.DB.batch(
-      fake.map((id) =>
-        env.DB.prepare("INSERT OR REPLACE INTO event_channel_settings (guild_id, settings, updated_at) VALUES (?, ?, ?)").bind(
-          id,
-          JSON.stringify({ category_id: "1000000000000000001" }),
-          Date.now(),
-        ),
-      ),
-    );
+    await setUpEventChannels(fake);
     const fan = timer(fanOutTimer("event_channels.reconcile"));
     await setClock(fan, -HOUR);
     await hourlyCron();

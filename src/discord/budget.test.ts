@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BudgetScheduler, GLOBAL_LIMIT_PER_SECOND, HORIZON_MS, type Lane, MAX_GRANT, SLOT_LATENESS_MS } from "./budget";
+import { BUCKET_MS, BudgetScheduler, GLOBAL_LIMIT_PER_SECOND, HORIZON_MS, type Lane, MAX_GRANT, SLOT_LATENESS_MS } from "./budget";
 
 interface Client {
   lane: Lane;
@@ -169,5 +169,23 @@ describe("the REST budget scheduler", () => {
       expect(later.ok).toBe(true);
     }
     expect(s.status(0).critical.ahead_ms).toBeGreaterThanOrEqual(9_900);
+  });
+
+  it("books no slot past a request's deadline: refused as late, the slot after it stays free for the next caller", () => {
+    const s = new BudgetScheduler();
+    // Critical work holds the next five buckets; a reminder DM that must go out within 250 ms cannot.
+    for (let i = 0; i < 5; i++) expect(s.request({ lane: "critical", guild: `c${i}`, n: MAX_GRANT }, 0).ok).toBe(true);
+    const booked = s.status(0).critical.ahead_ms;
+    const late = s.request({ lane: "critical", guild: "dm", n: MAX_GRANT, notAfter: 250 }, 0);
+    expect(late).toMatchObject({ ok: false, reason: "late" });
+    if (!late.ok) expect(late.retryAt).toBeGreaterThan(250);
+    // The first free slot still goes to whoever asks next (the late request took none of it).
+    const next = s.request({ lane: "critical", guild: "next", n: 1 }, 0);
+    expect(next.ok && next.slots[0]).toBeGreaterThan(booked);
+    expect(next.ok && next.slots[0]).toBeLessThanOrEqual(booked + 2 * BUCKET_MS);
+    // A deadline within reach is served, with no slot after it.
+    const inTime = s.request({ lane: "critical", guild: "soon", n: MAX_GRANT, notAfter: booked + 2 * BUCKET_MS }, 0);
+    expect(inTime.ok).toBe(true);
+    if (inTime.ok) expect(Math.max(...inTime.slots)).toBeLessThanOrEqual(booked + 2 * BUCKET_MS);
   });
 });

@@ -48,13 +48,18 @@ export interface SlotRequest {
   n: number;
   /** How long the request may wait in the gate for its slots (ms; none: answered at once). */
   waitMs?: number;
+  /**
+   * The latest slot the caller can still use (epoch ms): none after it is booked, since the caller would give it up
+   * and no other call could have it. With no free slot until then the request is refused as `late`.
+   */
+  notAfter?: number;
 }
 
 /**
  * Either the start times of the granted slots (epoch ms, ascending, 1..n of them) or when to ask again: because the
  * lane is booked to its horizon (`full`) or because the guild holds its fair share of it (`share`).
  */
-export type Grant = { ok: true; slots: number[] } | { ok: false; retryAt: number; reason?: "full" | "share" };
+export type Grant = { ok: true; slots: number[] } | { ok: false; retryAt: number; reason?: "full" | "share" | "late" };
 
 export interface LaneStatus {
   /** Slots booked from now on. */
@@ -93,10 +98,13 @@ export class BudgetScheduler {
     if (allowed <= 0) return { ok: false, retryAt: (mine[0]?.at ?? now) + 1, reason: "share" };
     const slots: number[] = [];
     const first = Math.ceil(now / BUCKET_MS);
-    for (let b = first; b * BUCKET_MS <= horizonEnd && slots.length < allowed; b++) {
+    const lastUsable = Math.min(horizonEnd, req.notAfter ?? Number.POSITIVE_INFINITY);
+    for (let b = first; b * BUCKET_MS <= lastUsable && slots.length < allowed; b++) {
       const free = BUCKET_SLOTS - (this.used.get(b) ?? 0);
       for (let k = 0; k < free && slots.length < allowed; k++) slots.push(b * BUCKET_MS);
     }
+    // Every slot it could use is taken: asking again cannot help, the ones after its deadline are of no use to it.
+    if (!slots.length && lastUsable < horizonEnd) return { ok: false, retryAt: this.firstFreeAfter(first) * BUCKET_MS, reason: "late" };
     if (!slots.length)
       return { ok: false, retryAt: this.firstFreeAfter(Math.floor(horizonEnd / BUCKET_MS) + 1) * BUCKET_MS - HORIZON_MS[lane], reason: "full" };
     for (const at of slots) {

@@ -15,7 +15,13 @@ export class RateGateObject<E> extends DurableObject<E> {
   private timerAt = 0;
 
   async take(req: SlotRequest): Promise<Grant> {
-    if (!LANES.includes(req?.lane) || typeof req.guild !== "string" || !Number.isFinite(req.n)) throw new Error("RateGate.take: bad request");
+    if (
+      !LANES.includes(req?.lane) ||
+      typeof req.guild !== "string" ||
+      !Number.isFinite(req.n) ||
+      (req.notAfter !== undefined && !Number.isFinite(req.notAfter))
+    )
+      throw new Error("RateGate.take: bad request");
     const answer = new Promise<Grant>((resolve) => this.room.offer(req, Date.now(), resolve));
     this.arm();
     return answer;

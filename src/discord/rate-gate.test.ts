@@ -108,6 +108,20 @@ describe("the RateGate object and SlotSource", () => {
     expect(asked).toHaveLength(2);
   });
 
+  it("tells the gate its deadline: a call that cannot go out in time books no slot anyone else could have used", async () => {
+    const scheduler = new BudgetScheduler();
+    const now = 1_000_000;
+    const gate: RateGate = { take: async (req) => scheduler.request(req, now), status: async () => scheduler.status(now) };
+    // Critical work holds the next second.
+    for (let i = 0; i < 5; i++) await gate.take({ lane: "critical", guild: `c${i}`, n: 10 });
+    const before = (await gate.status()).critical.booked;
+    const source = new SlotSource(gate, { lane: "critical", guild: "dm", notAfter: now + 300, clock: () => now });
+    const err = await source.take().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BudgetDeferred);
+    expect((err as BudgetDeferred).late).toBe(true);
+    expect((await gate.status()).critical.booked).toBe(before);
+  });
+
   it("makes its call after a few retakes when every answer of the gate arrives after its slots' time", async () => {
     const scheduler = new BudgetScheduler();
     let now = 1_000_000;

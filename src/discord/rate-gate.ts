@@ -117,7 +117,7 @@ export class SlotSource {
     // a slot that comes within reach goes to the most urgent lane waiting for it.
     const maxWait = this.opts.maxWaitMs ?? 3_000;
     const waitMs = Math.max(0, Math.min(maxWait, (this.opts.notAfter ?? Number.POSITIVE_INFINITY) - this.clock()));
-    const req = { lane: this.opts.lane, guild: this.opts.guild, n: Math.max(1, this.waiting), waitMs };
+    const req = { lane: this.opts.lane, guild: this.opts.guild, n: Math.max(1, this.waiting), waitMs, notAfter: this.opts.notAfter };
     const grant = await this.gate.take(req).catch(async () => {
       // A waiting request is an open call to the gate for up to its wait: a gate restarted meanwhile (a deploy) drops
       // it, and every call waiting on it would fail. Asked once more, of the gate's new instance.
@@ -129,7 +129,10 @@ export class SlotSource {
       return;
     }
     const wait = grant.retryAt - this.clock();
-    if (wait > maxWait) this.deferred = new BudgetDeferred(grant.retryAt, false);
+    // No slot before the deadline, now or when it may ask again: the call is not made at all.
+    if (grant.reason === "late" || (this.opts.notAfter !== undefined && grant.retryAt > this.opts.notAfter))
+      this.deferred = new BudgetDeferred(grant.retryAt, true);
+    else if (wait > maxWait) this.deferred = new BudgetDeferred(grant.retryAt, false);
     else await sleep(wait);
   }
 }
