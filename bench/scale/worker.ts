@@ -94,10 +94,13 @@ function countedDb(db: D1Database, c: D1Count): D1Database {
   });
 }
 
-/** When alarms ran and what the gate granted (read at /__bench/trace for --dump): kept in memory, never logged. */
+/** When alarms ran and what the gate granted (read at /__bench/trace by the hour's measure and --dump): kept in memory, never logged. */
 const traced: unknown[] = [];
+const TRACE_CAP = 200_000;
 const trace = (x: unknown) => {
-  if (traced.length < 200_000) traced.push(x);
+  // The newest are kept (the hour, measured last, is read from it): the oldest tenth goes when it is full.
+  if (traced.length >= TRACE_CAP) traced.splice(0, TRACE_CAP / 10);
+  traced.push(x);
 };
 const counted = (env: Env, origin: Origin): Env => ({ ...env, DB: countedDb(env.DB, stats.d1[origin]) });
 

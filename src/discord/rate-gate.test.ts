@@ -122,6 +122,12 @@ describe("the RateGate object and SlotSource", () => {
     expect((await gate.status()).critical.booked).toBe(before);
   });
 
+  it("takes a non-finite deadline for none, as before the gate was told of deadlines", async () => {
+    const gate = rateGate(env.RATE_GATE, `test-${crypto.randomUUID()}`);
+    for (const notAfter of [Number.NaN, Number.POSITIVE_INFINITY])
+      await expect(new SlotSource(gate, { lane: "bulk", guild: "g", notAfter }).take()).resolves.toBeUndefined();
+  });
+
   it("makes its call after a few retakes when every answer of the gate arrives after its slots' time", async () => {
     const scheduler = new BudgetScheduler();
     let now = 1_000_000;

@@ -53,12 +53,15 @@ export class SlotSource {
   private refill: Promise<void> | null = null;
   private deferred: BudgetDeferred | null = null;
   private readonly clock: () => number;
+  /** The caller's deadline; a non-finite one (NaN, Infinity) is none, as it always was (the gate refuses it). */
+  private readonly notAfter: number | undefined;
 
   constructor(
     private readonly gate: RateGate,
     private readonly opts: SlotSourceOptions,
   ) {
     this.clock = opts.clock ?? Date.now;
+    this.notAfter = Number.isFinite(opts.notAfter) ? opts.notAfter : undefined;
   }
 
   /** When a call was last deferred (the budget was full past `maxWaitMs`): when to run again; 0 if never. */
@@ -87,7 +90,7 @@ export class SlotSource {
         if (at !== undefined && this.clock() - at >= STALE_SLOT_MS && stale++ < MAX_STALE_RETAKES) continue;
         if (at !== undefined) {
           holds();
-          if (this.opts.notAfter !== undefined && at > this.opts.notAfter) throw new BudgetDeferred(at, true);
+          if (this.notAfter !== undefined && at > this.notAfter) throw new BudgetDeferred(at, true);
           await sleep(at - this.clock());
           // Woken too late for its slot (the isolate was busy): this call asks for a new one instead, a few times at
           // most (an isolate late for every slot still gets its calls out, under the per-isolate limiter).
@@ -116,8 +119,8 @@ export class SlotSource {
     // The gate keeps the request until it can serve it (as long as this caller would wait anyway): no polling, and
     // a slot that comes within reach goes to the most urgent lane waiting for it.
     const maxWait = this.opts.maxWaitMs ?? 3_000;
-    const waitMs = Math.max(0, Math.min(maxWait, (this.opts.notAfter ?? Number.POSITIVE_INFINITY) - this.clock()));
-    const req = { lane: this.opts.lane, guild: this.opts.guild, n: Math.max(1, this.waiting), waitMs, notAfter: this.opts.notAfter };
+    const waitMs = Math.max(0, Math.min(maxWait, (this.notAfter ?? Number.POSITIVE_INFINITY) - this.clock()));
+    const req = { lane: this.opts.lane, guild: this.opts.guild, n: Math.max(1, this.waiting), waitMs, notAfter: this.notAfter };
     const grant = await this.gate.take(req).catch(async () => {
       // A waiting request is an open call to the gate for up to its wait: a gate restarted meanwhile (a deploy) drops
       // it, and every call waiting on it would fail. Asked once more, of the gate's new instance.
@@ -130,7 +133,7 @@ export class SlotSource {
     }
     const wait = grant.retryAt - this.clock();
     // No slot before the deadline, now or when it may ask again: the call is not made at all.
-    if (grant.reason === "late" || (this.opts.notAfter !== undefined && grant.retryAt > this.opts.notAfter))
+    if (grant.reason === "late" || (this.notAfter !== undefined && grant.retryAt > this.notAfter))
       this.deferred = new BudgetDeferred(grant.retryAt, true);
     else if (wait > maxWait) this.deferred = new BudgetDeferred(grant.retryAt, false);
     else await sleep(wait);
