@@ -133,8 +133,8 @@ export class SlotSource {
     }
     const wait = grant.retryAt - this.clock();
     // No slot before the deadline, now or when it may ask again: the call is not made at all.
-    if (grant.reason === "late" || (this.notAfter !== undefined && grant.retryAt > this.notAfter))
-      this.deferred = new BudgetDeferred(grant.retryAt, true);
+    const late = grant.reason === "late" || (this.notAfter !== undefined && grant.retryAt > this.notAfter);
+    if (late) this.deferred = new BudgetDeferred(grant.retryAt, true);
     else if (wait > maxWait) this.deferred = new BudgetDeferred(grant.retryAt, false);
     else await sleep(wait);
   }
