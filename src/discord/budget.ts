@@ -57,7 +57,8 @@ export interface SlotRequest {
 
 /**
  * Either the start times of the granted slots (epoch ms, ascending, 1..n of them) or when to ask again: because the
- * lane is booked to its horizon (`full`) or because the guild holds its fair share of it (`share`).
+ * lane is booked to its horizon (`full`), because the guild holds its fair share of it (`share`), or because every
+ * slot before the request's deadline is taken (`late`: asking again cannot help).
  */
 export type Grant = { ok: true; slots: number[] } | { ok: false; retryAt: number; reason?: "full" | "share" | "late" };
 
