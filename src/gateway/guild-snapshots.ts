@@ -1,7 +1,7 @@
 /**
  * GUILD_CREATEs waiting for their reconciliation, kept off the relay's dispatch path: a reconnect's thousands of
- * them are set aside here (the newest per guild) in O(1) each, reconciled one at a time when no dispatch waits,
- * and a guild's own snapshot is always reconciled before any later dispatch of that guild, so each guild still
+ * them are set aside here (the newest per guild) as their frames arrive, reconciled one at a time when no dispatch
+ * waits, and a guild's own snapshot is always reconciled before any later dispatch of that guild, so each guild still
  * sees its dispatches in order while other guilds' dispatches no longer wait behind the storm.
  */
 import { logger } from "../log";
@@ -18,8 +18,13 @@ export const SNAPSHOT_BATCH = 1;
 
 export interface Snapshot {
   guild_id: string;
-  /** The inbox entry it came from (its place in the order of the guild's dispatches). */
+  /**
+   * Its place in the order of the queue: the newest inbox entry when its frame arrived (dispatches with a higher id
+   * came after it). Snapshots set aside through the queue before this was so carry their own entry's id.
+   */
   entry_id: number;
+  /** Bumped whenever a newer GUILD_CREATE replaces it, so finishing an older one never removes the newer. */
+  version: number;
   payload: string;
   received_at: number;
   attempts: number;
@@ -40,18 +45,39 @@ export class GuildSnapshots {
       guild_id TEXT PRIMARY KEY, entry_id INTEGER NOT NULL, payload TEXT NOT NULL, received_at INTEGER NOT NULL,
       attempts INTEGER NOT NULL DEFAULT 0, done TEXT NOT NULL DEFAULT '[]', next_at INTEGER NOT NULL DEFAULT 0)`);
     sql.exec("CREATE INDEX IF NOT EXISTS guild_snapshots_next ON guild_snapshots (next_at, entry_id)");
+    // Tables stored before the column existed get it.
+    if (
+      !sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('guild_snapshots')")
+        .toArray()
+        .some((c) => c.name === "version")
+    )
+      sql.exec("ALTER TABLE guild_snapshots ADD COLUMN version INTEGER NOT NULL DEFAULT 0");
   }
 
-  /** Sets a GUILD_CREATE aside; a newer one of the same guild replaces it (each is the guild's whole state). */
+  /**
+   * Sets a GUILD_CREATE aside as its frame arrives, in the relay's transaction with the resume seq: the dispatch
+   * path never sees it. `after` is the newest inbox entry's id at that moment. It replaces the guild's older
+   * snapshot, if any: each GUILD_CREATE is the guild's whole state, and frames arrive in order.
+   */
+  setAside(guildId: string, payload: string, after: number, receivedAt: number): void {
+    this.upsert(guildId, after, payload, receivedAt, "");
+  }
+
+  /** A GUILD_CREATE queued in the inbox before frames were set aside on arrival: replaces only an older snapshot. */
   private defer(guildId: string, row: InboxRow): void {
+    this.upsert(guildId, row.id, row.payload, row.received_at, "WHERE excluded.entry_id > guild_snapshots.entry_id");
+  }
+
+  private upsert(guildId: string, entryId: number, payload: string, receivedAt: number, when: string): void {
     this.sql.exec(
       `INSERT INTO guild_snapshots (guild_id, entry_id, payload, received_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (guild_id) DO UPDATE SET entry_id = excluded.entry_id, payload = excluded.payload, received_at = excluded.received_at,
-         attempts = 0, done = '[]', next_at = 0 WHERE excluded.entry_id > guild_snapshots.entry_id`,
+         attempts = 0, done = '[]', next_at = 0, version = guild_snapshots.version + 1 ${when}`,
       guildId,
-      row.id,
-      row.payload,
-      row.received_at,
+      entryId,
+      payload,
+      receivedAt,
     );
   }
 
@@ -80,7 +106,8 @@ export class GuildSnapshots {
    */
   private async before(guildId: string, entryId: number, run: RunPayload, now: number): Promise<boolean> {
     const snap = toSnapshot(this.sql.exec<Raw>("SELECT * FROM guild_snapshots WHERE guild_id = ?", guildId).toArray()[0]);
-    if (!snap || snap.entry_id > entryId) return true;
+    // A snapshot whose place is at or after this entry arrived after it (the entry was queued already).
+    if (!snap || snap.entry_id >= entryId) return true;
     return this.reconcile(snap, run, now);
   }
 
@@ -89,7 +116,7 @@ export class GuildSnapshots {
    * none. A dispatch arriving meanwhile waits for this batch only.
    */
   async next(run: RunPayload, now: number, batch = SNAPSHOT_BATCH): Promise<boolean> {
-    const raws = this.sql.exec<Raw>("SELECT * FROM guild_snapshots WHERE next_at <= ? ORDER BY entry_id LIMIT ?", now, batch).toArray();
+    const raws = this.sql.exec<Raw>("SELECT * FROM guild_snapshots WHERE next_at <= ? ORDER BY entry_id, received_at LIMIT ?", now, batch).toArray();
     if (!raws.length) return false;
     await Promise.all(raws.map((r) => this.reconcile(toSnapshot(r) as Snapshot, run, now)));
     return true;
@@ -99,15 +126,15 @@ export class GuildSnapshots {
     // Its received time goes with it: reconciled later, it must not undo what newer dispatches or lists recorded.
     const outcome = await run(snap.payload, new Set(snap.done), { received_at: snap.received_at });
     // Only this snapshot: a newer GUILD_CREATE that arrived meanwhile stays for its own turn.
-    const same = "guild_id = ? AND entry_id = ?";
+    const same = "guild_id = ? AND entry_id = ? AND version = ?";
     if (outcome.failed.length === 0) {
-      this.sql.exec(`DELETE FROM guild_snapshots WHERE ${same}`, snap.guild_id, snap.entry_id);
+      this.sql.exec(`DELETE FROM guild_snapshots WHERE ${same}`, snap.guild_id, snap.entry_id, snap.version);
       return true;
     }
     const attempts = snap.attempts + 1;
     if (attempts >= MAX_DISPATCH_ATTEMPTS) {
       logger.error("gateway.guild_reconcile_gave_up", { guild_id: snap.guild_id, attempts, handlers: outcome.failed });
-      this.sql.exec(`DELETE FROM guild_snapshots WHERE ${same}`, snap.guild_id, snap.entry_id);
+      this.sql.exec(`DELETE FROM guild_snapshots WHERE ${same}`, snap.guild_id, snap.entry_id, snap.version);
       return true;
     }
     this.sql.exec(
@@ -117,6 +144,7 @@ export class GuildSnapshots {
       now + retryDelayMs(attempts),
       snap.guild_id,
       snap.entry_id,
+      snap.version,
     );
     logger.warn("gateway.guild_reconcile_retry", { guild_id: snap.guild_id, attempts, handlers: outcome.failed });
     return false;

@@ -64,6 +64,11 @@ export class Inbox {
     return r ? { ...r, done: JSON.parse(r.done) as string[] } : null;
   }
 
+  /** The newest entry's id (0 when empty): every entry appended later has a higher one (AUTOINCREMENT). */
+  newestId(): number {
+    return this.sql.exec<{ id: number }>("SELECT COALESCE(MAX(id), 0) AS id FROM inbox").one().id;
+  }
+
   /** When the oldest waiting entry arrived (null when empty): how far behind the handlers are. */
   oldestReceivedAt(): number | null {
     return this.sql.exec<{ at: number }>("SELECT received_at AS at FROM inbox ORDER BY id LIMIT 1").toArray()[0]?.at ?? null;

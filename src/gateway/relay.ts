@@ -1,7 +1,8 @@
 /**
  * GatewayRelay: a Durable Object holding one shard's gateway WebSocket; one alarm drives heartbeats and reconnects.
  * Dispatches are at-least-once: each is appended to a queue in the object's storage in the same write as the
- * resume seq, handled from there in order, and deleted once its handlers succeeded.
+ * resume seq, handled from there in order, and deleted once its handlers succeeded; a GUILD_CREATE is set aside
+ * for its guild instead (GuildSnapshots), in the same write.
  */
 import { DurableObject } from "cloudflare:workers";
 import { type GatewayDispatchPayload, GatewayOpcodes, type GatewayReceivePayload, type GatewayResumeData } from "discord-api-types/v10";
@@ -11,7 +12,7 @@ import { Drainer } from "./drain";
 import { GuildSnapshots, type RunPayload } from "./guild-snapshots";
 import { Inbox, type InboxRow } from "./inbox";
 import { DEFAULT_INBOX_BOUND, type InboxBound, mayResume, mustPause } from "./inbox-policy";
-import { connectUrl, dispatchGuild, INTENTS, isForwarded, onClose, reconnectDelayMs } from "./protocol";
+import { connectUrl, DEFERRED_BY_GUILD, dispatchGuild, INTENTS, isForwarded, onClose, reconnectDelayMs } from "./protocol";
 import { type GatewayInfo, initialState, type LifecycleEntry, type RelayHooks, type RelayState, type RelayView } from "./relay-state";
 
 export type { Backlog, GatewayInfo, RelayHooks, RelayState, RelayStatus, RelayView } from "./relay-state";
@@ -276,14 +277,19 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
       marker = { change: "connected", conn: st.conn, fresh: false, state: { ...st } };
     }
     const entry = isForwarded(p.t) ? { kind: "dispatch" as const, t: p.t, s: p.s, payload: JSON.stringify(p), guild_id: dispatchGuild(p.t, p.d) } : null;
-    // One transaction: the resume seq never covers a dispatch that is not durably queued (RESUME replays the rest).
+    // A GUILD_CREATE never enters the queue: a reconnect's thousands would stand between the socket and every live
+    // dispatch. It is set aside for its guild, in its place in the order (see GuildSnapshots.before).
+    const asideFor = entry?.t === DEFERRED_BY_GUILD ? entry.guild_id : null;
+    // One transaction: the resume seq never covers a dispatch that is not durably stored (RESUME replays the rest).
     this.ctx.storage.transactionSync(() => {
       if (marker) this.inbox.append({ kind: "lifecycle", t: marker.change, s: p.s, payload: JSON.stringify(marker) }, now);
-      if (entry) this.inbox.append(entry, now);
+      if (entry && asideFor) this.snapshots.setAside(asideFor, entry.payload, this.inbox.newestId(), now);
+      else if (entry) this.inbox.append(entry, now);
       this.ctx.storage.kv.put("state", st);
     });
     this.state = st;
-    if (marker || entry) await this.afterAppend(st);
+    if (marker || (entry && !asideFor)) await this.afterAppend(st);
+    else if (asideFor) this.drainer.kick();
   }
 
   /** Queues a connection change in order with the dispatches (the bus hears of it once what came before is handled). */
