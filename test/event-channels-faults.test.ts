@@ -69,6 +69,44 @@ describe("event channels: role grants under failures", () => {
   });
 });
 
+describe("event channels: a grant whose answer never comes", () => {
+  it("holds only itself: the other Interested members get the role long before its timeout, and it gets it after", async () => {
+    const g = await newGuild();
+    await setUp(g);
+    const start = Date.now() + 2 * HOUR;
+    const ev = await scheduleEvent(g, "Hang Night", start);
+    const fans = (await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 12, silent: true } }))
+      .user_ids;
+    await untilPlanned(g.guild_id, ev.id, "create");
+    const [hung, ...others] = fans as [string, ...string[]];
+    // The first grant's request is never answered: the REST client's 10 s timeout ends it (then its retry succeeds).
+    await emu("/_emulator/faults", { body: { path: `/guilds/${g.guild_id}/members/${hung}/roles/`, method: "PUT", hang: true, times: 1 } });
+    const at = start - 15 * MIN;
+    const t0 = Date.now();
+    const running = (async () => {
+      await runAt(g.guild_id, ev.id, at);
+      for (let i = 0; i < 5; i++) {
+        const grant = (await timerOf(g.guild_id, ev.id).list()).find((x) => x.key === "grant");
+        if (grant?.status !== "pending") return;
+        await runAt(g.guild_id, ev.id, Math.max(at, grant.dueAt));
+      }
+    })();
+    let othersAt: number | null = null;
+    while (othersAt === null && Date.now() - t0 < 20_000) {
+      const roleId = (await record(g.guild_id, ev.id))?.role_id;
+      const holders = new Set(roleId ? await holdersOf(g, roleId) : []);
+      if (others.every((u) => holders.has(u))) othersAt = Date.now() - t0;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    await running;
+    // One at a time, the eleven others would have waited the hung request's 10 s.
+    expect(othersAt).not.toBeNull();
+    expect(othersAt as number).toBeLessThan(6_000);
+    const holders = new Set(await holdersOf(g, (await record(g.guild_id, ev.id))?.role_id as string));
+    expect(fans.filter((u) => !holders.has(u))).toEqual([]);
+  }, 60_000);
+});
+
 describe("event channels: interest changes lost with a gateway session", () => {
   it("after a fresh IDENTIFY, takes the role from a member who unmarked Interested and gives it to one who marked", async () => {
     const g = await newGuild();

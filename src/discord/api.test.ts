@@ -14,7 +14,7 @@ function recording(log: string[], tag = ""): Discord {
       log.push(`${tag}${method} ${route} ${JSON.stringify(data ?? {}, (_k, v) => (v instanceof URLSearchParams ? v.toString() : v))}`);
       return {} as T;
     };
-  return { get: as("get"), post: as("post"), put: as("put"), patch: as("patch"), delete: as("delete"), create: as("create") };
+  return { get: as("get"), post: as("post"), put: as("put"), patch: as("patch"), delete: as("delete"), create: as("create"), putAlongside: as("put") };
 }
 
 interface Sent {

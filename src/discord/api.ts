@@ -44,8 +44,9 @@ export function discordApi(d: Discord) {
       /** Never retried blindly: a lost answer is found again by the caller's recorded intent. */
       createRole: (guildId: string, body: RESTPostAPIGuildRoleJSONBody, o?: CallOptions) => d.create<APIRole>(Routes.guildRoles(guildId), { body, ...opts(o) }),
       deleteRole: (guildId: string, roleId: string, o?: CallOptions) => d.delete<void>(Routes.guildRole(guildId, roleId), opts(o)),
+      /** Sent alongside others: a guild's grants share one bucket, and one hung grant must not hold the rest. */
       addMemberRole: (guildId: string, userId: string, roleId: string, o?: CallOptions) =>
-        d.put<void>(Routes.guildMemberRole(guildId, userId, roleId), opts(o)),
+        d.putAlongside<void>(Routes.guildMemberRole(guildId, userId, roleId), opts(o)),
       removeMemberRole: (guildId: string, userId: string, roleId: string, o?: CallOptions) =>
         d.delete<void>(Routes.guildMemberRole(guildId, userId, roleId), opts(o)),
       channels: (guildId: string) => d.get<APIChannel[]>(Routes.guildChannels(guildId)),

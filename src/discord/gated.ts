@@ -21,6 +21,7 @@ export function gatedDiscord(discord: Discord, slots: SlotSource): Discord {
     patch: through("patch"),
     delete: through("delete"),
     create: through("create"),
+    putAlongside: through("putAlongside"),
   };
   Object.defineProperty(gated, UNGATED, { value: raw });
   return gated;

@@ -56,6 +56,12 @@ export interface Discord {
    * first and finds the object again on its own retry. (A 429 is still waited out: nothing was made.)
    */
   create<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
+  /**
+   * An idempotent PUT on a client of its own, so that calls to one bucket can go out side by side (role grants):
+   * the shared client sends a bucket's requests one after another, and one hung request would hold every later one
+   * for its whole timeout. Retried like any PUT; a 429 is waited out by the library.
+   */
+  putAlongside<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
 }
 
 /**
@@ -116,5 +122,6 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
     // of one step (an event's text and voice channels, each given its REST slot together) would otherwise leave
     // one round trip apart, later and later after their slots. A 429 is still waited out by the library.
     create: call("post", () => build(0)),
+    putAlongside: call("put", () => build(options.retries ?? 2)),
   };
 }

@@ -14,8 +14,10 @@ import { type EventRecord, getEvent, liveEvents, updateEvent } from "./storage";
 import { ref, timerOf } from "./timeline";
 import { eventRefPayload, grantPayload, memberPayload } from "./timer-payloads";
 
-/** Members given the role between two cursor writes: a failure repeats at most this many PUTs (all idempotent). */
+/** Grants confirmed per D1 write: a failure or an eviction repeats at most this many PUTs per lane (all idempotent). */
 export const GRANT_BATCH = 10;
+/** Grants in flight at once: a slow or hung PUT holds only its own lane, not every later grant of the event. */
+export const GRANT_LANES = 5;
 /** Like cleanups: retried for about a day (backoff capped at an hour), so a long Discord outage still ends with every grant. */
 export const GRANT_ATTEMPTS = 30;
 
@@ -24,20 +26,50 @@ function ownLiveRole(rec: EventRecord | null): rec is EventRecord & { role_id: s
   return rec?.state === "live" && !!rec.role_id && rec.role_created;
 }
 
-/** Gives the role to each member, the grant recorded before the call and confirmed after it (each member once). */
-async function grantEach(s: Services, rec: EventRecord & { role_id: string }, userIds: readonly string[]): Promise<void> {
-  if (!userIds.length) return;
+/**
+ * Gives the role to each member, GRANT_LANES at a time; each grant is recorded before its call and confirmed after it
+ * (GRANT_BATCH to a write). After a failure no new grant starts: those in flight end, what succeeded is confirmed,
+ * and the first failure is returned with the number confirmed.
+ */
+async function grantAll(
+  s: Services,
+  rec: EventRecord & { role_id: string },
+  userIds: readonly string[],
+): Promise<{ confirmed: number; failure?: { error: unknown } }> {
+  if (!userIds.length) return { confirmed: 0 };
   const db = s.env.DB;
   await intendGrants(db, rec.guild_id, rec.event_id, userIds);
-  const done: string[] = [];
-  try {
-    for (const id of userIds) {
-      await giveRole(s, rec.guild_id, rec.role_id, [id]);
-      done.push(id);
+  let next = 0;
+  let confirmed = 0;
+  let failure: { error: unknown } | undefined;
+  let given: string[] = [];
+  const confirm = async () => {
+    const part = given;
+    given = [];
+    if (part.length) await confirmGrants(db, rec.guild_id, rec.event_id, part);
+    confirmed += part.length;
+  };
+  const lane = async () => {
+    try {
+      while (!failure && next < userIds.length) {
+        const id = userIds[next++] as string;
+        await giveRole(s, rec.guild_id, rec.role_id, [id]);
+        given.push(id);
+        if (given.length >= GRANT_BATCH) await confirm();
+      }
+    } catch (error) {
+      failure ??= { error };
     }
-  } finally {
-    if (done.length) await confirmGrants(db, rec.guild_id, rec.event_id, done);
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(GRANT_LANES, userIds.length) }, lane));
+  await confirm();
+  return { confirmed, failure };
+}
+
+/** grantAll, throwing its failure. */
+async function grantEach(s: Services, rec: EventRecord & { role_id: string }, userIds: readonly string[]): Promise<void> {
+  const { failure } = await grantAll(s, rec, userIds);
+  if (failure) throw failure.error;
 }
 
 /** Takes the role back (already gone is fine) and forgets the member as a holder. */
@@ -57,9 +89,9 @@ function wantedPage(s: Services, rec: EventRecord): Promise<string[]> {
 }
 
 /**
- * One page of Interested members after the cursor, GRANT_BATCH at a time with the cursor written after each batch:
- * a failure, a restart or an eviction repeats at most one batch. A run that got further before failing goes on at
- * once; only a run that made no progress counts as a failed attempt.
+ * One page of Interested members after the cursor, given the role side by side (grantAll), the cursor written after
+ * the page: a failure, a restart or an eviction repeats only the grants not yet confirmed. A run that confirmed some
+ * before failing goes on at once; only a run that made no progress counts as a failed attempt.
  */
 const grant: TimerAction<"ec.grant"> = {
   kind: "ec.grant",
@@ -73,23 +105,18 @@ const grant: TimerAction<"ec.grant"> = {
     if (!ownLiveRole(rec)) return;
     const page = await wantedPage(s, rec);
     const held = await grantedAmong(s.env.DB, rec.guild_id, rec.event_id, page);
-    let progressed = false;
-    try {
-      for (let i = 0; i < page.length; i += GRANT_BATCH) {
-        const batch = page.slice(i, i + GRANT_BATCH);
-        await grantEach(
-          s,
-          rec,
-          batch.filter((u) => !held.has(u)),
-        );
-        await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { grant_cursor: batch.at(-1) ?? null }, s.now());
-        progressed = true;
-      }
-    } catch (error) {
-      if (!progressed || !(error instanceof DiscordApiError) || !error.transient) throw error;
-      logger.warn("event_channels.grant_interrupted", { guild_id: rec.guild_id, event_id: rec.event_id, error });
+    const { confirmed, failure } = await grantAll(
+      s,
+      rec,
+      page.filter((u) => !held.has(u)),
+    );
+    if (failure) {
+      const error = failure.error;
+      if (!confirmed || !(error instanceof DiscordApiError) || !error.transient) throw error;
+      logger.warn("event_channels.grant_interrupted", { guild_id: rec.guild_id, event_id: rec.event_id, confirmed, error });
       return { again: { dueAt: s.now() } };
     }
+    if (page.length) await updateEvent(s.env.DB, rec.guild_id, rec.event_id, { grant_cursor: page.at(-1) ?? null }, s.now());
     return page.length === 100 ? { again: { dueAt: s.now() } } : undefined;
   },
 };
@@ -133,7 +160,7 @@ const resync: TimerAction<"ec.resync"> = {
     // Unconfirmed grants are given again (the PUT is idempotent); confirmed ones are left alone.
     const granted = new Set(holders.filter((h) => h.granted).map((h) => h.user_id));
     const missing = [...interested].filter((u) => !granted.has(u));
-    for (let i = 0; i < missing.length; i += GRANT_BATCH) await grantEach(s, rec, missing.slice(i, i + GRANT_BATCH));
+    await grantEach(s, rec, missing);
     logger.info("event_channels.resynced", { guild_id: rec.guild_id, event_id: rec.event_id, interested: interested.size, granted: missing.length });
   },
 };
