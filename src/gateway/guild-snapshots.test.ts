@@ -12,7 +12,13 @@ async function inRelayStorage(body: (snaps: GuildSnapshots, inbox: Inbox) => Pro
 
 const GUILD = "100000000000000001";
 const createOf = (name: string) => JSON.stringify({ t: "GUILD_CREATE", d: { id: GUILD, name } });
-const eventUpdate = (): InboxEntry => ({ kind: "dispatch", t: "GUILD_SCHEDULED_EVENT_UPDATE", s: 1, payload: JSON.stringify({ t: "GUILD_SCHEDULED_EVENT_UPDATE" }), guild_id: GUILD });
+const eventUpdate = (): InboxEntry => ({
+  kind: "dispatch",
+  t: "GUILD_SCHEDULED_EVENT_UPDATE",
+  s: 1,
+  payload: JSON.stringify({ t: "GUILD_SCHEDULED_EVENT_UPDATE" }),
+  guild_id: GUILD,
+});
 
 /** A handler runner that records which GUILD_CREATE (by guild name) or other dispatch it ran. */
 function recorder(): { run: RunPayload; ran: string[] } {
