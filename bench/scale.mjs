@@ -42,6 +42,14 @@ const t0 = Date.now();
 const log = (line) => console.log(`[+${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
 
 const emulator = await startEmulator({ quiet: true, maxLog: 5_000_000 });
+// Discord's gateway as a bot this size meets it: GET /gateway/bot recommends a shard per 1,000 guilds, a shard may
+// hold at most 2,500 (4011 beyond), and shards IDENTIFY one per 5 s (max_concurrency 1; more get an Invalid Session).
+const shards = Math.max(1, Math.ceil(size.guilds / 1_000));
+await fetch(`${emulator.url}/_emulator/gateway/config`, {
+  method: "PUT",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ shards, max_concurrency: 1, enforce_identify_concurrency: true, max_guilds_per_shard: 2_500 }),
+});
 // The bot's warnings and errors, counted by event in the report (and kept whole for `--dump`).
 const botLogs = [];
 const { mf, db } = await botOnEmulator(emulator, "bench-scale", {
@@ -59,9 +67,9 @@ const { mf, db } = await botOnEmulator(emulator, "bench-scale", {
 const botUrl = await mf.ready;
 const worker = await mf.getWorker();
 const cron = (c) => worker.scheduled({ cron: c, scheduledTime: new Date() });
-const ctx = { emulator, db, botUrl, cron, log, size };
+const ctx = { emulator, db, botUrl, cron, log, size, shards };
 
-log(`size ${size.name}: ${size.guilds} guilds; building the world …`);
+log(`size ${size.name}: ${size.guilds} guilds on ${shards} shard(s); building the world …`);
 const plan = await buildWorld(emulator, db, size);
 ctx.plan = plan;
 log(

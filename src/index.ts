@@ -3,11 +3,13 @@ import { GatewayDispatchEvents, type GatewayDispatchPayload } from "discord-api-
 import { createFetchHandler } from "./app";
 import { runCron } from "./cron";
 import { gatedServices } from "./discord/gated";
+import { rateGate } from "./discord/rate-gate";
 import { RateGateObject } from "./discord/rate-gate-object";
 import type { Env } from "./env";
 import { registry } from "./features";
 import { recordRelay } from "./gateway/freshness";
 import { runGatewayHandlers } from "./gateway/handlers";
+import { identifyKey } from "./gateway/identify-slots";
 import { type RelayHooks, RelayObject } from "./gateway/relay";
 import { createServices, type Services } from "./services";
 import { backoffScale } from "./timers/agenda";
@@ -74,6 +76,7 @@ export class GatewayRelay extends RelayObject<Env, Services> {
         await services.bus.emit(`gateway.${change}`, state, { guildId: null });
       },
       gatewayBot: (services) => services.api.gateway.bot(),
+      identifyAt: (shard, maxConcurrency) => rateGate(this.env.RATE_GATE).identifyAt(identifyKey(shard[0], maxConcurrency)),
       token: () => this.env.DISCORD_TOKEN,
     };
   }

@@ -1,5 +1,9 @@
-/** The RateGate Durable Object (kept apart from the client helpers so Node scripts can load the feature graph). */
+/**
+ * The RateGate Durable Object: Discord's limits the whole deployment shares (the REST budget, and when each gateway
+ * shard may IDENTIFY). Kept apart from the client helpers so Node scripts can load the feature graph.
+ */
 import { DurableObject } from "cloudflare:workers";
+import { bookIdentify } from "../gateway/identify-slots";
 import { BudgetScheduler, type Grant, LANES, type Lane, type LaneStatus, type SlotRequest } from "./budget";
 import { WaitingRoom } from "./budget-waiters";
 
@@ -25,6 +29,17 @@ export class RateGateObject<E> extends DurableObject<E> {
     const answer = new Promise<Grant>((resolve) => this.room.offer(req, Date.now(), resolve));
     this.arm();
     return answer;
+  }
+
+  /**
+   * When the shard with this identify rate-limit key may IDENTIFY (now or later), booked for it. Stored: a gate
+   * evicted between two shards' identifies must not let the second one in early.
+   */
+  async identifyAt(key: number): Promise<number> {
+    if (!Number.isInteger(key) || key < 0) throw new Error("RateGate.identifyAt: bad key");
+    const { at, nextFree } = bookIdentify(await this.ctx.storage.get<number>(`identify:${key}`), Date.now());
+    await this.ctx.storage.put(`identify:${key}`, nextFree);
+    return at;
   }
 
   async status(): Promise<Record<Lane, LaneStatus>> {

@@ -55,7 +55,7 @@ describe("the RateGate object and SlotSource", () => {
   it("asks once more when the gate drops its waiting request (a restart of the gate while it waited)", async () => {
     const gate = rateGate(env.RATE_GATE, `test-${crypto.randomUUID()}`);
     let asks = 0;
-    const restarting: RateGate = {
+    const restarting: Pick<RateGate, "take" | "status"> = {
       take: async (req) => {
         asks++;
         if (asks === 1) throw new Error("Durable Object reset because its code was updated.");
@@ -111,7 +111,7 @@ describe("the RateGate object and SlotSource", () => {
   it("tells the gate its deadline: a call that cannot go out in time books no slot anyone else could have used", async () => {
     const scheduler = new BudgetScheduler();
     const now = 1_000_000;
-    const gate: RateGate = { take: async (req) => scheduler.request(req, now), status: async () => scheduler.status(now) };
+    const gate: Pick<RateGate, "take" | "status"> = { take: async (req) => scheduler.request(req, now), status: async () => scheduler.status(now) };
     // Critical work holds the next second.
     for (let i = 0; i < 5; i++) await gate.take({ lane: "critical", guild: `c${i}`, n: 10 });
     const before = (await gate.status()).critical.booked;
@@ -133,7 +133,7 @@ describe("the RateGate object and SlotSource", () => {
     let now = 1_000_000;
     let asks = 0;
     // Each answer takes 250 ms to arrive (a far or busy gate): every slot it grants is stale on arrival.
-    const slow: RateGate = {
+    const slow: Pick<RateGate, "take" | "status"> = {
       take: async (req) => {
         asks++;
         if (asks > 50) throw new Error(`still asking after ${asks - 1} requests`);

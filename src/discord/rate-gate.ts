@@ -8,6 +8,8 @@ import { type Grant, type Lane, type LaneStatus, SLOT_LATENESS_MS, type SlotRequ
 export interface RateGate {
   take(req: SlotRequest): Promise<Grant>;
   status(): Promise<Record<Lane, LaneStatus>>;
+  /** When a gateway shard with this identify rate-limit key may IDENTIFY (booked for it). */
+  identifyAt(key: number): Promise<number>;
 }
 
 export function rateGate(ns: { getByName(name: string): unknown }, name = "discord-global"): RateGate {
@@ -57,7 +59,7 @@ export class SlotSource {
   private readonly notAfter: number | undefined;
 
   constructor(
-    private readonly gate: RateGate,
+    private readonly gate: Pick<RateGate, "take">,
     private readonly opts: SlotSourceOptions,
   ) {
     this.clock = opts.clock ?? Date.now;

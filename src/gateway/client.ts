@@ -1,11 +1,12 @@
 /** How the Worker reaches the relay: one GatewayRelay object per shard, kept alive by the cron. */
+import { GatewayCloseCodes } from "discord-api-types/v10";
 import type { RelayState, RelayView } from "./relay";
 
 export interface RelayStub {
   ensure(shard?: [number, number]): Promise<RelayView>;
   stop(): Promise<RelayState>;
   status(): Promise<RelayView>;
-  gatewayInfo(force?: boolean): Promise<{ url: string; shards: number; fetched_at: number }>;
+  gatewayInfo(force?: boolean): Promise<{ url: string; shards: number; max_concurrency: number; fetched_at: number }>;
 }
 
 export interface RelayNamespace {
@@ -18,11 +19,21 @@ export function relayFor(ns: RelayNamespace, shard: number): RelayStub {
   return ns.getByName(relayName(shard)) as RelayStub;
 }
 
-/** Starts or keeps every shard's relay; shard 0 knows the shard count (GET /gateway/bot, cached for an hour). */
+/**
+ * Starts or keeps every shard's relay; shard 0 knows the shard count (GET /gateway/bot, cached for an hour). A shard
+ * closed with 4011 (Sharding required: it grew past 2,500 guilds) has the count read again at once, so the next run
+ * starts the shards Discord now recommends instead of waiting out the hour.
+ */
 export async function keepRelaysAlive(ns: RelayNamespace): Promise<{ shards: number; states: string[] }> {
   const { shards } = await relayFor(ns, 0).gatewayInfo();
   const states: string[] = [];
-  for (let i = 0; i < shards; i++) states.push((await relayFor(ns, i).ensure([i, shards])).status);
+  let outgrown = false;
+  for (let i = 0; i < shards; i++) {
+    const view = await relayFor(ns, i).ensure([i, shards]);
+    states.push(view.status);
+    if (view.fatal?.code === GatewayCloseCodes.ShardingRequired) outgrown = true;
+  }
+  if (outgrown) await relayFor(ns, 0).gatewayInfo(true);
   return { shards, states };
 }
 

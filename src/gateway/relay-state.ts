@@ -38,6 +38,8 @@ export interface RelayState {
   session_started_at: number | null;
   /** The largest queue seen (rows), for /health and the bound's test. */
   max_backlog: number;
+  /** The identify slot booked for this shard and not yet used (null: none). */
+  identify_at?: number | null;
 }
 
 export interface Backlog {
@@ -62,6 +64,8 @@ export interface LifecycleEntry {
 export interface GatewayInfo {
   url: string;
   shards: number;
+  /** Shards that may IDENTIFY in the same 5 s (session_start_limit.max_concurrency). */
+  max_concurrency: number;
   fetched_at: number;
 }
 
@@ -73,6 +77,8 @@ export interface RelayHooks<S> {
   lifecycle(change: "connected" | "disconnected" | "fatal", state: RelayState, services: S): Promise<void>;
   /** Fetches GET /gateway/bot. */
   gatewayBot(services: S): Promise<RESTGetAPIGatewayBotResult>;
+  /** When the shard may IDENTIFY (booked for it with every other shard of the deployment; see identify-slots). */
+  identifyAt(shard: [number, number], maxConcurrency: number): Promise<number>;
   token(): string;
 }
 

@@ -10,6 +10,7 @@ import { describeError, logger } from "../log";
 import { stableId } from "../util/hash";
 import { Drainer } from "./drain";
 import { GuildSnapshots, type RunPayload } from "./guild-snapshots";
+import { identifyDelay } from "./identify-slots";
 import { Inbox, type InboxRow } from "./inbox";
 import { DEFAULT_INBOX_BOUND, type InboxBound, mayResume, mustPause } from "./inbox-policy";
 import { connectUrl, DEFERRED_BY_GUILD, dispatchGuild, INTENTS, isForwarded, onClose, reconnectDelayMs } from "./protocol";
@@ -108,7 +109,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     const cached = await this.ctx.storage.get<GatewayInfo>("gateway_info");
     if (!force && cached && this.clock() - cached.fetched_at < GATEWAY_INFO_TTL_MS) return cached;
     const bot = await this.hooks().gatewayBot(this.hooks().services());
-    const info = { url: bot.url, shards: bot.shards, fetched_at: this.clock() };
+    const info = { url: bot.url, shards: bot.shards, max_concurrency: bot.session_start_limit?.max_concurrency ?? 1, fetched_at: this.clock() };
     await this.ctx.storage.put("gateway_info", info);
     return info;
   }
@@ -153,6 +154,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
       st.seq = null;
     }
     const resume = st.session_id !== null && st.resume_gateway_url !== null;
+    if (!resume && (await this.waitForIdentifySlot(st))) return;
     st.status = "connecting";
     st.conn++;
     st.live_since = null;
@@ -190,6 +192,31 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
       logger.warn("gateway.connect_failed", { shard: st.shard, failures: st.failures, retry_in_ms: delay, error });
       await this.ctx.storage.setAlarm(this.clock() + delay);
     }
+  }
+
+  /**
+   * True when this shard must wait for its identify slot (the alarm is set for it). Shards share Discord's identify
+   * concurrency; one identifying out of turn is answered with an Invalid Session and spends a session start.
+   */
+  private async waitForIdentifySlot(st: RelayState): Promise<boolean> {
+    const now = this.clock();
+    let slot: { waitMs: number; held: number | null };
+    try {
+      slot = await identifyDelay(st.shard, st.identify_at ?? null, now, async () =>
+        this.hooks().identifyAt(st.shard, (await this.gatewayInfo()).max_concurrency ?? 1),
+      );
+    } catch (error) {
+      logger.warn("gateway.identify_slot_failed", { shard: st.shard, error });
+      slot = { waitMs: 0, held: null };
+    }
+    // Used now, or kept for the alarm.
+    st.identify_at = slot.waitMs > 0 ? slot.held : null;
+    if (slot.waitMs <= 0) return false;
+    st.status = "backoff";
+    await this.save(st);
+    await this.ctx.storage.setAlarm(now + slot.waitMs);
+    logger.info("gateway.identify_queued", { shard: st.shard, wait_ms: slot.waitMs });
+    return true;
   }
 
   private async onMessage(gen: number, data: unknown): Promise<void> {

@@ -27,7 +27,19 @@ export interface GatewayConfig {
    * earlier file's guilds. Unset (npm start, benches) = every guild, as Discord does.
    */
   identify_recent_ms?: number;
+  /** `session_start_limit.max_concurrency` of GET /gateway/bot: shards that may IDENTIFY in the same 5 s. */
+  max_concurrency: number;
+  /**
+   * Refuse an IDENTIFY (op 9, not resumable) that comes within 5 s of another with the same rate-limit key (shard id
+   * % max_concurrency), as Discord does. Off by default: every test file's relay is shard 0 of the same bot here.
+   */
+  enforce_identify_concurrency?: boolean;
+  /** Guilds a shard may hold before its IDENTIFY is closed with 4011 Sharding required (Discord: 2,500). */
+  max_guilds_per_shard: number;
 }
+
+/** Discord's window for identify concurrency. */
+const IDENTIFY_WINDOW_MS = 5_000;
 
 /** What the gateway did, for observers such as the sandbox's timeline. */
 export interface GatewayEvent {
@@ -39,6 +51,8 @@ export interface GatewayEvent {
   delivered?: boolean;
   code?: number | "dropped";
   replayed?: number;
+  /** The shard an IDENTIFY was for. */
+  shard?: [number, number];
 }
 
 interface Session {
@@ -59,10 +73,14 @@ interface Session {
   invalid: boolean;
   /** Ask for a heartbeat (op 1) right after the next RESUME's replay, behind the replayed dispatches. */
   heartbeat_after_replay: boolean;
+  /** When its IDENTIFY was accepted. */
+  identified_at: number;
 }
 
 export class Gateway {
-  config: GatewayConfig = { heartbeat_interval: 41_250, shards: 1, privileged_allowed: false };
+  config: GatewayConfig = { heartbeat_interval: 41_250, shards: 1, privileged_allowed: false, max_concurrency: 1, max_guilds_per_shard: 2_500 };
+  /** When each identify rate-limit key last identified (for `enforce_identify_concurrency`). */
+  private readonly lastIdentify = new Map<number, number>();
   readonly sessions = new Map<string, Session>();
   readonly counters = { connections: 0, identifies: 0, resumes: 0, heartbeats: 0, dispatches: 0, rejected: 0 };
   /** What happened when (connections, identifies, resumes, closes, dispatches sent or only buffered), newest last. */
@@ -122,20 +140,35 @@ export class Gateway {
           if (session) return ws.close(4005, "Already authenticated.");
           if (d.token !== `Bot ${this.botToken}` && d.token !== this.botToken) return this.reject(ws, 4004, "Authentication failed.");
           const shard = (d.shard as [number, number] | undefined) ?? [0, 1];
-          if (!Array.isArray(shard) || shard[1] !== this.config.shards || shard[0] < 0 || shard[0] >= shard[1]) {
-            return this.reject(ws, shard?.[1] === this.config.shards ? 4010 : 4011, "Invalid shard.");
+          // Any shard count is accepted (Discord's is only a recommendation), as long as the shard exists.
+          if (!Array.isArray(shard) || !Number.isInteger(shard[0]) || !Number.isInteger(shard[1]) || shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1]) {
+            return this.reject(ws, 4010, "Invalid shard.");
           }
           const intents = Number(d.intents);
           if (!Number.isInteger(intents) || intents < 0 || intents >= 1 << 26) return this.reject(ws, 4013, "Invalid intent(s).");
           if (intents & PRIVILEGED_INTENTS && !this.config.privileged_allowed) return this.reject(ws, 4014, "Disallowed intent(s).");
-          session = this.newSession(shard, intents, ws);
-          session.identifies++;
-          this.onEvent({ what: "identify", session: session.id });
-          this.counters.identifies++;
-          this.note("identify", session);
+          if (this.config.enforce_identify_concurrency) {
+            const key = shard[0] % Math.max(1, this.config.max_concurrency);
+            const last = this.lastIdentify.get(key);
+            if (last !== undefined && Date.now() - last < IDENTIFY_WINDOW_MS) {
+              this.counters.rejected++;
+              this.onEvent({ what: "invalid_session" });
+              this.note("identify refused", null, `key ${key}: ${Date.now() - last} ms after the last`);
+              send({ op: 9, d: false, s: null, t: null });
+              return;
+            }
+            this.lastIdentify.set(key, Date.now());
+          }
           const recent = this.config.identify_recent_ms;
           const madeSince = (id: string) => recent === undefined || Number((BigInt(id) >> 22n) + 1420070400000n) >= Date.now() - recent;
-          const guilds = [...this.world.guilds.values()].filter((g) => this.onShard(g.id, session as Session) && madeSince(g.id));
+          const onShard = (id: string) => Number((BigInt(id) >> 22n) % BigInt(shard[1])) === shard[0];
+          const guilds = [...this.world.guilds.values()].filter((g) => onShard(g.id) && madeSince(g.id));
+          if (guilds.length > this.config.max_guilds_per_shard) return this.reject(ws, 4011, "Sharding required.");
+          session = this.newSession(shard, intents, ws);
+          session.identifies++;
+          this.onEvent({ what: "identify", session: session.id, shard });
+          this.counters.identifies++;
+          this.note("identify", session, `shard ${shard[0]}/${shard[1]}`);
           this.send(session, "READY", {
             v: 10,
             user: this.world.botUser,
@@ -212,6 +245,7 @@ export class Gateway {
       identifies: 0,
       resumes: 0,
       closes: [],
+      identified_at: Date.now(),
       disconnected_at: null,
       invalid: false,
       heartbeat_after_replay: false,

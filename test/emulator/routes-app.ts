@@ -31,12 +31,15 @@ function eventOf(world: World, guildId: string | undefined, eventId: string | un
 
 const ACTIVE = new Set([1, 2]);
 
-export function appRoutes(gateway: () => { url: string; shards: number }): Route[] {
+export function appRoutes(gateway: () => { url: string; shards: number; max_concurrency: number }): Route[] {
   return [
     {
       method: "GET",
       pattern: "/gateway/bot",
-      handler: () => json({ ...gateway(), session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } }),
+      handler: () => {
+        const { url, shards, max_concurrency } = gateway();
+        return json({ url, shards, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency } });
+      },
     },
     { method: "GET", pattern: "/users/@me", handler: ({ world }) => json(world.botUser) },
     {

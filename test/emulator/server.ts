@@ -145,7 +145,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const routes: Route[] = [
     ...guildRoutes,
     ...messageRoutes,
-    ...appRoutes(() => ({ url: `${baseUrl.replace(/^http/, "ws")}/gateway`, shards: gateway.config.shards })),
+    ...appRoutes(() => ({ url: `${baseUrl.replace(/^http/, "ws")}/gateway`, shards: gateway.config.shards, max_concurrency: gateway.config.max_concurrency })),
   ];
 
   async function rest(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {

@@ -1,0 +1,55 @@
+/**
+ * Several gateway shards of one deployment: they IDENTIFY in turn as Discord's identify concurrency allows (one per
+ * 5 s per rate-limit key), instead of all at once and answered with Invalid Sessions.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import type { GatewayRelay } from "../src/index";
+import { emu } from "./helpers";
+import { type EmulatedSession, privateRelay, type Relay, ready } from "./relay-helpers";
+
+const started: Relay[] = [];
+afterEach(async () => {
+  for (const stub of started.splice(0)) await stub.stop();
+});
+
+/** Two relays of a two-shard deployment whose GET /gateway/bot said `max_concurrency`. */
+async function twoShards(maxConcurrency: number): Promise<Relay[]> {
+  const relays = [await privateRelay(), await privateRelay()];
+  for (const relay of relays) {
+    const info = await relay.gatewayInfo(true);
+    await runInDurableObject(relay as unknown as DurableObjectStub<GatewayRelay>, (_r, state) =>
+      state.storage.put("gateway_info", { ...info, shards: 2, max_concurrency: maxConcurrency }),
+    );
+    started.push(relay);
+  }
+  return relays;
+}
+
+/** The emulator's record (Discord's view) of the session a relay identified. */
+async function identifiedAt(relay: Relay): Promise<number> {
+  const id = (await relay.status()).session_id;
+  const all = await emu<{ sessions: (EmulatedSession & { identified_at: number })[] }>("/_emulator/gateway");
+  const s = all.sessions.find((x) => x.id === id);
+  if (!s) throw new Error(`no session ${id}`);
+  return s.identified_at;
+}
+
+describe("gateway shards", () => {
+  // max_concurrency 2 first: its keys are free; the 1 case then books key 0 after it.
+  it("identify side by side when max_concurrency lets them", async () => {
+    const [a, b] = (await twoShards(2)) as [Relay, Relay];
+    await Promise.all([a.ensure([0, 2]), b.ensure([1, 2])]);
+    await Promise.all([ready(a), ready(b)]);
+    expect(Math.abs((await identifiedAt(a)) - (await identifiedAt(b)))).toBeLessThan(2_000);
+  }, 30_000);
+
+  it("identify one 5 s window apart when max_concurrency is 1, each on its first try", async () => {
+    const [a, b] = (await twoShards(1)) as [Relay, Relay];
+    await Promise.all([a.ensure([0, 2]), b.ensure([1, 2])]);
+    const [sa, sb] = await Promise.all([ready(a), ready(b)]);
+    expect(Math.abs((await identifiedAt(a)) - (await identifiedAt(b)))).toBeGreaterThanOrEqual(5_000);
+    // Neither was refused on the way: one IDENTIFY each.
+    expect([sa.identifies, sb.identifies]).toEqual([1, 1]);
+  }, 40_000);
+});
