@@ -62,7 +62,10 @@ export async function storm(ctx, { label, trigger, live, deadlineMs }) {
       const voice = live.voice[i];
       const ev = live.cancel[i];
       return [
-        voice && probe("voice join", "VOICE_STATE_UPDATE", voice.guild_id, at, async () => emulator.world.setVoice(voice.guild_id, voice.admin_id, voice.channels.voice)),
+        voice &&
+          probe("voice join", "VOICE_STATE_UPDATE", voice.guild_id, at, async () =>
+            emulator.world.setVoice(voice.guild_id, voice.admin_id, voice.channels.voice),
+          ),
         ev &&
           probe("event cancel", "GUILD_SCHEDULED_EVENT_UPDATE", ev.guild_id, at, () =>
             control(emulator, "PATCH", `/_emulator/guilds/${ev.guild_id}/scheduled-events/${ev.events[0]}`, { status: 4 }),
