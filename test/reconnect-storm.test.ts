@@ -83,7 +83,7 @@ describe("a reconnect storm", () => {
     // One guild whose event is cancelled right after the storm: its snapshot must not win over the cancel.
     const [ordered] = storm as [{ guild: string; event: string }];
     // Back to back, as Discord sends them after a fresh IDENTIFY.
-    for (let i = 0; i < storm.length; i += 50) await gatewayControl("dispatch", { batch: storm.slice(i, i + 50).map(create), session_id: st.session_id });
+    for (let i = 0; i < storm.length; i += 250) await gatewayControl("dispatch", { batch: storm.slice(i, i + 250).map(create), session_id: st.session_id });
     await gatewayControl("dispatch", {
       t: "GUILD_SCHEDULED_EVENT_UPDATE",
       d: scheduledEvent(ordered.guild, ordered.event, `${tag} ${ordered.event}`, 4),
@@ -110,7 +110,8 @@ describe("a reconnect storm", () => {
     expect(lag).toBeLessThan(2_000);
     // The GUILD_CREATEs never stood in the queue (set aside as their frames arrived): a storm of a shard's 2,500
     // guilds, or four, can neither fill it to its bound nor stand between the socket and a live dispatch.
-    expect((await relay.status()).max_backlog).toBeLessThan(20);
+    // (Other test files' dispatches reach this relay too: a margin for them, far below the 250 queued before.)
+    expect((await relay.status()).max_backlog).toBeLessThan(60);
 
     // Every guild's snapshot is reconciled after (off the dispatch path), each once, and the cancelled event stays
     // cancelled: its guild's GUILD_CREATE was reconciled before the cancel, not after it.

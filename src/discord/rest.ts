@@ -2,6 +2,7 @@
 import { REST, type RESTOptions, type RequestData, type RouteLike } from "@discordjs/rest";
 import { apiBase, type Env } from "../env";
 import { logger } from "../log";
+import { BucketAllowance, type BucketAnswer, bucketKey } from "./bucket-allowance";
 import { routeTemplate, toDiscordApiError } from "./errors";
 import { fitOutgoing } from "./message-limits";
 
@@ -59,7 +60,8 @@ export interface Discord {
   /**
    * An idempotent PUT on a client of its own, so that calls to one bucket can go out side by side (role grants):
    * the shared client sends a bucket's requests one after another, and one hung request would hold every later one
-   * for its whole timeout. Retried like any PUT; a 429 is waited out by the library.
+   * for its whole timeout. Retried like any PUT. The clients share what the bucket's answers say (BucketAllowance),
+   * so side by side they stay within its limit instead of each learning it from a 429.
    */
   putAlongside<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
 }
@@ -78,7 +80,21 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
       throw asConnectionReset(error);
     }
   };
-  const build = (retries: number) => {
+  // Clients that send one bucket's requests side by side share what each answer says of the bucket.
+  const allowance = new BucketAllowance();
+  const alongside = async (url: string, init: RequestInit) => {
+    const key = bucketKey(init.method ?? "GET", url);
+    await allowance.acquire(key, init.signal);
+    let answer: BucketAnswer | null = null;
+    try {
+      const res = await makeRequest(url, init);
+      answer = { status: res.status, header: (name) => res.headers.get(name) };
+      return res;
+    } finally {
+      allowance.settle(key, answer);
+    }
+  };
+  const build = (retries: number, request: (url: string, init: RequestInit) => Promise<Response> = makeRequest) => {
     const rest = new REST({
       version: "10",
       api: `${apiBase(env)}/api`,
@@ -88,7 +104,7 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
       retries,
       userAgentAppendix: USER_AGENT_APPENDIX,
       // @discordjs/rest types makeRequest with undici's Response; workerd's fetch Response is what it reads.
-      makeRequest: makeRequest as unknown as NonNullable<RESTOptions["makeRequest"]>,
+      makeRequest: request as unknown as NonNullable<RESTOptions["makeRequest"]>,
     });
     if (env.DISCORD_TOKEN) rest.setToken(env.DISCORD_TOKEN);
     return rest;
@@ -122,6 +138,6 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
     // of one step (an event's text and voice channels, each given its REST slot together) would otherwise leave
     // one round trip apart, later and later after their slots. A 429 is still waited out by the library.
     create: call("post", () => build(0)),
-    putAlongside: call("put", () => build(options.retries ?? 2)),
+    putAlongside: call("put", () => build(options.retries ?? 2, alongside)),
   };
 }

@@ -51,6 +51,30 @@ describe("GUILD_CREATEs set aside as their frames arrive", () => {
     });
   });
 
+  it("a newer GUILD_CREATE goes through the queue while the older one must still come before the guild's waiting dispatches", async () => {
+    await inRelayStorage(async (snaps, inbox) => {
+      const { run, ran } = recorder();
+      // As the relay does on a frame: set aside unless the snapshots say to queue it.
+      const arrive = (name: string, at: number) => {
+        if (snaps.mustQueue(GUILD, inbox)) inbox.append({ kind: "dispatch", t: "GUILD_CREATE", s: at, payload: createOf(name), guild_id: GUILD }, at);
+        else snaps.setAside(GUILD, createOf(name), inbox.newestId(), at);
+      };
+      arrive("first", 1);
+      inbox.append(eventUpdate(), 2);
+      arrive("second", 3);
+      arrive("third", 4);
+      // The queue drained in order, then the snapshots left: each GUILD_CREATE in its place.
+      for (let row = inbox.oldest(); row; row = inbox.oldest()) {
+        await snaps.dispatch(row, run, 10);
+        inbox.remove(row.id);
+      }
+      while (await snaps.next(run, 10));
+      expect(ran).toEqual(["first", "GUILD_SCHEDULED_EVENT_UPDATE", "third"]);
+      // With nothing of the guild waiting, the next one is set aside again.
+      expect(snaps.mustQueue(GUILD, inbox)).toBe(false);
+    });
+  });
+
   it("keep a newer GUILD_CREATE that arrives while the older one is being reconciled", async () => {
     await inRelayStorage(async (snaps, inbox) => {
       const ran: string[] = [];

@@ -6,7 +6,7 @@
  */
 import { logger } from "../log";
 import type { DispatchMeta } from "./handlers";
-import type { InboxRow } from "./inbox";
+import type { Inbox, InboxRow } from "./inbox";
 import { MAX_DISPATCH_ATTEMPTS, retryDelayMs } from "./inbox-policy";
 import { DEFERRED_BY_GUILD } from "./protocol";
 
@@ -53,6 +53,16 @@ export class GuildSnapshots {
         .some((c) => c.name === "version")
     )
       sql.exec("ALTER TABLE guild_snapshots ADD COLUMN version INTEGER NOT NULL DEFAULT 0");
+  }
+
+  /**
+   * Whether a GUILD_CREATE of the guild must go through the queue after all: an older one must still be reconciled
+   * before dispatches of the guild that are waiting (set aside, this one would replace it first), or is itself
+   * still queued.
+   */
+  mustQueue(guildId: string, inbox: Pick<Inbox, "hasGuildEntry">): boolean {
+    const older = this.sql.exec<{ entry_id: number }>("SELECT entry_id FROM guild_snapshots WHERE guild_id = ?", guildId).toArray()[0]?.entry_id;
+    return (older !== undefined && inbox.hasGuildEntry(guildId, { after: older })) || inbox.hasGuildEntry(guildId, { t: DEFERRED_BY_GUILD });
   }
 
   /**

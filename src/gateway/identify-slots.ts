@@ -4,8 +4,10 @@
  * A pure schedule, kept by the RateGate object for every relay of the deployment.
  */
 
+/** How late a booked slot may still be used: within it, the IDENTIFY stays 5 s before the key's next slot. */
+export const IDENTIFY_SLOT_GRACE_MS = 500;
 /** Discord's window, and a margin for the time between a slot and the IDENTIFY frame it is for. */
-export const IDENTIFY_SPACING_MS = 5_000 + 500;
+export const IDENTIFY_SPACING_MS = 5_000 + IDENTIFY_SLOT_GRACE_MS;
 
 /** The rate-limit key of a shard (Discord's formula); a bad max_concurrency counts as 1. */
 export function identifyKey(shardId: number, maxConcurrency: number): number {
@@ -36,7 +38,8 @@ export async function identifyDelay(
 ): Promise<{ waitMs: number; held: number | null }> {
   if (shard[1] <= 1) return { waitMs: 0, held: null };
   let at = held;
-  // A slot long past is someone else's window by now: book again.
-  if (at === null || at < now - IDENTIFY_SPACING_MS) at = await book();
+  // A slot missed by more than the grace (an alarm that fired late) would bring this IDENTIFY within 5 s of the
+  // key's next one: book again.
+  if (at === null || at < now - IDENTIFY_SLOT_GRACE_MS) at = await book();
   return { waitMs: Math.max(0, at - now), held: at };
 }

@@ -38,6 +38,7 @@ export class Inbox {
         .some((c) => c.name === "guild_id")
     )
       sql.exec("ALTER TABLE inbox ADD COLUMN guild_id TEXT");
+    sql.exec("CREATE INDEX IF NOT EXISTS inbox_guild ON inbox (guild_id, id)");
   }
 
   /** Synchronous, so the caller can write it in the same transaction as the resume seq. */
@@ -62,6 +63,12 @@ export class Inbox {
   oldest(): InboxRow | null {
     const r = this.sql.exec<Raw>("SELECT id, kind, t, s, payload, received_at, attempts, done, guild_id FROM inbox ORDER BY id LIMIT 1").toArray()[0];
     return r ? { ...r, done: JSON.parse(r.done) as string[] } : null;
+  }
+
+  /** Whether an entry of the guild is still waiting (queued after `after`; of kind `t`). */
+  hasGuildEntry(guildId: string, only: { after?: number; t?: string }): boolean {
+    const rows = this.sql.exec("SELECT 1 FROM inbox WHERE guild_id = ? AND id > ? AND t = COALESCE(?, t) LIMIT 1", guildId, only.after ?? 0, only.t ?? null);
+    return rows.toArray().length > 0;
   }
 
   /** The newest entry's id (0 when empty): every entry appended later has a higher one (AUTOINCREMENT). */

@@ -107,4 +107,5 @@ export const initialState = (shard: [number, number]): RelayState => ({
   live_since: null,
   session_started_at: null,
   max_backlog: 0,
+  identify_at: null,
 });

@@ -199,7 +199,10 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
    * concurrency; one identifying out of turn is answered with an Invalid Session and spends a session start.
    */
   private async waitForIdentifySlot(st: RelayState): Promise<boolean> {
-    const now = this.clock();
+    // The gate's slots are real time (the relay's clock may be a test's moved one); a concurrent ensure() meanwhile
+    // sees a shard that is waiting, not one to connect again.
+    const now = Date.now();
+    st.status = "backoff";
     let slot: { waitMs: number; held: number | null };
     try {
       slot = await identifyDelay(st.shard, st.identify_at ?? null, now, async () =>
@@ -212,9 +215,8 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     // Used now, or kept for the alarm.
     st.identify_at = slot.waitMs > 0 ? slot.held : null;
     if (slot.waitMs <= 0) return false;
-    st.status = "backoff";
     await this.save(st);
-    await this.ctx.storage.setAlarm(now + slot.waitMs);
+    await this.ctx.storage.setAlarm(this.clock() + slot.waitMs);
     logger.info("gateway.identify_queued", { shard: st.shard, wait_ms: slot.waitMs });
     return true;
   }
@@ -306,7 +308,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     const entry = isForwarded(p.t) ? { kind: "dispatch" as const, t: p.t, s: p.s, payload: JSON.stringify(p), guild_id: dispatchGuild(p.t, p.d) } : null;
     // A GUILD_CREATE never enters the queue: a reconnect's thousands would stand between the socket and every live
     // dispatch. It is set aside for its guild, in its place in the order (see GuildSnapshots.before).
-    const asideFor = entry?.t === DEFERRED_BY_GUILD ? entry.guild_id : null;
+    const asideFor = entry?.t === DEFERRED_BY_GUILD && entry.guild_id && !this.snapshots.mustQueue(entry.guild_id, this.inbox) ? entry.guild_id : null;
     // One transaction: the resume seq never covers a dispatch that is not durably stored (RESUME replays the rest).
     this.ctx.storage.transactionSync(() => {
       if (marker) this.inbox.append({ kind: "lifecycle", t: marker.change, s: p.s, payload: JSON.stringify(marker) }, now);

@@ -9,7 +9,10 @@ export interface RateLimitConfig {
   /** Requests per second across all routes (Discord: 50). */
   globalPerSecond: number;
   defaultBucket: Bucket;
-  /** Overrides by "METHOD /template", e.g. "POST /channels/:id/messages". */
+  /**
+   * Overrides by "METHOD /template", e.g. "POST /channels/:id/messages", or for one major parameter (guild, channel)
+   * only by "METHOD /template|<id>", so a test can tighten its own guild's bucket without touching the others'.
+   */
   routes: Record<string, Bucket>;
 }
 
@@ -95,7 +98,7 @@ export class Limiter {
     }
     this.global.count++;
     const key = `${method} ${template}`;
-    const bucket = this.config.routes[key] ?? this.config.defaultBucket;
+    const bucket = this.config.routes[`${key}|${major}`] ?? this.config.routes[key] ?? this.config.defaultBucket;
     const id = `${key}|${major}`;
     let w = this.windows.get(id);
     if (!w || now - w.start >= bucket.windowMs) {

@@ -6,7 +6,7 @@ import { Chaos, type ChaosConfig, type ChaosDecision, failChaos, tooManyRequests
 import { Gateway, type GatewayEvent } from "./gateway.ts";
 import { ApiError, type Ctx, match, type Route, template } from "./http.ts";
 import { buildInteraction, type InteractionRequest, recordResponse } from "./interactions.ts";
-import { DEFAULT_LIMITS, Limiter, rateLimitedBody } from "./limits.ts";
+import { type Bucket, DEFAULT_LIMITS, Limiter, type RateLimitConfig, rateLimitedBody } from "./limits.ts";
 import { appRoutes } from "./routes-app.ts";
 import { guildRoutes } from "./routes-guild.ts";
 import { messageRoutes } from "./routes-messages.ts";
@@ -100,6 +100,17 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Route overrides with `changes` applied: an entry set to null is removed. */
+function mergeRoutes(routes: RateLimitConfig["routes"], changes: unknown): RateLimitConfig["routes"] {
+  if (!changes || typeof changes !== "object") return routes;
+  const out = { ...routes };
+  for (const [key, bucket] of Object.entries(changes as Record<string, Bucket | null>)) {
+    if (bucket === null) delete out[key];
+    else out[key] = bucket;
+  }
+  return out;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -350,7 +361,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       case "GET /_emulator/chaos":
         return send(res, 200, { config: chaos?.config ?? null, counts: chaos?.counts ?? {} });
       case "PUT /_emulator/limits":
-        limiter.config = { ...limiter.config, ...body };
+        // `routes` entries are merged (null removes one), so tests tightening their own buckets do not undo each other's.
+        limiter.config = { ...limiter.config, ...body, routes: mergeRoutes(limiter.config.routes, body?.routes) };
         return send(res, 200, limiter.config);
       case "POST /_emulator/interactions": {
         const { send: deliverNow, at, ...request } = body as InteractionRequest & { send?: boolean; at?: number };
