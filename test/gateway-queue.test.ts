@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { Inbox } from "../src/gateway/inbox";
 import type { GatewayRelay } from "../src/index";
 import { emu, type Fixture, newGuild } from "./helpers";
 import { gatewayControl, privateRelay, type Relay, ready, session, until } from "./relay-helpers";
@@ -229,4 +230,24 @@ describe("the relay's durable dispatch queue", () => {
     expect(after.max_backlog).toBeGreaterThan(100);
     expect((await session(s.session_id)).closes).toEqual(["dropped"]);
   }, 90_000);
+});
+
+describe("a fresh session's start", () => {
+  it("is when READY arrived, not when it was handled behind dispatches left in the queue", async () => {
+    const relay = await privateRelay();
+    started.push(relay);
+    // A dispatch an earlier connection left, whose handlers keep failing: the queue waits on it (retried 5 times, 15 s).
+    await runInDurableObject(relay as unknown as DurableObjectStub<GatewayRelay>, (_r, state) => {
+      const payload = JSON.stringify({ op: 0, t: "GUILD_SCHEDULED_EVENT_UPDATE", s: 1, d: null });
+      new Inbox(state.storage.sql).append({ kind: "dispatch", t: "GUILD_SCHEDULED_EVENT_UPDATE", s: 1, payload, guild_id: null }, Date.now());
+    });
+    await relay.ensure([0, 1]);
+    const st = await ready(relay);
+    const caught = await until(relay, (s) => s.live_since !== null && s.session_started_at !== null, "the READY entry handled");
+    const readyAt = (await session(st.session_id)).identified_at;
+    // The premise: READY waited behind the queue (it was handled well after it arrived) …
+    expect((caught.live_since as number) - readyAt).toBeGreaterThan(250);
+    // … and the session still starts when it arrived, so GUILD_CREATEs that came meanwhile count as newer than it.
+    expect((caught.session_started_at as number) - readyAt).toBeLessThan(250);
+  }, 60_000);
 });

@@ -20,6 +20,8 @@ export interface EmulatedSession {
   resumes: number;
   closes: (number | "dropped")[];
   invalid: boolean;
+  /** When the emulator accepted its IDENTIFY. */
+  identified_at: number;
 }
 
 /** A relay object of its own (not a production shard name), with the heartbeat jitter pinned to a full interval. */

@@ -1,7 +1,9 @@
 /**
  * Whether gateway-fed state (e.g. voice occupancy) can be trusted: the relay serving a guild is connected, has
  * handled everything up to its last (re)connect, and is not behind. Features compare the time their state was
- * last complete with the relay's session start.
+ * last complete with the relay's session start. A guild's GUILD_CREATE may still be set aside, unreconciled, when
+ * this says current: state only a GUILD_CREATE refreshes counts as complete from that guild's own reconciliation
+ * (its received time), never from this alone.
  */
 
 import { shardOf } from "./protocol";

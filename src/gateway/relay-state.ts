@@ -34,7 +34,7 @@ export interface RelayState {
    * dispatch before it was too); null while disconnected. Features trust gateway-fed state only while set.
    */
   live_since: number | null;
-  /** When the current session's READY was handled: state that only a GUILD_CREATE refreshes is older before it. */
+  /** When the current session's READY arrived (set once it was handled): state that only a GUILD_CREATE refreshes is older before it. */
   session_started_at: number | null;
   /** The largest queue seen (rows), for /health and the bound's test. */
   max_backlog: number;

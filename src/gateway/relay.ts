@@ -352,7 +352,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     const hooks = this.hooks();
     if (row.kind === "dispatch") return this.snapshots.dispatch(row, this.runPayload, this.clock());
     const entry = JSON.parse(row.payload) as LifecycleEntry;
-    if (entry.change === "connected") await this.caughtUp(entry);
+    if (entry.change === "connected") await this.caughtUp(entry, row.received_at);
     await hooks.lifecycle(entry.change, entry.state, hooks.services());
     return { done: [], failed: [] };
   }
@@ -364,11 +364,13 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
   };
 
   /** Everything received before this connection's READY/RESUMED has been handled: gateway-fed state is current. */
-  private async caughtUp(entry: LifecycleEntry): Promise<void> {
+  private async caughtUp(entry: LifecycleEntry, readyAt: number): Promise<void> {
     const st = await this.load();
     const now = this.clock();
-    // A new session: state only GUILD_CREATE carries (voice occupancy) is stale until each guild's arrives.
-    if (entry.fresh) st.session_started_at = now;
+    // A new session: state only GUILD_CREATE carries (voice occupancy) is stale until each guild's arrives. From when
+    // READY arrived, not when it was handled: the session's GUILD_CREATEs follow READY on the socket, and one that
+    // arrived while READY waited in the queue must still count as newer than the session's start.
+    if (entry.fresh) st.session_started_at = readyAt;
     // Sessions from before this field existed were trusted before; they keep that until their next IDENTIFY.
     else st.session_started_at ??= 0;
     if (entry.conn === st.conn && this.ws && st.status === "ready") st.live_since = now;
