@@ -282,12 +282,13 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
         return;
       }
       case GatewayOpcodes.Dispatch:
-        await this.onDispatch(st, p);
+        await this.onDispatch(st, p, data);
         return;
     }
   }
 
-  private async onDispatch(st: RelayState, p: GatewayDispatchPayload): Promise<void> {
+  /** `raw` is the frame as received: stored as it is (a reconnect's GUILD_CREATEs are large; serialising each again costs). */
+  private async onDispatch(st: RelayState, p: GatewayDispatchPayload, raw: string): Promise<void> {
     const now = this.clock();
     st.seq = p.s;
     st.dispatches++;
@@ -305,7 +306,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
       st.resumes++;
       marker = { change: "connected", conn: st.conn, fresh: false, state: { ...st } };
     }
-    const entry = isForwarded(p.t) ? { kind: "dispatch" as const, t: p.t, s: p.s, payload: JSON.stringify(p), guild_id: dispatchGuild(p.t, p.d) } : null;
+    const entry = isForwarded(p.t) ? { kind: "dispatch" as const, t: p.t, s: p.s, payload: raw, guild_id: dispatchGuild(p.t, p.d) } : null;
     // A GUILD_CREATE never enters the queue: a reconnect's thousands would stand between the socket and every live
     // dispatch. It is set aside for its guild, in its place in the order (see GuildSnapshots.before).
     const asideFor = entry?.t === DEFERRED_BY_GUILD && entry.guild_id && !this.snapshots.mustQueue(entry.guild_id, this.inbox) ? entry.guild_id : null;
