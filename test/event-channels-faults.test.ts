@@ -31,16 +31,34 @@ async function settle(g: Fixture, eventId: string, check: () => Promise<boolean>
   }
 }
 
+/**
+ * A guild whose event `name` has `count` members marked Interested before its channels exist (silent: no USER_ADD
+ * steps of their own compete with the grants), planned for creation two hours ahead.
+ */
+async function interestedNight(name: string, count: number) {
+  const g = await newGuild();
+  await setUp(g);
+  const start = Date.now() + 2 * HOUR;
+  const ev = await scheduleEvent(g, name, start);
+  const fans = (await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count, silent: true } }))
+    .user_ids;
+  await untilPlanned(g.guild_id, ev.id, "create");
+  return { g, ev, start, fans };
+}
+
+/** Runs the event's creation at `at`, then its grant step until no page is left (at most `rounds` more runs). */
+async function createAndGrant(g: Fixture, eventId: string, at: number, rounds = 5): Promise<void> {
+  await runAt(g.guild_id, eventId, at);
+  for (let i = 0; i < rounds; i++) {
+    const grant = (await timerOf(g.guild_id, eventId).list()).find((x) => x.key === "grant");
+    if (grant?.status !== "pending") return;
+    await runAt(g.guild_id, eventId, Math.max(at, grant.dueAt));
+  }
+}
+
 describe("event channels: role grants under failures", () => {
   it("gives the role to every one of 112 Interested members although a grant fails after every 20", async () => {
-    const g = await newGuild();
-    await setUp(g);
-    const start = Date.now() + 2 * HOUR;
-    const ev = await scheduleEvent(g, "Game Night", start);
-    // Marked before the channels exist (silent: no USER_ADD steps of their own compete for the injected faults).
-    const fans = (await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 112, silent: true } }))
-      .user_ids;
-    await untilPlanned(g.guild_id, ev.id, "create");
+    const { g, ev, start, fans } = await interestedNight("Game Night", 112);
     // Each attempt gets 20 grants through, then one keeps failing (three tries: the REST client's own retries too).
     const failAfter20 = () => emu("/_emulator/faults", { body: { path: `/guilds/${g.guild_id}/members/`, method: "PUT", status: 500, after: 20, times: 3 } });
     let at = start - 15 * MIN;
@@ -71,23 +89,11 @@ describe("event channels: role grants under failures", () => {
 
 describe("event channels: a grant whose answer never comes", () => {
   it("holds only itself: the other Interested members get the role long before its timeout, and it gets it after", async () => {
-    const g = await newGuild();
-    await setUp(g);
-    const start = Date.now() + 2 * HOUR;
-    const ev = await scheduleEvent(g, "Hang Night", start);
-    const fans = (await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 12, silent: true } }))
-      .user_ids;
-    await untilPlanned(g.guild_id, ev.id, "create");
+    const { g, ev, start, fans } = await interestedNight("Hang Night", 12);
     const [hung, ...others] = fans as [string, ...string[]];
     // The first grant's request is never answered: the REST client's 10 s timeout ends it (then its retry succeeds).
     await emu("/_emulator/faults", { body: { path: `/guilds/${g.guild_id}/members/${hung}/roles/`, method: "PUT", hang: true, times: 1 } });
-    const at = start - 15 * MIN;
-    await runAt(g.guild_id, ev.id, at);
-    for (let i = 0; i < 5; i++) {
-      const grant = (await timerOf(g.guild_id, ev.id).list()).find((x) => x.key === "grant");
-      if (grant?.status !== "pending") break;
-      await runAt(g.guild_id, ev.id, Math.max(at, grant.dueAt));
-    }
+    await createAndGrant(g, ev.id, start - 15 * MIN);
     // Discord's view: the eleven others' grants were answered while the hung one waited out its 10 s timeout (one at a
     // time, they would all have come after it).
     const log = await emu<{ at: number; method: string; path: string; status: number }[]>(
@@ -105,24 +111,12 @@ describe("event channels: a grant whose answer never comes", () => {
 
 describe("event channels: grants side by side in a guild whose role bucket is small", () => {
   it("keep within the bucket its answers describe: every member gets the role, and Discord answers no grant with a 429", async () => {
-    const g = await newGuild();
-    await setUp(g);
-    const start = Date.now() + 2 * HOUR;
-    const ev = await scheduleEvent(g, "Small Bucket Night", start);
-    const fans = (await emu<{ user_ids: string[] }>(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users`, { body: { count: 12, silent: true } }))
-      .user_ids;
-    await untilPlanned(g.guild_id, ev.id, "create");
+    const { g, ev, start, fans } = await interestedNight("Small Bucket Night", 12);
     // This guild only: three role changes a second (every other guild keeps the default bucket).
     const bucket = `PUT /guilds/:id/members/:id/roles/:id|${g.guild_id}`;
     await emu("/_emulator/limits", { method: "PUT", body: { routes: { [bucket]: { limit: 3, windowMs: 1_000 } } } });
     try {
-      const at = start - 15 * MIN;
-      await runAt(g.guild_id, ev.id, at);
-      for (let i = 0; i < 5; i++) {
-        const grant = (await timerOf(g.guild_id, ev.id).list()).find((x) => x.key === "grant");
-        if (grant?.status !== "pending") break;
-        await runAt(g.guild_id, ev.id, Math.max(at, grant.dueAt));
-      }
+      await createAndGrant(g, ev.id, start - 15 * MIN);
     } finally {
       await emu("/_emulator/limits", { method: "PUT", body: { routes: { [bucket]: null } } });
     }

@@ -9,6 +9,7 @@ import type { DispatchMeta } from "./handlers";
 import type { Inbox, InboxRow } from "./inbox";
 import { MAX_DISPATCH_ATTEMPTS, retryDelayMs } from "./inbox-policy";
 import { DEFERRED_BY_GUILD } from "./protocol";
+import { ensureColumn } from "./sql-columns";
 
 /**
  * Guilds reconciled side by side while no dispatch waits. One: eight at once made the test runtime drop its outbound
@@ -45,14 +46,7 @@ export class GuildSnapshots {
       guild_id TEXT PRIMARY KEY, entry_id INTEGER NOT NULL, payload TEXT NOT NULL, received_at INTEGER NOT NULL,
       attempts INTEGER NOT NULL DEFAULT 0, done TEXT NOT NULL DEFAULT '[]', next_at INTEGER NOT NULL DEFAULT 0)`);
     sql.exec("CREATE INDEX IF NOT EXISTS guild_snapshots_next ON guild_snapshots (next_at, entry_id)");
-    // Tables stored before the column existed get it.
-    if (
-      !sql
-        .exec<{ name: string }>("SELECT name FROM pragma_table_info('guild_snapshots')")
-        .toArray()
-        .some((c) => c.name === "version")
-    )
-      sql.exec("ALTER TABLE guild_snapshots ADD COLUMN version INTEGER NOT NULL DEFAULT 0");
+    ensureColumn(sql, "guild_snapshots", "version", "INTEGER NOT NULL DEFAULT 0");
   }
 
   /**

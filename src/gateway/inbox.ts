@@ -1,5 +1,6 @@
 /** The relay's durable dispatch queue, in its own SQLite storage: appended on receipt, deleted once handled. */
 import type { InboxSize } from "./inbox-policy";
+import { ensureColumn } from "./sql-columns";
 
 /** A queued dispatch, or a connection change (connected, disconnected, fatal) kept in order with them. */
 export interface InboxEntry {
@@ -31,13 +32,7 @@ export class Inbox {
       id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, t TEXT NOT NULL, s INTEGER, payload TEXT NOT NULL,
       bytes INTEGER NOT NULL, received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, done TEXT NOT NULL DEFAULT '[]', guild_id TEXT)`);
     // Queues stored before the column existed get it (their rows have none: they are handled as before).
-    if (
-      !sql
-        .exec<{ name: string }>("SELECT name FROM pragma_table_info('inbox')")
-        .toArray()
-        .some((c) => c.name === "guild_id")
-    )
-      sql.exec("ALTER TABLE inbox ADD COLUMN guild_id TEXT");
+    ensureColumn(sql, "inbox", "guild_id", "TEXT");
     sql.exec("CREATE INDEX IF NOT EXISTS inbox_guild ON inbox (guild_id, id)");
   }
 
