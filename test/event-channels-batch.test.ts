@@ -51,9 +51,10 @@ describe("event channels: a creation's calls go out in rounds, not one after ano
     expect((await record(g.guild_id, ev.id))?.state).toBe("live");
     const log = await requests(`/guilds/${g.guild_id}`);
     const users = log.find((r) => r.route === "GET /guilds/:id/scheduled-events/:id/users") as Logged;
-    const reads = log.filter((r) => r.at >= users.at - 50 && (r.route === "GET /guilds/:id" || r.route === "GET /guilds/:id/channels"));
+    // In one round with the Interested list: each call waiting for a slot of its own would come ~300 ms apart (the
+    // margin is for a loaded machine, where a caller may wake some tens of ms after its slot).
+    const reads = log.filter((r) => Math.abs(r.at - users.at) < 250 && (r.route === "GET /guilds/:id" || r.route === "GET /guilds/:id/channels"));
     expect(reads).toHaveLength(2);
-    for (const r of reads) expect(Math.abs(r.at - users.at)).toBeLessThan(150);
     // The text channel and 3 voice channels (15 Interested, 5 a channel); the divider comes later, on its own step.
     const made = log.filter((r) => r.route === "POST /guilds/:id/channels" && r.status === 201).slice(0, 4);
     expect(made).toHaveLength(4);

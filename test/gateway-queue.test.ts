@@ -251,3 +251,34 @@ describe("a fresh session's start", () => {
     expect((caught.session_started_at as number) - readyAt).toBeLessThan(250);
   }, 60_000);
 });
+
+describe("a malformed dispatch", () => {
+  it("is dropped with a log line at the relay, instead of holding every later dispatch while its handlers fail", async () => {
+    const relay = await privateRelay();
+    started.push(relay);
+    await relay.ensure([0, 1]);
+    const st = await ready(relay);
+    const guild = `${(BigInt(Date.now()) - 1420070400000n) << 22n}`;
+    const event = `${((BigInt(Date.now()) - 1420070400000n) << 22n) + 1n}`;
+    await gatewayControl("dispatch", { t: "GUILD_SCHEDULED_EVENT_UPDATE", d: null, session_id: st.session_id });
+    const start = Date.now() + 3 * HOUR;
+    const d = {
+      id: event,
+      guild_id: guild,
+      name: "After the malformed one",
+      scheduled_start_time: new Date(start).toISOString(),
+      scheduled_end_time: new Date(start + HOUR).toISOString(),
+      status: 1,
+      entity_type: 3,
+      entity_metadata: { location: "Online" },
+      privacy_level: 2,
+      channel_id: null,
+    };
+    const sent = Date.now();
+    await gatewayControl("dispatch", { t: "GUILD_SCHEDULED_EVENT_UPDATE", d, guild_id: guild, session_id: st.session_id });
+    await poll(remindersFollowed(guild), (n) => n === 1, "the next dispatch to be handled", 30_000);
+    // Its handlers failing five times would have held it 15 s.
+    expect(Date.now() - sent).toBeLessThan(3_000);
+    expect((await relay.status()).backlog.rows).toBe(0);
+  }, 40_000);
+});

@@ -306,7 +306,11 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
       st.resumes++;
       marker = { change: "connected", conn: st.conn, fresh: false, state: { ...st } };
     }
-    const entry = isForwarded(p.t) ? { kind: "dispatch" as const, t: p.t, s: p.s, payload: raw, guild_id: dispatchGuild(p.t, p.d) } : null;
+    // A forwarded dispatch without its object is dropped here: its handlers could only fail, five times, holding every
+    // later dispatch of the queue for 15 s. (Its seq still counts: RESUME must not replay it.)
+    const malformed = isForwarded(p.t) && (typeof p.d !== "object" || p.d === null);
+    if (malformed) logger.warn("gateway.malformed_dispatch", { shard: st.shard, t: p.t, seq: p.s });
+    const entry = isForwarded(p.t) && !malformed ? { kind: "dispatch" as const, t: p.t, s: p.s, payload: raw, guild_id: dispatchGuild(p.t, p.d) } : null;
     // A GUILD_CREATE never enters the queue: a reconnect's thousands would stand between the socket and every live
     // dispatch. It is set aside for its guild, in its place in the order (see GuildSnapshots.before).
     const asideFor = entry?.t === DEFERRED_BY_GUILD && entry.guild_id && !this.snapshots.mustQueue(entry.guild_id, this.inbox) ? entry.guild_id : null;
