@@ -109,6 +109,29 @@ describe("event channels: a grant whose answer never comes", () => {
   }, 60_000);
 });
 
+describe("event channels: taking a role back whose answer never comes", () => {
+  it("holds only itself: the other members who left get their role taken long before its timeout", async () => {
+    const g = await newGuild();
+    const { ev, rec, fans } = await liveEvent(g, "Leaving Night", 12);
+    const role = rec.role_id as string;
+    const [hung] = fans as [string, ...string[]];
+    // Everyone unmarks Interested while the session is gone (no USER_REMOVE reaches the bot); the resync after the next
+    // IDENTIFY finds them.
+    for (const u of fans) await emu(`/_emulator/guilds/${g.guild_id}/scheduled-events/${ev.id}/users/${u}`, { method: "DELETE", body: { silent: true } });
+    await emu("/_emulator/faults", { body: { path: `/guilds/${g.guild_id}/members/${hung}/roles/`, method: "DELETE", hang: true, times: 1 } });
+    const t = timerOf(g.guild_id, ev.id);
+    await t.schedule("resync", Date.now(), "ec.resync", { guild_id: g.guild_id, event_id: ev.id });
+    await settle(g, ev.id, async () => (await holdersOf(g, role)).length === 0, "every role to be taken back");
+    // Discord's view: the eleven others were answered while the hung one waited out its 10 s timeout (one at a time,
+    // they would all have come after it).
+    const deletes = (await requestsTo(`/guilds/${g.guild_id}/members/`)).filter((r) => r.method === "DELETE");
+    const hungAt = Math.min(...deletes.filter((r) => r.path.includes(hung)).map((r) => r.at));
+    const othersDone = Math.max(...deletes.filter((r) => !r.path.includes(hung) && r.status === 204).map((r) => r.at));
+    expect(deletes.filter((r) => !r.path.includes(hung) && r.status === 204)).toHaveLength(fans.length - 1);
+    expect(othersDone - hungAt).toBeLessThan(5_000);
+  }, 60_000);
+});
+
 describe("event channels: grants side by side in a guild whose role bucket is small", () => {
   it("keep within the bucket its answers describe: every member gets the role, and Discord answers no grant with a 429", async () => {
     const { g, ev, start, fans } = await interestedNight("Small Bucket Night", 12);

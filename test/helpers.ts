@@ -98,7 +98,9 @@ export function guildState(guildId: string): Promise<GuildState> {
   return emu<GuildState>(`/_emulator/state?guild=${guildId}`);
 }
 
-export function requestsTo(pathContains: string): Promise<{ method: string; path: string; status: number; body: unknown; user_agent: string | null }[]> {
+export function requestsTo(
+  pathContains: string,
+): Promise<{ at: number; method: string; path: string; status: number; body: unknown; user_agent: string | null }[]> {
   return emu(`/_emulator/requests?path_contains=${encodeURIComponent(pathContains)}`);
 }
 

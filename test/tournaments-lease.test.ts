@@ -133,7 +133,9 @@ function dyingServices() {
     dead = true;
     throw new Error("the invocation has ended");
   };
-  return Object.create(s, { discord: { value: { ...real, patch: die, post: die, put: die, delete: die, create: die, putAlongside: die } } }) as typeof s;
+  return Object.create(s, {
+    discord: { value: { ...real, patch: die, post: die, put: die, delete: die, create: die, putAlongside: die, deleteAlongside: die } },
+  }) as typeof s;
 }
 
 describe("a live change whose invocation dies holding the match's lease", () => {

@@ -14,7 +14,16 @@ function recording(log: string[], tag = ""): Discord {
       log.push(`${tag}${method} ${route} ${JSON.stringify(data ?? {}, (_k, v) => (v instanceof URLSearchParams ? v.toString() : v))}`);
       return {} as T;
     };
-  return { get: as("get"), post: as("post"), put: as("put"), patch: as("patch"), delete: as("delete"), create: as("create"), putAlongside: as("put") };
+  return {
+    get: as("get"),
+    post: as("post"),
+    put: as("put"),
+    patch: as("patch"),
+    delete: as("delete"),
+    create: as("create"),
+    putAlongside: as("put"),
+    deleteAlongside: as("delete"),
+  };
 }
 
 interface Sent {

@@ -47,8 +47,9 @@ export function discordApi(d: Discord) {
       /** Sent alongside others: a guild's grants share one bucket, and one hung grant must not hold the rest. */
       addMemberRole: (guildId: string, userId: string, roleId: string, o?: CallOptions) =>
         d.putAlongside<void>(Routes.guildMemberRole(guildId, userId, roleId), opts(o)),
+      /** Sent alongside others, as `addMemberRole`. */
       removeMemberRole: (guildId: string, userId: string, roleId: string, o?: CallOptions) =>
-        d.delete<void>(Routes.guildMemberRole(guildId, userId, roleId), opts(o)),
+        d.deleteAlongside<void>(Routes.guildMemberRole(guildId, userId, roleId), opts(o)),
       channels: (guildId: string) => d.get<APIChannel[]>(Routes.guildChannels(guildId)),
       /** Never retried blindly, as `createRole`. */
       createChannel: (guildId: string, body: RESTPostAPIGuildChannelJSONBody, o?: CallOptions) =>

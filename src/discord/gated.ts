@@ -22,6 +22,7 @@ export function gatedDiscord(discord: Discord, slots: SlotSource): Discord {
     delete: through("delete"),
     create: through("create"),
     putAlongside: through("putAlongside"),
+    deleteAlongside: through("deleteAlongside"),
   };
   Object.defineProperty(gated, UNGATED, { value: raw });
   return gated;

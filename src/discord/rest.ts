@@ -64,6 +64,8 @@ export interface Discord {
    * so side by side they stay within its limit instead of each learning it from a 429.
    */
   putAlongside<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
+  /** An idempotent DELETE sent side by side, as `putAlongside` (taking roles back). */
+  deleteAlongside<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
 }
 
 /**
@@ -139,5 +141,6 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
     // one round trip apart, later and later after their slots. A 429 is still waited out by the library.
     create: call("post", () => build(0)),
     putAlongside: call("put", () => build(options.retries ?? 2, alongside)),
+    deleteAlongside: call("delete", () => build(options.retries ?? 2, alongside)),
   };
 }

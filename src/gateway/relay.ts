@@ -5,7 +5,7 @@
  * for its guild instead (GuildSnapshots), in the same write.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type GatewayDispatchPayload, GatewayOpcodes, type GatewayReceivePayload, type GatewayResumeData } from "discord-api-types/v10";
+import { type GatewayDispatchPayload, GatewayOpcodes, type GatewayReceivePayload } from "discord-api-types/v10";
 import { describeError, logger } from "../log";
 import { stableId } from "../util/hash";
 import { Drainer } from "./drain";
@@ -13,7 +13,8 @@ import { GuildSnapshots, type RunPayload } from "./guild-snapshots";
 import { identifyDelay } from "./identify-slots";
 import { Inbox, type InboxRow } from "./inbox";
 import { DEFAULT_INBOX_BOUND, type InboxBound, mayResume, mustPause } from "./inbox-policy";
-import { connectUrl, DEFERRED_BY_GUILD, dispatchGuild, INTENTS, isForwarded, onClose, reconnectDelayMs } from "./protocol";
+import { connectUrl, onClose, reconnectDelayMs } from "./protocol";
+import { controlFrame, forgetSession, heartbeat, planDispatch } from "./relay-frames";
 import { type GatewayInfo, initialState, type LifecycleEntry, type RelayHooks, type RelayState, type RelayView } from "./relay-state";
 
 export type { Backlog, GatewayInfo, RelayHooks, RelayState, RelayStatus, RelayView } from "./relay-state";
@@ -86,9 +87,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     const st = await this.load();
     this.closeSocket(1000, "stopped");
     st.status = "stopped";
-    st.session_id = null;
-    st.resume_gateway_url = null;
-    st.seq = null;
+    forgetSession(st);
     await this.save(st);
     await this.ctx.storage.deleteAlarm();
     return st;
@@ -140,7 +139,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
       await this.openSocket(st);
       return;
     }
-    this.heartbeat(st);
+    this.send(heartbeat(st, this.clock()));
     await this.save(st);
     await this.ctx.storage.setAlarm(now + (st.heartbeat_interval ?? HELLO_TIMEOUT_MS));
   }
@@ -149,9 +148,7 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     const gen = ++this.gen;
     if (st.session_id !== null && st.failures >= RESUME_ATTEMPTS) {
       logger.warn("gateway.resume_abandoned", { shard: st.shard, failures: st.failures, last_error: st.last_error });
-      st.session_id = null;
-      st.resume_gateway_url = null;
-      st.seq = null;
+      forgetSession(st);
     }
     const resume = st.session_id !== null && st.resume_gateway_url !== null;
     if (!resume && (await this.waitForIdentifySlot(st))) return;
@@ -231,89 +228,26 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
       return;
     }
     const st = await this.load();
-    const now = this.clock();
-    switch (p.op) {
-      case GatewayOpcodes.Hello: {
-        st.heartbeat_interval = p.d.heartbeat_interval;
-        st.awaiting_ack = false;
-        if (st.session_id && st.resume_gateway_url && st.seq !== null) {
-          st.status = "resuming";
-          const d: GatewayResumeData = { token: this.hooks().token(), session_id: st.session_id, seq: st.seq };
-          this.send({ op: GatewayOpcodes.Resume, d });
-        } else {
-          st.status = "identifying";
-          st.identifies++;
-          this.send({
-            op: GatewayOpcodes.Identify,
-            d: { token: this.hooks().token(), intents: INTENTS, properties: { os: "workers", browser: "eventbot", device: "eventbot" }, shard: st.shard },
-          });
-        }
-        await this.save(st);
-        // Discord asks for the first heartbeat after interval × jitter.
-        await this.ctx.storage.setAlarm(now + Math.floor(p.d.heartbeat_interval * this.random()));
-        return;
-      }
-      case GatewayOpcodes.HeartbeatAck:
-        st.awaiting_ack = false;
-        st.last_ack_at = now;
-        await this.save(st);
-        return;
-      case GatewayOpcodes.Heartbeat:
-        this.heartbeat(st);
-        await this.save(st);
-        return;
-      case GatewayOpcodes.Reconnect:
-        logger.info("gateway.reconnect_requested", { shard: st.shard });
-        this.closeSocket(RECONNECT_CLOSE, "reconnect requested");
-        await this.openSocket(st);
-        return;
-      case GatewayOpcodes.InvalidSession: {
-        logger.warn("gateway.invalid_session", { shard: st.shard, resumable: p.d });
-        if (!p.d) {
-          st.session_id = null;
-          st.resume_gateway_url = null;
-          st.seq = null;
-        }
-        this.closeSocket(RECONNECT_CLOSE, "invalid session");
-        st.status = "backoff";
-        await this.save(st);
-        // Discord asks for a wait of 1–5 s before identifying again.
-        await this.ctx.storage.setAlarm(now + (p.d ? 0 : 1000 + Math.floor(4000 * this.random())));
-        return;
-      }
-      case GatewayOpcodes.Dispatch:
-        await this.onDispatch(st, p, data);
-        return;
-    }
+    if (p.op === GatewayOpcodes.Dispatch) return this.onDispatch(st, p, data);
+    if (p.op === GatewayOpcodes.Reconnect) logger.info("gateway.reconnect_requested", { shard: st.shard });
+    if (p.op === GatewayOpcodes.InvalidSession) logger.warn("gateway.invalid_session", { shard: st.shard, resumable: p.d });
+    const step = controlFrame(st, p, { now: this.clock(), random: this.random, token: this.hooks().token() });
+    if (!step) return;
+    if (step.send) this.send(step.send);
+    if (step.close) this.closeSocket(RECONNECT_CLOSE, step.close);
+    if (step.reopen) return this.openSocket(st);
+    await this.save(st);
+    if (step.alarmAt !== undefined) await this.ctx.storage.setAlarm(step.alarmAt);
   }
 
   /** `raw` is the frame as received: stored as it is (a reconnect's GUILD_CREATEs are large; serialising each again costs). */
   private async onDispatch(st: RelayState, p: GatewayDispatchPayload, raw: string): Promise<void> {
     const now = this.clock();
-    st.seq = p.s;
-    st.dispatches++;
-    st.last_dispatch_at = now;
-    let marker: LifecycleEntry | null = null;
-    if (p.t === "READY") {
-      st.session_id = p.d.session_id;
-      st.resume_gateway_url = p.d.resume_gateway_url;
-      st.status = "ready";
-      st.failures = 0;
-      marker = { change: "connected", conn: st.conn, fresh: true, state: { ...st } };
-    } else if (p.t === "RESUMED") {
-      st.status = "ready";
-      st.failures = 0;
-      st.resumes++;
-      marker = { change: "connected", conn: st.conn, fresh: false, state: { ...st } };
-    }
-    // A forwarded dispatch without its object is dropped here: its handlers could only fail, five times, holding every
-    // later dispatch of the queue for 15 s. (Its seq still counts: RESUME must not replay it.)
-    const malformed = isForwarded(p.t) && (typeof p.d !== "object" || p.d === null);
+    const { marker, entry, malformed, snapshot } = planDispatch(st, p, raw, now);
     if (malformed) logger.warn("gateway.malformed_dispatch", { shard: st.shard, t: p.t, seq: p.s });
-    const entry = isForwarded(p.t) && !malformed ? { kind: "dispatch" as const, t: p.t, s: p.s, payload: raw, guild_id: dispatchGuild(p.t, p.d) } : null;
     // A GUILD_CREATE never enters the queue: a reconnect's thousands would stand between the socket and every live
     // dispatch. It is set aside for its guild, in its place in the order (see GuildSnapshots.before).
-    const asideFor = entry?.t === DEFERRED_BY_GUILD && entry.guild_id && !this.snapshots.mustQueue(entry.guild_id, this.inbox) ? entry.guild_id : null;
+    const asideFor = entry?.guild_id && snapshot && !this.snapshots.mustQueue(entry.guild_id, this.inbox) ? entry.guild_id : null;
     // One transaction: the resume seq never covers a dispatch that is not durably stored (RESUME replays the rest).
     this.ctx.storage.transactionSync(() => {
       if (marker) this.inbox.append({ kind: "lifecycle", t: marker.change, s: p.s, payload: JSON.stringify(marker) }, now);
@@ -398,18 +332,14 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     if (decision.action === "stop") {
       st.status = "fatal";
       st.fatal = { code, reason: decision.reason, at: this.clock(), token: this.tokenFingerprint() };
-      st.session_id = null;
-      st.resume_gateway_url = null;
-      st.seq = null;
+      forgetSession(st);
       this.queueLifecycle(st, "fatal");
       await this.ctx.storage.deleteAlarm();
       logger.error("gateway.fatal_close", { shard: st.shard, code, reason: decision.reason });
       return;
     }
     if (!decision.resume) {
-      st.session_id = null;
-      st.resume_gateway_url = null;
-      st.seq = null;
+      forgetSession(st);
     }
     // A connection that was up reconnects at once; one that failed before READY backs off.
     st.failures = wasReady ? 0 : st.failures + 1;
@@ -418,12 +348,6 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     else await this.save(st);
     logger.warn("gateway.closed", { shard: st.shard, code, reason, failures: st.failures });
     await this.ctx.storage.setAlarm(this.clock() + reconnectDelayMs(st.failures));
-  }
-
-  private heartbeat(st: RelayState): void {
-    this.send({ op: GatewayOpcodes.Heartbeat, d: st.seq });
-    st.awaiting_ack = true;
-    st.last_heartbeat_at = this.clock();
   }
 
   private send(payload: unknown): void {

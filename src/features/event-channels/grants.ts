@@ -26,56 +26,63 @@ function ownLiveRole(rec: EventRecord | null): rec is EventRecord & { role_id: s
   return rec?.state === "live" && !!rec.role_id && rec.role_created;
 }
 
+type LaneRun = { done: number; failure?: { error: unknown } };
+
 /**
- * Gives the role to each member, GRANT_LANES at a time; each grant is recorded before its call and confirmed after it
- * (GRANT_BATCH to a write). After a failure no new grant starts: those in flight end, what succeeded is confirmed,
- * and the first failure is returned with the number confirmed.
+ * Runs `work` for each item, GRANT_LANES at a time, handing what succeeded to `record` GRANT_BATCH at a time. After a
+ * failure no new item starts: those in flight end, what succeeded is recorded, and the first failure is returned.
  */
-async function grantAll(
-  s: Services,
-  rec: EventRecord & { role_id: string },
-  userIds: readonly string[],
-): Promise<{ confirmed: number; failure?: { error: unknown } }> {
-  if (!userIds.length) return { confirmed: 0 };
-  const db = s.env.DB;
-  await intendGrants(db, rec.guild_id, rec.event_id, userIds);
+async function inLanes(items: readonly string[], work: (id: string) => Promise<unknown>, record: (ids: string[]) => Promise<void>): Promise<LaneRun> {
   let next = 0;
-  let confirmed = 0;
+  let done = 0;
   let failure: { error: unknown } | undefined;
-  let given: string[] = [];
-  const confirm = async () => {
-    const part = given;
-    given = [];
-    if (part.length) await confirmGrants(db, rec.guild_id, rec.event_id, part);
-    confirmed += part.length;
+  let finished: string[] = [];
+  const flush = async () => {
+    const part = finished;
+    finished = [];
+    if (part.length) await record(part);
+    done += part.length;
   };
   const lane = async () => {
     try {
-      while (!failure && next < userIds.length) {
-        const id = userIds[next++] as string;
-        await giveRole(s, rec.guild_id, rec.role_id, [id]);
-        given.push(id);
-        if (given.length >= GRANT_BATCH) await confirm();
+      while (!failure && next < items.length) {
+        const id = items[next++] as string;
+        await work(id);
+        finished.push(id);
+        if (finished.length >= GRANT_BATCH) await flush();
       }
     } catch (error) {
       failure ??= { error };
     }
   };
-  await Promise.all(Array.from({ length: Math.min(GRANT_LANES, userIds.length) }, lane));
-  await confirm();
-  return { confirmed, failure };
+  await Promise.all(Array.from({ length: Math.min(GRANT_LANES, items.length) }, lane));
+  await flush();
+  return { done, failure };
 }
 
-/** grantAll, throwing its failure. */
-async function grantEach(s: Services, rec: EventRecord & { role_id: string }, userIds: readonly string[]): Promise<void> {
-  const { failure } = await grantAll(s, rec, userIds);
-  if (failure) throw failure.error;
+/** Gives the role to each member side by side (inLanes); each grant is recorded before its call and confirmed after it. */
+async function grantAll(s: Services, rec: EventRecord & { role_id: string }, userIds: readonly string[]): Promise<LaneRun> {
+  if (!userIds.length) return { done: 0 };
+  await intendGrants(s.env.DB, rec.guild_id, rec.event_id, userIds);
+  return inLanes(
+    userIds,
+    (id) => giveRole(s, rec.guild_id, rec.role_id, [id]),
+    (ids) => confirmGrants(s.env.DB, rec.guild_id, rec.event_id, ids),
+  );
 }
 
-/** Takes the role back (already gone is fine) and forgets the member as a holder. */
-async function takeBack(s: Services, rec: EventRecord & { role_id: string }, userId: string): Promise<void> {
-  await gone(s.api.guilds.removeMemberRole(rec.guild_id, userId, rec.role_id, { reason: "No longer interested" }));
-  await forgetHolders(s.env.DB, rec.guild_id, rec.event_id, [userId]);
+/** Takes the role back from each member side by side (already gone is fine) and forgets them as holders. */
+function takeBackAll(s: Services, rec: EventRecord & { role_id: string }, userIds: readonly string[]): Promise<LaneRun> {
+  return inLanes(
+    userIds,
+    (id) => gone(s.api.guilds.removeMemberRole(rec.guild_id, id, rec.role_id, { reason: "No longer interested" })),
+    (ids) => forgetHolders(s.env.DB, rec.guild_id, rec.event_id, ids),
+  );
+}
+
+/** Throws a lane run's failure. */
+function orThrow(run: LaneRun): void {
+  if (run.failure) throw run.failure.error;
 }
 
 /**
@@ -105,7 +112,7 @@ const grant: TimerAction<"ec.grant"> = {
     if (!ownLiveRole(rec)) return;
     const page = await wantedPage(s, rec);
     const held = await grantedAmong(s.env.DB, rec.guild_id, rec.event_id, page);
-    const { confirmed, failure } = await grantAll(
+    const { done: confirmed, failure } = await grantAll(
       s,
       rec,
       page.filter((u) => !held.has(u)),
@@ -130,8 +137,7 @@ const member: TimerAction<"ec.member"> = {
     const p = item.payload;
     const rec = await getEvent(s.env.DB, p.guild_id, p.event_id);
     if (!ownLiveRole(rec)) return;
-    if (p.add) await grantEach(s, rec, [p.user_id]);
-    else await takeBack(s, rec, p.user_id);
+    orThrow(await (p.add ? grantAll : takeBackAll)(s, rec, [p.user_id]));
   },
 };
 
@@ -156,12 +162,19 @@ const resync: TimerAction<"ec.resync"> = {
     const holders = await listHolders(s.env.DB, rec.guild_id, rec.event_id);
     // An ended occurrence keeps the members who held its role: the series' Interested list is the next occurrence's.
     const interested = new Set(isOccurrenceKey(rec.event_id) ? holders.map((h) => h.user_id) : await interestedUsers(s, rec.guild_id, rec.event_id));
-    for (const h of holders) if (!interested.has(h.user_id)) await takeBack(s, rec, h.user_id);
+    const leaving = holders.filter((h) => !interested.has(h.user_id)).map((h) => h.user_id);
+    orThrow(await takeBackAll(s, rec, leaving));
     // Unconfirmed grants are given again (the PUT is idempotent); confirmed ones are left alone.
     const granted = new Set(holders.filter((h) => h.granted).map((h) => h.user_id));
     const missing = [...interested].filter((u) => !granted.has(u));
-    await grantEach(s, rec, missing);
-    logger.info("event_channels.resynced", { guild_id: rec.guild_id, event_id: rec.event_id, interested: interested.size, granted: missing.length });
+    orThrow(await grantAll(s, rec, missing));
+    logger.info("event_channels.resynced", {
+      guild_id: rec.guild_id,
+      event_id: rec.event_id,
+      interested: interested.size,
+      granted: missing.length,
+      taken_back: leaving.length,
+    });
   },
 };
 
