@@ -77,7 +77,8 @@ export async function applyMigrations(db) {
  * `opts.bindings` adds or overrides bindings; `opts.persist` keeps D1 and Durable Object storage (and their alarms) in a
  * directory, so `restart()` (a new workerd runtime: every Durable Object evicted, in-flight work cut) loses nothing
  * stored; `opts.port` pins the port across restarts; `opts.logs` receives the Worker's log lines; `opts.entry` bundles
- * another entry module instead of src/index.ts (bench:scale's counting wrapper around the bot).
+ * another entry module instead of src/index.ts (bench:scale's counting wrapper around the bot); `opts.inspectorPort` opens
+ * the bot's isolate to the inspector there.
  */
 export async function botOnEmulator(emulator, storage, opts = {}) {
   const options = convertV4MiniflareOptions({
@@ -86,9 +87,12 @@ export async function botOnEmulator(emulator, storage, opts = {}) {
     ...(opts.persist ? { resourcePersistencePath: opts.persist } : {}),
     // The Worker's log lines (structured), when the caller wants them instead of on stdout.
     ...(opts.logs ? { handleStructuredLogs: opts.logs } : {}),
+    // A CPU profile through workerd's inspector (bench/scale/profile.mjs).
+    ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
     workers: [
       {
         ...workerBase,
+        ...(opts.inspectorPort ? { unsafeInspectorProxy: true } : {}),
         name: "bot",
         scriptPath: opts.entry ? await bundle(opts.entry, opts.entry.replace(/\W+/g, "-")) : await bundle("src/index.ts", "bot"),
         ...botStorage(storage),

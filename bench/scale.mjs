@@ -9,6 +9,7 @@
 import { writeFileSync } from "node:fs";
 import { startEmulator } from "../test/emulator/server.ts";
 import { botOnEmulator } from "./lib.mjs";
+import { profilePort } from "./scale/profile.mjs";
 import { costs } from "./scale/cost.mjs";
 import { topOfTheHour } from "./scale/hour.mjs";
 import { costTable, printSummary, targets } from "./scale/report.mjs";
@@ -54,6 +55,7 @@ await fetch(`${emulator.url}/_emulator/gateway/config`, {
 const botLogs = [];
 const { mf, db } = await botOnEmulator(emulator, "bench-scale", {
   entry: "bench/scale/worker.ts",
+  inspectorPort: profilePort(),
   bindings: { LOG_LEVEL: process.env.SCALE_LOG_LEVEL ?? "warn" },
   logs: (l) => {
     try {

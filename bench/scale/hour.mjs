@@ -6,6 +6,7 @@
 
 import { BUCKET_MS } from "../../src/discord/budget.ts";
 import { lastSeq, ownWorkerdCpuMs, readStats, retry, sleep, summary, until, workBetween } from "./measure.mjs";
+import { profilePort, saveProfile, selfTimes, startProfile } from "./profile.mjs";
 import { mix, subscribers } from "./world.mjs";
 
 const LIMIT_PER_S = 50;
@@ -113,6 +114,18 @@ function bucketUse(buckets, calls, t0) {
   };
 }
 
+/** Where the isolate's time went over the hour, and inside the stalls the probe saw (SCALE_PROFILE). */
+function reportProfile({ profile, startedAt }, probes, log) {
+  const path = `/tmp/scale-hour-${startedAt}.cpuprofile`;
+  saveProfile(path, profile);
+  const stalls = probes.filter(([, ms]) => ms >= STALL_MS);
+  const inStall = (at) => stalls.some(([s, ms]) => at >= s && at <= s + ms);
+  log(`  CPU profile: ${path}`);
+  log(`  self time over the hour (ms): ${JSON.stringify(selfTimes(profile, startedAt))}`);
+  log(`  self time inside the ${stalls.length} stalls (ms): ${JSON.stringify(selfTimes(profile, startedAt, inStall))}`);
+  log(`  inclusive time inside the stalls (ms): ${JSON.stringify(selfTimes(profile, startedAt, inStall, 60, true))}`);
+}
+
 export async function topOfTheHour(ctx) {
   const { emulator, db, plan, size, log } = ctx;
   const eventGuilds = plan.eventChannels.filter((g) => !mix.reminders(g.index)).slice(0, size.hourEventGuilds);
@@ -171,6 +184,7 @@ export async function topOfTheHour(ctx) {
   const before = await readStats(ctx.botUrl);
   const cpu0 = ownWorkerdCpuMs();
   const stopProbe = probe(ctx.botUrl);
+  const stopProfile = profilePort() ? await startProfile(profilePort()) : null;
   const cronRun = ctx.cron("0 * * * *").catch((e) => log(`  hourly cron failed: ${e.message}`));
 
   const eventGuildIds = new Set(ids);
@@ -213,6 +227,7 @@ export async function topOfTheHour(ctx) {
   );
   await cronRun;
   const probes = await stopProbe();
+  if (stopProfile) reportProfile(await stopProfile(), probes, log);
   const cpuMs = cpu0 === null ? null : ownWorkerdCpuMs() - cpu0;
   const wallMs = Date.now() - t0;
   const after = await readStats(ctx.botUrl);
