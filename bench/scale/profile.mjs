@@ -3,6 +3,7 @@
 // Enabled with SCALE_PROFILE=<inspector port>; writes the raw profile (.cpuprofile, for DevTools) and prints the
 // functions with the most self time, over the whole window and inside the stalls given.
 import { writeFileSync } from "node:fs";
+import WebSocket from "ws";
 
 /** The inspector port asked for with SCALE_PROFILE (undefined: no profile). */
 export function profilePort() {
@@ -12,7 +13,8 @@ export function profilePort() {
 
 /** Starts sampling the bot's isolate; the returned function stops it and resolves with the profile. */
 export async function startProfile(port, workerName = "bot", intervalUs = 500) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/${workerName}`);
+  // Miniflare's inspector proxy accepts only a local Origin (Node's own WebSocket sends none).
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/${workerName}`, { headers: { origin: "http://localhost" } });
   await new Promise((resolve, reject) => {
     ws.addEventListener("open", resolve, { once: true });
     ws.addEventListener("error", (e) => reject(new Error(`inspector: ${e.message ?? "connection failed"}`)), { once: true });
@@ -26,9 +28,14 @@ export async function startProfile(port, workerName = "bot", intervalUs = 500) {
       pending.delete(msg.id);
     }
   });
+  // An answer that never comes must not hold the bench: the hour starts only after the profile does.
   const send = (method, params = {}) =>
-    new Promise((resolve) => {
-      pending.set(++id, resolve);
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`inspector: no answer to ${method}`)), 30_000);
+      pending.set(++id, (msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
       ws.send(JSON.stringify({ id, method, params }));
     });
   await send("Profiler.enable");
