@@ -64,4 +64,18 @@ describe("instant → wall time", () => {
     expect(canonicalTimeZone("Mars/Olympus")).toBeNull();
     expect(canonicalTimeZone("")).toBeNull();
   });
+
+  it("gives the same answers from its caches: again, per zone, per option set, and past the cache's bound", () => {
+    const at = utc(2026, 3, 29, 1, 30);
+    for (let i = 0; i < 2; i++) {
+      expect(canonicalTimeZone("Mars/Olympus")).toBeNull();
+      expect(canonicalTimeZone("europe/berlin")).toBe("Europe/Berlin");
+      expect(formatInZone(at, "Europe/Berlin", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" })).toBe("03:30");
+      expect(formatInZone(at, "America/New_York", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" })).toBe("21:30");
+      expect(formatInZone(at, "Europe/Berlin", { weekday: "short" })).toBe("Sun");
+    }
+    // Hostile input fills the cache; answers stay right after it is emptied.
+    for (let i = 0; i < 1_200; i++) expect(canonicalTimeZone(`Nowhere/${i}`)).toBeNull();
+    expect(canonicalTimeZone("europe/berlin")).toBe("Europe/Berlin");
+  });
 });

@@ -79,12 +79,25 @@ export function mergeSettings(base: Settings, patch: Record<string, unknown>): {
   return { ok: false, problems: result.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`) };
 }
 
+/**
+ * Stored settings parsed already, by their text: the schema runs without zod's compiled fast path in a Worker, and
+ * every event's reconciliation reads its guild's settings. A copy is handed out, so no caller changes another's.
+ */
+const parsed = new Map<string, Settings>();
+const PARSED_CACHE = 500;
+
 export async function readSettings(db: D1Database, guildId: string): Promise<Settings | null> {
   const row = await db.prepare("SELECT settings FROM event_channel_settings WHERE guild_id = ?").bind(guildId).first<{ settings: string }>();
   if (!row) return null;
-  // Stored settings were valid when written; parsing again fills defaults added since.
-  const merged = mergeSettings(DEFAULT_SETTINGS, JSON.parse(row.settings));
-  return merged.ok ? merged.settings : DEFAULT_SETTINGS;
+  let settings = parsed.get(row.settings);
+  if (!settings) {
+    // Stored settings were valid when written; parsing again fills defaults added since.
+    const merged = mergeSettings(DEFAULT_SETTINGS, JSON.parse(row.settings));
+    settings = merged.ok ? merged.settings : DEFAULT_SETTINGS;
+    if (parsed.size >= PARSED_CACHE) parsed.clear();
+    parsed.set(row.settings, settings);
+  }
+  return structuredClone(settings);
 }
 
 export async function writeSettings(db: D1Database, guildId: string, settings: Settings, userId: string | null, now: number): Promise<void> {
