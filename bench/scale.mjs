@@ -9,9 +9,9 @@
 import { writeFileSync } from "node:fs";
 import { startEmulator } from "../test/emulator/server.ts";
 import { botOnEmulator } from "./lib.mjs";
-import { profilePort } from "./scale/profile.mjs";
 import { costs } from "./scale/cost.mjs";
 import { topOfTheHour } from "./scale/hour.mjs";
+import { profilePort } from "./scale/profile.mjs";
 import { costTable, printSummary, targets } from "./scale/report.mjs";
 import { storm } from "./scale/storm.mjs";
 import { settleSync } from "./scale/sync.mjs";

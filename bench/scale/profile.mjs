@@ -73,7 +73,10 @@ export function selfTimes(profile, startedAt, keep = () => true, top = 25, inclu
     }
     for (const key of keys) totals.set(key, (totals.get(key) ?? 0) + dt);
   }
-  return [...totals].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, ms]) => [fn, Math.round(ms)]);
+  return [...totals]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, ms]) => [fn, Math.round(ms)]);
 }
 
 export function saveProfile(path, profile) {
