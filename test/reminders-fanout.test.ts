@@ -158,3 +158,30 @@ describe("a reminder fan-out's chunks", () => {
     expect(Math.min(...two)).toBeLessThan(Math.max(...one) + SLOW_MS);
   }, 60_000);
 });
+
+describe("a reminder fan-out whose DM channel open never answers", () => {
+  it("holds only that member: the others' reminders reach Discord long before its timeout, and it gets one after", async () => {
+    const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
+    const users: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `fan${i}`, guild_id: g.guild_id } })).id;
+      await subscribeDirect(g, id, ["all"], [3600]);
+      users.push(id);
+    }
+    const start = Date.now() + 3 * HOUR;
+    const ev = await scheduleEvent(g, "Cup", start);
+    await untilItem(g.guild_id, ev.id, "dm:3600");
+    // None of them was DMed before: each reminder opens the DM channel first, all in one bucket. The first open is
+    // never answered; the REST client's 10 s timeout ends it, and its retry succeeds.
+    const opened = (await requestsTo("/users/@me/channels")).length;
+    await emu("/_emulator/faults", { body: { path: "/users/@me/channels", method: "POST", hang: true, times: 1 } });
+    await oneAlarmAt(g.guild_id, ev.id, start - HOUR);
+    const opens = (await requestsTo("/users/@me/channels")).slice(opened);
+    const sends = (await requestsTo("/messages")).filter((r) => r.method === "POST" && r.status === 200);
+    const hungAt = opens[0]?.at ?? 0;
+    // Discord's view: eleven reminders sent within 5 s of the hung open (one open at a time, all came after it).
+    const soon = sends.filter((r) => r.at - hungAt < 5_000);
+    expect(soon.length).toBeGreaterThanOrEqual(users.length - 1);
+    expect(await received(g, users)).toEqual({ none: 0, once: users.length, more: 0 });
+  }, 60_000);
+});

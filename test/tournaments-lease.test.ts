@@ -134,7 +134,7 @@ function dyingServices() {
     throw new Error("the invocation has ended");
   };
   return Object.create(s, {
-    discord: { value: { ...real, patch: die, post: die, put: die, delete: die, create: die, putAlongside: die, deleteAlongside: die } },
+    discord: { value: { ...real, patch: die, post: die, put: die, delete: die, create: die, putAlongside: die, deleteAlongside: die, postAlongside: die } },
   }) as typeof s;
 }
 

@@ -40,8 +40,10 @@ export async function startProfile(port, workerName = "bot", intervalUs = 500) {
     });
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: intervalUs });
+  // The profile starts somewhere between the request and its answer: the midpoint places samples within half a round trip.
+  const asked = Date.now();
   await send("Profiler.start");
-  const startedAt = Date.now();
+  const startedAt = Math.round((asked + Date.now()) / 2);
   return async () => {
     const { result } = await send("Profiler.stop");
     ws.close();

@@ -23,6 +23,7 @@ function recording(log: string[], tag = ""): Discord {
     create: as("create"),
     putAlongside: as("put"),
     deleteAlongside: as("delete"),
+    postAlongside: as("post"),
   };
 }
 

@@ -85,8 +85,11 @@ export function discordApi(d: Discord) {
       deleteMessage: (channelId: string, messageId: string, o?: CallOptions) => d.delete<void>(Routes.channelMessage(channelId, messageId), opts(o)),
     },
     users: {
-      /** The bot's DM channel with a user (the same one every time). */
-      openDm: (userId: string) => d.post<APIChannel>(Routes.userChannels(), { body: { recipient_id: userId } }),
+      /**
+       * The bot's DM channel with a user (the same one every time, so a repeat is harmless). Sent alongside others: a
+       * fan-out's opens all share one bucket, and one hung open must not hold every later member's reminder.
+       */
+      openDm: (userId: string) => d.postAlongside<APIChannel>(Routes.userChannels(), { body: { recipient_id: userId } }),
     },
     commands: {
       guild: (applicationId: string, guildId: string) => d.get<APIApplicationCommand[]>(Routes.applicationGuildCommands(applicationId, guildId)),

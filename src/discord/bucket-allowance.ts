@@ -1,6 +1,6 @@
 /**
  * What a Discord rate-limit bucket still allows, learnt from its answers and shared by clients that send one bucket's
- * requests side by side (`putAlongside`, `deleteAlongside`). @discordjs/rest knows a bucket only inside one client, which sends its
+ * requests side by side (`putAlongside`, `deleteAlongside`, `postAlongside`). @discordjs/rest knows a bucket only inside one client, which sends its
  * requests one after another; clients running side by side would otherwise each learn the limit from a 429.
  */
 

@@ -23,6 +23,7 @@ export function gatedDiscord(discord: Discord, slots: SlotSource): Discord {
     create: through("create"),
     putAlongside: through("putAlongside"),
     deleteAlongside: through("deleteAlongside"),
+    postAlongside: through("postAlongside"),
   };
   Object.defineProperty(gated, UNGATED, { value: raw });
   return gated;

@@ -66,6 +66,8 @@ export interface Discord {
   putAlongside<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
   /** An idempotent DELETE sent side by side, as `putAlongside` (taking roles back). */
   deleteAlongside<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
+  /** An idempotent POST sent side by side, as `putAlongside` (opening DM channels: every member's shares one bucket). */
+  postAlongside<T = unknown>(route: RouteLike, options?: RequestData): Promise<T>;
 }
 
 /**
@@ -142,5 +144,6 @@ export function createDiscord(env: Pick<Env, "DISCORD_API_BASE" | "DISCORD_TOKEN
     create: call("post", () => build(0)),
     putAlongside: call("put", () => build(options.retries ?? 2, alongside)),
     deleteAlongside: call("delete", () => build(options.retries ?? 2, alongside)),
+    postAlongside: call("post", () => build(options.retries ?? 2, alongside)),
   };
 }

@@ -33,6 +33,12 @@ describe("relay frames", () => {
     expect(st).toMatchObject({ session_id: null, resume_gateway_url: null, seq: null, status: "backoff" });
   });
 
+  it("records a heartbeat's ACK", () => {
+    const st = { ...initialState([0, 1]), awaiting_ack: true };
+    expect(controlFrame(st, { op: GatewayOpcodes.HeartbeatAck, d: undefined, t: null, s: null }, ctx)).toEqual({});
+    expect(st).toMatchObject({ awaiting_ack: false, last_ack_at: 10_000 });
+  });
+
   it("heartbeats with the last seq when asked, and reconnects at once on op 7", () => {
     const st = { ...initialState([0, 1]), seq: 7 };
     expect(controlFrame(st, { op: GatewayOpcodes.Heartbeat, d: undefined, t: null, s: null }, ctx)?.send).toEqual({ op: GatewayOpcodes.Heartbeat, d: 7 });
@@ -52,8 +58,15 @@ describe("relay frames", () => {
       entry: { guild_id: "g1", payload: "raw", s: 2 },
     });
 
-    expect(planDispatch(st, frame("VOICE_STATE_UPDATE", 3, null), "raw", 7)).toMatchObject({ malformed: true, entry: null });
+    // A GUILD_CREATE without its id is queued like any dispatch (there is no guild to set it aside for).
+    expect(planDispatch(st, frame("GUILD_CREATE", 3, {}), "raw", 7)).toMatchObject({ snapshot: false, entry: { guild_id: null } });
+
+    expect(planDispatch(st, frame("VOICE_STATE_UPDATE", 4, null), "raw", 8)).toMatchObject({ malformed: true, entry: null });
     // Its seq still counts: a RESUME must not replay it.
-    expect(st.seq).toBe(3);
+    expect(st.seq).toBe(4);
+
+    const resumed = planDispatch(st, frame("RESUMED", 5, {}), "{}", 9);
+    expect(resumed.marker).toMatchObject({ change: "connected", fresh: false });
+    expect(st).toMatchObject({ resumes: 1, status: "ready", seq: 5 });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalTimeZone, formatInZone, localDate, resolveWallTime, zonedToUtc } from "./zoned-time";
+import { canonicalTimeZone, formatInZone, localDate, resolveWallTime, timeZoneNames, zonedToUtc } from "./zoned-time";
 
 const utc = (y: number, mo: number, d: number, h: number, mi = 0) => Date.UTC(y, mo - 1, d, h, mi);
 
@@ -77,5 +77,15 @@ describe("instant → wall time", () => {
     // Hostile input fills the cache; answers stay right after it is emptied.
     for (let i = 0; i < 1_200; i++) expect(canonicalTimeZone(`Nowhere/${i}`)).toBeNull();
     expect(canonicalTimeZone("europe/berlin")).toBe("Europe/Berlin");
+    // More formatters than the cache holds (every zone, several option sets): the oldest go, answers stay right.
+    const sets: Intl.DateTimeFormatOptions[] = [
+      { weekday: "short" },
+      { day: "numeric" },
+      { month: "short" },
+      { hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
+    ];
+    for (const options of sets) for (const zone of timeZoneNames()) formatInZone(at, zone, options);
+    expect(formatInZone(at, "Europe/Berlin", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" })).toBe("03:30");
+    expect(formatInZone(at, "Asia/Tokyo", { weekday: "short" })).toBe("Sun");
   });
 });

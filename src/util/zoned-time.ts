@@ -90,17 +90,21 @@ export function zonedToUtc(wall: WallTime, tz: string): number {
   return resolveWallTime(wall, tz).at;
 }
 
-/** Formatters built already (as `canonical`: each costs about a millisecond; a role name takes eight of them). */
+/** Formatters built already (as `canonical`: each costs about a millisecond; a role name takes six of them). */
 const formatters = new Map<string, Intl.DateTimeFormat>();
+const FORMATTER_CACHE = 2_000;
 
 /** Formats an instant for people in `tz` (Intl formats; the zone's rules come from the runtime's ICU). */
 export function formatInZone(utcMs: number, tz: string, options: Intl.DateTimeFormatOptions, locale = "en-US"): string {
   const key = `${locale}|${tz}|${JSON.stringify(options)}`;
   let f = formatters.get(key);
-  if (!f) {
+  if (f) formatters.delete(key);
+  else {
     f = new Intl.DateTimeFormat(locale, { ...options, timeZone: tz });
-    if (formatters.size >= CANONICAL_CACHE) formatters.clear();
-    formatters.set(key, f);
+    // The least recently used goes first (a Map keeps insertion order, and a hit is inserted again below): guilds in
+    // more zones than fit keep their busiest formatters instead of all being built again.
+    if (formatters.size >= FORMATTER_CACHE) formatters.delete(formatters.keys().next().value as string);
   }
+  formatters.set(key, f);
   return f.format(new Date(utcMs));
 }

@@ -60,7 +60,7 @@ export async function holdersPage(db: D1Database, guildId: string, eventId: stri
 
 export async function listHolders(db: D1Database, guildId: string, eventId: string): Promise<Holder[]> {
   const rows = await db
-    .prepare("SELECT user_id, granted FROM event_channel_holders WHERE guild_id = ? AND event_id = ?")
+    .prepare("SELECT user_id, granted FROM event_channel_holders WHERE guild_id = ? AND event_id = ? ORDER BY user_id")
     .bind(guildId, eventId)
     .all<{ user_id: string; granted: number }>();
   return rows.results.map((r) => ({ user_id: r.user_id, granted: r.granted === 1 }));

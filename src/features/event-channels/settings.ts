@@ -85,6 +85,8 @@ export function mergeSettings(base: Settings, patch: Record<string, unknown>): {
  */
 const parsed = new Map<string, Settings>();
 const PARSED_CACHE = 500;
+/** Longer texts (many keywords or roles) are parsed each time: the cache's memory stays under 500 × 8 KB. */
+const PARSED_TEXT_MAX = 8_192;
 
 export async function readSettings(db: D1Database, guildId: string): Promise<Settings | null> {
   const row = await db.prepare("SELECT settings FROM event_channel_settings WHERE guild_id = ?").bind(guildId).first<{ settings: string }>();
@@ -94,8 +96,10 @@ export async function readSettings(db: D1Database, guildId: string): Promise<Set
     // Stored settings were valid when written; parsing again fills defaults added since.
     const merged = mergeSettings(DEFAULT_SETTINGS, JSON.parse(row.settings));
     settings = merged.ok ? merged.settings : DEFAULT_SETTINGS;
-    if (parsed.size >= PARSED_CACHE) parsed.clear();
-    parsed.set(row.settings, settings);
+    if (row.settings.length <= PARSED_TEXT_MAX) {
+      if (parsed.size >= PARSED_CACHE) parsed.clear();
+      parsed.set(row.settings, settings);
+    }
   }
   return structuredClone(settings);
 }
