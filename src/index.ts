@@ -76,7 +76,7 @@ export class GatewayRelay extends RelayObject<Env, Services> {
         await services.bus.emit(`gateway.${change}`, state, { guildId: null });
       },
       gatewayBot: (services) => services.api.gateway.bot(),
-      identifyAt: (shard, maxConcurrency) => rateGate(this.env.RATE_GATE).identifyAt(identifyKey(shard[0], maxConcurrency)),
+      identifyTurn: (shard, maxConcurrency) => rateGate(this.env.RATE_GATE).identifyTurn(identifyKey(shard[0], maxConcurrency)),
       token: () => this.env.DISCORD_TOKEN,
     };
   }

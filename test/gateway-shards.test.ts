@@ -49,6 +49,23 @@ describe("gateway shards", () => {
     expect(await identifyGap(2)).toBeLessThan(2_000);
   }, 30_000);
 
+  it("a shard whose alarms fire a second late still identifies, a window after the other", async () => {
+    const [a, b] = (await twoShards(1)) as [Relay, Relay];
+    // Under load an alarm fires late. This relay sets every alarm a second later than it asks (its clock runs ahead),
+    // so it wakes a second after each turn it was told to wait for.
+    await runInDurableObject(b as unknown as DurableObjectStub<GatewayRelay>, (relay) => {
+      relay.clock = () => Date.now() + 1_000;
+    });
+    await a.ensure([0, 2]);
+    await ready(a);
+    await b.ensure([1, 2]);
+    // A turn booked ahead and missed by more than the grace was booked again, further on, each time: it never came.
+    await ready(b);
+    const gap = (await identifiedAt(b)) - (await identifiedAt(a));
+    expect(gap).toBeGreaterThanOrEqual(4_500);
+    expect(gap).toBeLessThan(9_000);
+  }, 40_000);
+
   it("identify a 5 s window apart when max_concurrency is 1", async () => {
     // Slots are 5.5 s apart; the first shard's connection may take a little of the margin.
     expect(await identifyGap(1)).toBeGreaterThanOrEqual(4_500);

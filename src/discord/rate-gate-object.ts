@@ -3,7 +3,7 @@
  * shard may IDENTIFY). Kept apart from the client helpers so Node scripts can load the feature graph.
  */
 import { DurableObject } from "cloudflare:workers";
-import { bookIdentify } from "../gateway/identify-slots";
+import { type IdentifyTurn, takeIdentifyTurn } from "../gateway/identify-slots";
 import { BudgetScheduler, type Grant, LANES, type Lane, type LaneStatus, type SlotRequest } from "./budget";
 import { WaitingRoom } from "./budget-waiters";
 
@@ -32,14 +32,15 @@ export class RateGateObject<E> extends DurableObject<E> {
   }
 
   /**
-   * When the shard with this identify rate-limit key may IDENTIFY (now or later), booked for it. Stored: a gate
-   * evicted between two shards' identifies must not let the second one in early.
+   * Whether a shard with this identify rate-limit key may IDENTIFY now (its window is then taken) or when to ask
+   * again. Stored: a gate evicted between two shards' identifies must not let the second one in early.
    */
-  async identifyAt(key: number): Promise<number> {
-    if (!Number.isInteger(key) || key < 0) throw new Error("RateGate.identifyAt: bad key");
-    const { at, nextFree } = bookIdentify(await this.ctx.storage.get<number>(`identify:${key}`), Date.now());
-    await this.ctx.storage.put(`identify:${key}`, nextFree);
-    return at;
+  async identifyTurn(key: number): Promise<IdentifyTurn> {
+    if (!Number.isInteger(key) || key < 0) throw new Error("RateGate.identifyTurn: bad key");
+    const stored = await this.ctx.storage.get<number>(`identify:${key}`);
+    const { turn, nextFree } = takeIdentifyTurn(stored, Date.now());
+    if (nextFree !== stored) await this.ctx.storage.put(`identify:${key}`, nextFree);
+    return turn;
   }
 
   async status(): Promise<Record<Lane, LaneStatus>> {

@@ -3,13 +3,14 @@
  * interaction response, so calls from many alarms together stay under Discord's global limit, by lane and
  * fairly between guilds (the scheduling itself lives in ./budget).
  */
+import type { IdentifyTurn } from "../gateway/identify-slots";
 import { type Grant, type Lane, type LaneStatus, SLOT_LATENESS_MS, type SlotRequest } from "./budget";
 
 export interface RateGate {
   take(req: SlotRequest): Promise<Grant>;
   status(): Promise<Record<Lane, LaneStatus>>;
-  /** When a gateway shard with this identify rate-limit key may IDENTIFY (booked for it). */
-  identifyAt(key: number): Promise<number>;
+  /** Whether a gateway shard with this identify rate-limit key may IDENTIFY now, or when to ask again. */
+  identifyTurn(key: number): Promise<IdentifyTurn>;
 }
 
 export function rateGate(ns: { getByName(name: string): unknown }, name = "discord-global"): RateGate {

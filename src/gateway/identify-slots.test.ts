@@ -1,15 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { bookIdentify, IDENTIFY_SLOT_GRACE_MS, IDENTIFY_SPACING_MS, identifyDelay, identifyKey } from "./identify-slots";
+import { IDENTIFY_SPACING_MS, type IdentifyTurn, identifyDelay, identifyKey, MIN_IDENTIFY_WAIT_MS, takeIdentifyTurn } from "./identify-slots";
 
-describe("identify slots", () => {
-  it("spaces the identifies of one rate-limit key by Discord's 5 s window", () => {
-    const first = bookIdentify(undefined, 1_000);
-    expect(first.at).toBe(1_000);
-    const second = bookIdentify(first.nextFree, 1_200);
-    expect(second.at).toBe(1_000 + IDENTIFY_SPACING_MS);
-    expect(second.nextFree).toBe(1_000 + 2 * IDENTIFY_SPACING_MS);
-    // A key idle for longer than the window identifies at once.
-    expect(bookIdentify(second.nextFree, 60_000).at).toBe(60_000);
+describe("identify turns", () => {
+  it("gives one turn per Discord 5 s window per key, only for now, and tells the others when to ask again", () => {
+    const first = takeIdentifyTurn(undefined, 1_000);
+    expect(first.turn).toEqual({ go: true });
+    const second = takeIdentifyTurn(first.nextFree, 1_200);
+    expect(second.turn).toEqual({ go: false, retryAt: 1_000 + IDENTIFY_SPACING_MS });
+    // Nothing was booked for the shard told to wait.
+    expect(second.nextFree).toBe(first.nextFree);
+    // A key idle for longer than the window gives its turn at once.
+    expect(takeIdentifyTurn(second.nextFree, 60_000)).toEqual({ turn: { go: true }, nextFree: 60_000 + IDENTIFY_SPACING_MS });
     expect(IDENTIFY_SPACING_MS).toBeGreaterThanOrEqual(5_000);
   });
 
@@ -19,19 +20,38 @@ describe("identify slots", () => {
     expect(identifyKey(5, Number.NaN)).toBe(0);
   });
 
-  it("uses a booked slot a little late, books again when it was missed by more, and never waits with one shard", async () => {
-    let booked = 0;
-    const book = async () => {
-      booked++;
-      return 50_000;
+  it("loses a late shard nothing but its lateness: with every wake a second late, ten shards identify one window apart", () => {
+    // One key; each shard asks, and when told to wait wakes a second after the time it was given.
+    let nextFree: number | undefined;
+    const wakes = Array.from({ length: 10 }, () => 0);
+    const identified: number[] = [];
+    for (let now = 0; identified.length < 10 && now < 600_000; now += 100) {
+      for (let shard = 0; shard < 10; shard++) {
+        if (wakes[shard] !== now) continue;
+        const taken = takeIdentifyTurn(nextFree, now);
+        nextFree = taken.nextFree;
+        if (taken.turn.go) identified.push(now);
+        else wakes[shard] = Math.ceil((taken.turn.retryAt + 1_000) / 100) * 100;
+      }
+    }
+    expect(identified).toHaveLength(10);
+    const gaps = identified.slice(1).map((t, i) => t - (identified[i] as number));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(IDENTIFY_SPACING_MS);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(IDENTIFY_SPACING_MS + 1_100);
+  });
+
+  it("waits as the gate says, never asks with one shard, and never waits less than a moment", async () => {
+    let asked = 0;
+    const gate = (turn: IdentifyTurn) => async () => {
+      asked++;
+      return turn;
     };
-    expect(await identifyDelay([1, 2], null, 40_000, book)).toEqual({ waitMs: 10_000, held: 50_000 });
-    expect(await identifyDelay([1, 2], 50_000, 50_000 + IDENTIFY_SLOT_GRACE_MS, book)).toEqual({ waitMs: 0, held: 50_000 });
-    expect(booked).toBe(1);
-    // An alarm 3 s late: identifying now would come 2.5 s before the key's next slot.
-    await identifyDelay([1, 2], 50_000, 53_000, book);
-    expect(booked).toBe(2);
-    expect(await identifyDelay([0, 1], null, 40_000, book)).toEqual({ waitMs: 0, held: null });
-    expect(booked).toBe(2);
+    expect(await identifyDelay([1, 2], 40_000, gate({ go: false, retryAt: 50_000 }))).toBe(10_000);
+    expect(await identifyDelay([1, 2], 40_000, gate({ go: true }))).toBe(0);
+    // The gate's clock a little behind the relay's: a retry time already passed still waits a moment.
+    expect(await identifyDelay([1, 2], 40_000, gate({ go: false, retryAt: 39_990 }))).toBe(MIN_IDENTIFY_WAIT_MS);
+    expect(asked).toBe(3);
+    expect(await identifyDelay([0, 1], 40_000, gate({ go: false, retryAt: 50_000 }))).toBe(0);
+    expect(asked).toBe(3);
   });
 });

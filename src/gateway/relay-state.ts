@@ -1,6 +1,7 @@
 /** The relay's stored state, its view for /health and features, and the hooks the Worker gives it. */
 import type { GatewayDispatchPayload, RESTGetAPIGatewayBotResult } from "discord-api-types/v10";
 import type { DispatchMeta } from "./handlers";
+import type { IdentifyTurn } from "./identify-slots";
 
 export type RelayStatus = "idle" | "connecting" | "identifying" | "resuming" | "ready" | "backoff" | "paused" | "fatal" | "stopped";
 
@@ -38,8 +39,6 @@ export interface RelayState {
   session_started_at: number | null;
   /** The largest queue seen (rows), for /health and the bound's test. */
   max_backlog: number;
-  /** The identify slot booked for this shard and not yet used (null: none). */
-  identify_at?: number | null;
 }
 
 export interface Backlog {
@@ -77,8 +76,8 @@ export interface RelayHooks<S> {
   lifecycle(change: "connected" | "disconnected" | "fatal", state: RelayState, services: S): Promise<void>;
   /** Fetches GET /gateway/bot. */
   gatewayBot(services: S): Promise<RESTGetAPIGatewayBotResult>;
-  /** When the shard may IDENTIFY (booked for it with every other shard of the deployment; see identify-slots). */
-  identifyAt(shard: [number, number], maxConcurrency: number): Promise<number>;
+  /** Whether the shard may IDENTIFY now, or when to ask again (a turn shared with every other shard; see identify-slots). */
+  identifyTurn(shard: [number, number], maxConcurrency: number): Promise<IdentifyTurn>;
   token(): string;
 }
 
@@ -107,5 +106,4 @@ export const initialState = (shard: [number, number]): RelayState => ({
   live_since: null,
   session_started_at: null,
   max_backlog: 0,
-  identify_at: null,
 });

@@ -200,21 +200,17 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
     // sees a shard that is waiting, not one to connect again.
     const now = Date.now();
     st.status = "backoff";
-    let slot: { waitMs: number; held: number | null };
+    let waitMs: number;
     try {
-      slot = await identifyDelay(st.shard, st.identify_at ?? null, now, async () =>
-        this.hooks().identifyAt(st.shard, (await this.gatewayInfo()).max_concurrency ?? 1),
-      );
+      waitMs = await identifyDelay(st.shard, now, async () => this.hooks().identifyTurn(st.shard, (await this.gatewayInfo()).max_concurrency ?? 1));
     } catch (error) {
       logger.warn("gateway.identify_slot_failed", { shard: st.shard, error });
-      slot = { waitMs: 0, held: null };
+      waitMs = 0;
     }
-    // Used now, or kept for the alarm.
-    st.identify_at = slot.waitMs > 0 ? slot.held : null;
-    if (slot.waitMs <= 0) return false;
+    if (waitMs <= 0) return false;
     await this.save(st);
-    await this.ctx.storage.setAlarm(this.clock() + slot.waitMs);
-    logger.info("gateway.identify_queued", { shard: st.shard, wait_ms: slot.waitMs });
+    await this.ctx.storage.setAlarm(this.clock() + waitMs);
+    logger.info("gateway.identify_queued", { shard: st.shard, wait_ms: waitMs });
     return true;
   }
 

@@ -266,16 +266,16 @@ export async function createMissing(
   return true;
 }
 
-/** Gives the event role to each member; a member who left since is skipped. */
-export async function giveRole(s: Services, guildId: string, roleId: string, userIds: readonly string[]): Promise<number> {
-  let given = 0;
-  for (const id of userIds) {
-    try {
-      await s.api.guilds.addMemberRole(guildId, id, roleId, { reason: "Interested in the event" });
-      given++;
-    } catch (err) {
-      if (!(err instanceof DiscordApiError && err.notFound)) throw err;
-    }
+/**
+ * Gives the event role to one member (false: the member left since). One at a time on purpose: many go side by side
+ * through the grants' lanes (grants.ts), never one after another here.
+ */
+export async function giveRole(s: Services, guildId: string, roleId: string, userId: string): Promise<boolean> {
+  try {
+    await s.api.guilds.addMemberRole(guildId, userId, roleId, { reason: "Interested in the event" });
+    return true;
+  } catch (err) {
+    if (!(err instanceof DiscordApiError && err.notFound)) throw err;
+    return false;
   }
-  return given;
 }

@@ -66,7 +66,7 @@ async function grantAll(s: Services, rec: EventRecord & { role_id: string }, use
   await intendGrants(s.env.DB, rec.guild_id, rec.event_id, userIds);
   return inLanes(
     userIds,
-    (id) => giveRole(s, rec.guild_id, rec.role_id, [id]),
+    (id) => giveRole(s, rec.guild_id, rec.role_id, id),
     (ids) => confirmGrants(s.env.DB, rec.guild_id, rec.event_id, ids),
   );
 }
