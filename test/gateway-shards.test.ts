@@ -44,7 +44,7 @@ async function identifyGap(maxConcurrency: number): Promise<number> {
 }
 
 describe("gateway shards", () => {
-  // max_concurrency 2 first: its keys are free; the 1 case then books key 0 after it.
+  // max_concurrency 2 first: its keys are free; the 1 cases then take key 0's turns after it.
   it("identify side by side when max_concurrency lets them", async () => {
     expect(await identifyGap(2)).toBeLessThan(2_000);
   }, 30_000);
@@ -57,13 +57,15 @@ describe("gateway shards", () => {
       relay.clock = () => Date.now() + 1_000;
     });
     await a.ensure([0, 2]);
+    // Asked at once, while the first shard's window is taken: told to wait.
+    expect((await b.ensure([1, 2])).status).toBe("backoff");
     await ready(a);
-    await b.ensure([1, 2]);
     // A turn booked ahead and missed by more than the grace was booked again, further on, each time: it never came.
     await ready(b);
     const gap = (await identifiedAt(b)) - (await identifiedAt(a));
-    expect(gap).toBeGreaterThanOrEqual(4_500);
-    expect(gap).toBeLessThan(9_000);
+    // Discord's window, and the second's lateness at most (with a loaded machine's margin).
+    expect(gap).toBeGreaterThanOrEqual(5_000);
+    expect(gap).toBeLessThan(12_000);
   }, 40_000);
 
   it("identify a 5 s window apart when max_concurrency is 1", async () => {

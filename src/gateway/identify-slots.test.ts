@@ -14,6 +14,13 @@ describe("identify turns", () => {
     expect(IDENTIFY_SPACING_MS).toBeGreaterThanOrEqual(5_000);
   });
 
+  it("lets no stored time hold a key for more than one window from now (slots booked ahead before turns)", () => {
+    expect(takeIdentifyTurn(1_000 + 1_270_000, 1_000)).toEqual({
+      turn: { go: false, retryAt: 1_000 + IDENTIFY_SPACING_MS },
+      nextFree: 1_000 + IDENTIFY_SPACING_MS,
+    });
+  });
+
   it("keys shards as Discord does (shard id % max_concurrency), a bad max_concurrency counting as 1", () => {
     expect([0, 1, 2, 3, 16, 17].map((s) => identifyKey(s, 16))).toEqual([0, 1, 2, 3, 0, 1]);
     expect(identifyKey(5, 0)).toBe(0);
@@ -46,12 +53,13 @@ describe("identify turns", () => {
       asked++;
       return turn;
     };
-    expect(await identifyDelay([1, 2], 40_000, gate({ go: false, retryAt: 50_000 }))).toBe(10_000);
-    expect(await identifyDelay([1, 2], 40_000, gate({ go: true }))).toBe(0);
+    const at40 = () => 40_000;
+    expect(await identifyDelay([1, 2], at40, gate({ go: false, retryAt: 50_000 }))).toBe(10_000);
+    expect(await identifyDelay([1, 2], at40, gate({ go: true }))).toBe(0);
     // The gate's clock a little behind the relay's: a retry time already passed still waits a moment.
-    expect(await identifyDelay([1, 2], 40_000, gate({ go: false, retryAt: 39_990 }))).toBe(MIN_IDENTIFY_WAIT_MS);
+    expect(await identifyDelay([1, 2], at40, gate({ go: false, retryAt: 39_990 }))).toBe(MIN_IDENTIFY_WAIT_MS);
     expect(asked).toBe(3);
-    expect(await identifyDelay([0, 1], 40_000, gate({ go: false, retryAt: 50_000 }))).toBe(0);
+    expect(await identifyDelay([0, 1], at40, gate({ go: false, retryAt: 50_000 }))).toBe(0);
     expect(asked).toBe(3);
   });
 });

@@ -27,7 +27,10 @@ export type IdentifyTurn = { go: true } | { go: false; retryAt: number };
  * key's window for nobody, and booking again pushed the next slot on; with alarms steadily late a shard never
  * identified (at 10,000 guilds on this machine, shards identified up to 21 minutes after the first).
  */
-export function takeIdentifyTurn(nextFree: number | undefined, now: number): { turn: IdentifyTurn; nextFree: number } {
+export function takeIdentifyTurn(stored: number | undefined, now: number): { turn: IdentifyTurn; nextFree: number } {
+  // No turn reaches past one window from now: a later stored time is a slot booked ahead before turns (a deployment
+  // whose shards kept booking again held its keys for minutes), and must not hold the key now.
+  const nextFree = stored === undefined ? undefined : Math.min(stored, now + IDENTIFY_SPACING_MS);
   if (nextFree === undefined || now >= nextFree) return { turn: { go: true }, nextFree: now + IDENTIFY_SPACING_MS };
   return { turn: { go: false, retryAt: nextFree }, nextFree };
 }
@@ -37,8 +40,9 @@ export function takeIdentifyTurn(nextFree: number | undefined, now: number): { t
  * asks; a gate that cannot answer costs no wait either (Discord's Invalid Session, answered after a 1–5 s wait, is
  * what is left).
  */
-export async function identifyDelay(shard: [number, number], now: number, ask: () => Promise<IdentifyTurn>): Promise<number> {
+export async function identifyDelay(shard: [number, number], clock: () => number, ask: () => Promise<IdentifyTurn>): Promise<number> {
   if (shard[1] <= 1) return 0;
   const turn = await ask();
-  return turn.go ? 0 : Math.max(MIN_IDENTIFY_WAIT_MS, turn.retryAt - now);
+  // From when the answer came (asking may have read GET /gateway/bot first).
+  return turn.go ? 0 : Math.max(MIN_IDENTIFY_WAIT_MS, turn.retryAt - clock());
 }

@@ -198,15 +198,16 @@ export abstract class RelayObject<E, S> extends DurableObject<E> {
   private async waitForIdentifySlot(st: RelayState): Promise<boolean> {
     // The gate's slots are real time (the relay's clock may be a test's moved one); a concurrent ensure() meanwhile
     // sees a shard that is waiting, not one to connect again.
-    const now = Date.now();
     st.status = "backoff";
     let waitMs: number;
     try {
-      waitMs = await identifyDelay(st.shard, now, async () => this.hooks().identifyTurn(st.shard, (await this.gatewayInfo()).max_concurrency ?? 1));
+      waitMs = await identifyDelay(st.shard, Date.now, async () => this.hooks().identifyTurn(st.shard, (await this.gatewayInfo()).max_concurrency ?? 1));
     } catch (error) {
       logger.warn("gateway.identify_slot_failed", { shard: st.shard, error });
       waitMs = 0;
     }
+    // Stopped while it asked (stop() changes the loaded state, `this.state`): it stays down; stop() removed the alarm.
+    if (this.state?.status === "stopped") return true;
     if (waitMs <= 0) return false;
     await this.save(st);
     await this.ctx.storage.setAlarm(this.clock() + waitMs);
