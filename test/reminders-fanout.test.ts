@@ -11,10 +11,13 @@ useRelay();
 
 /** One alarm invocation's worth of subscribers (none of whom the bot has DMed before) and 5 more: its run ends with 5 left for the next. */
 const RUN = CHUNK * uncachedRunChunks();
-async function guildWithARunAndFive() {
+const guildWithARunAndFive = () => subscribedGuild(RUN + 5);
+
+/** A guild whose `count` members (none DMed by the bot before) subscribed to every event's 1 h reminder. */
+async function subscribedGuild(count: number) {
   const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
   const users: string[] = [];
-  for (let i = 0; i < RUN + 5; i++) {
+  for (let i = 0; i < count; i++) {
     const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `fan${i}`, guild_id: g.guild_id } })).id;
     await subscribeDirect(g, id, ["all"], [3600]);
     users.push(id);
@@ -84,13 +87,7 @@ describe("a reminder fan-out that began on time", () => {
 
 describe("a reminder fan-out run again after a cut", () => {
   it("leaves members whose DM failed to the retry item and its backoff, and still schedules it", async () => {
-    const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
-    const users: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `fan${i}`, guild_id: g.guild_id } })).id;
-      await subscribeDirect(g, id, ["all"], [3600]);
-      users.push(id);
-    }
+    const { g, users } = await subscribedGuild(3);
     const start = Date.now() + 3 * HOUR;
     const ev = await scheduleEvent(g, "Cup", start);
     const item = await untilItem(g.guild_id, ev.id, "dm:3600");
@@ -125,13 +122,7 @@ describe("a reminder fan-out run again after a cut", () => {
 
 describe("a reminder fan-out's chunks", () => {
   it("go out back to back: the next chunk's DMs are sent while Discord has not yet answered the chunk before", async () => {
-    const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
-    const users: string[] = [];
-    for (let i = 0; i < 2 * CHUNK; i++) {
-      const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `fan${i}`, guild_id: g.guild_id } })).id;
-      await subscribeDirect(g, id, ["all"], [3600]);
-      users.push(id);
-    }
+    const { g, users } = await subscribedGuild(2 * CHUNK);
     const start = Date.now() + 3 * HOUR;
     const ev = await scheduleEvent(g, "Cup", start);
     await untilItem(g.guild_id, ev.id, "dm:3600");
@@ -161,13 +152,7 @@ describe("a reminder fan-out's chunks", () => {
 
 describe("a reminder fan-out whose DM channel open never answers", () => {
   it("holds only that member: the others' reminders reach Discord long before its timeout, and it gets one after", async () => {
-    const g = await emu<Fixture>("/_emulator/guilds", { body: {} });
-    const users: string[] = [];
-    for (let i = 0; i < 12; i++) {
-      const id = (await emu<{ id: string }>("/_emulator/users", { body: { username: `fan${i}`, guild_id: g.guild_id } })).id;
-      await subscribeDirect(g, id, ["all"], [3600]);
-      users.push(id);
-    }
+    const { g, users } = await subscribedGuild(12);
     const start = Date.now() + 3 * HOUR;
     const ev = await scheduleEvent(g, "Cup", start);
     await untilItem(g.guild_id, ev.id, "dm:3600");
